@@ -1,0 +1,148 @@
+// Tiled GEMM with fused bias: Y[M,N] = op(A)[M,K] · op(B)[K,N] + bias[N] (+ Y when accumulating).
+//
+// Bindings (group 0):
+//   @binding(0) A      read        [M,K] row-major; [K,M] when TRANS_A. Read from element p.aOffset.
+//   @binding(1) B      read        [K,N] row-major; [N,K] when TRANS_B
+//   @binding(2) bias   read        [N]   (read only when HAS_BIAS)
+//   @binding(3) Y      read_write  [M,N] row-major
+//   @binding(4) p      uniform     Params
+// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4))); workgroup WG×WG invocations.
+// One invocation computes a 4×4 block of Y: rows rowBase + ly + i·WG, columns colBase + lx + j·WG
+// (strided, so a row of invocations writes contiguous columns). Per K-tile of TILE_K, the
+// workgroup stages a (WG·4)×TILE_K slice of A and a TILE_K×(WG·4) slice of B in shared memory.
+//
+// A_ROWS_BATCH_MAJOR: the logical row r = t·seqBatch + b (time-major) reads the physical row
+// b·seqSteps + t of A; this turns a [batch, steps, features] input into time-major gate rows
+// without a separate transpose.
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  seqSteps: u32,
+  seqBatch: u32,
+  accumulate: u32,
+  aOffset: u32,
+  _pad: u32,
+}
+
+override WG: u32 = 16;
+override TILE_K: u32 = 16;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = true;
+override A_ROWS_BATCH_MAJOR: bool = false;
+
+const TM: u32 = 4u;
+const TN: u32 = 4u;
+
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+var<workgroup> tileA: array<f32, TILE_K * WG * TM>; // [TILE_K][WG·TM]
+var<workgroup> tileB: array<f32, TILE_K * WG * TN>; // [TILE_K][WG·TN]
+
+fn readA(m: u32, k: u32) -> f32 {
+  if (m >= p.M || k >= p.K) {
+    return 0.0;
+  }
+  var row = m;
+  if (A_ROWS_BATCH_MAJOR) {
+    row = (m % p.seqBatch) * p.seqSteps + m / p.seqBatch;
+  }
+  if (TRANS_A) {
+    return A[p.aOffset + k * p.M + row];
+  }
+  return A[p.aOffset + row * p.K + k];
+}
+
+fn readB(k: u32, n: u32) -> f32 {
+  if (k >= p.K || n >= p.N) {
+    return 0.0;
+  }
+  if (TRANS_B) {
+    return B[n * p.K + k];
+  }
+  return B[k * p.N + n];
+}
+
+@compute @workgroup_size(WG, WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let tileM = WG * TM;
+  let tileN = WG * TN;
+  let rowBase = wg.y * tileM;
+  let colBase = wg.x * tileN;
+  let tid = lid.y * WG + lid.x;
+  let threads = WG * WG;
+
+  var acc: array<f32, 16>; // [TM][TN]
+  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
+    // Consecutive invocations load consecutive addresses of A and B.
+    for (var i = tid; i < TILE_K * tileM; i += threads) {
+      var kk: u32;
+      var mm: u32;
+      if (TRANS_A) {
+        mm = i % tileM;
+        kk = i / tileM;
+      } else {
+        kk = i % TILE_K;
+        mm = i / TILE_K;
+      }
+      tileA[kk * tileM + mm] = readA(rowBase + mm, k0 + kk);
+    }
+    for (var i = tid; i < TILE_K * tileN; i += threads) {
+      var kk: u32;
+      var nn: u32;
+      if (TRANS_B) {
+        kk = i % TILE_K;
+        nn = i / TILE_K;
+      } else {
+        nn = i % tileN;
+        kk = i / tileN;
+      }
+      tileB[kk * tileN + nn] = readB(k0 + kk, colBase + nn);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < TM; i++) {
+        a[i] = tileA[kk * tileM + lid.y + i * WG];
+      }
+      for (var j = 0u; j < TN; j++) {
+        b[j] = tileB[kk * tileN + lid.x + j * WG];
+      }
+      for (var i = 0u; i < TM; i++) {
+        for (var j = 0u; j < TN; j++) {
+          acc[i * TN + j] = fma(a[i], b[j], acc[i * TN + j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < TM; i++) {
+    let row = rowBase + lid.y + i * WG;
+    if (row >= p.M) {
+      continue;
+    }
+    for (var j = 0u; j < TN; j++) {
+      let col = colBase + lid.x + j * WG;
+      if (col >= p.N) {
+        continue;
+      }
+      var v = acc[i * TN + j];
+      if (HAS_BIAS) {
+        v += bias[col];
+      }
+      let at = row * p.N + col;
+      if (p.accumulate != 0u) {
+        v += Y[at];
+      }
+      Y[at] = v;
+    }
+  }
+}

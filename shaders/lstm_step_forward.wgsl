@@ -1,0 +1,118 @@
+// Fused LSTM forward step t (Keras gate order i, f, c, o):
+//   z = G[t] + h[t-1]·Wh            (G = X·Wx + b, from the GEMM over all steps)
+//   i = σ(z_i), f = σ(z_f), g = act(z_c), o = σ(z_o)
+//   c[t] = f⊙c[t-1] + i⊙g,  h[t] = o⊙act(c[t])
+// (σ is RECURRENT_ACTIVATION, act is ACTIVATION; ids as in activations.wgsl.)
+//
+// Bindings (group 0):
+//   @binding(0) G     read        [T, B, 4H]  time-major gate pre-activations
+//   @binding(1) Wh    read        [H, 4H]     recurrent kernel, Keras layout
+//   @binding(2) hseq  read_write  [T+1, B, H] slot 0 = h0; step t reads slot t, writes slot t+1
+//   @binding(3) cseq  read_write  KEEP: [T+1, B, H], slot 0 = c0, step t writes slot t+1;
+//                                 otherwise [B, H], updated in place
+//   @binding(4) acts  read_write  KEEP: [T, B, 4H] activated gates i, f, g, o for the backward
+//                                 pass; otherwise unused
+//   @binding(5) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
+// One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
+// whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
+// h[t-1] in shared memory; each Wh element read serves TB rows. Wh reads are coalesced in j.
+
+struct Step {
+  t: u32,
+  B: u32,
+  H: u32,
+  _pad: u32,
+}
+
+override WG: u32 = 64;
+override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
+override ACTIVATION: u32 = 0;
+override RECURRENT_ACTIVATION: u32 = 1;
+override KEEP: bool = false;
+
+const MAX_TB: u32 = 8u;
+
+@group(0) @binding(0) var<storage, read> G: array<f32>;
+@group(0) @binding(1) var<storage, read> Wh: array<f32>;
+@group(0) @binding(2) var<storage, read_write> hseq: array<f32>;
+@group(0) @binding(3) var<storage, read_write> cseq: array<f32>;
+@group(0) @binding(4) var<storage, read_write> acts: array<f32>;
+@group(0) @binding(5) var<uniform> s: Step;
+
+var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let t = s.t;
+  let B = s.B;
+  let H = s.H;
+  let H4 = 4u * H;
+  let j = wg.x * WG + lid.x;
+  let b0 = wg.y * TB;
+
+  var acc: array<vec4f, MAX_TB>;
+  if (j < H) {
+    for (var r = 0u; r < TB; r++) {
+      let b = b0 + r;
+      if (b < B) {
+        let g = (t * B + b) * H4 + j;
+        acc[r] = vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
+      }
+    }
+  }
+
+  let hPrev = t * B * H; // start of slot t of hseq
+  for (var k0 = 0u; k0 < H; k0 += WG) {
+    let k = k0 + lid.x;
+    for (var r = 0u; r < TB; r++) {
+      let b = b0 + r;
+      var v = 0.0;
+      if (b < B && k < H) {
+        v = hseq[hPrev + b * H + k];
+      }
+      hTile[r * WG + lid.x] = v;
+    }
+    workgroupBarrier();
+    if (j < H) {
+      let kEnd = min(WG, H - k0);
+      for (var kk = 0u; kk < kEnd; kk++) {
+        let w = (k0 + kk) * H4 + j;
+        let wv = vec4f(Wh[w], Wh[w + H], Wh[w + 2u * H], Wh[w + 3u * H]);
+        for (var r = 0u; r < TB; r++) {
+          acc[r] = fma(vec4f(hTile[r * WG + kk]), wv, acc[r]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  if (j >= H) {
+    return;
+  }
+  for (var r = 0u; r < TB; r++) {
+    let b = b0 + r;
+    if (b >= B) {
+      break;
+    }
+    let z = acc[r];
+    let i = activate(RECURRENT_ACTIVATION, z.x);
+    let f = activate(RECURRENT_ACTIVATION, z.y);
+    let g = activate(ACTIVATION, z.z);
+    let o = activate(RECURRENT_ACTIVATION, z.w);
+    var cRead = b * H + j;
+    var cWrite = cRead;
+    if (KEEP) {
+      cRead = (t * B + b) * H + j;
+      cWrite = cRead + B * H;
+      let a = (t * B + b) * H4 + j;
+      acts[a] = i;
+      acts[a + H] = f;
+      acts[a + 2u * H] = g;
+      acts[a + 3u * H] = o;
+    }
+    let c = f * cseq[cRead] + i * g;
+    cseq[cWrite] = c;
+    hseq[((t + 1u) * B + b) * H + j] = o * activate(ACTIVATION, c);
+  }
+}

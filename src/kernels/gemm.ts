@@ -1,0 +1,64 @@
+// Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl).
+import source from '../../shaders/gemm.wgsl?raw';
+import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { ceilDiv, dispatch } from './dispatch.js';
+
+/** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
+const WG = 16;
+const TILE_K = 16;
+
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** Logical rows of A are time-major (t·batch + b) over a batch-major [batch, steps, K] A. */
+  aRowsBatchMajor?: { steps: number; batch: number };
+}
+
+export interface GemmArgs extends GemmOptions {
+  /** op(A) is [M, K]. */
+  a: GPUBuffer;
+  /** Element offset of A's first value in `a`. */
+  aOffset?: number;
+  /** op(B) is [K, N]. */
+  b: GPUBuffer;
+  bias?: GPUBuffer;
+  /** [M, N], overwritten (or added to, with `accumulate`). */
+  y: GPUBuffer;
+  M: number;
+  N: number;
+  K: number;
+  accumulate?: boolean;
+}
+
+export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelSource {
+  const transA = !!options.transA;
+  const transB = !!options.transB;
+  const batchMajor = !!options.aRowsBatchMajor;
+  return {
+    name: 'gemm',
+    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}`,
+    getShaderSource: () => source,
+    constants: {
+      WG,
+      TILE_K,
+      TRANS_A: +transA,
+      TRANS_B: +transB,
+      HAS_BIAS: +options.hasBias,
+      A_ROWS_BATCH_MAJOR: +batchMajor,
+    },
+    bindings: ['read', 'read', 'read', 'storage', 'uniform'],
+  };
+}
+
+/** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
+export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
+  const compiled = gpu.kernel(gemmKernel({ ...args, hasBias: !!args.bias }));
+  const seq = args.aRowsBatchMajor ?? { steps: 1, batch: 1 };
+  const params = run.uniform(
+    new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]),
+  );
+  const bias = args.bias ?? run.scratch(16, 'no bias');
+  pass.setPipeline(compiled.pipeline);
+  pass.setBindGroup(0, gpu.bindGroup(compiled, [args.a, args.b, bias, args.y, params]));
+  dispatch(gpu, pass, `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`, ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG));
+}

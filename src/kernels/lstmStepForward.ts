@@ -1,0 +1,72 @@
+// Kernel: the fused LSTM forward step (shaders/lstm_step_forward.wgsl), one dispatch a step.
+import activations from '../../shaders/activations.wgsl?raw';
+import source from '../../shaders/lstm_step_forward.wgsl?raw';
+import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationId, type Activation } from './activations.js';
+import { ceilDiv, dispatch } from './dispatch.js';
+
+const WG = 64;
+/** Upper bound of batch rows per invocation (MAX_TB in the shader). */
+const MAX_TB = 8;
+/** Bytes of one step's uniform slot; a multiple of every adapter's uniform offset alignment. */
+const STEP_SLOT = 256;
+
+export interface LstmStepOptions {
+  activation: Activation;
+  recurrentActivation: Activation;
+  /** Keep the activated gates and every cell state for the backward pass. */
+  keep: boolean;
+}
+
+export interface LstmStepArgs extends LstmStepOptions {
+  /** [T, B, 4H] gate pre-activations from the input projection. */
+  g: GPUBuffer;
+  /** [H, 4H]. */
+  wh: GPUBuffer;
+  /** [T+1, B, H], slot 0 holding h0. */
+  hseq: GPUBuffer;
+  /** keep: [T+1, B, H] with slot 0 holding c0; otherwise [B, H] holding c0, updated in place. */
+  cseq: GPUBuffer;
+  /** keep: [T, B, 4H]. */
+  acts?: GPUBuffer;
+  T: number;
+  B: number;
+  H: number;
+}
+
+/** Batch rows per invocation: enough to reuse each Wh load, no more than the batch has. */
+export function rowsPerInvocation(B: number): number {
+  return Math.min(B, 4, MAX_TB);
+}
+
+export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number }): KernelSource {
+  const act = activationId(options.activation, 'activation');
+  const rec = activationId(options.recurrentActivation, 'recurrentActivation');
+  return {
+    name: 'lstm_step_forward',
+    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}`,
+    getShaderSource: () => `${activations}\n${source}`,
+    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform-dynamic'],
+  };
+}
+
+/** Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them. */
+export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs): void {
+  const { T, B, H } = args;
+  const rows = rowsPerInvocation(B);
+  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows }));
+  const slotWords = STEP_SLOT / 4;
+  const steps = new Uint32Array(T * slotWords);
+  for (let t = 0; t < T; t++) steps.set([t, B, H], t * slotWords);
+  const stepParams = run.uniform(steps);
+  const acts = args.acts ?? run.scratch(16, 'no acts');
+  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, { buffer: stepParams, size: 16 }]);
+  pass.setPipeline(compiled.pipeline);
+  const groupsX = ceilDiv(H, WG);
+  const groupsY = ceilDiv(B, rows);
+  for (let t = 0; t < T; t++) {
+    pass.setBindGroup(0, bindGroup, [t * STEP_SLOT]);
+    dispatch(gpu, pass, `LSTM step (B=${B}, H=${H})`, groupsX, groupsY);
+  }
+}

@@ -1,0 +1,158 @@
+// What every GPU layer shares: its weights as tensors (Keras order and layout), their
+// all-or-nothing replacement, and the value that flows between layers inside one command buffer.
+import type { Gpu, RunScope } from '../runtime/device.js';
+import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
+import { emptyTensor, shapeSize, Tensor, toFloat32, type TensorData } from '../runtime/tensor.js';
+import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
+
+/**
+ * A layer's output inside a command buffer, not yet a Tensor. `shape` is the logical shape
+ * ([B, T, F] or [B, F]); with `timeMajor`, a rank-3 value is stored as [T, B, F].
+ * `buffer` holds it from element `offset` on and lives until the submit.
+ */
+export interface Flow {
+  buffer: GPUBuffer;
+  offset: number;
+  shape: number[];
+  timeMajor: boolean;
+}
+
+export function flowOf(t: Tensor): Flow {
+  return { buffer: t.buffer, offset: 0, shape: [...t.shape], timeMajor: false };
+}
+
+/** A weight handed to setWeights: a tensor or values (flat or nested) of the weight's shape. */
+export type WeightValue = Tensor | TensorData;
+
+export abstract class Layer {
+  protected gpu: Gpu | undefined;
+  protected weights: Tensor[] = [];
+  /** Input shape without the batch dimension, once built. */
+  inputShape: number[] | undefined;
+
+  constructor(readonly name: string) {}
+
+  get built(): boolean {
+    return this.gpu !== undefined;
+  }
+
+  /** Output shape without the batch dimension for an input shape without it. */
+  abstract computeOutputShape(inputShape: readonly number[]): number[];
+
+  /** Shapes of the weights, in Keras order, for an input shape without the batch dimension. */
+  abstract weightShapes(inputShape: readonly number[]): number[][];
+
+  /** Initial weight values, in Keras order. */
+  protected abstract initialWeights(inputShape: readonly number[]): Float32Array[];
+
+  /** Encodes the layer's forward pass; returns its output without materializing it. */
+  abstract encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow;
+
+  /** Creates the weights on `gpu` for inputs of `inputShape` (no batch dimension). */
+  build(gpu: Gpu, inputShape: readonly number[]): void {
+    if (this.gpu) {
+      if (this.gpu !== gpu) throw new RnnError(`${this.name} was built on another device: make a new layer for this one.`);
+      this.checkInputShape(inputShape);
+      return;
+    }
+    const values = this.initialWeights(inputShape);
+    const shapes = this.weightShapes(inputShape);
+    this.weights = values.map((v, i) => uploadWeight(gpu, v, shapes[i], `${this.name}/weight${i}`));
+    this.gpu = gpu;
+    this.inputShape = [...inputShape];
+  }
+
+  /** Throws a ShapeError if `inputShape` (no batch dimension) does not fit the built layer. */
+  checkInputShape(inputShape: readonly number[]): void {
+    const expected = this.inputShape;
+    if (!expected) return;
+    const ok =
+      inputShape.length === expected.length && inputShape.every((d, i) => d === expected[i] || (i === 0 && expected.length === 2 && expected[0] < 0));
+    if (!ok) {
+      throw new ShapeError(
+        `${this.name} expects inputs of shape [batch, ${expected.map((d) => (d < 0 ? 'any' : d)).join(', ')}], got [batch, ${inputShape.join(', ')}].`,
+      );
+    }
+  }
+
+  protected requireBuilt(): Gpu {
+    if (!this.gpu) throw new RnnError(`${this.name} has no weights yet: give the first layer an inputShape or call predict once.`);
+    this.gpu.assertAlive();
+    return this.gpu;
+  }
+
+  /** Copies of the weights as tensors, in Keras order (dispose them when done). */
+  getWeights(): Tensor[] {
+    const gpu = this.requireBuilt();
+    const copies = this.weights.map((w) => emptyTensor(gpu, w.shape, `${this.name}/copy`));
+    gpu.submit(`${this.name}.getWeights`, (encoder) => {
+      this.weights.forEach((w, i) => encoder.copyBufferToBuffer(w.buffer, 0, copies[i].buffer, 0, w.byteLength));
+    });
+    return copies;
+  }
+
+  /** The weights read back to the CPU, in Keras order. */
+  async getWeightData(): Promise<Float32Array[]> {
+    this.requireBuilt();
+    return Promise.all(this.weights.map((w) => w.data()));
+  }
+
+  /**
+   * Replaces every weight. All are checked (count, size, finite values) before any is
+   * written: on an error the layer keeps the weights it had.
+   */
+  setWeights(values: readonly WeightValue[]): void {
+    const gpu = this.requireBuilt();
+    const shapes = this.weights.map((w) => w.shape);
+    if (values.length !== shapes.length) {
+      throw new ShapeError(`${this.name} has ${shapes.length} weights (${shapes.map(formatShape).join(', ')}), got ${values.length}.`);
+    }
+    const checked = values.map((v, i) => {
+      const what = `${this.name} weight ${i} of shape ${formatShape(shapes[i])}`;
+      if (v instanceof Tensor) {
+        v.assertUsable(what);
+        if (v.size !== shapeSize(shapes[i])) throw new ShapeError(`${what} got a tensor of shape ${formatShape(v.shape)}.`);
+        return v;
+      }
+      return toFloat32(v, shapes[i], what);
+    });
+    gpu.submit(`${this.name}.setWeights`, (encoder) => {
+      checked.forEach((v, i) => {
+        const target = this.weights[i].buffer;
+        if (v instanceof Tensor) encoder.copyBufferToBuffer(v.buffer, 0, target, 0, v.byteLength);
+        else gpu.device.queue.writeBuffer(target, 0, v.buffer, v.byteOffset, v.byteLength);
+      });
+    });
+  }
+
+  /** Number of weight values. */
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  dispose(): void {
+    for (const w of this.weights) w.dispose();
+    this.weights = [];
+    this.gpu = undefined;
+  }
+}
+
+function uploadWeight(gpu: Gpu, values: Float32Array, shape: number[], label: string): Tensor {
+  const t = emptyTensor(gpu, shape, label);
+  gpu.device.queue.writeBuffer(t.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  return t;
+}
+
+/** Writes `flow` into a new batch-major tensor, inside the same command buffer. */
+export function materialize(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, flow: Flow): Tensor {
+  const out = emptyTensor(gpu, flow.shape, 'output');
+  if (flow.timeMajor && flow.shape.length === 3) {
+    const [B, T, H] = flow.shape;
+    const pass = encoder.beginComputePass({ label: 'to batch-major' });
+    encodeTimeToBatchMajor(gpu, pass, run, { src: flow.buffer, srcOffset: flow.offset, y: out.buffer, T, B, H });
+    pass.end();
+  } else {
+    encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, out.buffer, 0, out.byteLength);
+  }
+  return out;
+}

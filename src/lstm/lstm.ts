@@ -1,0 +1,163 @@
+// The LSTM layer on the GPU: input projection GEMM over all steps, then one fused step kernel a
+// step, all in one command buffer.
+import { encodeGemm } from '../kernels/gemm.js';
+import { encodeLstmStepsForward } from '../kernels/lstmStepForward.js';
+import type { Gpu, RunScope } from '../runtime/device.js';
+import { formatShape, ShapeError } from '../runtime/errors.js';
+import { Tensor } from '../runtime/tensor.js';
+import { initialize } from '../reference/initializers.js';
+import { Random } from '../reference/random.js';
+import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
+import { flowOf, Layer, materialize, type Flow } from './layer.js';
+
+/** Buffers of one encoded sequence, alive until the submit. */
+interface EncodedSequence {
+  /** [T+1, B, H] time-major, slot 0 = h0 */
+  hseq: GPUBuffer;
+  /** [B, H] final cell state */
+  c: GPUBuffer;
+  B: number;
+  T: number;
+}
+
+export class Lstm extends Layer {
+  readonly config: ResolvedLstmConfig;
+
+  constructor(config: LstmConfig) {
+    const resolved = resolveLstmConfig(config);
+    super(resolved.name);
+    this.config = resolved;
+  }
+
+  get units(): number {
+    return this.config.units;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return this.config.returnSequences ? [inputShape[0], this.units] : [this.units];
+  }
+
+  weightShapes(inputShape: readonly number[]): number[][] {
+    return lstmWeightShapes(this.config, inputShape[1]);
+  }
+
+  protected initialWeights(inputShape: readonly number[]): Float32Array[] {
+    const c = this.config;
+    const H = c.units;
+    const random = new Random(c.seed);
+    const weights = [initialize(c.kernelInitializer, inputShape[1], 4 * H, random), initialize(c.recurrentInitializer, H, 4 * H, random)];
+    if (c.useBias) {
+      const bias = initialize(c.biasInitializer, 1, 4 * H, random);
+      if (c.unitForgetBias) bias.fill(1, H, 2 * H);
+      weights.push(bias);
+    }
+    return weights.map((w) => Float32Array.from(w));
+  }
+
+  override build(gpu: Gpu, inputShape: readonly number[]): void {
+    const declaredSteps = this.config.inputShape?.[0];
+    super.build(gpu, [declaredSteps ?? -1, inputShape[1]]);
+    this.checkInputShape(inputShape);
+  }
+
+  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
+    return this.outputFlow(this.encodeSequence(encoder, run, input));
+  }
+
+  /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
+  private outputFlow({ hseq, B, T }: EncodedSequence): Flow {
+    const H = this.units;
+    return this.config.returnSequences
+      ? { buffer: hseq, offset: B * H, shape: [B, T, H], timeMajor: true }
+      : { buffer: hseq, offset: T * B * H, shape: [B, H], timeMajor: false };
+  }
+
+  /**
+   * Runs the layer on `x` [batch, steps, features] in one submit. Returns the output, or with
+   * `returnState` [output, h, c]. `initialState` is [h0, c0], each [batch, units].
+   */
+  apply(x: Tensor, options: { initialState?: [Tensor, Tensor] } = {}): Tensor | Tensor[] {
+    if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
+    x.assertUsable('The input tensor');
+    if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
+    if (!this.built) this.build(x.gpu, x.shape.slice(1));
+    const gpu = this.requireBuilt();
+    const outputs: Tensor[] = [];
+    const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
+      const seq = this.encodeSequence(encoder, run, flowOf(x), options.initialState);
+      outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
+      if (this.config.returnState) {
+        const H = this.units;
+        outputs.push(materialize(gpu, encoder, run, { buffer: seq.hseq, offset: seq.T * seq.B * H, shape: [seq.B, H], timeMajor: false }));
+        outputs.push(materialize(gpu, encoder, run, { buffer: seq.c, offset: 0, shape: [seq.B, H], timeMajor: false }));
+      }
+    });
+    for (const t of outputs) t.ready = done;
+    return this.config.returnState ? outputs : outputs[0];
+  }
+
+  private encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, initialState?: [Tensor, Tensor]): EncodedSequence {
+    const gpu = this.requireBuilt();
+    if (input.shape.length !== 3) {
+      throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
+    }
+    const [B, T, D] = input.shape;
+    this.checkInputShape([T, D]);
+    const H = this.units;
+    const stateBytes = B * H * 4;
+    if (initialState) checkInitialState(initialState, B, H, this.name);
+    gpu.checkBindingSize(T * B * 4 * H * 4, `${this.name}: the gate buffer [steps=${T}, batch=${B}, 4·units=${4 * H}]`);
+    gpu.checkBindingSize((T + 1) * stateBytes, `${this.name}: the hidden-state sequence [steps+1=${T + 1}, batch=${B}, units=${H}]`);
+
+    const g = run.scratch(T * B * 4 * H * 4, `${this.name}/gates`);
+    const hseq = run.scratch((T + 1) * stateBytes, `${this.name}/hseq`);
+    const c = run.scratch(stateBytes, `${this.name}/c`);
+    if (initialState) {
+      encoder.copyBufferToBuffer(initialState[0].buffer, 0, hseq, 0, stateBytes);
+      encoder.copyBufferToBuffer(initialState[1].buffer, 0, c, 0, stateBytes);
+    } else {
+      encoder.clearBuffer(hseq, 0, stateBytes);
+      encoder.clearBuffer(c, 0, stateBytes);
+    }
+    const [kernel, recurrentKernel, bias] = this.weights;
+    const pass = encoder.beginComputePass({ label: this.name });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      b: kernel.buffer,
+      bias: bias?.buffer,
+      y: g,
+      M: T * B,
+      N: 4 * H,
+      K: D,
+      aRowsBatchMajor: input.timeMajor ? undefined : { steps: T, batch: B },
+    });
+    encodeLstmStepsForward(gpu, pass, run, {
+      g,
+      wh: recurrentKernel.buffer,
+      hseq,
+      cseq: c,
+      T,
+      B,
+      H,
+      activation: this.config.activation,
+      recurrentActivation: this.config.recurrentActivation,
+      keep: false,
+    });
+    pass.end();
+    return { hseq, c, B, T };
+  }
+}
+
+function checkInitialState(state: [Tensor, Tensor], B: number, H: number, owner: string): void {
+  if (!Array.isArray(state) || state.length !== 2) {
+    throw new ShapeError(`${owner}: initialState is [h0, c0], two tensors of shape [${B}, ${H}].`);
+  }
+  state.forEach((s, i) => {
+    if (!(s instanceof Tensor)) throw new ShapeError(`${owner}: initialState[${i}] must be a Tensor of shape [${B}, ${H}].`);
+    s.assertUsable(`${owner}: initialState[${i}]`);
+    if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== H) {
+      throw new ShapeError(`${owner}: initialState[${i}] must have shape [${B}, ${H}] ([batch, units]), got ${formatShape(s.shape)}.`);
+    }
+  });
+}

@@ -1,0 +1,133 @@
+// A linear stack of layers (Keras `Sequential`): every layer of one predict() is encoded into
+// one command buffer and submitted once.
+import type { Gpu } from '../runtime/device.js';
+import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
+import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { flowOf, Layer, materialize, type WeightValue } from './layer.js';
+import { Lstm } from './lstm.js';
+
+export class Sequential {
+  readonly layers: Layer[];
+
+  constructor(
+    readonly gpu: Gpu,
+    layers: Layer[],
+  ) {
+    if (layers.length === 0) throw new RnnError('sequential() needs at least one layer.');
+    for (const layer of layers) {
+      if (layer instanceof Lstm && layer.config.returnState) {
+        throw new RnnError(
+          `${layer.name} has returnState: a Sequential model passes one tensor between layers. Call the layer with layer.apply(x) to get [output, h, c].`,
+        );
+      }
+    }
+    this.layers = layers;
+    const first = layers[0];
+    if (first instanceof Lstm && first.config.inputShape) {
+      const [steps, features] = first.config.inputShape;
+      this.build([steps ?? -1, features]);
+    }
+  }
+
+  /** Builds every layer for inputs of `inputShape` (no batch dimension; steps -1 for any). */
+  private build(inputShape: number[]): void {
+    let shape = inputShape;
+    for (const layer of this.layers) {
+      layer.build(this.gpu, shape);
+      shape = layer.computeOutputShape(shape);
+    }
+  }
+
+  get built(): boolean {
+    return this.layers.every((l) => l.built);
+  }
+
+  /**
+   * Runs the model on `x` [batch, steps, features] (a Tensor, or data with `shape`): one
+   * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
+   */
+  predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
+    const input = x instanceof Tensor ? x : tensor(this.gpu, x, shape);
+    try {
+      input.assertUsable('The input tensor');
+      if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
+      if (input.rank !== 3) {
+        throw new ShapeError(`predict expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
+      }
+      if (!this.built) this.build(input.shape.slice(1));
+      let output: Tensor | undefined;
+      const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
+        let flow = flowOf(input);
+        for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
+        output = materialize(this.gpu, encoder, run, flow);
+      });
+      output!.ready = done;
+      return output!;
+    } finally {
+      if (input !== x) input.dispose();
+    }
+  }
+
+  /** Copies of every layer's weights as tensors, in Keras order. */
+  getWeights(): Tensor[] {
+    this.requireBuilt();
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Every layer's weights read back to the CPU, in Keras order. */
+  async getWeightData(): Promise<Float32Array[]> {
+    this.requireBuilt();
+    const perLayer = await Promise.all(this.layers.map((l) => l.getWeightData()));
+    return perLayer.flat();
+  }
+
+  /**
+   * Replaces every weight (Keras order and layout). All are checked before any is written: on
+   * an error the model keeps the weights it had.
+   */
+  setWeights(weights: readonly WeightValue[]): void {
+    this.requireBuilt();
+    const counts = this.layers.map((l) => l.weightShapes(l.inputShape!).length);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (weights.length !== total) throw new ShapeError(`The model has ${total} weights, got ${weights.length}.`);
+    // Check every layer's slice first (setWeights of a layer checks before it writes).
+    let at = 0;
+    const slices = counts.map((n) => weights.slice(at, (at += n)));
+    const saved = this.layers.map((l) => l.getWeights());
+    try {
+      this.layers.forEach((l, i) => l.setWeights(slices[i]));
+    } catch (error) {
+      this.layers.forEach((l, i) => l.setWeights(saved[i]));
+      throw error;
+    } finally {
+      for (const list of saved) for (const t of list) t.dispose();
+    }
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** One line a layer: name, output shape, parameters. */
+  summary(): string {
+    this.requireBuilt();
+    let shape = this.layers[0].inputShape!;
+    const rows = this.layers.map((l) => {
+      shape = l.computeOutputShape(shape);
+      return `${l.name.padEnd(20)} [batch, ${shape.map((d) => (d < 0 ? 'steps' : d)).join(', ')}]`.padEnd(48) + `${l.countParams()}`;
+    });
+    return [...rows, `Total params: ${this.countParams()}`].join('\n');
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+  }
+
+  private requireBuilt(): void {
+    if (!this.built) throw new RnnError('The model has no weights yet: give the first layer an inputShape or call predict once.');
+  }
+}
+
+export function sequential(gpu: Gpu, layers: Layer[]): Sequential {
+  return new Sequential(gpu, layers);
+}

@@ -1,0 +1,7 @@
+// The CPU oracle: plain Float64 loops with the GPU path's signatures.
+export { cpuTensor as tensor, type CpuTensor } from './tensor.js';
+export { sequential, layers, ReferenceSequential } from './sequential.js';
+export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } from './lstm.js';
+export { gemm, lstmStep, activate, type Activation, type GemmShape } from './math.js';
+export { Random } from './random.js';
+export { initialize, orthogonal, type InitializerName } from './initializers.js';

@@ -1,0 +1,107 @@
+// The LSTM layer forward on the CPU: the spec the GPU layer is tested against.
+import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../lstm/config.js';
+import { initialize } from './initializers.js';
+import { gemm, lstmStep, type LstmCellOptions } from './math.js';
+import { Random } from './random.js';
+import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+
+export interface LstmWeights {
+  /** [D, 4H] */
+  kernel: ArrayLike<number>;
+  /** [H, 4H] */
+  recurrentKernel: ArrayLike<number>;
+  /** [4H], or undefined without bias */
+  bias?: ArrayLike<number>;
+}
+
+export interface LstmForwardResult {
+  /** [B, T, H] */
+  sequence: Float64Array;
+  /** [B, H] final states */
+  h: Float64Array;
+  c: Float64Array;
+}
+
+/**
+ * The full layer forward: G = X·Wx + b for all steps (time-major rows), then T steps.
+ * @param x [B, T, D] batch-major
+ */
+export function lstmForward(
+  x: ArrayLike<number>,
+  dims: { B: number; T: number; D: number; H: number },
+  weights: LstmWeights,
+  options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> } },
+): LstmForwardResult {
+  const { B, T, D, H } = dims;
+  const H4 = 4 * H;
+  const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H4, K: D, aRowsBatchMajor: { steps: T, batch: B } });
+  let h: Float64Array = Float64Array.from(options.initialState?.h ?? new Float64Array(B * H));
+  let c: Float64Array = Float64Array.from(options.initialState?.c ?? new Float64Array(B * H));
+  const sequence = new Float64Array(B * T * H);
+  for (let t = 0; t < T; t++) {
+    const step = lstmStep(g.subarray(t * B * H4, (t + 1) * B * H4), h, c, weights.recurrentKernel, B, H, options);
+    h = step.h;
+    c = step.c;
+    for (let b = 0; b < B; b++) sequence.set(h.subarray(b * H, (b + 1) * H), (b * T + t) * H);
+  }
+  return { sequence, h, c };
+}
+
+/** The LSTM layer on the CPU, with the configuration and weights of the GPU layer. */
+export class ReferenceLstm {
+  readonly config: ResolvedLstmConfig;
+  private weights: Float64Array[] | undefined;
+  private features: number | undefined;
+
+  constructor(config: LstmConfig) {
+    this.config = resolveLstmConfig(config);
+    if (config.inputShape) this.build(config.inputShape[1]);
+  }
+
+  build(features: number): void {
+    if (this.weights) return;
+    const c = this.config;
+    const H = c.units;
+    const random = new Random(c.seed);
+    const kernel = initialize(c.kernelInitializer, features, 4 * H, random);
+    const recurrent = initialize(c.recurrentInitializer, H, 4 * H, random);
+    this.weights = [kernel, recurrent];
+    if (c.useBias) {
+      const bias = initialize(c.biasInitializer, 1, 4 * H, random);
+      if (c.unitForgetBias) bias.fill(1, H, 2 * H);
+      this.weights.push(bias);
+    }
+    this.features = features;
+  }
+
+  weightShapes(features: number): number[][] {
+    return lstmWeightShapes(this.config, features);
+  }
+
+  getWeights(): Float64Array[] {
+    if (!this.weights) throw new Error(`${this.config.name} has no weights until it is built (give inputShape or call it once).`);
+    return this.weights.map((w) => w.slice());
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    const features = this.features ?? weights[0].length / (4 * this.config.units);
+    this.weights = checkWeights(weights, this.weightShapes(features), this.config.name);
+    this.features = features;
+  }
+
+  /** x: [B, T, D]. Returns the output (and with returnState, [output, h, c]). */
+  apply(x: CpuTensor, options: { initialState?: [CpuTensor, CpuTensor] } = {}): CpuTensor | CpuTensor[] {
+    const [B, T, D] = x.shape;
+    this.build(D);
+    const [kernel, recurrentKernel, bias] = this.weights!;
+    const H = this.config.units;
+    const result = lstmForward(x.data, { B, T, D, H }, { kernel, recurrentKernel, bias }, {
+      activation: this.config.activation,
+      recurrentActivation: this.config.recurrentActivation,
+      initialState: options.initialState && { h: options.initialState[0].data, c: options.initialState[1].data },
+    });
+    const output = this.config.returnSequences ? cpuTensor(result.sequence, [B, T, H]) : cpuTensor(result.h, [B, H]);
+    if (!this.config.returnState) return output;
+    return [output, cpuTensor(result.h, [B, H]), cpuTensor(result.c, [B, H])];
+  }
+}

@@ -1,0 +1,109 @@
+// The CPU oracle's kernels: plain loops in Float64, one function per GPU kernel, same
+// arguments. Nothing here knows about the GPU.
+
+export type Activation = 'tanh' | 'sigmoid' | 'hardSigmoid' | 'relu' | 'linear';
+
+export function activate(name: Activation, x: number): number {
+  switch (name) {
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
+    case 'hardSigmoid':
+      return Math.min(1, Math.max(0, 0.2 * x + 0.5));
+    case 'relu':
+      return Math.max(0, x);
+    case 'linear':
+      return x;
+  }
+}
+
+export interface GemmShape {
+  M: number;
+  N: number;
+  K: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** Logical rows of A are time-major (t·batch + b) over a batch-major [batch, steps, K] A. */
+  aRowsBatchMajor?: { steps: number; batch: number };
+  aOffset?: number;
+}
+
+/** Y[M,N] = op(A)·op(B) + bias (+ y0 when given): the twin of kernels/gemm. */
+export function gemm(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  shape: GemmShape,
+  y0?: ArrayLike<number>,
+): Float64Array {
+  const { M, N, K } = shape;
+  const off = shape.aOffset ?? 0;
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    const seq = shape.aRowsBatchMajor;
+    const row = seq ? (m % seq.batch) * seq.steps + Math.floor(m / seq.batch) : m;
+    for (let n = 0; n < N; n++) {
+      let sum = bias ? bias[n] : 0;
+      for (let k = 0; k < K; k++) {
+        const av = shape.transA ? a[off + k * M + row] : a[off + row * K + k];
+        const bv = shape.transB ? b[n * K + k] : b[k * N + n];
+        sum += av * bv;
+      }
+      y[m * N + n] = sum + (y0 ? y0[m * N + n] : 0);
+    }
+  }
+  return y;
+}
+
+export interface LstmCellOptions {
+  activation: Activation;
+  recurrentActivation: Activation;
+}
+
+export interface LstmStepResult {
+  /** [B, H] */
+  h: Float64Array;
+  /** [B, H] */
+  c: Float64Array;
+  /** [B, 4H] activated gates i, f, g, o */
+  acts: Float64Array;
+}
+
+/**
+ * One LSTM step (Keras gate order i, f, c, o): the twin of kernels/lstmStepForward.
+ * @param g     [B, 4H] gate pre-activations from the input projection for this step
+ * @param hPrev [B, H], cPrev [B, H], wh [H, 4H]
+ */
+export function lstmStep(
+  g: ArrayLike<number>,
+  hPrev: ArrayLike<number>,
+  cPrev: ArrayLike<number>,
+  wh: ArrayLike<number>,
+  B: number,
+  H: number,
+  options: LstmCellOptions,
+): LstmStepResult {
+  const H4 = 4 * H;
+  const z = gemm(hPrev, wh, undefined, { M: B, N: H4, K: H }, g);
+  const h = new Float64Array(B * H);
+  const c = new Float64Array(B * H);
+  const acts = new Float64Array(B * H4);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const row = b * H4;
+      const i = activate(options.recurrentActivation, z[row + j]);
+      const f = activate(options.recurrentActivation, z[row + H + j]);
+      const gg = activate(options.activation, z[row + 2 * H + j]);
+      const o = activate(options.recurrentActivation, z[row + 3 * H + j]);
+      const cell = f * cPrev[b * H + j] + i * gg;
+      c[b * H + j] = cell;
+      h[b * H + j] = o * activate(options.activation, cell);
+      acts[row + j] = i;
+      acts[row + H + j] = f;
+      acts[row + 2 * H + j] = gg;
+      acts[row + 3 * H + j] = o;
+    }
+  }
+  return { h, c, acts };
+}

@@ -1,0 +1,165 @@
+// Tensor: a GPU buffer of f32 values with a row-major shape. Buffers come from the device's
+// pool and go back to it on dispose().
+
+import type { Gpu } from './device.js';
+import { assertFinite, formatShape, RnnError, ShapeError } from './errors.js';
+import { READBACK_USAGE, TENSOR_USAGE } from './gpuConstants.js';
+
+/** Nested arrays of numbers, as Keras / TF.js accept them. */
+export type NestedArray = number | readonly NestedArray[];
+export type TensorData = Float32Array | Float64Array | readonly number[] | readonly NestedArray[];
+
+export class Tensor {
+  readonly size: number;
+  private disposed = false;
+
+  /**
+   * @param ready settles when the kernels that write this tensor have been validated; it
+   *   rejects with their KernelError, which `data()` then throws.
+   */
+  constructor(
+    readonly gpu: Gpu,
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    public ready: Promise<void> = Promise.resolve(),
+  ) {
+    this.size = shapeSize(shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get byteLength(): number {
+    return this.size * 4;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Throws if the tensor was disposed. */
+  assertUsable(what = 'This tensor'): void {
+    if (this.disposed) throw new RnnError(`${what} was disposed and its buffer reused: keep a tensor until you no longer need it.`);
+    this.gpu.assertAlive();
+  }
+
+  /** Reads the values back to the CPU. */
+  async data(): Promise<Float32Array> {
+    this.assertUsable();
+    await this.ready;
+    const gpu = this.gpu;
+    const staging = gpu.pool.acquire(this.byteLength, READBACK_USAGE, 'readback');
+    try {
+      await gpu.submit('read back', (encoder) => encoder.copyBufferToBuffer(this.buffer, 0, staging, 0, this.byteLength));
+      await staging.mapAsync(0x0001 /* GPUMapMode.READ */, 0, this.byteLength);
+      const values = new Float32Array(staging.getMappedRange(0, this.byteLength).slice(0));
+      staging.unmap();
+      return values;
+    } finally {
+      gpu.pool.release(staging);
+    }
+  }
+
+  /** Values as nested arrays in the tensor's shape. */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
+  /** A tensor with the same values and another shape of the same size (shares nothing). */
+  reshape(shape: readonly number[]): Tensor {
+    if (shapeSize(shape) !== this.size) {
+      throw new ShapeError(`Cannot reshape ${formatShape(this.shape)} (${this.size} values) to ${formatShape(shape)}.`);
+    }
+    this.assertUsable();
+    const copy = emptyTensor(this.gpu, shape, 'reshape');
+    copy.ready = this.gpu.submit('reshape', (encoder) => encoder.copyBufferToBuffer(this.buffer, 0, copy.buffer, 0, this.byteLength));
+    return copy;
+  }
+
+  /** Returns the buffer to the pool. Using the tensor afterwards throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.gpu.pool.release(this.buffer);
+  }
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 1) throw new ShapeError(`Shape ${formatShape(shape)} must hold positive whole numbers.`);
+    size *= d;
+  }
+  return size;
+}
+
+/** A tensor whose buffer is taken from the pool and not initialized. */
+export function emptyTensor(gpu: Gpu, shape: readonly number[], label: string, ready?: Promise<void>): Tensor {
+  const bytes = shapeSize(shape) * 4;
+  gpu.checkBindingSize(bytes, `A tensor of shape ${formatShape(shape)}`);
+  return new Tensor(gpu, gpu.pool.acquire(bytes, TENSOR_USAGE, label), shape, ready);
+}
+
+/**
+ * A tensor holding `data` in `shape` (row-major). `data` is flat (length = product of shape)
+ * or nested arrays matching the shape. NaN and ±Infinity are rejected.
+ */
+export function tensor(gpu: Gpu, data: TensorData, shape?: readonly number[]): Tensor {
+  gpu.assertAlive();
+  const flat = toFloat32(data, shape);
+  const resolved = shape ?? inferShape(data);
+  const t = emptyTensor(gpu, resolved, 'tensor');
+  gpu.device.queue.writeBuffer(t.buffer, 0, flat.buffer, flat.byteOffset, flat.byteLength);
+  return t;
+}
+
+/** Flattens and checks `data` against `shape` (when given); rejects NaN and ±Infinity. */
+export function toFloat32(data: TensorData, shape?: readonly number[], what = 'The data'): Float32Array {
+  let flat: Float32Array;
+  if (data instanceof Float32Array) flat = data;
+  else if (data instanceof Float64Array) flat = Float32Array.from(data);
+  else {
+    const nestedShape = inferShape(data);
+    if (shape && nestedShape.length > 1 && formatShape(nestedShape) !== formatShape(shape)) {
+      throw new ShapeError(`${what} is nested as ${formatShape(nestedShape)} but the shape given is ${formatShape(shape)}.`);
+    }
+    flat = Float32Array.from((data as NestedArray[]).flat(Infinity as 1) as number[]);
+  }
+  const expected = shapeSize(shape ?? inferShape(data));
+  if (flat.length !== expected) {
+    throw new ShapeError(`${what} has ${flat.length} values but shape ${formatShape(shape ?? [])} needs ${expected}.`);
+  }
+  assertFinite(flat, what);
+  return flat;
+}
+
+function inferShape(data: TensorData): number[] {
+  if (ArrayBuffer.isView(data)) return [(data as Float32Array).length];
+  const shape: number[] = [];
+  let level: NestedArray = data as NestedArray;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0] as NestedArray;
+  }
+  checkRagged(data as NestedArray, shape, 0);
+  return shape;
+}
+
+function checkRagged(level: NestedArray, shape: number[], depth: number): void {
+  if (depth === shape.length) {
+    if (typeof level !== 'number') throw new ShapeError('Nested data is deeper in some places than in others.');
+    return;
+  }
+  if (!Array.isArray(level) || level.length !== shape[depth]) {
+    throw new ShapeError(`Nested data is ragged at depth ${depth}: every row must have ${shape[depth]} entries.`);
+  }
+  for (const child of level) checkRagged(child, shape, depth + 1);
+}
+
+function nest(values: Float32Array, shape: readonly number[]): NestedArray {
+  if (shape.length <= 1) return Array.from(values);
+  const [head, ...rest] = shape;
+  const stride = values.length / head;
+  return Array.from({ length: head }, (_, i) => nest(values.subarray(i * stride, (i + 1) * stride), rest));
+}
