@@ -1,0 +1,64 @@
+// kernels/gemm against reference.gemm on seeded inputs, over shapes that are 1, smaller than
+// a tile, and not multiples of the 64×64 tile or the 16-deep K slice.
+import { describe, test } from 'vitest';
+import { tensor } from '../../src/index.js';
+import { encodeGemm, type GemmOptions } from '../../src/kernels/gemm.js';
+import { gemm } from '../../src/reference/math.js';
+import { Random } from '../../src/reference/random.js';
+import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
+
+const env = useGpu();
+
+// Both sides multiply the same f32 values; only the accumulation differs (f32 fma on the GPU,
+// Float64 here). With |a|, |b| ≤ 1 and K ≤ 300 the f32 rounding of the running sums stays
+// below ~√K·2⁻²⁴·K/2 ≈ 2e-5 (measured on SwiftShader: 1.1e-5 at K = 300); 1e-4 gives a 5×
+// margin and still catches any indexing error, which shows as errors of order 0.1.
+const ATOL = 1e-4;
+const RTOL = 1e-5;
+
+interface Case {
+  name: string;
+  M: number;
+  N: number;
+  K: number;
+  options?: GemmOptions;
+  bias?: boolean;
+  accumulate?: boolean;
+  aOffset?: number;
+}
+
+const cases: Case[] = [
+  { name: '1×1×1', M: 1, N: 1, K: 1, bias: true },
+  { name: 'one row (batch 1, one step)', M: 1, N: 148, K: 13, bias: true },
+  { name: 'smaller than a tile', M: 5, N: 7, K: 3 },
+  { name: 'exact tiles', M: 64, N: 128, K: 32, bias: true },
+  { name: 'not multiples of the tile', M: 67, N: 148, K: 37, bias: true },
+  { name: 'long K', M: 33, N: 65, K: 300, bias: true },
+  { name: 'transposed A', M: 37, N: 52, K: 29, options: { transA: true } },
+  { name: 'transposed B', M: 45, N: 23, K: 70, options: { transB: true } },
+  { name: 'both transposed', M: 19, N: 81, K: 17, options: { transA: true, transB: true } },
+  { name: 'accumulate into Y', M: 21, N: 30, K: 11, accumulate: true, bias: true },
+  { name: 'A from an element offset', M: 12, N: 20, K: 9, aOffset: 37 },
+  { name: 'batch-major rows read time-major (B=3, T=7)', M: 21, N: 148, K: 13, options: { aRowsBatchMajor: { steps: 7, batch: 3 } }, bias: true },
+  { name: 'batch-major rows, batch 1', M: 5, N: 40, K: 6, options: { aRowsBatchMajor: { steps: 5, batch: 1 } }, bias: true },
+];
+
+describe('gemm kernel vs reference', () => {
+  test.each(cases)('$name (M=$M, N=$N, K=$K)', async (c) => {
+    const { gpu } = env;
+    const random = new Random(c.M * 1000 + c.N * 10 + c.K);
+    const offset = c.aOffset ?? 0;
+    const a = random.uniformArray(offset + c.M * c.K);
+    const b = random.uniformArray(c.K * c.N);
+    const bias = c.bias ? random.uniformArray(c.N) : undefined;
+    const y0 = random.uniformArray(c.M * c.N);
+    const [ta, tb, tbias, ty] = [tensor(gpu, a, [a.length]), tensor(gpu, b, [b.length]), bias && tensor(gpu, bias, [c.N]), tensor(gpu, y0, [c.M, c.N])];
+    await runPass(gpu, (pass, run) =>
+      encodeGemm(gpu, pass, run, { ...c.options, a: ta.buffer, aOffset: offset, b: tb.buffer, bias: tbias?.buffer, y: ty.buffer, M: c.M, N: c.N, K: c.K, accumulate: c.accumulate }),
+    );
+    const got = await readBuffer(gpu, ty.buffer, c.M * c.N);
+    const expected = gemm(a, b, bias, { M: c.M, N: c.N, K: c.K, aOffset: offset, ...c.options }, c.accumulate ? y0 : undefined);
+    expectClose(got, expected, ATOL, RTOL, c.name);
+    for (const t of [ta, tb, tbias, ty]) t?.dispose();
+  });
+});
