@@ -26,3 +26,15 @@ fn activate(id: u32, x: f32) -> f32 {
     default: { return x; }
   }
 }
+
+// The derivative of activation `id` at x, given y = activate(id, x) (every supported
+// activation's derivative is a function of its output).
+fn activate_grad_from_output(id: u32, y: f32) -> f32 {
+  switch id {
+    case 0u: { return 1.0 - y * y; }
+    case 1u: { return y * (1.0 - y); }
+    case 2u: { return select(0.0, 0.2, y > 0.0 && y < 1.0); }
+    case 3u: { return select(0.0, 1.0, y > 0.0); }
+    default: { return 1.0; }
+  }
+}

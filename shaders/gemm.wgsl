@@ -1,4 +1,6 @@
-// Tiled GEMM with fused bias: Y[M,N] = op(A)[M,K] · op(B)[K,N] + bias[N] (+ Y when accumulating).
+// Tiled GEMM with fused bias and activation:
+//   Y[M,N] = act(op(A)[M,K] · op(B)[K,N] + bias[N] (+ Y when accumulating))
+// (act is ACTIVATION, an id of activations.wgsl, linear by default).
 //
 // Bindings (group 0):
 //   @binding(0) A      read        [M,K] row-major; [K,M] when TRANS_A. Read from element p.aOffset.
@@ -11,9 +13,9 @@
 // (strided, so a row of invocations writes contiguous columns). Per K-tile of TILE_K, the
 // workgroup stages a (WG·4)×TILE_K slice of A and a TILE_K×(WG·4) slice of B in shared memory.
 //
-// A_ROWS_BATCH_MAJOR: the logical row r = t·seqBatch + b (time-major) reads the physical row
-// b·seqSteps + t of A; this turns a [batch, steps, features] input into time-major gate rows
-// without a separate transpose.
+// A_ROWS_BATCH_MAJOR: the stored A's logical row r = t·seqBatch + b (time-major) is its
+// physical row b·seqSteps + t; this reads a [batch, steps, features] input as time-major rows
+// without a separate transpose (rows are m, or k with TRANS_A, as in Xᵀ·dG).
 
 struct Params {
   M: u32,
@@ -32,6 +34,7 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = true;
 override A_ROWS_BATCH_MAJOR: bool = false;
+override ACTIVATION: u32 = 4u; // linear
 
 const TM: u32 = 4u;
 const TN: u32 = 4u;
@@ -49,14 +52,19 @@ fn readA(m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= p.K) {
     return 0.0;
   }
+  // The stored matrix is [M,K] (rows m) or, with TRANS_A, [K,M] (rows k).
   var row = m;
-  if (A_ROWS_BATCH_MAJOR) {
-    row = (m % p.seqBatch) * p.seqSteps + m / p.seqBatch;
-  }
+  var col = k;
+  var width = p.K;
   if (TRANS_A) {
-    return A[p.aOffset + k * p.M + row];
+    row = k;
+    col = m;
+    width = p.M;
   }
-  return A[p.aOffset + row * p.K + k];
+  if (A_ROWS_BATCH_MAJOR) {
+    row = (row % p.seqBatch) * p.seqSteps + row / p.seqBatch;
+  }
+  return A[p.aOffset + row * width + col];
 }
 
 fn readB(k: u32, n: u32) -> f32 {
@@ -142,7 +150,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (p.accumulate != 0u) {
         v += Y[at];
       }
-      Y[at] = v;
+      Y[at] = activate(ACTIVATION, v);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Gpu } from '../runtime/device.js';
+import type { Gpu, KernelSource } from '../runtime/device.js';
 import { LimitError } from '../runtime/errors.js';
 
 export function ceilDiv(a: number, b: number): number {
@@ -14,4 +14,19 @@ export function dispatch(gpu: Gpu, pass: GPUComputePassEncoder, what: string, x:
     );
   }
   pass.dispatchWorkgroups(x, y, z);
+}
+
+/** Sets `kernel`'s pipeline and a bind group of `bindings` on `pass`, then dispatches it. */
+export function encodeKernel(
+  gpu: Gpu,
+  pass: GPUComputePassEncoder,
+  kernel: KernelSource,
+  bindings: readonly (GPUBuffer | GPUBufferBinding)[],
+  workgroups: readonly [number, number?, number?],
+  what: string,
+): void {
+  const compiled = gpu.kernel(kernel);
+  pass.setPipeline(compiled.pipeline);
+  pass.setBindGroup(0, gpu.bindGroup(compiled, bindings));
+  dispatch(gpu, pass, what, ...workgroups);
 }

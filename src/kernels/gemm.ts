@@ -1,6 +1,8 @@
 // Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl).
+import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/gemm.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationId, type Activation } from './activations.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
 /** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
@@ -12,6 +14,8 @@ export interface GemmOptions {
   transB?: boolean;
   /** Logical rows of A are time-major (t·batch + b) over a batch-major [batch, steps, K] A. */
   aRowsBatchMajor?: { steps: number; batch: number };
+  /** Applied to every output element (after bias and accumulation); linear by default. */
+  activation?: Activation;
 }
 
 export interface GemmArgs extends GemmOptions {
@@ -34,10 +38,11 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   const transA = !!options.transA;
   const transB = !!options.transB;
   const batchMajor = !!options.aRowsBatchMajor;
+  const act = activationId(options.activation ?? 'linear', 'activation');
   return {
     name: 'gemm',
-    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}`,
-    getShaderSource: () => source,
+    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:act${act}`,
+    getShaderSource: () => `${activations}\n${source}`,
     constants: {
       WG,
       TILE_K,
@@ -45,6 +50,7 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
       TRANS_B: +transB,
       HAS_BIAS: +options.hasBias,
       A_ROWS_BATCH_MAJOR: +batchMajor,
+      ACTIVATION: act,
     },
     bindings: ['read', 'read', 'read', 'storage', 'uniform'],
   };

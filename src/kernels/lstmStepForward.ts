@@ -4,12 +4,9 @@ import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId, type Activation } from './activations.js';
 import { ceilDiv, dispatch } from './dispatch.js';
+import { rowsPerInvocation, STEP_SLOT, stepUniforms } from './steps.js';
 
 const WG = 64;
-/** Upper bound of batch rows per invocation (MAX_TB in the shader). */
-const MAX_TB = 8;
-/** Bytes of one step's uniform slot; a multiple of every adapter's uniform offset alignment. */
-const STEP_SLOT = 256;
 
 export interface LstmStepOptions {
   activation: Activation;
@@ -34,11 +31,6 @@ export interface LstmStepArgs extends LstmStepOptions {
   H: number;
 }
 
-/** Batch rows per invocation: enough to reuse each Wh load, no more than the batch has. */
-export function rowsPerInvocation(B: number): number {
-  return Math.min(B, 4, MAX_TB);
-}
-
 export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
@@ -56,10 +48,7 @@ export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, ru
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
   const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows }));
-  const slotWords = STEP_SLOT / 4;
-  const steps = new Uint32Array(T * slotWords);
-  for (let t = 0; t < T; t++) steps.set([t, B, H], t * slotWords);
-  const stepParams = run.uniform(steps);
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, 0]);
   const acts = args.acts ?? run.scratch(16, 'no acts');
   const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, { buffer: stepParams, size: 16 }]);
   pass.setPipeline(compiled.pipeline);

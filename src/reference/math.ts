@@ -24,9 +24,11 @@ export interface GemmShape {
   K: number;
   transA?: boolean;
   transB?: boolean;
-  /** Logical rows of A are time-major (t·batch + b) over a batch-major [batch, steps, K] A. */
+  /** The stored A's rows (m, or k with transA) are time-major (t·batch + b) over batch-major storage. */
   aRowsBatchMajor?: { steps: number; batch: number };
   aOffset?: number;
+  /** Applied to every output element; linear by default. */
+  activation?: Activation;
 }
 
 /** Y[M,N] = op(A)·op(B) + bias (+ y0 when given): the twin of kernels/gemm. */
@@ -40,17 +42,17 @@ export function gemm(
   const { M, N, K } = shape;
   const off = shape.aOffset ?? 0;
   const y = new Float64Array(M * N);
+  const seq = shape.aRowsBatchMajor;
+  const physicalRow = (r: number) => (seq ? (r % seq.batch) * seq.steps + Math.floor(r / seq.batch) : r);
   for (let m = 0; m < M; m++) {
-    const seq = shape.aRowsBatchMajor;
-    const row = seq ? (m % seq.batch) * seq.steps + Math.floor(m / seq.batch) : m;
     for (let n = 0; n < N; n++) {
       let sum = bias ? bias[n] : 0;
       for (let k = 0; k < K; k++) {
-        const av = shape.transA ? a[off + k * M + row] : a[off + row * K + k];
+        const av = shape.transA ? a[off + physicalRow(k) * M + m] : a[off + physicalRow(m) * K + k];
         const bv = shape.transB ? b[n * K + k] : b[k * N + n];
         sum += av * bv;
       }
-      y[m * N + n] = sum + (y0 ? y0[m * N + n] : 0);
+      y[m * N + n] = activate(shape.activation ?? 'linear', sum + (y0 ? y0[m * N + n] : 0));
     }
   }
   return y;

@@ -40,6 +40,9 @@ const cases: Case[] = [
   { name: 'accumulate into Y', M: 21, N: 30, K: 11, accumulate: true, bias: true },
   { name: 'A from an element offset', M: 12, N: 20, K: 9, aOffset: 37 },
   { name: 'batch-major rows read time-major (B=3, T=7)', M: 21, N: 148, K: 13, options: { aRowsBatchMajor: { steps: 7, batch: 3 } }, bias: true },
+  { name: 'transposed batch-major A (Xᵀ·dG, B=3, T=5)', M: 13, N: 40, K: 15, options: { transA: true, aRowsBatchMajor: { steps: 5, batch: 3 } } },
+  { name: 'fused sigmoid epilogue', M: 9, N: 70, K: 12, bias: true, options: { activation: 'sigmoid' } },
+  { name: 'fused relu epilogue with accumulation', M: 17, N: 5, K: 8, accumulate: true, options: { activation: 'relu' } },
   { name: 'batch-major rows, batch 1', M: 5, N: 40, K: 6, options: { aRowsBatchMajor: { steps: 5, batch: 1 } }, bias: true },
 ];
 

@@ -1,0 +1,110 @@
+// Fused LSTM backward step t (backpropagation through time, t = T-1 … 0), one dispatch a step:
+//   dh     = dY[t] + dG[t+1]·Whᵀ          (the recurrent part is 0 at t = T-1)
+//   dc     = dc[t+1] + dh⊙o⊙act'(c[t])
+//   dG[t]  = (dc⊙g⊙σ'(i), dc⊙c[t-1]⊙σ'(f), dc⊙i⊙act'(g), dh⊙act(c[t])⊙σ'(o))   pre-activation
+//   dc[t]  = dc⊙f                          (carried to step t-1, in place)
+// Derivatives come from the kept activations (σ' = RECURRENT_ACTIVATION', act' = ACTIVATION').
+//
+// Bindings (group 0):
+//   @binding(0) dG    read_write  [T, B, 4H]  step t reads slice t+1, writes slice t
+//   @binding(1) WhT   read        [4H, H]     the recurrent kernel transposed (coalesced in j)
+//   @binding(2) dY    read        DY_SEQ: [T, B, H] time-major; otherwise [B, H], used at t = T-1
+//   @binding(3) acts  read        [T, B, 4H]  activated gates i, f, g, o from the forward
+//   @binding(4) cseq  read        [T+1, B, H] cell states, slot 0 = c0
+//   @binding(5) dc    read_write  [B, H]      dc[t+1] in, dc[t] out (holds dc_T before t = T-1)
+//   @binding(6) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
+// unit j for TB batch rows. Per K-slice of WG (over 4H), the workgroup stages TB rows of
+// dG[t+1] in shared memory; each WhT element read serves TB rows.
+
+struct Step {
+  t: u32,
+  B: u32,
+  H: u32,
+  T: u32,
+}
+
+override WG: u32 = 64;
+override TB: u32 = 4;
+override ACTIVATION: u32 = 0;
+override RECURRENT_ACTIVATION: u32 = 1;
+override DY_SEQ: bool = true;
+
+const MAX_TB: u32 = 8u;
+
+@group(0) @binding(0) var<storage, read_write> dG: array<f32>;
+@group(0) @binding(1) var<storage, read> WhT: array<f32>;
+@group(0) @binding(2) var<storage, read> dY: array<f32>;
+@group(0) @binding(3) var<storage, read> acts: array<f32>;
+@group(0) @binding(4) var<storage, read> cseq: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dc: array<f32>;
+@group(0) @binding(6) var<uniform> s: Step;
+
+var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let t = s.t;
+  let B = s.B;
+  let H = s.H;
+  let H4 = 4u * H;
+  let j = wg.x * WG + lid.x;
+  let b0 = wg.y * TB;
+
+  var dh: array<f32, MAX_TB>;
+  if (t + 1u < s.T) {
+    let next = (t + 1u) * B * H4;
+    for (var k0 = 0u; k0 < H4; k0 += WG) {
+      let k = k0 + lid.x;
+      for (var r = 0u; r < TB; r++) {
+        let b = b0 + r;
+        var v = 0.0;
+        if (b < B && k < H4) {
+          v = dG[next + b * H4 + k];
+        }
+        gTile[r * WG + lid.x] = v;
+      }
+      workgroupBarrier();
+      if (j < H) {
+        let kEnd = min(WG, H4 - k0);
+        for (var kk = 0u; kk < kEnd; kk++) {
+          let w = WhT[(k0 + kk) * H + j];
+          for (var r = 0u; r < TB; r++) {
+            dh[r] = fma(gTile[r * WG + kk], w, dh[r]);
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+
+  if (j >= H) {
+    return;
+  }
+  for (var r = 0u; r < TB; r++) {
+    let b = b0 + r;
+    if (b >= B) {
+      break;
+    }
+    var dhr = dh[r];
+    if (DY_SEQ) {
+      dhr += dY[(t * B + b) * H + j];
+    } else if (t + 1u == s.T) {
+      dhr += dY[b * H + j];
+    }
+    let a = (t * B + b) * H4 + j;
+    let i = acts[a];
+    let f = acts[a + H];
+    let g = acts[a + 2u * H];
+    let o = acts[a + 3u * H];
+    let c = cseq[((t + 1u) * B + b) * H + j];
+    let cPrev = cseq[(t * B + b) * H + j];
+    let tc = activate(ACTIVATION, c);
+    let dcr = dc[b * H + j] + dhr * o * activate_grad_from_output(ACTIVATION, tc);
+    dG[a] = dcr * g * activate_grad_from_output(RECURRENT_ACTIVATION, i);
+    dG[a + H] = dcr * cPrev * activate_grad_from_output(RECURRENT_ACTIVATION, f);
+    dG[a + 2u * H] = dcr * i * activate_grad_from_output(ACTIVATION, g);
+    dG[a + 3u * H] = dhr * tc * activate_grad_from_output(RECURRENT_ACTIVATION, o);
+    dc[b * H + j] = dcr * f;
+  }
+}

@@ -1,0 +1,30 @@
+// Kernel: gathers the samples of a batch by index (shaders/gather_rows.wgsl).
+import source from '../../shaders/gather_rows.wgsl?raw';
+import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { ceilDiv, encodeKernel } from './dispatch.js';
+
+const WG = 64;
+
+export function gatherRowsKernel(timeMajor: boolean): KernelSource {
+  return {
+    name: 'gather_rows',
+    cacheKey: `gather_rows:wg${WG}:tm${+timeMajor}`,
+    getShaderSource: () => source,
+    constants: { WG, TIME_MAJOR: +timeMajor },
+    bindings: ['read', 'read', 'storage', 'uniform'],
+  };
+}
+
+/**
+ * Encodes out = the samples idx[start … start+B) of src [N, T, F], batch-major [B, T, F] or
+ * time-major [T, B, F]: one dispatch.
+ */
+export function encodeGatherRows(
+  gpu: Gpu,
+  pass: GPUComputePassEncoder,
+  run: RunScope,
+  args: { src: GPUBuffer; idx: GPUBuffer; out: GPUBuffer; start: number; B: number; T: number; F: number; timeMajor: boolean },
+): void {
+  const params = run.uniform(new Uint32Array([args.start, args.B, args.T, args.F]));
+  encodeKernel(gpu, pass, gatherRowsKernel(args.timeMajor), [args.src, args.idx, args.out, params], [ceilDiv(args.F, WG), args.T, args.B], `gather batch (B=${args.B}, T=${args.T}, F=${args.F})`);
+}
