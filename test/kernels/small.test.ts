@@ -1,0 +1,102 @@
+// The small kernels of training against plain loops: transpose, column sums, activation
+// gradients, batch gathering. All are exact copies or short f32 sums.
+import { describe, expect, test } from 'vitest';
+import { tensor } from '../../src/index.js';
+import { encodeActivationBackward, type HeadActivationName } from '../../src/kernels/activationBackward.js';
+import { encodeGatherRows } from '../../src/kernels/gatherRows.js';
+import { encodeReduceRows } from '../../src/kernels/reduceRows.js';
+import { encodeTranspose } from '../../src/kernels/transpose.js';
+import { denseBackward, denseForward } from '../../src/reference/backward.js';
+import { Random } from '../../src/reference/random.js';
+import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
+
+const env = useGpu();
+
+describe('transpose', () => {
+  test.each([
+    [1, 1],
+    [3, 5],
+    [17, 33],
+    [64, 256],
+  ])('%i×%i', async (R, C) => {
+    const { gpu } = env;
+    const x = new Random(R * C).uniformArray(R * C);
+    const tx = tensor(gpu, x, [R, C]);
+    const ty = tensor(gpu, new Float32Array(R * C), [C, R]);
+    await runPass(gpu, (pass, run) => encodeTranspose(gpu, pass, run, { x: tx.buffer, y: ty.buffer, R, C }));
+    const y = await ty.data();
+    const expected = new Float32Array(R * C);
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expected[c * R + r] = x[r * C + c];
+    expect(y).toEqual(expected); // a copy: exact
+  });
+});
+
+describe('column sums', () => {
+  test.each([
+    [1, 1, false],
+    [7, 70, false],
+    [300, 5, true],
+  ])('R=%i N=%i accumulate=%s', async (R, N, accumulate) => {
+    const { gpu } = env;
+    const random = new Random(R + N);
+    const x = random.uniformArray(R * N);
+    const y0 = random.uniformArray(N);
+    const tx = tensor(gpu, x, [R, N]);
+    const ty = tensor(gpu, y0, [N]);
+    await runPass(gpu, (pass, run) => encodeReduceRows(gpu, pass, run, { x: tx.buffer, y: ty.buffer, R, N, accumulate }));
+    const expected = Float64Array.from({ length: N }, (_, n) => {
+      let s = accumulate ? y0[n] : 0;
+      for (let r = 0; r < R; r++) s += x[r * N + n];
+      return s;
+    });
+    // f32 sums of ≤ 300 terms of magnitude ≤ 1: rounding ≤ 300·2⁻²⁴·|partial sums| ≈ 1e-4 at worst.
+    expectClose(await ty.data(), expected, 1e-4, 1e-5, 'column sums');
+  });
+});
+
+describe('activation backward', () => {
+  test.each(['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'] as HeadActivationName[])('%s', async (activation) => {
+    const { gpu } = env;
+    const [R, F, K] = [13, 1, 67];
+    const random = new Random(3);
+    // A Dense layer with an identity-like 1×K kernel makes y = act(x·w + b) for random z.
+    const x = Float64Array.from(random.uniformArray(R * F, -2, 2));
+    const w = Float64Array.from(random.uniformArray(F * K, -2, 2));
+    const b = Float64Array.from(random.uniformArray(K, -1, 1));
+    const y = denseForward(x, w, b, R, F, K, activation);
+    const dy = Float64Array.from(random.uniformArray(R * K));
+    // The reference's dBias is Σ_r dZ; recover dZ row by row through one-row calls.
+    const expected = new Float64Array(R * K);
+    for (let r = 0; r < R; r++) {
+      const rowGrad = denseBackward(x.subarray(r, r + 1), w, y.subarray(r * K, (r + 1) * K), dy.subarray(r * K, (r + 1) * K), 1, F, K, activation);
+      expected.set(rowGrad.dBias, r * K);
+    }
+    const [ty, tdy, tdz] = [tensor(gpu, Float32Array.from(y), [R, K]), tensor(gpu, Float32Array.from(dy), [R, K]), tensor(gpu, new Float32Array(R * K), [R, K])];
+    await runPass(gpu, (pass, run) => encodeActivationBackward(gpu, pass, run, { activation: activation, y: ty.buffer, dy: tdy.buffer, dz: tdz.buffer, R, C: K }));
+    // One or two f32 products per element (softmax: a K-term dot): ≤ 1e-6 rounding.
+    expectClose(await tdz.data(), expected, 2e-6, 1e-5, activation);
+  });
+});
+
+describe('gather rows', () => {
+  test.each([
+    { N: 5, T: 1, F: 3, B: 2, start: 1, timeMajor: false },
+    { N: 6, T: 4, F: 70, B: 3, start: 2, timeMajor: true },
+    { N: 3, T: 2, F: 1, B: 1, start: 2, timeMajor: true },
+  ])('N=$N T=$T F=$F B=$B time-major=$timeMajor', async ({ N, T, F, B, start, timeMajor }) => {
+    const { gpu } = env;
+    const src = new Random(N).uniformArray(N * T * F);
+    const order = Uint32Array.from({ length: N }, (_, i) => (i * 5 + 3) % N);
+    const tsrc = tensor(gpu, src, [N * T * F]);
+    const tidx = tensor(gpu, new Float32Array(order.buffer), [N]);
+    const tout = tensor(gpu, new Float32Array(B * T * F), [B * T * F]);
+    await runPass(gpu, (pass, run) => encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor }));
+    const expected = new Float32Array(B * T * F);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) {
+        const row = timeMajor ? t * B + b : b * T + t;
+        expected.set(src.subarray((order[start + b] * T + t) * F, (order[start + b] * T + t + 1) * F), row * F);
+      }
+    expect(await readBuffer(gpu, tout.buffer, B * T * F)).toEqual(expected);
+  });
+});
