@@ -1,0 +1,106 @@
+// Kernel: loss value, metrics and loss gradient of the model's head (shaders/loss.wgsl).
+// The names and the rules (which heads fuse, which accuracy) are the reference's.
+import source from '../../shaders/loss.wgsl?raw';
+import { accuracyKind, isFusedLoss, type HeadActivation, type LossName, type MetricName } from '../reference/losses.js';
+import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { ShapeError } from '../runtime/errors.js';
+import { ceilDiv, dispatch } from './dispatch.js';
+
+export type { HeadActivation, LossName, MetricName } from '../reference/losses.js';
+
+/** Invocations of a workgroup of the per-row pass, and of the single reducing workgroup. */
+const ROW_WG = 64;
+const REDUCE_WG = 256;
+const LOSS_IDS: Record<LossName, number> = {
+  meanSquaredError: 0,
+  meanAbsoluteError: 1,
+  binaryCrossentropy: 2,
+  categoricalCrossentropy: 3,
+  sparseCategoricalCrossentropy: 4,
+};
+const ACCURACY_IDS = { binary: 0, categorical: 1, sparseCategorical: 2 } as const;
+/** Component of a row's stats vec4 that metric m reads. */
+const METRIC_COMPONENT: Record<MetricName, number> = { mae: 1, accuracy: 2 };
+const MAX_METRICS = 8;
+
+export function lossKernel(loss: LossName, fused: boolean, reduce: boolean): KernelSource {
+  const id = LOSS_IDS[loss];
+  const wg = reduce ? REDUCE_WG : ROW_WG;
+  return {
+    name: reduce ? 'loss_reduce' : 'loss',
+    cacheKey: reduce ? `loss:reduce:wg${wg}` : `loss:rows:wg${wg}:l${id}:f${+fused}`,
+    getShaderSource: () => source,
+    constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform'],
+  };
+}
+
+export interface LossArgs {
+  loss: LossName;
+  /** Written in this order to out[outIndex + 1 …]. */
+  metrics: readonly MetricName[];
+  /** [rows, cols]: the head's output after its activation. */
+  yPred: GPUBuffer;
+  /** [rows, cols]; for the sparse loss [rows] class indices stored as f32 (validated by the host). */
+  yTrue: GPUBuffer;
+  rows: number;
+  cols: number;
+  headActivation: HeadActivation;
+  /** [rows, cols], overwritten with d(loss)/d(yPred), or d(loss)/d(logits) when the head fuses. */
+  grad: GPUBuffer;
+  /** out[outIndex] = the loss, out[outIndex + 1 + m] = metric m, each a mean over rows. */
+  out: GPUBuffer;
+  outIndex: number;
+}
+
+/**
+ * Encodes the loss, the metrics and the loss gradient into `pass`: two dispatches (a per-row
+ * pass, then one workgroup that reduces over rows). Nothing is read back.
+ * `gradIsPreActivation` is true for sigmoid + binaryCrossentropy and softmax +
+ * (sparse)categoricalCrossentropy: `grad` then holds the gradient with respect to the logits.
+ */
+export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LossArgs): { gradIsPreActivation: boolean } {
+  const { rows, cols, metrics } = args;
+  const what = `${args.loss} over [${rows}, ${cols}]`;
+  if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(cols) && cols > 0)) {
+    throw new ShapeError(`${what}: rows and cols must be positive whole numbers.`);
+  }
+  if (!(args.loss in LOSS_IDS)) throw new ShapeError(`Unknown loss '${args.loss}': use one of ${Object.keys(LOSS_IDS).join(', ')}.`);
+  if (metrics.length > MAX_METRICS) throw new ShapeError(`${what}: at most ${MAX_METRICS} metrics, got ${metrics.length}.`);
+  for (const m of metrics) if (!(m in METRIC_COMPONENT)) throw new ShapeError(`Unknown metric '${m}': use one of ${Object.keys(METRIC_COMPONENT).join(', ')}.`);
+  const sparse = args.loss === 'sparseCategoricalCrossentropy';
+  const need: [GPUBuffer, number, string][] = [
+    [args.yPred, rows * cols, 'yPred'],
+    [args.yTrue, sparse ? rows : rows * cols, 'yTrue'],
+    [args.grad, rows * cols, 'grad'],
+    [args.out, args.outIndex + 1 + metrics.length, 'out'],
+  ];
+  for (const [buffer, floats, name] of need) {
+    if (buffer.size < floats * 4) throw new ShapeError(`${what}: ${name} holds ${buffer.size / 4} floats, fewer than the ${floats} it needs.`);
+  }
+  gpu.checkBindingSize(rows * cols * 4, `${what}: yPred`);
+
+  const fused = isFusedLoss(args.loss, args.headActivation);
+  // About one invocation per column, up to the whole workgroup for a row; the rest of the
+  // workgroup takes the next rows.
+  const lanes = Math.min(ROW_WG, 2 ** Math.ceil(Math.log2(cols)));
+  const groups = ceilDiv(rows, ROW_WG / lanes);
+  const groupsX = Math.min(groups, gpu.limits.maxComputeWorkgroupsPerDimension);
+  const words = new Uint32Array(16);
+  words.set([rows, cols, lanes, ACCURACY_IDS[accuracyKind(args.loss, cols)], groupsX, args.outIndex, metrics.length, 0]);
+  metrics.forEach((m, i) => (words[8 + i] = METRIC_COMPONENT[m]));
+  const params = run.uniform(words);
+  const rowStats = run.scratch(rows * 16, 'loss row stats');
+  const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params];
+
+  const rowPass = gpu.kernel(lossKernel(args.loss, fused, false));
+  pass.setPipeline(rowPass.pipeline);
+  pass.setBindGroup(0, gpu.bindGroup(rowPass, bindings));
+  dispatch(gpu, pass, what, groupsX, ceilDiv(groups, groupsX));
+
+  const reduce = gpu.kernel(lossKernel(args.loss, false, true));
+  pass.setPipeline(reduce.pipeline);
+  pass.setBindGroup(0, gpu.bindGroup(reduce, bindings));
+  dispatch(gpu, pass, `${what}: mean over rows`, 1);
+  return { gradIsPreActivation: fused };
+}
