@@ -5,6 +5,10 @@ export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelEr
 export { sequential, Sequential } from './lstm/sequential.js';
 export { Layer, type WeightValue } from './lstm/layer.js';
 export { Lstm } from './lstm/lstm.js';
-export type { LstmConfig } from './lstm/config.js';
+export { Dense } from './lstm/dense.js';
+export type { LstmConfig, DenseConfig, RegularizerConfig } from './lstm/config.js';
+export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs } from './lstm/training.js';
+export type { OptimizerSpec, OptimizerName, OptimizerConfig } from './lstm/optimizerConfig.js';
+export type { LossName, MetricName } from './kernels/loss.js';
 export * as layers from './lstm/layers.js';
 export * as reference from './reference/index.js';

@@ -17,13 +17,22 @@ export interface LstmConfig {
   kernelInitializer?: InitializerName;
   recurrentInitializer?: InitializerName;
   biasInitializer?: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  recurrentRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
   /** Seed of the initializers; layers built with the same seed start with the same weights. */
   seed?: number;
   name?: string;
 }
 
-export type ResolvedLstmConfig = Required<Omit<LstmConfig, 'inputShape' | 'seed' | 'name'>> &
-  Pick<LstmConfig, 'inputShape' | 'seed'> & { name: string };
+/** Keras L1 / L2 penalty on a weight: l1·Σ|w| + l2·Σw² is added to the loss. */
+export interface RegularizerConfig {
+  l1?: number;
+  l2?: number;
+}
+
+type Optional = 'inputShape' | 'seed' | 'name' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer';
+export type ResolvedLstmConfig = Required<Omit<LstmConfig, Optional>> & Pick<LstmConfig, Optional> & { name: string };
 
 let layerCounter = 0;
 
@@ -46,8 +55,54 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
     kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
     recurrentInitializer: config.recurrentInitializer ?? 'orthogonal',
     biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    recurrentRegularizer: checkRegularizer(config.recurrentRegularizer, 'recurrentRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     seed: config.seed,
     name: config.name ?? `lstm_${++layerCounter}`,
+  };
+}
+
+export function checkRegularizer(r: RegularizerConfig | undefined, option: string): RegularizerConfig | undefined {
+  if (!r) return undefined;
+  for (const key of ['l1', 'l2'] as const) {
+    const v = r[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new ShapeError(`${option}.${key} must be a finite number ≥ 0, got ${v}.`);
+  }
+  return r;
+}
+
+/** Dense layer options, as TF.js `tf.layers.dense`. */
+export interface DenseConfig {
+  units: number;
+  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
+  useBias?: boolean;
+  /** [features] (or [steps, features]) of the input when this is the first layer. */
+  inputShape?: readonly number[];
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+  seed?: number;
+  name?: string;
+}
+
+export function resolveDenseConfig(config: DenseConfig): Required<Pick<DenseConfig, 'units' | 'activation' | 'useBias' | 'kernelInitializer' | 'biasInitializer' | 'name'>> & DenseConfig {
+  if (!Number.isInteger(config.units) || config.units < 1) {
+    throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
+  }
+  const activations = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
+  const activation = config.activation ?? 'linear';
+  if (!activations.includes(activation)) throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${activations.join(', ')}.`);
+  return {
+    ...config,
+    activation,
+    useBias: config.useBias ?? true,
+    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
+    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    name: config.name ?? `dense_${++layerCounter}`,
   };
 }
 

@@ -21,6 +21,12 @@ export function flowOf(t: Tensor): Flow {
   return { buffer: t.buffer, offset: 0, shape: [...t.shape], timeMajor: false };
 }
 
+/** Keras's L1 / L2 regularizer: adds l1·Σ|w| + l2·Σw² to the loss. */
+export interface Regularizer {
+  l1?: number;
+  l2?: number;
+}
+
 /** A weight handed to setWeights: a tensor or values (flat or nested) of the weight's shape. */
 export type WeightValue = Tensor | TensorData;
 
@@ -47,6 +53,34 @@ export abstract class Layer {
 
   /** Encodes the layer's forward pass; returns its output without materializing it. */
   abstract encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow;
+
+  /** The forward pass of training: also returns what the backward pass needs. */
+  abstract encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: unknown };
+
+  /**
+   * Encodes the backward pass from `dOutput` (laid out as the forward's output flow; or, with
+   * `dOutput.preActivation`, the gradient before the layer's activation, from a fused loss).
+   * Writes the gradient of weight i into `grads[i]` (overwriting), and returns the gradient
+   * of the input, laid out as the input flow, when `needInputGrad`.
+   */
+  abstract encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow & { preActivation?: boolean },
+    grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined;
+
+  /** L1 / L2 penalties of each weight, in weight order (undefined for none). */
+  regularizers(): (Regularizer | undefined)[] {
+    return this.weights.map(() => undefined);
+  }
+
+  /** The weights' GPU tensors, in Keras order (owned by the layer: do not dispose). */
+  get weightTensors(): readonly Tensor[] {
+    return this.weights;
+  }
 
   /** Creates the weights on `gpu` for inputs of `inputShape` (no batch dimension). */
   build(gpu: Gpu, inputShape: readonly number[]): void {

@@ -1,21 +1,27 @@
 // The LSTM layer on the GPU: input projection GEMM over all steps, then one fused step kernel a
 // step, all in one command buffer.
 import { encodeGemm } from '../kernels/gemm.js';
+import { encodeLstmStepsBackward } from '../kernels/lstmStepBackward.js';
 import { encodeLstmStepsForward } from '../kernels/lstmStepForward.js';
+import { encodeReduceRows } from '../kernels/reduceRows.js';
+import { encodeTranspose } from '../kernels/transpose.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../runtime/errors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
-import { flowOf, Layer, materialize, type Flow } from './layer.js';
+import { flowOf, Layer, materialize, type Flow, type Regularizer } from './layer.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
 interface EncodedSequence {
+  input: Flow;
   /** [T+1, B, H] time-major, slot 0 = h0 */
   hseq: GPUBuffer;
-  /** [B, H] final cell state */
+  /** [B, H] final cell state; when kept, [T+1, B, H] with slot 0 = c0 */
   c: GPUBuffer;
+  /** When kept: [T, B, 4H] activated gates */
+  acts?: GPUBuffer;
   B: number;
   T: number;
 }
@@ -64,6 +70,64 @@ export class Lstm extends Layer {
     return this.outputFlow(this.encodeSequence(encoder, run, input));
   }
 
+  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: EncodedSequence } {
+    const seq = this.encodeSequence(encoder, run, input, undefined, true);
+    return { output: this.outputFlow(seq), saved: seq };
+  }
+
+  /**
+   * BPTT: one transpose of Wh, T fused backward steps, then over all steps at once
+   * dWx = Xᵀ·dG, dWh = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wxᵀ.
+   */
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow,
+    grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
+    const gpu = this.requireBuilt();
+    const { input, hseq, c: cseq, acts, B, T } = saved as EncodedSequence;
+    const H = this.units;
+    const D = input.shape[2];
+    const rows = T * B;
+    const [kernel, recurrentKernel, bias] = this.weights;
+    const dG = run.scratch(rows * 4 * H * 4, `${this.name}/dG`);
+    const whT = run.scratch(4 * H * H * 4, `${this.name}/WhT`);
+    const dc = run.scratch(B * H * 4, `${this.name}/dc`);
+    const dX = needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined;
+    encoder.clearBuffer(dc);
+    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: whT, R: H, C: 4 * H });
+    encodeLstmStepsBackward(gpu, pass, run, {
+      activation: this.config.activation,
+      recurrentActivation: this.config.recurrentActivation,
+      dG,
+      whT,
+      dY: dOutput.buffer,
+      dySeq: this.config.returnSequences,
+      acts: acts!,
+      cseq,
+      dc,
+      T,
+      B,
+      H,
+    });
+    const batchMajor = input.timeMajor ? undefined : { steps: T, batch: B };
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, aRowsBatchMajor: batchMajor, b: dG, y: grads[0], M: D, N: 4 * H, K: rows });
+    encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
+    if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: 4 * H });
+    if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H });
+    pass.end();
+    return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+  }
+
+  override regularizers(): (Regularizer | undefined)[] {
+    const c = this.config;
+    return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
+  }
+
   /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
   private outputFlow({ hseq, B, T }: EncodedSequence): Flow {
     const H = this.units;
@@ -96,7 +160,7 @@ export class Lstm extends Layer {
     return this.config.returnState ? outputs : outputs[0];
   }
 
-  private encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, initialState?: [Tensor, Tensor]): EncodedSequence {
+  private encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, initialState?: [Tensor, Tensor], keep = false): EncodedSequence {
     const gpu = this.requireBuilt();
     if (input.shape.length !== 3) {
       throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
@@ -111,7 +175,8 @@ export class Lstm extends Layer {
 
     const g = run.scratch(T * B * 4 * H * 4, `${this.name}/gates`);
     const hseq = run.scratch((T + 1) * stateBytes, `${this.name}/hseq`);
-    const c = run.scratch(stateBytes, `${this.name}/c`);
+    const c = run.scratch((keep ? T + 1 : 1) * stateBytes, `${this.name}/c`);
+    const acts = keep ? run.scratch(T * B * 4 * H * 4, `${this.name}/acts`) : undefined;
     if (initialState) {
       encoder.copyBufferToBuffer(initialState[0].buffer, 0, hseq, 0, stateBytes);
       encoder.copyBufferToBuffer(initialState[1].buffer, 0, c, 0, stateBytes);
@@ -137,15 +202,16 @@ export class Lstm extends Layer {
       wh: recurrentKernel.buffer,
       hseq,
       cseq: c,
+      acts,
       T,
       B,
       H,
       activation: this.config.activation,
       recurrentActivation: this.config.recurrentActivation,
-      keep: false,
+      keep,
     });
     pass.end();
-    return { hseq, c, B, T };
+    return { input, hseq, c, acts, B, T };
   }
 }
 

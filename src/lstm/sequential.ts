@@ -5,9 +5,11 @@ import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { flowOf, Layer, materialize, type WeightValue } from './layer.js';
 import { Lstm } from './lstm.js';
+import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
 
 export class Sequential {
   readonly layers: Layer[];
+  private trainer: Trainer | undefined;
 
   constructor(
     readonly gpu: Gpu,
@@ -22,11 +24,49 @@ export class Sequential {
       }
     }
     this.layers = layers;
-    const first = layers[0];
-    if (first instanceof Lstm && first.config.inputShape) {
-      const [steps, features] = first.config.inputShape;
-      this.build([steps ?? -1, features]);
-    }
+    const declared = (layers[0] as Layer & { config: { inputShape?: readonly (number | null)[] } }).config.inputShape;
+    if (declared) this.build(declared.map((d) => d ?? -1));
+  }
+
+  /** The output shape without the batch dimension (steps -1 when any length). */
+  outputShape(): number[] {
+    this.requireBuilt();
+    return this.layers.reduce((shape, l) => l.computeOutputShape(shape), this.layers[0].inputShape!);
+  }
+
+  /** Sets the loss, the optimizer (a name or options, Keras defaults) and the metrics. */
+  compile(args: CompileArgs): void {
+    this.requireBuilt();
+    this.trainer?.dispose();
+    this.trainer = new Trainer(this, args);
+  }
+
+  /**
+   * Trains for `epochs` over x [samples, steps, features] and y; resolves to the history of
+   * the loss and metrics (and val_ ones with validationSplit or validationData).
+   */
+  fit(x: Tensor | TensorData, y: Tensor | TensorData, args?: FitArgs): Promise<History> {
+    return this.requireTrainer().fit(x, y, args);
+  }
+
+  /** Loss and metrics over x and y, without training. */
+  evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
+    return this.requireTrainer().evaluate(x, y, args);
+  }
+
+  /** One optimizer step on the batch x, y; resolves to [loss, ...metrics]. */
+  trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData): Promise<number[]> {
+    return this.requireTrainer().trainOnBatch(x, y);
+  }
+
+  /** The loss on x, y and its gradient for every weight (Keras order), without updating. */
+  gradients(x: Tensor | TensorData, y: Tensor | TensorData): Promise<{ loss: number; grads: Float32Array[] }> {
+    return this.requireTrainer().gradients(x, y);
+  }
+
+  private requireTrainer(): Trainer {
+    if (!this.trainer) throw new RnnError('Call model.compile({ optimizer, loss }) before training or evaluating.');
+    return this.trainer;
   }
 
   /** Builds every layer for inputs of `inputShape` (no batch dimension; steps -1 for any). */
@@ -51,8 +91,10 @@ export class Sequential {
     try {
       input.assertUsable('The input tensor');
       if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
-      if (input.rank !== 3) {
-        throw new ShapeError(`predict expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
+      const rank = this.layers[0].inputShape ? this.layers[0].inputShape.length + 1 : 3;
+      if (input.rank !== rank) {
+        const expected = rank === 3 ? '[batch, steps, features]' : '[batch, features]';
+        throw new ShapeError(`predict expects input of shape ${expected}, got ${formatShape(input.shape)}.`);
       }
       if (!this.built) this.build(input.shape.slice(1));
       let output: Tensor | undefined;
@@ -120,6 +162,8 @@ export class Sequential {
   }
 
   dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = undefined;
     for (const layer of this.layers) layer.dispose();
   }
 

@@ -1,6 +1,8 @@
 // The CPU oracle: plain Float64 loops with the GPU path's signatures.
 export { cpuTensor as tensor, type CpuTensor } from './tensor.js';
-export { sequential, layers, ReferenceSequential } from './sequential.js';
+export { sequential, layers, ReferenceSequential, type ReferenceLayer } from './sequential.js';
+export { ReferenceDense } from './dense.js';
+export { lstmBackward, lstmForwardTrain, denseForward, denseBackward } from './backward.js';
 export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } from './lstm.js';
 export { gemm, lstmStep, activate, type Activation, type GemmShape } from './math.js';
 export { Random } from './random.js';

@@ -1,5 +1,6 @@
 // The LSTM layer forward on the CPU: the spec the GPU layer is tested against.
 import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../lstm/config.js';
+import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
 import { initialize } from './initializers.js';
 import { gemm, lstmStep, type LstmCellOptions } from './math.js';
 import { Random } from './random.js';
@@ -87,6 +88,40 @@ export class ReferenceLstm {
     const features = this.features ?? weights[0].length / (4 * this.config.units);
     this.weights = checkWeights(weights, this.weightShapes(features), this.config.name);
     this.features = features;
+  }
+
+  weightCount(): number {
+    return this.config.useBias ? 3 : 2;
+  }
+
+  regularizers() {
+    const c = this.config;
+    return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
+  }
+
+  /** The forward of training: the output and what backward() needs. x: [B, T, D]. */
+  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache } } {
+    const [B, T, D] = x.shape;
+    this.build(D);
+    const H = this.config.units;
+    const cache = lstmForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), this.config);
+    const sequence = new Float64Array(B * T * H);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) sequence.set(cache.hseq.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H), (b * T + t) * H);
+    const y = this.config.returnSequences ? cpuTensor(sequence, [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
+    return { y, saved: { x, cache } };
+  }
+
+  /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
+  backward(saved: { x: CpuTensor; cache: LstmCache }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+    const [B, T, D] = saved.x.shape;
+    const H = this.config.units;
+    const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX: g.dX };
+  }
+
+  private namedWeights(): LstmWeights {
+    const [kernel, recurrentKernel, bias] = this.weights!;
+    return { kernel, recurrentKernel, bias };
   }
 
   /** x: [B, T, D]. Returns the output (and with returnState, [output, h, c]). */

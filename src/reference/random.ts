@@ -37,4 +37,15 @@ export class Random {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+
+  /** Fisher–Yates shuffle in place (the order fit() uses for an epoch). */
+  shuffle<T extends { length: number; [i: number]: number }>(values: T): T {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const keep = values[i];
+      values[i] = values[j];
+      values[j] = keep;
+    }
+    return values;
+  }
 }

@@ -1,14 +1,32 @@
-// The Sequential model on the CPU, the twin of lstm/sequential.
+// The Sequential model on the CPU, the twin of lstm/sequential and lstm/training: the same
+// forward, gradients, losses, optimizers and batch order, in Float64.
+import type { DenseConfig, LstmConfig } from '../lstm/config.js';
+import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
+import { resolveOptimizer } from '../lstm/optimizerConfig.js';
 import { ShapeError } from '../runtime/errors.js';
-import type { LstmConfig } from '../lstm/config.js';
+import { ReferenceDense } from './dense.js';
+import { lossForward, metricValue, type LossName, type MetricName } from './losses.js';
 import { ReferenceLstm } from './lstm.js';
-import type { CpuTensor } from './tensor.js';
+import { ReferenceOptimizer } from './optimizers.js';
+import { Random } from './random.js';
+import { cpuTensor, type CpuTensor } from './tensor.js';
+
+export type ReferenceLayer = ReferenceLstm | ReferenceDense;
+
+export interface ReferenceFitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+}
 
 export class ReferenceSequential {
-  constructor(readonly layers: ReferenceLstm[]) {
+  private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer } | undefined;
+
+  constructor(readonly layers: ReferenceLayer[]) {
     const first = layers[0]?.config.inputShape;
     if (first) {
-      let features = first[1];
+      let features = first[first.length - 1] as number;
       for (const layer of layers) {
         layer.build(features);
         features = layer.config.units;
@@ -27,18 +45,95 @@ export class ReferenceSequential {
   }
 
   setWeights(weights: readonly ArrayLike<number>[]): void {
-    const counts = this.layers.map((l) => (l.config.useBias ? 3 : 2));
+    const counts = this.layers.map((l) => l.weightCount());
     const total = counts.reduce((a, b) => a + b, 0);
     if (weights.length !== total) throw new ShapeError(`The reference model has ${total} weights, got ${weights.length}.`);
     let at = 0;
     for (const [i, layer] of this.layers.entries()) layer.setWeights(weights.slice(at, (at += counts[i])));
   }
+
+  compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[] }): void {
+    const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    this.compiled = { loss: args.loss, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)) };
+  }
+
+  /** The loss and metrics on x, y, and every weight's gradient (Keras order). */
+  gradients(x: CpuTensor, y: ArrayLike<number>): { loss: number; metrics: number[]; grads: Float64Array[] } {
+    const { loss: lossName, metrics } = this.requireCompiled();
+    const saved: unknown[] = [];
+    let value = x;
+    for (const layer of this.layers) {
+      const step = layer.forwardTrain(value);
+      saved.push(step.saved);
+      value = step.y;
+    }
+    const cols = value.shape[value.shape.length - 1];
+    const rows = value.data.length / cols;
+    const last = this.layers[this.layers.length - 1];
+    const head = last instanceof ReferenceDense && last.config.activation !== 'hardSigmoid' ? last.config.activation : 'linear';
+    const result = lossForward(lossName, value.data, y, rows, cols, head);
+    const grads: Float64Array[][] = [];
+    let d = result.grad;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      const step =
+        layer instanceof ReferenceDense
+          ? layer.backward(saved[i] as Parameters<ReferenceDense['backward']>[0], d, i === this.layers.length - 1 && result.gradIsPreActivation)
+          : layer.backward(saved[i] as Parameters<ReferenceLstm['backward']>[0], d);
+      grads.unshift(step.grads);
+      d = step.dX;
+    }
+    return { loss: result.loss, metrics: metrics.map((m) => metricValue(m, lossName, value.data, y, rows, cols)), grads: grads.flat() };
+  }
+
+  /** One optimizer step on x, y; returns [loss, ...metrics] before the step. */
+  trainOnBatch(x: CpuTensor, y: ArrayLike<number>): number[] {
+    const { optimizer } = this.requireCompiled();
+    const { loss, metrics, grads } = this.gradients(x, y);
+    const weights = this.getWeights();
+    optimizer.step(weights, grads, { loss, regularizers: this.layers.flatMap((l) => l.regularizers()) });
+    this.setWeights(weights);
+    return [loss, ...metrics];
+  }
+
+  /** Epochs of seeded shuffled batches, as the GPU's fit; returns the epoch losses. */
+  fit(x: CpuTensor, y: ArrayLike<number>, args: ReferenceFitArgs = {}): number[] {
+    const n = x.shape[0];
+    const batchSize = args.batchSize ?? 32;
+    const xPer = x.data.length / n;
+    const yPer = y.length / n;
+    const random = new Random(args.seed ?? 0x5eed);
+    const losses: number[] = [];
+    for (let epoch = 0; epoch < (args.epochs ?? 1); epoch++) {
+      const order = Uint32Array.from({ length: n }, (_, i) => i);
+      if (args.shuffle ?? true) random.shuffle(order);
+      let total = 0;
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = order.subarray(start, Math.min(n, start + batchSize));
+        const xb = new Float64Array(rows.length * xPer);
+        const yb = new Float64Array(rows.length * yPer);
+        rows.forEach((r, i) => {
+          xb.set(x.data.subarray(r * xPer, (r + 1) * xPer), i * xPer);
+          for (let k = 0; k < yPer; k++) yb[i * yPer + k] = y[r * yPer + k];
+        });
+        total += this.trainOnBatch(cpuTensor(xb, [rows.length, ...x.shape.slice(1)]), yb)[0] * rows.length;
+      }
+      losses.push(total / n);
+    }
+    return losses;
+  }
+
+  private requireCompiled() {
+    if (!this.compiled) throw new Error('Call compile({ optimizer, loss }) on the reference model first.');
+    return this.compiled;
+  }
 }
 
-export function sequential(layers: ReferenceLstm[]): ReferenceSequential {
+export function sequential(layers: ReferenceLayer[]): ReferenceSequential {
   return new ReferenceSequential(layers);
 }
 
 export const layers = {
   lstm: (config: LstmConfig): ReferenceLstm => new ReferenceLstm(config),
+  dense: (config: DenseConfig): ReferenceDense => new ReferenceDense(config),
 };

@@ -1,0 +1,456 @@
+// Training of a Sequential model on the GPU. One training step — gather the batch, forward with
+// kept activations, loss, BPTT, gradient control (clipping, NaN guard), optimizer updates — is
+// one command buffer and one submit. Per batch nothing is read back; losses and metrics
+// collect in a GPU buffer that is read once an epoch (or per batch when a callback asks).
+import { encodeGatherRows } from '../kernels/gatherRows.js';
+import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
+import { encodeGradientControl, encodeOptimizerUpdate } from '../kernels/optimizers.js';
+import type { Gpu, RunScope } from '../runtime/device.js';
+import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
+import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
+import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { Random } from '../reference/random.js';
+import { Dense } from './dense.js';
+import type { Flow, Layer } from './layer.js';
+import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from './optimizerConfig.js';
+
+export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
+
+export interface CompileArgs {
+  optimizer: OptimizerSpec;
+  loss: LossName;
+  metrics?: MetricName | MetricName[];
+}
+
+export interface Logs {
+  loss: number;
+  [metric: string]: number;
+}
+
+export interface FitCallbacks {
+  onTrainBegin?: () => void | Promise<void>;
+  onTrainEnd?: (logs: Logs | undefined) => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** logs: loss and metrics of the epoch, and val_ ones with validation data. */
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  /** Reading a batch's loss costs a GPU round trip: give this only when you need it. */
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out. */
+  validationSplit?: number;
+  validationData?: [Tensor | TensorData, Tensor | TensorData];
+  callbacks?: FitCallbacks;
+  /** Seed of the shuffling: the same seed gives the same batches and losses. */
+  seed?: number;
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+/** The model parts the trainer drives. */
+export interface Trainable {
+  readonly gpu: Gpu;
+  readonly layers: Layer[];
+  outputShape(): number[];
+}
+
+/** A dataset on the GPU: x [N, …], y [N, …]. */
+interface Data {
+  x: Tensor;
+  y: Tensor;
+  /** Values per sample of x (steps·features) and y; steps of y when the output is a sequence. */
+  xShape: number[];
+  yPerSample: number;
+  ySteps: number;
+  n: number;
+  owned: Tensor[];
+}
+
+export class TrainingError extends RnnError {
+  override name = 'TrainingError';
+}
+
+export class Trainer {
+  readonly loss: LossName;
+  readonly metrics: MetricName[];
+  readonly optimizer: OptimizerConfig;
+  /** Optimizer state: slots[w][s] for weight w. */
+  private readonly slots: Tensor[][];
+  /** f32 [1 + weights]: status (sticky, non-zero after a non-finite loss or gradient), scales. */
+  private readonly control: GPUBuffer;
+  private iteration = 0;
+  private readonly weights: Tensor[];
+
+  constructor(
+    private readonly model: Trainable,
+    args: CompileArgs,
+  ) {
+    if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
+    const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
+    this.loss = args.loss;
+    this.metrics = metrics;
+    this.optimizer = resolveOptimizer(args.optimizer);
+    const gpu = model.gpu;
+    this.weights = model.layers.flatMap((l) => [...l.weightTensors]);
+    const slotCount = optimizerSlotCount(this.optimizer.name);
+    this.slots = this.weights.map((w) =>
+      Array.from({ length: slotCount }, (_, s) => tensor(gpu, new Float32Array(w.size).fill(slotInitialValue(this.optimizer, s)), [w.size])),
+    );
+    this.control = gpu.pool.acquire((1 + this.weights.length) * 4, TENSOR_USAGE, 'control');
+    gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1 + this.weights.length));
+  }
+
+  /** Values a batch writes into the stats buffer: the loss, then each metric. */
+  private get statsWidth(): number {
+    return 1 + this.metrics.length;
+  }
+
+  private get headActivation(): 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' {
+    const last = this.model.layers[this.model.layers.length - 1];
+    const act = last instanceof Dense ? last.config.activation : 'linear';
+    return act === 'hardSigmoid' ? 'linear' : act;
+  }
+
+  /** Checks and uploads x and y; sparse labels are checked to be class indices in range. */
+  async prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], what = 'fit'): Promise<Data> {
+    const gpu = this.model.gpu;
+    const owned: Tensor[] = [];
+    const xt = x instanceof Tensor ? x : (owned.push(tensor(gpu, x, xShape)), owned[owned.length - 1]);
+    const out = this.model.outputShape();
+    const sparse = this.loss === 'sparseCategoricalCrossentropy';
+    const n = xt.shape[0];
+    const yExpected = sparse ? out.slice(0, -1) : out;
+    let yt: Tensor;
+    if (y instanceof Tensor) yt = y;
+    else {
+      const flat = y instanceof Float32Array || y instanceof Float64Array ? y : (y as number[]).flat(Infinity as 1);
+      yt = tensor(gpu, flat as TensorData, [n, ...yExpected]);
+      owned.push(yt);
+    }
+    const yPerSample = yExpected.reduce((a, b) => a * b, 1);
+    if (yt.shape[0] !== n) {
+      throw new ShapeError(`${what}: x has ${n} samples but y has ${yt.shape[0]}: give one target per input sample.`);
+    }
+    if (yt.size !== n * yPerSample) {
+      const want = sparse ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)` : formatShape([n, ...out]);
+      throw new ShapeError(`${what}: the labels have shape ${formatShape(yt.shape)}, but the model's output and the loss ${this.loss} need ${want}.`);
+    }
+    if (sparse) {
+      const classes = out[out.length - 1];
+      const labels = await yt.data();
+      for (let i = 0; i < labels.length; i++) {
+        if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
+          throw new ShapeError(`${what}: label ${labels[i]} at index ${i} is not a class index in [0, ${classes}) for sparseCategoricalCrossentropy.`);
+        }
+      }
+    }
+    const ySteps = out.length === 2 ? out[0] : 1;
+    return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
+  }
+
+  /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
+  async fit(x: Tensor | TensorData, y: Tensor | TensorData, args: FitArgs = {}, xShape?: readonly number[]): Promise<History> {
+    const epochs = args.epochs ?? 1;
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RnnError(`fit: epochs must be a whole number ≥ 1, got ${epochs}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnError(`fit: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
+    const all = await this.prepare(x, y, xShape);
+    const validation = args.validationData ? await this.prepare(args.validationData[0], args.validationData[1], undefined, 'validationData') : undefined;
+    const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
+    if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
+    const random = new Random(args.seed ?? 0x5eed);
+    const history: History = { epoch: [], history: {} };
+    const callbacks = args.callbacks ?? {};
+    try {
+      this.clearStatus();
+      await callbacks.onTrainBegin?.();
+      let logs: Logs | undefined;
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        await callbacks.onEpochBegin?.(epoch);
+        const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
+        if (args.shuffle ?? true) random.shuffle(order);
+        logs = await this.runEpoch(all, order, batchSize, true, epoch, callbacks.onBatchEnd);
+        const held = validation ?? (nTrain < all.n ? all : undefined);
+        if (held) {
+          const start = held === all ? nTrain : 0;
+          const heldOrder = Uint32Array.from({ length: held.n - start }, (_, i) => start + i);
+          const v = await this.runEpoch(held, heldOrder, batchSize, false, epoch);
+          for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+        }
+        history.epoch.push(epoch);
+        for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value);
+        await callbacks.onEpochEnd?.(epoch, logs);
+      }
+      await callbacks.onTrainEnd?.(logs);
+      return history;
+    } finally {
+      for (const t of [...all.owned, ...(validation?.owned ?? [])]) t.dispose();
+    }
+  }
+
+  /** Loss and metrics over all samples, in batches, without training. */
+  async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: { batchSize?: number } = {}, xShape?: readonly number[]): Promise<Logs> {
+    const data = await this.prepare(x, y, xShape, 'evaluate');
+    try {
+      return await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), args.batchSize ?? 32, false, 0);
+    } finally {
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  /** One training step on the whole of x and y; returns [loss, ...metrics] of that batch. */
+  async trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<number[]> {
+    const data = await this.prepare(x, y, xShape, 'trainOnBatch');
+    try {
+      this.clearStatus();
+      const logs = await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), data.n, true, 0);
+      return [logs.loss, ...this.metrics.map((m) => logs[m])];
+    } finally {
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  /**
+   * The gradients of the loss on x, y for every weight (Keras order), without updating:
+   * for tests and for users who step their own optimizer.
+   */
+  async gradients(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<{ loss: number; grads: Float32Array[] }> {
+    const data = await this.prepare(x, y, xShape, 'gradients');
+    const gpu = this.model.gpu;
+    const stats = gpu.pool.acquire(this.statsWidth * 4, TENSOR_USAGE | BufferUsage.COPY_SRC, 'stats');
+    const idx = this.indexBuffer(Uint32Array.from({ length: data.n }, (_, i) => i));
+    const copies = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
+    try {
+      await gpu.submit('gradients', (encoder, run) => {
+        const grads = this.encodeStep(encoder, run, data, idx, 0, data.n, stats, 0, 'gradients');
+        grads.forEach((g, i) => encoder.copyBufferToBuffer(g, 0, copies[i].buffer, 0, copies[i].byteLength));
+      });
+      const loss = (await readFloats(gpu, stats, 1))[0];
+      return { loss, grads: await Promise.all(copies.map((c) => c.data())) };
+    } finally {
+      for (const c of copies) c.dispose();
+      gpu.pool.release(stats);
+      gpu.pool.release(idx);
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  private async runEpoch(
+    data: Data,
+    order: Uint32Array,
+    batchSize: number,
+    train: boolean,
+    epoch: number,
+    onBatchEnd?: FitCallbacks['onBatchEnd'],
+  ): Promise<Logs> {
+    const gpu = this.model.gpu;
+    const batches = Math.ceil(order.length / batchSize);
+    const width = this.statsWidth;
+    const stats = gpu.pool.acquire(batches * width * 4, TENSOR_USAGE, 'stats');
+    const idx = this.indexBuffer(order);
+    const firstIteration = this.iteration;
+    try {
+      let pending: Promise<void> = Promise.resolve();
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, order.length - start);
+        pending = gpu.submit(train ? 'training step' : 'evaluation', (encoder, run) => {
+          this.encodeStep(encoder, run, data, idx, start, size, stats, b * width, train ? 'update' : 'evaluate');
+        });
+        if (onBatchEnd) {
+          await pending;
+          const values = await readFloats(gpu, stats, width, b * width);
+          await this.checkStatus(epoch, b, values[0], firstIteration);
+          await onBatchEnd(b, this.toLogs(values));
+        }
+      }
+      await pending;
+      const values = await readFloats(gpu, stats, batches * width);
+      if (train) {
+        const bad = findNonFinite(values, width);
+        await this.checkStatus(epoch, bad, bad === undefined ? 0 : values[bad * width], firstIteration);
+      }
+      // Keras's epoch logs: the mean over batches weighted by their sizes.
+      const totals = new Float64Array(width);
+      for (let b = 0; b < batches; b++) {
+        const size = Math.min(batchSize, order.length - b * batchSize);
+        for (let k = 0; k < width; k++) totals[k] += values[b * width + k] * size;
+      }
+      return this.toLogs(Array.from(totals, (t) => t / order.length));
+    } finally {
+      gpu.pool.release(stats);
+      gpu.pool.release(idx);
+    }
+  }
+
+  /**
+   * Encodes one step on the samples order[start … start+size): gather, forward (training
+   * variant), loss into stats[statsIndex…], backward, and with 'update' the gradient control
+   * and the optimizer. Returns the gradient buffers (valid until the submit).
+   */
+  private encodeStep(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    data: Data,
+    idx: GPUBuffer,
+    start: number,
+    size: number,
+    stats: GPUBuffer,
+    statsIndex: number,
+    mode: 'update' | 'gradients' | 'evaluate',
+  ): GPUBuffer[] {
+    const gpu = this.model.gpu;
+    const layers = this.model.layers;
+    const xSteps = data.xShape.length === 2 ? data.xShape[0] : 1;
+    const xFeatures = data.xShape[data.xShape.length - 1];
+    const xBatch = run.scratch(size * xSteps * xFeatures * 4, 'x batch');
+    let pass = encoder.beginComputePass({ label: 'gather x' });
+    encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: xSteps, F: xFeatures, timeMajor: false });
+    pass.end();
+
+    const training = mode !== 'evaluate';
+    const saved: unknown[] = [];
+    let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...data.xShape], timeMajor: false };
+    for (const layer of layers) {
+      if (training) {
+        const step = layer.encodeTrain(encoder, run, flow);
+        saved.push(step.saved);
+        flow = step.output;
+      } else flow = layer.encode(encoder, run, flow);
+    }
+    const out = contiguous(encoder, run, flow);
+    const cols = out.shape[out.shape.length - 1];
+    const rows = out.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const yPerStep = data.yPerSample / data.ySteps;
+    const yBatch = run.scratch(size * data.yPerSample * 4, 'y batch');
+    const grad = run.scratch(rows * cols * 4, 'loss gradient');
+    pass = encoder.beginComputePass({ label: 'loss' });
+    encodeGatherRows(gpu, pass, run, { src: data.y.buffer, idx, out: yBatch, start, B: size, T: data.ySteps, F: yPerStep, timeMajor: out.timeMajor });
+    const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
+      loss: this.loss,
+      metrics: this.metrics,
+      yPred: out.buffer,
+      yTrue: yBatch,
+      rows,
+      cols,
+      headActivation: this.headActivation,
+      grad,
+      out: stats,
+      outIndex: statsIndex,
+    });
+    pass.end();
+    if (!training) return [];
+
+    const grads = this.weights.map((w) => run.scratch(w.byteLength, 'gradient'));
+    let at = this.weights.length;
+    let dFlow: (Flow & { preActivation?: boolean }) | undefined = { ...out, buffer: grad, offset: 0, preActivation: gradIsPreActivation };
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const count = layers[i].weightTensors.length;
+      at -= count;
+      dFlow = layers[i].encodeBackward(encoder, run, saved[i], dFlow!, grads.slice(at, at + count), i > 0);
+    }
+    if (mode === 'update') this.encodeUpdate(encoder, run, grads, stats, statsIndex);
+    return grads;
+  }
+
+  private encodeUpdate(encoder: GPUCommandEncoder, run: RunScope, grads: GPUBuffer[], stats: GPUBuffer, statsIndex: number): void {
+    const gpu = this.model.gpu;
+    this.iteration++;
+    const regularizers = this.model.layers.flatMap((l) => l.regularizers());
+    const pass = encoder.beginComputePass({ label: 'optimizer' });
+    encodeGradientControl(gpu, pass, run, {
+      grads: grads.map((buffer, i) => ({ buffer, size: this.weights[i].size })),
+      control: this.control,
+      loss: stats,
+      lossIndex: statsIndex,
+      config: this.optimizer,
+    });
+    this.weights.forEach((w, i) =>
+      encodeOptimizerUpdate(gpu, pass, run, {
+        config: this.optimizer,
+        weight: w.buffer,
+        grad: grads[i],
+        slots: this.slots[i].map((s) => s.buffer),
+        size: w.size,
+        iteration: this.iteration,
+        control: this.control,
+        controlIndex: i,
+        l1: regularizers[i]?.l1,
+        l2: regularizers[i]?.l2,
+      }),
+    );
+    pass.end();
+  }
+
+  /** Clears the sticky non-finite status before training resumes. */
+  private clearStatus(): void {
+    this.model.gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1));
+  }
+
+  /**
+   * Throws a TrainingError if the GPU skipped updates after a non-finite loss or gradient;
+   * the step count then goes back to the updates applied (`batch` of them since `firstIteration`).
+   */
+  private async checkStatus(epoch: number, batch: number | undefined, loss: number, firstIteration: number): Promise<void> {
+    const [status] = await readFloats(this.model.gpu, this.control, 1);
+    if (status === 0 && Number.isFinite(loss)) return;
+    if (batch !== undefined) this.iteration = firstIteration + batch;
+    const where = batch === undefined ? `in epoch ${epoch}` : `at epoch ${epoch}, batch ${batch}`;
+    const what = Number.isFinite(loss) ? 'a gradient became NaN or infinite' : `the loss became ${loss}`;
+    throw new TrainingError(
+      `Training stopped: ${what} ${where}. The weights are those after the last good step. Lower the learning rate, clip gradients (clipnorm / clipvalue), or check the data for extreme values.`,
+    );
+  }
+
+  private toLogs(values: ArrayLike<number>): Logs {
+    const logs: Logs = { loss: values[0] };
+    this.metrics.forEach((m, i) => (logs[m] = values[1 + i]));
+    return logs;
+  }
+
+  /** A buffer holding `order` as u32 (pooled, released by the caller). */
+  private indexBuffer(order: Uint32Array): GPUBuffer {
+    const buffer = this.model.gpu.pool.acquire(order.byteLength, TENSOR_USAGE, 'sample order');
+    this.model.gpu.device.queue.writeBuffer(buffer, 0, order.buffer, order.byteOffset, order.byteLength);
+    return buffer;
+  }
+
+  dispose(): void {
+    for (const list of this.slots) for (const s of list) s.dispose();
+    this.model.gpu.pool.release(this.control);
+  }
+}
+
+/** `flow` in a buffer of its own from element 0 (copied when it is a slice of another). */
+function contiguous(encoder: GPUCommandEncoder, run: RunScope, flow: Flow): Flow {
+  if (flow.offset === 0) return flow;
+  const size = flow.shape.reduce((a, b) => a * b, 1);
+  const buffer = run.scratch(size * 4, 'output');
+  encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, buffer, 0, size * 4);
+  return { ...flow, buffer, offset: 0 };
+}
+
+async function readFloats(gpu: Gpu, buffer: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+  const copy = new Tensor(gpu, gpu.pool.acquire(count * 4, TENSOR_USAGE, 'stats copy'), [count]);
+  await gpu.submit('read stats', (encoder) => encoder.copyBufferToBuffer(buffer, offset * 4, copy.buffer, 0, count * 4));
+  const values = await copy.data();
+  copy.dispose();
+  return values;
+}
+
+function findNonFinite(values: Float32Array, width: number): number | undefined {
+  for (let b = 0; b * width < values.length; b++) if (!Number.isFinite(values[b * width])) return b;
+  return undefined;
+}
+
