@@ -1,6 +1,7 @@
 // Backpropagation through time and the Dense layer's backward pass on the CPU, in Float64:
 // the spec of the GPU's backward kernels. Layouts follow the GPU: time-major inside.
 import { activate, gemm, lstmStep, type Activation, type LstmCellOptions } from './math.js';
+import { softmax } from './losses.js';
 import type { LstmWeights } from './lstm.js';
 
 /** What the forward keeps for the backward, time-major. */
@@ -133,20 +134,7 @@ export type DenseActivation = Activation | 'softmax';
 /** y = act(x·W + b) for x [R, F], W [F, K]. */
 export function denseForward(x: ArrayLike<number>, kernel: ArrayLike<number>, bias: ArrayLike<number> | undefined, R: number, F: number, K: number, activation: DenseActivation): Float64Array {
   if (activation !== 'softmax') return gemm(x, kernel, bias, { M: R, N: K, K: F, activation });
-  return softmaxRows(gemm(x, kernel, bias, { M: R, N: K, K: F }), R, K);
-}
-
-/** Row-wise softmax of z [R, K], stable for any magnitude. */
-export function softmaxRows(z: ArrayLike<number>, R: number, K: number): Float64Array {
-  const y = new Float64Array(R * K);
-  for (let r = 0; r < R; r++) {
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, z[r * K + k]);
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += y[r * K + k] = Math.exp(z[r * K + k] - max);
-    for (let k = 0; k < K; k++) y[r * K + k] /= sum;
-  }
-  return y;
+  return softmax(gemm(x, kernel, bias, { M: R, N: K, K: F }), R, K);
 }
 
 /**

@@ -101,6 +101,27 @@ describe('training', () => {
     model.dispose();
   });
 
+  test('clipping, regularizers and metrics agree with the reference over epochs', async () => {
+    const c: Case = { name: 'clip', B: 16, T: 5, D: 3, H: 12, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'categoricalCrossentropy' };
+    const regularized = { kernelRegularizer: { l2: 0.01 }, recurrentRegularizer: { l1: 0.001 } };
+    const model = sequential(env.gpu, [layers.lstm({ units: c.H, inputShape: [c.T, c.D], seed: 1, ...regularized }), layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } })]);
+    const ref = reference.sequential([reference.layers.lstm({ units: c.H, inputShape: [c.T, c.D], ...regularized }), reference.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } })]);
+    const optimizer = { name: 'sgd', learningRate: 0.5, momentum: 0.9, nesterov: true, globalClipnorm: 0.3 } as const;
+    model.compile({ optimizer, loss: c.loss, metrics: ['accuracy', 'mae'] });
+    ref.compile({ optimizer, loss: c.loss, metrics: ['accuracy', 'mae'] });
+    ref.setWeights(await model.getWeightData());
+    const { x, y } = makeData(c, 6);
+    const args = { epochs: 3, batchSize: 16, seed: 2 };
+    const history = await model.fit(tensor(env.gpu, x, [c.B, c.T, c.D]), y, args);
+    const expected = ref.fit(reference.tensor(x, [c.B, c.T, c.D]), y, args);
+    // As the curve test: f32 rounding of O(1e-7) relative per step over 3 steps.
+    expectClose(history.history.loss, expected, 0, 1e-4, 'epoch losses');
+    const logs = await model.evaluate(tensor(env.gpu, x, [c.B, c.T, c.D]), y);
+    const refNow = ref.gradients(reference.tensor(x, [c.B, c.T, c.D]), y);
+    expectClose([logs.loss, logs.accuracy, logs.mae], [refNow.loss, ...refNow.metrics], 1e-5, 1e-4, 'evaluate: loss, accuracy, mae');
+    model.dispose();
+  });
+
   test('one SGD step equals TensorFlow.js layers', async () => {
     const [B, T, D, H] = [4, 5, 3, 6];
     const recurrentInitializer = 'glorotUniform'; // TF.js's orthogonal needs its chained ops
