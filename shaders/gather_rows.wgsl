@@ -1,12 +1,13 @@
-// Gathers the samples of one batch: out[row(b, t), :] = src[(idx[start + b]·T + t)·F + :]
-// with row(b, t) = t·B + b when TIME_MAJOR, else b·T + t. A sample is T rows of F values
-// (T = 1 for 2-D data).
+// Gathers the samples of one batch, steps t0 … t0+T of each:
+//   out[row(b, t), :] = src[(idx[start + b]·srcT + t0 + t)·F + :]
+// with row(b, t) = t·B + b when TIME_MAJOR, else b·T + t. A sample is srcT rows of F values
+// (srcT = T = 1 for 2-D data).
 //
 // Bindings (group 0):
-//   @binding(0) src  read        [N, T, F] all samples
+//   @binding(0) src  read        [N, srcT, F] all samples
 //   @binding(1) idx  read        [N] sample order (u32), e.g. a shuffled permutation
 //   @binding(2) out  read_write  [B, T, F], or [T, B, F] when TIME_MAJOR
-//   @binding(3) p    uniform     { start, B, T, F }
+//   @binding(3) p    uniform     { start, B, T, F, srcT, t0 }
 // Dispatch: (ceil(F / WG), T, B); one invocation copies one value.
 
 struct Params {
@@ -14,6 +15,10 @@ struct Params {
   B: u32,
   T: u32,
   F: u32,
+  srcT: u32,
+  t0: u32,
+  _pad0: u32,
+  _pad1: u32,
 }
 
 override WG: u32 = 64;
@@ -37,5 +42,5 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (TIME_MAJOR) {
     row = t * p.B + b;
   }
-  out[row * p.F + f] = src[(sample * p.T + t) * p.F + f];
+  out[row * p.F + f] = src[(sample * p.srcT + p.t0 + t) * p.F + f];
 }

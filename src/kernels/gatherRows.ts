@@ -16,15 +16,15 @@ export function gatherRowsKernel(timeMajor: boolean): KernelSource {
 }
 
 /**
- * Encodes out = the samples idx[start … start+B) of src [N, T, F], batch-major [B, T, F] or
- * time-major [T, B, F]: one dispatch.
+ * Encodes out = steps t0 … t0+T of the samples idx[start … start+B) of src [N, srcT, F]
+ * (srcT defaults to T, t0 to 0), batch-major [B, T, F] or time-major [T, B, F]: one dispatch.
  */
 export function encodeGatherRows(
   gpu: Gpu,
   pass: GPUComputePassEncoder,
   run: RunScope,
-  args: { src: GPUBuffer; idx: GPUBuffer; out: GPUBuffer; start: number; B: number; T: number; F: number; timeMajor: boolean },
+  args: { src: GPUBuffer; idx: GPUBuffer; out: GPUBuffer; start: number; B: number; T: number; F: number; timeMajor: boolean; srcT?: number; t0?: number },
 ): void {
-  const params = run.uniform(new Uint32Array([args.start, args.B, args.T, args.F]));
+  const params = run.uniform(new Uint32Array([args.start, args.B, args.T, args.F, args.srcT ?? args.T, args.t0 ?? 0, 0, 0]));
   encodeKernel(gpu, pass, gatherRowsKernel(args.timeMajor), [args.src, args.idx, args.out, params], [ceilDiv(args.F, WG), args.T, args.B], `gather batch (B=${args.B}, T=${args.T}, F=${args.F})`);
 }

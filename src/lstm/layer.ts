@@ -21,6 +21,12 @@ export function flowOf(t: Tensor): Flow {
   return { buffer: t.buffer, offset: 0, shape: [...t.shape], timeMajor: false };
 }
 
+/** A recurrent layer's state [B, units]: h and c. */
+export interface RecurrentState {
+  h: GPUBuffer;
+  c: GPUBuffer;
+}
+
 /** Keras's L1 / L2 regularizer: adds l1·Σ|w| + l2·Σw² to the loss. */
 export interface Regularizer {
   l1?: number;
@@ -51,11 +57,19 @@ export abstract class Layer {
   /** Initial weight values, in Keras order. */
   protected abstract initialWeights(inputShape: readonly number[]): Float32Array[];
 
-  /** Encodes the layer's forward pass; returns its output without materializing it. */
-  abstract encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow;
+  /**
+   * Encodes the layer's forward pass; returns its output without materializing it. A
+   * recurrent layer given `carry` starts from its state and leaves its final state there.
+   */
+  abstract encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): Flow;
 
   /** The forward pass of training: also returns what the backward pass needs. */
-  abstract encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: unknown };
+  abstract encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: unknown };
+
+  /** Units of the state a recurrent layer carries (truncated BPTT); undefined for others. */
+  get stateUnits(): number | undefined {
+    return undefined;
+  }
 
   /**
    * Encodes the backward pass from `dOutput` (laid out as the forward's output flow; or, with

@@ -11,7 +11,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
-import { flowOf, Layer, materialize, type Flow, type Regularizer } from './layer.js';
+import { flowOf, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
 interface EncodedSequence {
@@ -66,12 +66,16 @@ export class Lstm extends Layer {
     this.checkInputShape(inputShape);
   }
 
-  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
-    return this.outputFlow(this.encodeSequence(encoder, run, input));
+  override get stateUnits(): number {
+    return this.units;
   }
 
-  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: EncodedSequence } {
-    const seq = this.encodeSequence(encoder, run, input, undefined, true);
+  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): Flow {
+    return this.outputFlow(this.encodeSequence(encoder, run, input, carry, carry, false));
+  }
+
+  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: EncodedSequence } {
+    const seq = this.encodeSequence(encoder, run, input, carry, carry, true);
     return { output: this.outputFlow(seq), saved: seq };
   }
 
@@ -146,9 +150,11 @@ export class Lstm extends Layer {
     if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
     const gpu = this.requireBuilt();
+    if (options.initialState) checkInitialState(options.initialState, x.shape[0], this.units, this.name);
+    const state = options.initialState && { h: options.initialState[0].buffer, c: options.initialState[1].buffer };
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
-      const seq = this.encodeSequence(encoder, run, flowOf(x), options.initialState);
+      const seq = this.encodeSequence(encoder, run, flowOf(x), state);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
         const H = this.units;
@@ -160,16 +166,27 @@ export class Lstm extends Layer {
     return this.config.returnState ? outputs : outputs[0];
   }
 
-  private encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, initialState?: [Tensor, Tensor], keep = false): EncodedSequence {
+  /**
+   * Encodes the input projection and the T steps. The state starts from `stateIn` (zeros
+   * without it); the final h and c are copied to `stateOut` when given.
+   */
+  private encodeSequence(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    input: Flow,
+    stateIn?: RecurrentState,
+    stateOut?: RecurrentState,
+    keep = false,
+  ): EncodedSequence {
     const gpu = this.requireBuilt();
     if (input.shape.length !== 3) {
       throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
     }
     const [B, T, D] = input.shape;
-    this.checkInputShape([T, D]);
+    // A chunk of a longer sequence (truncated BPTT carries the state in) may have fewer steps.
+    this.checkInputShape([stateIn && stateOut ? this.inputShape![0] : T, D]);
     const H = this.units;
     const stateBytes = B * H * 4;
-    if (initialState) checkInitialState(initialState, B, H, this.name);
     gpu.checkBindingSize(T * B * 4 * H * 4, `${this.name}: the gate buffer [steps=${T}, batch=${B}, 4·units=${4 * H}]`);
     gpu.checkBindingSize((T + 1) * stateBytes, `${this.name}: the hidden-state sequence [steps+1=${T + 1}, batch=${B}, units=${H}]`);
 
@@ -177,9 +194,9 @@ export class Lstm extends Layer {
     const hseq = run.scratch((T + 1) * stateBytes, `${this.name}/hseq`);
     const c = run.scratch((keep ? T + 1 : 1) * stateBytes, `${this.name}/c`);
     const acts = keep ? run.scratch(T * B * 4 * H * 4, `${this.name}/acts`) : undefined;
-    if (initialState) {
-      encoder.copyBufferToBuffer(initialState[0].buffer, 0, hseq, 0, stateBytes);
-      encoder.copyBufferToBuffer(initialState[1].buffer, 0, c, 0, stateBytes);
+    if (stateIn) {
+      encoder.copyBufferToBuffer(stateIn.h, 0, hseq, 0, stateBytes);
+      encoder.copyBufferToBuffer(stateIn.c, 0, c, 0, stateBytes);
     } else {
       encoder.clearBuffer(hseq, 0, stateBytes);
       encoder.clearBuffer(c, 0, stateBytes);
@@ -211,6 +228,10 @@ export class Lstm extends Layer {
       keep,
     });
     pass.end();
+    if (stateOut) {
+      encoder.copyBufferToBuffer(hseq, T * stateBytes, stateOut.h, 0, stateBytes);
+      encoder.copyBufferToBuffer(c, keep ? T * stateBytes : 0, stateOut.c, 0, stateBytes);
+    }
     return { input, hseq, c, acts, B, T };
   }
 }

@@ -11,7 +11,7 @@ import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../reference/random.js';
 import { Dense } from './dense.js';
-import type { Flow, Layer } from './layer.js';
+import type { Flow, Layer, RecurrentState } from './layer.js';
 import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from './optimizerConfig.js';
 
 export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
@@ -48,6 +48,12 @@ export interface FitArgs {
   callbacks?: FitCallbacks;
   /** Seed of the shuffling: the same seed gives the same batches and losses. */
   seed?: number;
+  /**
+   * Truncated backpropagation through time: each batch's sequences are cut into chunks of
+   * this many steps, trained one after the other with the recurrent state carried over (no
+   * gradient across a chunk's start). With a last-step output only the last chunk trains.
+   */
+  tbptt?: number;
 }
 
 export interface History {
@@ -63,6 +69,13 @@ export interface Trainable {
 }
 
 /** A dataset on the GPU: x [N, …], y [N, …]. */
+/** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
+interface Window {
+  t0: number;
+  steps: number;
+  loss: boolean;
+}
+
 interface Data {
   x: Tensor;
   y: Tensor;
@@ -125,7 +138,8 @@ export class Trainer {
     const gpu = this.model.gpu;
     const owned: Tensor[] = [];
     const xt = x instanceof Tensor ? x : (owned.push(tensor(gpu, x, xShape)), owned[owned.length - 1]);
-    const out = this.model.outputShape();
+    // A sequence output of any length has as many steps as x.
+    const out = this.model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
     const sparse = this.loss === 'sparseCategoricalCrossentropy';
     const n = xt.shape[0];
     const yExpected = sparse ? out.slice(0, -1) : out;
@@ -163,6 +177,9 @@ export class Trainer {
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(epochs) || epochs < 1) throw new RnnError(`fit: epochs must be a whole number ≥ 1, got ${epochs}.`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnError(`fit: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
+    if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
+      throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
+    }
     const split = args.validationSplit ?? 0;
     if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
     const all = await this.prepare(x, y, xShape);
@@ -180,7 +197,7 @@ export class Trainer {
         await callbacks.onEpochBegin?.(epoch);
         const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
         if (args.shuffle ?? true) random.shuffle(order);
-        logs = await this.runEpoch(all, order, batchSize, true, epoch, callbacks.onBatchEnd);
+        logs = await this.runEpoch(all, order, batchSize, true, epoch, callbacks.onBatchEnd, args.tbptt);
         const held = validation ?? (nTrain < all.n ? all : undefined);
         if (held) {
           const start = held === all ? nTrain : 0;
@@ -253,41 +270,65 @@ export class Trainer {
     train: boolean,
     epoch: number,
     onBatchEnd?: FitCallbacks['onBatchEnd'],
+    tbptt?: number,
   ): Promise<Logs> {
     const gpu = this.model.gpu;
     const batches = Math.ceil(order.length / batchSize);
+    const windows = this.windows(data, train ? tbptt : undefined);
+    const lossWindows = windows.filter((w) => w.loss);
+    const perBatch = lossWindows.length;
     const width = this.statsWidth;
-    const stats = gpu.pool.acquire(batches * width * 4, TENSOR_USAGE, 'stats');
+    const stats = gpu.pool.acquire(batches * perBatch * width * 4, TENSOR_USAGE, 'stats');
     const idx = this.indexBuffer(order);
     const firstIteration = this.iteration;
+    const sequenceOut = data.ySteps > 1;
+    // Weight of each stats slot (batch b, loss window w) in the epoch's mean: its samples·steps.
+    const slotWeight = (b: number, w: number) => Math.min(batchSize, order.length - b * batchSize) * (sequenceOut ? lossWindows[w].steps : 1);
+    const mean = (values: Float32Array, slots: number[]) => {
+      const totals = new Float64Array(width);
+      let weight = 0;
+      for (const slot of slots) {
+        const w = slotWeight(Math.floor(slot / perBatch), slot % perBatch);
+        weight += w;
+        for (let k = 0; k < width; k++) totals[k] += values[slot * width + k] * w;
+      }
+      return this.toLogs(Array.from(totals, (t) => t / weight));
+    };
     try {
       let pending: Promise<void> = Promise.resolve();
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, order.length - start);
-        pending = gpu.submit(train ? 'training step' : 'evaluation', (encoder, run) => {
-          this.encodeStep(encoder, run, data, idx, start, size, stats, b * width, train ? 'update' : 'evaluate');
-        });
+        const carry = windows.length > 1 ? this.acquireCarry(size) : undefined;
+        let slot = b * perBatch;
+        for (const window of windows) {
+          const statsIndex = window.loss ? slot++ * width : -1;
+          const mode = !window.loss ? 'forward' : train ? 'update' : 'evaluate';
+          pending = gpu.submit(train ? 'training step' : 'evaluation', (encoder, run) => {
+            this.encodeStep(encoder, run, data, idx, start, size, stats, statsIndex, mode, window, carry);
+          });
+        }
+        for (const state of carry ?? []) if (state) for (const buffer of [state.h, state.c]) gpu.pool.release(buffer);
         if (onBatchEnd) {
           await pending;
-          const values = await readFloats(gpu, stats, width, b * width);
-          await this.checkStatus(epoch, b, values[0], firstIteration);
-          await onBatchEnd(b, this.toLogs(values));
+          const values = await readFloats(gpu, stats, perBatch * width, b * perBatch * width);
+          const bad = findNonFinite(values, width);
+          await this.checkStatus(epoch, b, bad === undefined ? 0 : values[bad * width], firstIteration + b * perBatch + (bad ?? 0));
+          const slots = Array.from({ length: perBatch }, (_, w) => b * perBatch + w);
+          const all = new Float32Array((b + 1) * perBatch * width);
+          all.set(values, b * perBatch * width);
+          await onBatchEnd(b, mean(all, slots));
         }
       }
       await pending;
-      const values = await readFloats(gpu, stats, batches * width);
+      const values = await readFloats(gpu, stats, batches * perBatch * width);
       if (train) {
         const bad = findNonFinite(values, width);
-        await this.checkStatus(epoch, bad, bad === undefined ? 0 : values[bad * width], firstIteration);
+        const batch = bad === undefined ? undefined : Math.floor(bad / perBatch);
+        await this.checkStatus(epoch, batch, bad === undefined ? 0 : values[bad * width], firstIteration + (bad ?? 0));
       }
-      // Keras's epoch logs: the mean over batches weighted by their sizes.
-      const totals = new Float64Array(width);
-      for (let b = 0; b < batches; b++) {
-        const size = Math.min(batchSize, order.length - b * batchSize);
-        for (let k = 0; k < width; k++) totals[k] += values[b * width + k] * size;
-      }
-      return this.toLogs(Array.from(totals, (t) => t / order.length));
+      // Keras's epoch logs: the mean over batches weighted by their sizes (and steps).
+      return mean(values, Array.from({ length: batches * perBatch }, (_, i) => i));
     } finally {
       gpu.pool.release(stats);
       gpu.pool.release(idx);
@@ -295,9 +336,41 @@ export class Trainer {
   }
 
   /**
-   * Encodes one step on the samples order[start … start+size): gather, forward (training
-   * variant), loss into stats[statsIndex…], backward, and with 'update' the gradient control
-   * and the optimizer. Returns the gradient buffers (valid until the submit).
+   * The step windows of one batch: all steps at once, or with truncated BPTT chunks of
+   * `tbptt` steps whose state carries over. A sequence output trains on every chunk; a
+   * last-step output only on the last chunk (earlier ones only carry the state forward).
+   */
+  private windows(data: Data, tbptt: number | undefined): Window[] {
+    const steps = data.xShape.length === 2 ? data.xShape[0] : 1;
+    if (!tbptt || tbptt >= steps) return [{ t0: 0, steps, loss: true }];
+    const out: Window[] = [];
+    for (let t0 = 0; t0 < steps; t0 += tbptt) {
+      const last = t0 + tbptt >= steps;
+      out.push({ t0, steps: Math.min(tbptt, steps - t0), loss: data.ySteps > 1 || last });
+    }
+    return out;
+  }
+
+  /** Zeroed state buffers for every recurrent layer, for a batch of `size`. */
+  private acquireCarry(size: number): (RecurrentState | undefined)[] {
+    const gpu = this.model.gpu;
+    return this.model.layers.map((layer) => {
+      const units = layer.stateUnits;
+      if (units === undefined) return undefined;
+      const state = { h: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry h'), c: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry c') };
+      gpu.submit('clear carried state', (encoder) => {
+        encoder.clearBuffer(state.h);
+        encoder.clearBuffer(state.c);
+      });
+      return state;
+    });
+  }
+
+  /**
+   * Encodes one step on the samples order[start … start+size), steps of `window`: gather,
+   * forward, and unless 'forward' the loss into stats[statsIndex…]; with 'update' or
+   * 'gradients' the backward, and with 'update' the gradient control and the optimizer.
+   * Returns the gradient buffers (valid until the submit).
    */
   private encodeStep(
     encoder: GPUCommandEncoder,
@@ -308,35 +381,52 @@ export class Trainer {
     size: number,
     stats: GPUBuffer,
     statsIndex: number,
-    mode: 'update' | 'gradients' | 'evaluate',
+    mode: 'update' | 'gradients' | 'evaluate' | 'forward',
+    window?: Window,
+    carry?: (RecurrentState | undefined)[],
   ): GPUBuffer[] {
     const gpu = this.model.gpu;
     const layers = this.model.layers;
     const xSteps = data.xShape.length === 2 ? data.xShape[0] : 1;
+    const { t0, steps } = window ?? { t0: 0, steps: xSteps };
     const xFeatures = data.xShape[data.xShape.length - 1];
-    const xBatch = run.scratch(size * xSteps * xFeatures * 4, 'x batch');
+    const xBatch = run.scratch(size * steps * xFeatures * 4, 'x batch');
     let pass = encoder.beginComputePass({ label: 'gather x' });
-    encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: xSteps, F: xFeatures, timeMajor: false });
+    encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: steps, F: xFeatures, timeMajor: false, srcT: xSteps, t0 });
     pass.end();
 
-    const training = mode !== 'evaluate';
+    const training = mode === 'update' || mode === 'gradients';
     const saved: unknown[] = [];
-    let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...data.xShape], timeMajor: false };
-    for (const layer of layers) {
+    const xShape = data.xShape.length === 2 ? [steps, xFeatures] : data.xShape;
+    let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...xShape], timeMajor: false };
+    layers.forEach((layer, i) => {
       if (training) {
-        const step = layer.encodeTrain(encoder, run, flow);
+        const step = layer.encodeTrain(encoder, run, flow, carry?.[i]);
         saved.push(step.saved);
         flow = step.output;
-      } else flow = layer.encode(encoder, run, flow);
-    }
+      } else flow = layer.encode(encoder, run, flow, carry?.[i]);
+    });
+    if (mode === 'forward') return [];
     const out = contiguous(encoder, run, flow);
     const cols = out.shape[out.shape.length - 1];
     const rows = out.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const yPerStep = data.yPerSample / data.ySteps;
-    const yBatch = run.scratch(size * data.yPerSample * 4, 'y batch');
+    const ySteps = data.ySteps > 1 ? steps : 1;
+    const yBatch = run.scratch(size * ySteps * yPerStep * 4, 'y batch');
     const grad = run.scratch(rows * cols * 4, 'loss gradient');
     pass = encoder.beginComputePass({ label: 'loss' });
-    encodeGatherRows(gpu, pass, run, { src: data.y.buffer, idx, out: yBatch, start, B: size, T: data.ySteps, F: yPerStep, timeMajor: out.timeMajor });
+    encodeGatherRows(gpu, pass, run, {
+      src: data.y.buffer,
+      idx,
+      out: yBatch,
+      start,
+      B: size,
+      T: ySteps,
+      F: yPerStep,
+      timeMajor: out.timeMajor,
+      srcT: data.ySteps,
+      t0: data.ySteps > 1 ? t0 : 0,
+    });
     const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
       loss: this.loss,
       metrics: this.metrics,
@@ -400,12 +490,12 @@ export class Trainer {
 
   /**
    * Throws a TrainingError if the GPU skipped updates after a non-finite loss or gradient;
-   * the step count then goes back to the updates applied (`batch` of them since `firstIteration`).
+   * the step count then goes back to `applied`, the updates made before the bad one.
    */
-  private async checkStatus(epoch: number, batch: number | undefined, loss: number, firstIteration: number): Promise<void> {
+  private async checkStatus(epoch: number, batch: number | undefined, loss: number, applied: number): Promise<void> {
     const [status] = await readFloats(this.model.gpu, this.control, 1);
     if (status === 0 && Number.isFinite(loss)) return;
-    if (batch !== undefined) this.iteration = firstIteration + batch;
+    if (batch !== undefined) this.iteration = applied;
     const where = batch === undefined ? `in epoch ${epoch}` : `at epoch ${epoch}, batch ${batch}`;
     const what = Number.isFinite(loss) ? 'a gradient became NaN or infinite' : `the loss became ${loss}`;
     throw new TrainingError(

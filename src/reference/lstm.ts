@@ -99,16 +99,19 @@ export class ReferenceLstm {
     return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
   }
 
-  /** The forward of training: the output and what backward() needs. x: [B, T, D]. */
-  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache } } {
+  /**
+   * The forward of training: the output, what backward() needs, and the final state.
+   * x: [B, T, D]; `state` [B, H] each, zeros without it.
+   */
+  forwardTrain(x: CpuTensor, state?: { h: Float64Array; c: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache }; state: { h: Float64Array; c: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const cache = lstmForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), this.config);
+    const cache = lstmForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: state });
     const sequence = new Float64Array(B * T * H);
     for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) sequence.set(cache.hseq.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H), (b * T + t) * H);
     const y = this.config.returnSequences ? cpuTensor(sequence, [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
-    return { y, saved: { x, cache } };
+    return { y, saved: { x, cache }, state: { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) } };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */

@@ -18,7 +18,10 @@ export interface ReferenceFitArgs {
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
+  tbptt?: number;
 }
+
+type State = { h: Float64Array; c: Float64Array };
 
 export class ReferenceSequential {
   private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer } | undefined;
@@ -59,14 +62,30 @@ export class ReferenceSequential {
 
   /** The loss and metrics on x, y, and every weight's gradient (Keras order). */
   gradients(x: CpuTensor, y: ArrayLike<number>): { loss: number; metrics: number[]; grads: Float64Array[] } {
+    return this.step(x, y);
+  }
+
+  /**
+   * Forward from the recurrent layers' `carry` states (zeros without), then unless
+   * `forwardOnly` the loss and the gradients. `carry` is updated to the final states.
+   */
+  private step(x: CpuTensor, y: ArrayLike<number>, carry?: (State | undefined)[], forwardOnly = false) {
     const { loss: lossName, metrics } = this.requireCompiled();
     const saved: unknown[] = [];
     let value = x;
-    for (const layer of this.layers) {
-      const step = layer.forwardTrain(value);
-      saved.push(step.saved);
-      value = step.y;
-    }
+    this.layers.forEach((layer, i) => {
+      if (layer instanceof ReferenceLstm) {
+        const step = layer.forwardTrain(value, carry?.[i]);
+        if (carry) carry[i] = step.state;
+        saved.push(step.saved);
+        value = step.y;
+      } else {
+        const step = layer.forwardTrain(value);
+        saved.push(step.saved);
+        value = step.y;
+      }
+    });
+    if (forwardOnly) return { loss: 0, metrics: [], grads: [] };
     const cols = value.shape[value.shape.length - 1];
     const rows = value.data.length / cols;
     const last = this.layers[this.layers.length - 1];
@@ -87,38 +106,57 @@ export class ReferenceSequential {
   }
 
   /** One optimizer step on x, y; returns [loss, ...metrics] before the step. */
-  trainOnBatch(x: CpuTensor, y: ArrayLike<number>): number[] {
+  trainOnBatch(x: CpuTensor, y: ArrayLike<number>, carry?: (State | undefined)[]): number[] {
     const { optimizer } = this.requireCompiled();
-    const { loss, metrics, grads } = this.gradients(x, y);
+    const { loss, metrics, grads } = this.step(x, y, carry);
     const weights = this.getWeights();
     optimizer.step(weights, grads, { loss, regularizers: this.layers.flatMap((l) => l.regularizers()) });
     this.setWeights(weights);
     return [loss, ...metrics];
   }
 
-  /** Epochs of seeded shuffled batches, as the GPU's fit; returns the epoch losses. */
+  /**
+   * Epochs of seeded shuffled batches, as the GPU's fit (with its truncated BPTT windows);
+   * returns the epoch losses. y holds `ySteps` targets a sample when the output is a sequence.
+   */
   fit(x: CpuTensor, y: ArrayLike<number>, args: ReferenceFitArgs = {}): number[] {
-    const n = x.shape[0];
+    const [n, steps, features] = x.shape;
     const batchSize = args.batchSize ?? 32;
-    const xPer = x.data.length / n;
     const yPer = y.length / n;
+    const sequenceOut = this.layers.some((l) => l instanceof ReferenceLstm) && (this.layers.filter((l) => l instanceof ReferenceLstm).at(-1) as ReferenceLstm).config.returnSequences;
+    const yPerStep = sequenceOut ? yPer / steps : yPer;
+    const k = args.tbptt && args.tbptt < steps ? args.tbptt : steps;
     const random = new Random(args.seed ?? 0x5eed);
     const losses: number[] = [];
     for (let epoch = 0; epoch < (args.epochs ?? 1); epoch++) {
       const order = Uint32Array.from({ length: n }, (_, i) => i);
       if (args.shuffle ?? true) random.shuffle(order);
       let total = 0;
+      let weight = 0;
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.subarray(start, Math.min(n, start + batchSize));
-        const xb = new Float64Array(rows.length * xPer);
-        const yb = new Float64Array(rows.length * yPer);
-        rows.forEach((r, i) => {
-          xb.set(x.data.subarray(r * xPer, (r + 1) * xPer), i * xPer);
-          for (let k = 0; k < yPer; k++) yb[i * yPer + k] = y[r * yPer + k];
-        });
-        total += this.trainOnBatch(cpuTensor(xb, [rows.length, ...x.shape.slice(1)]), yb)[0] * rows.length;
+        const carry: (State | undefined)[] = this.layers.map(() => undefined);
+        for (let t0 = 0; t0 < steps; t0 += k) {
+          const len = Math.min(k, steps - t0);
+          const xb = new Float64Array(rows.length * len * features);
+          rows.forEach((r, i) => xb.set(x.data.subarray((r * steps + t0) * features, (r * steps + t0 + len) * features), i * len * features));
+          const xt = cpuTensor(xb, [rows.length, len, features]);
+          const lastWindow = t0 + len >= steps;
+          if (!sequenceOut && !lastWindow) {
+            this.step(xt, [], carry, true);
+            continue;
+          }
+          const yb = sequenceOut ? new Float64Array(rows.length * len * yPerStep) : new Float64Array(rows.length * yPer);
+          rows.forEach((r, i) => {
+            if (sequenceOut) for (let v = 0; v < len * yPerStep; v++) yb[i * len * yPerStep + v] = y[(r * steps + t0) * yPerStep + v];
+            else for (let v = 0; v < yPer; v++) yb[i * yPer + v] = y[r * yPer + v];
+          });
+          const w = rows.length * (sequenceOut ? len : 1);
+          total += this.trainOnBatch(xt, yb, carry)[0] * w;
+          weight += w;
+        }
       }
-      losses.push(total / n);
+      losses.push(total / weight);
     }
     return losses;
   }

@@ -83,19 +83,22 @@ describe('gather rows', () => {
     { N: 5, T: 1, F: 3, B: 2, start: 1, timeMajor: false },
     { N: 6, T: 4, F: 70, B: 3, start: 2, timeMajor: true },
     { N: 3, T: 2, F: 1, B: 1, start: 2, timeMajor: true },
-  ])('N=$N T=$T F=$F B=$B time-major=$timeMajor', async ({ N, T, F, B, start, timeMajor }) => {
+    { N: 4, T: 3, F: 5, B: 2, start: 1, timeMajor: true, srcT: 7, t0: 4 },
+    { N: 4, T: 2, F: 3, B: 3, start: 0, timeMajor: false, srcT: 5, t0: 1 },
+  ])('N=$N T=$T F=$F B=$B time-major=$timeMajor', async ({ N, T, F, B, start, timeMajor, srcT = T, t0 = 0 }) => {
     const { gpu } = env;
-    const src = new Random(N).uniformArray(N * T * F);
+    const src = new Random(N).uniformArray(N * srcT * F);
     const order = Uint32Array.from({ length: N }, (_, i) => (i * 5 + 3) % N);
-    const tsrc = tensor(gpu, src, [N * T * F]);
+    const tsrc = tensor(gpu, src, [N * srcT * F]);
     const tidx = tensor(gpu, new Float32Array(order.buffer), [N]);
     const tout = tensor(gpu, new Float32Array(B * T * F), [B * T * F]);
-    await runPass(gpu, (pass, run) => encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor }));
+    await runPass(gpu, (pass, run) => encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor, srcT, t0 }));
     const expected = new Float32Array(B * T * F);
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {
         const row = timeMajor ? t * B + b : b * T + t;
-        expected.set(src.subarray((order[start + b] * T + t) * F, (order[start + b] * T + t + 1) * F), row * F);
+        const from = (order[start + b] * srcT + t0 + t) * F;
+        expected.set(src.subarray(from, from + F), row * F);
       }
     expect(await readBuffer(gpu, tout.buffer, B * T * F)).toEqual(expected);
   });

@@ -176,6 +176,46 @@ describe('training', () => {
   });
 });
 
+describe('truncated BPTT', () => {
+  test.each([
+    { name: 'per-step targets', returnSequences: true, tbptt: 3 },
+    { name: 'last-step target', returnSequences: false, tbptt: 4 },
+  ])('$name, chunks of $tbptt steps: GPU vs reference', async ({ returnSequences, tbptt }) => {
+    const c: Case = { name: 'tbptt', B: 10, T: 10, D: 2, H: 8, returnSequences, head: { units: 2, activation: 'linear' }, loss: 'meanSquaredError' };
+    const { model, ref } = buildBoth(c);
+    const optimizer = { name: 'adam', learningRate: 0.02 } as const;
+    model.compile({ optimizer, loss: c.loss });
+    ref.compile({ optimizer, loss: c.loss });
+    ref.setWeights(await model.getWeightData());
+    const { x, y } = makeData(c, 12);
+    const args = { epochs: 3, batchSize: 4, seed: 5, tbptt };
+    const history = await model.fit(tensor(env.gpu, x, [c.B, c.T, c.D]), y, args);
+    const expected = ref.fit(reference.tensor(x, [c.B, c.T, c.D]), y, args);
+    // As the curve test: f32 against Float64 over a few Adam steps.
+    expectClose(history.history.loss, expected, 0, 1e-3, 'epoch losses');
+    // Truncation changes the result: full BPTT gives another curve.
+    const full = buildBoth(c).ref;
+    full.compile({ optimizer, loss: c.loss });
+    full.setWeights(await buildBoth(c).model.getWeightData());
+    const fullCurve = full.fit(reference.tensor(x, [c.B, c.T, c.D]), y, { ...args, tbptt: undefined });
+    expect(Math.abs(fullCurve[2] - expected[2])).toBeGreaterThan(1e-4);
+    model.dispose();
+  });
+
+  test('chunks as long as the sequence change nothing', async () => {
+    const c: Case = { name: 'tbptt', B: 6, T: 5, D: 2, H: 4, returnSequences: true, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' };
+    const { x, y } = makeData(c, 3);
+    const curve = async (tbptt?: number) => {
+      const { model } = buildBoth(c);
+      model.compile({ optimizer: 'adam', loss: c.loss });
+      const h = await model.fit(tensor(env.gpu, x, [c.B, c.T, c.D]), y, { epochs: 2, batchSize: 3, seed: 1, tbptt });
+      model.dispose();
+      return h.history.loss;
+    };
+    expect(await curve(5)).toEqual(await curve(undefined));
+  });
+});
+
 describe('bad input to fit', () => {
   const c: Case = { name: 'bad', B: 6, T: 3, D: 2, H: 4, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' };
   test('x and y of different batch sizes', async () => {
