@@ -7,7 +7,8 @@ import { encodeReduceRows } from '../kernels/reduceRows.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../runtime/errors.js';
-import { Tensor } from '../runtime/tensor.js';
+import { emptyTensor, Tensor } from '../runtime/tensor.js';
+import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
@@ -90,6 +91,7 @@ export class Lstm extends Layer {
     dOutput: Flow,
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
+    stateGrads?: RecurrentState,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
     const { input, hseq, c: cseq, acts, B, T } = saved as EncodedSequence;
@@ -123,8 +125,65 @@ export class Lstm extends Layer {
     encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: 4 * H });
     if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H });
+    // The initial state's gradients: dh0 = dG[0]·Whᵀ, dc0 = dc after step 0.
+    if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
     pass.end();
+    if (stateGrads) encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
     return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+  }
+
+  /**
+   * The layer's vector–Jacobian product: given x [batch, steps, features] and dOutput, the
+   * gradient of the output (the output's shape: [batch, steps, units] with returnSequences,
+   * else [batch, units]), returns the gradients of the weights (Keras order), of x and of the
+   * initial state [h0, c0] (zeros when none is given). For custom training loops such as an
+   * encoder–decoder, where the decoder's initial state comes from the encoder.
+   */
+  async gradients(
+    x: Tensor,
+    dOutput: Tensor,
+    options: { initialState?: [Tensor, Tensor] } = {},
+  ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: [Float32Array, Float32Array] }> {
+    if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
+    if (!this.built) this.build(x.gpu, x.shape.slice(1));
+    const gpu = this.requireBuilt();
+    const [B, T, D] = x.shape;
+    const H = this.units;
+    const outShape = this.config.returnSequences ? [B, T, H] : [B, H];
+    if (!(dOutput instanceof Tensor) || formatShape(dOutput.shape) !== formatShape(outShape)) {
+      throw new ShapeError(`${this.name}.gradients: dOutput must have the output's shape ${formatShape(outShape)}.`);
+    }
+    if (options.initialState) checkInitialState(options.initialState, B, H, this.name);
+    const state = options.initialState && { h: options.initialState[0].buffer, c: options.initialState[1].buffer };
+    const grads = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
+    const dX = emptyTensor(gpu, [T, B, D], 'dX');
+    const dState = { h: emptyTensor(gpu, [B, H], 'dh0'), c: emptyTensor(gpu, [B, H], 'dc0') };
+    try {
+      await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
+        const seq = this.encodeSequence(encoder, run, flowOf(x), state, undefined, true);
+        // The backward takes a sequence gradient time-major.
+        let dFlow: Flow = flowOf(dOutput);
+        if (this.config.returnSequences) {
+          const timeMajor = run.scratch(dOutput.byteLength, 'dY time-major');
+          const pass = encoder.beginComputePass();
+          encodeTimeToBatchMajor(gpu, pass, run, { src: dOutput.buffer, srcOffset: 0, y: timeMajor, T: B, B: T, H });
+          pass.end();
+          dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
+        }
+        const dx = this.encodeBackward(encoder, run, seq, dFlow, grads.map((g) => g.buffer), true, { h: dState.h.buffer, c: dState.c.buffer })!;
+        encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
+      });
+      const dxTimeMajor = await dX.data();
+      const dxBatchMajor = new Float32Array(dxTimeMajor.length);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) dxBatchMajor.set(dxTimeMajor.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
+      return {
+        weights: await Promise.all(grads.map((g) => g.data())),
+        x: dxBatchMajor,
+        initialState: [await dState.h.data(), await dState.c.data()],
+      };
+    } finally {
+      for (const t of [...grads, dX, dState.h, dState.c]) t.dispose();
+    }
   }
 
   override regularizers(): (Regularizer | undefined)[] {

@@ -81,6 +81,32 @@ describe('gradients: GPU vs reference', () => {
   });
 });
 
+describe('layer gradients with an initial state', () => {
+  test.each([false, true])('returnSequences %s', async (returnSequences) => {
+    const [B, T, D, H] = [3, 4, 5, 37];
+    const random = new reference.Random(21);
+    const x = random.uniformArray(B * T * D);
+    const h0 = random.uniformArray(B * H);
+    const c0 = random.uniformArray(B * H);
+    const dOut = random.uniformArray(returnSequences ? B * T * H : B * H);
+    const layer = layers.lstm({ units: H, returnSequences, seed: 2 });
+    const g = await layer.gradients(tensor(env.gpu, x, [B, T, D]), tensor(env.gpu, dOut, returnSequences ? [B, T, H] : [B, H]), {
+      initialState: [tensor(env.gpu, h0, [B, H]), tensor(env.gpu, c0, [B, H])],
+    });
+    const [kernel, recurrentKernel, bias] = await layer.getWeightData();
+    const options = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+    const dims = { B, T, D, H };
+    const weights = { kernel, recurrentKernel, bias };
+    const cache = reference.lstmForwardTrain(x, dims, weights, { ...options, initialState: { h: h0, c: c0 } });
+    const expected = reference.lstmBackward(x, dims, weights, options, cache, returnSequences ? { sequence: dOut } : { last: dOut });
+    // As the model gradients: f32 sums over B·T rows, measured ≤ 1e-7.
+    [expected.dKernel, expected.dRecurrentKernel, expected.dBias].forEach((e, i) => expectClose(g.weights[i], e, 1e-6, 1e-4, `weight ${i}`));
+    expectClose(g.x, expected.dX, 1e-6, 1e-4, 'dX');
+    expectClose(g.initialState[0], expected.dh0, 1e-6, 1e-4, 'dh0');
+    expectClose(g.initialState[1], expected.dc0, 1e-6, 1e-4, 'dc0');
+  });
+});
+
 describe('training', () => {
   test('a few epochs on the GPU and in the reference give the same loss curve', async () => {
     const c: Case = { name: 'curve', B: 24, T: 8, D: 3, H: 16, returnSequences: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' };
