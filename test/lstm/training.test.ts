@@ -186,6 +186,40 @@ describe('training', () => {
     model.dispose();
   });
 
+  test('callbacks and validation data: logs per batch and epoch, val_ metrics', async () => {
+    const c: Case = { name: 'callbacks', B: 10, T: 3, D: 2, H: 5, returnSequences: false, head: { units: 2, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' };
+    const { model } = buildBoth(c);
+    model.compile({ optimizer: 'adam', loss: c.loss, metrics: 'accuracy' });
+    const { x, y } = makeData(c, 8);
+    const seen: string[] = [];
+    const batchLosses: number[] = [];
+    const history = await model.fit(tensor(env.gpu, x, [c.B, c.T, c.D]), y, {
+      epochs: 2,
+      batchSize: 4,
+      validationSplit: 0.2,
+      callbacks: {
+        onTrainBegin: () => void seen.push('train'),
+        onEpochBegin: (epoch) => void seen.push(`epoch ${epoch}`),
+        onBatchEnd: (batch, logs) => {
+          seen.push(`batch ${batch}`);
+          batchLosses.push(logs.loss);
+        },
+        onEpochEnd: (epoch, logs) => void seen.push(`end ${epoch} ${Object.keys(logs).sort().join(',')}`),
+        onTrainEnd: () => void seen.push('done'),
+      },
+    });
+    // 8 training samples (the last 2 held out) in batches of 4.
+    expect(seen).toEqual(['train', 'epoch 0', 'batch 0', 'batch 1', 'end 0 accuracy,loss,val_accuracy,val_loss', 'epoch 1', 'batch 0', 'batch 1', 'end 1 accuracy,loss,val_accuracy,val_loss', 'done']);
+    expect(history.epoch).toEqual([0, 1]);
+    expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    // The epoch loss is the mean of its two equal-size batches.
+    expect(history.history.loss[0]).toBeCloseTo((batchLosses[0] + batchLosses[1]) / 2, 6);
+    // val_ values equal an evaluate() of the held-out samples after the epoch.
+    const held = await model.evaluate(tensor(env.gpu, x.subarray(8 * c.T * c.D), [2, c.T, c.D]), y.subarray(8));
+    expect(history.history.val_loss[1]).toBeCloseTo(held.loss, 6);
+    model.dispose();
+  });
+
   test('the same seed gives the same losses', async () => {
     const c: Case = { name: 'seeded', B: 12, T: 4, D: 2, H: 8, returnSequences: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' };
     const { x, y } = makeData(c, 2);
