@@ -3,7 +3,7 @@ import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/gemm.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId, type Activation } from './activations.js';
-import { ceilDiv, dispatch } from './dispatch.js';
+import { ceilDiv, encodeKernel } from './dispatch.js';
 
 /** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
 const WG = 16;
@@ -58,13 +58,10 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
 
 /** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
 export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
-  const compiled = gpu.kernel(gemmKernel({ ...args, hasBias: !!args.bias }));
   const seq = args.aRowsBatchMajor ?? { steps: 1, batch: 1 };
   const params = run.uniform(
     new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]),
   );
   const bias = args.bias ?? run.scratch(16, 'no bias');
-  pass.setPipeline(compiled.pipeline);
-  pass.setBindGroup(0, gpu.bindGroup(compiled, [args.a, args.b, bias, args.y, params]));
-  dispatch(gpu, pass, `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`, ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG));
+  encodeKernel(gpu, pass, gemmKernel({ ...args, hasBias: !!args.bias }), [args.a, args.b, bias, args.y, params], [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG)], `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`);
 }
