@@ -2,7 +2,7 @@
 import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../lstm/config.js';
 import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
 import { initialize } from './initializers.js';
-import { gemm, lstmStep, type LstmCellOptions } from './math.js';
+import type { LstmCellOptions } from './math.js';
 import { Random } from './random.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
@@ -33,19 +33,16 @@ export function lstmForward(
   weights: LstmWeights,
   options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> } },
 ): LstmForwardResult {
-  const { B, T, D, H } = dims;
-  const H4 = 4 * H;
-  const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H4, K: D, aRowsBatchMajor: { steps: T, batch: B } });
-  let h: Float64Array = Float64Array.from(options.initialState?.h ?? new Float64Array(B * H));
-  let c: Float64Array = Float64Array.from(options.initialState?.c ?? new Float64Array(B * H));
+  const { B, T, H } = dims;
+  const cache = lstmForwardTrain(x, dims, weights, options);
+  return { sequence: batchMajorSequence(cache.hseq, B, T, H), h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) };
+}
+
+/** Steps 1 … T of a time-major [T+1, B, H] state sequence, batch-major [B, T, H]. */
+function batchMajorSequence(hseq: Float64Array, B: number, T: number, H: number): Float64Array {
   const sequence = new Float64Array(B * T * H);
-  for (let t = 0; t < T; t++) {
-    const step = lstmStep(g.subarray(t * B * H4, (t + 1) * B * H4), h, c, weights.recurrentKernel, B, H, options);
-    h = step.h;
-    c = step.c;
-    for (let b = 0; b < B; b++) sequence.set(h.subarray(b * H, (b + 1) * H), (b * T + t) * H);
-  }
-  return { sequence, h, c };
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) sequence.set(hseq.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H), (b * T + t) * H);
+  return sequence;
 }
 
 /** The LSTM layer on the CPU, with the configuration and weights of the GPU layer. */
@@ -108,9 +105,7 @@ export class ReferenceLstm {
     this.build(D);
     const H = this.config.units;
     const cache = lstmForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: state });
-    const sequence = new Float64Array(B * T * H);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) sequence.set(cache.hseq.subarray(((t + 1) * B + b) * H, ((t + 1) * B + b + 1) * H), (b * T + t) * H);
-    const y = this.config.returnSequences ? cpuTensor(sequence, [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
+    const y = this.config.returnSequences ? cpuTensor(batchMajorSequence(cache.hseq, B, T, H), [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
     return { y, saved: { x, cache }, state: { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) } };
   }
 
