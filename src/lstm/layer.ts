@@ -150,12 +150,17 @@ export abstract class Layer {
    * written: on an error the layer keeps the weights it had.
    */
   setWeights(values: readonly WeightValue[]): void {
-    const gpu = this.requireBuilt();
+    this.writeWeights(this.checkWeights(values));
+  }
+
+  /** Checks `values` against the weights (count, size, finite values): what setWeights writes. */
+  checkWeights(values: readonly WeightValue[]): (Tensor | Float32Array)[] {
+    this.requireBuilt();
     const shapes = this.weights.map((w) => w.shape);
     if (values.length !== shapes.length) {
       throw new ShapeError(`${this.name} has ${shapes.length} weights (${shapes.map(formatShape).join(', ')}), got ${values.length}.`);
     }
-    const checked = values.map((v, i) => {
+    return values.map((v, i) => {
       const what = `${this.name} weight ${i} of shape ${formatShape(shapes[i])}`;
       if (v instanceof Tensor) {
         v.assertUsable(what);
@@ -164,6 +169,11 @@ export abstract class Layer {
       }
       return toFloat32(v, shapes[i], what);
     });
+  }
+
+  /** Writes weights that checkWeights returned. */
+  writeWeights(checked: readonly (Tensor | Float32Array)[]): void {
+    const gpu = this.requireBuilt();
     gpu.submit(`${this.name}.setWeights`, (encoder) => {
       checked.forEach((v, i) => {
         const target = this.weights[i].buffer;

@@ -132,18 +132,10 @@ export class Sequential {
     const counts = this.layers.map((l) => l.weightShapes(l.inputShape!).length);
     const total = counts.reduce((a, b) => a + b, 0);
     if (weights.length !== total) throw new ShapeError(`The model has ${total} weights, got ${weights.length}.`);
-    // Check every layer's slice first (setWeights of a layer checks before it writes).
+    // Every layer's slice is checked before any is written.
     let at = 0;
-    const slices = counts.map((n) => weights.slice(at, (at += n)));
-    const saved = this.layers.map((l) => l.getWeights());
-    try {
-      this.layers.forEach((l, i) => l.setWeights(slices[i]));
-    } catch (error) {
-      this.layers.forEach((l, i) => l.setWeights(saved[i]));
-      throw error;
-    } finally {
-      for (const list of saved) for (const t of list) t.dispose();
-    }
+    const checked = this.layers.map((l, i) => l.checkWeights(weights.slice(at, (at += counts[i]))));
+    this.layers.forEach((l, i) => l.writeWeights(checked[i]));
   }
 
   countParams(): number {
