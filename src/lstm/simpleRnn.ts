@@ -1,0 +1,82 @@
+// The SimpleRNN layer on the GPU: h[t] = act(x[t]·W + h[t-1]·U + b). The input projection
+// GEMM over all steps, then one fused step kernel a step, all in one command buffer.
+import { encodeGemm } from '../kernels/gemm.js';
+import { encodeReduceRows } from '../kernels/reduceRows.js';
+import { encodeSimpleRnnStepsBackward } from '../kernels/simpleRnnStepBackward.js';
+import { encodeSimpleRnnStepsForward } from '../kernels/simpleRnnStepForward.js';
+import { encodeTranspose } from '../kernels/transpose.js';
+import type { RunScope } from '../runtime/device.js';
+import type { Flow } from './layer.js';
+import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
+import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from './recurrentConfig.js';
+
+export class SimpleRnn extends RecurrentLayer {
+  constructor(config: SimpleRnnConfig) {
+    super(resolveSimpleRnnConfig(config));
+  }
+
+  weightShapes(inputShape: readonly number[]): number[][] {
+    return simpleRnnWeightShapes(this.config, inputShape[1]);
+  }
+
+  /** The training forward keeps nothing beyond hseq, which every forward writes whole. */
+  protected encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, stateIn?: GPUBuffer, stateOut?: GPUBuffer): RecurrentSequence {
+    const gpu = this.requireBuilt();
+    const { B, T, D, H } = this.sequenceDims(input, stateIn, stateOut, this.units);
+    const g = run.scratch(T * B * H * 4, `${this.name}/pre-activations`);
+    const hseq = run.scratch((T + 1) * B * H * 4, `${this.name}/hseq`);
+    this.encodeInitialState(encoder, hseq, stateIn, B);
+    const [kernel, recurrentKernel, bias] = this.weights;
+    const pass = encoder.beginComputePass({ label: this.name });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      b: kernel.buffer,
+      bias: bias?.buffer,
+      y: g,
+      M: T * B,
+      N: H,
+      K: D,
+      aRowsBatchMajor: input.timeMajor ? undefined : { steps: T, batch: B },
+    });
+    encodeSimpleRnnStepsForward(gpu, pass, run, { activation: this.config.activation, g, u: recurrentKernel.buffer, hseq, T, B, H });
+    pass.end();
+    this.encodeFinalState(encoder, hseq, stateOut, B, T);
+    return { input, hseq, B, T };
+  }
+
+  /**
+   * BPTT: one transpose of U, T fused backward steps, then over all steps at once
+   * dW = Xᵀ·dG, dU = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wᵀ, dh0 = dG[0]·Uᵀ.
+   */
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow,
+    grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+    stateGrads?: HiddenStateGrad,
+  ): Flow | undefined {
+    const gpu = this.requireBuilt();
+    const { input, hseq, B, T } = saved as RecurrentSequence;
+    const H = this.units;
+    const D = input.shape[2];
+    const rows = T * B;
+    const [kernel, recurrentKernel, bias] = this.weights;
+    const dG = run.scratch(rows * H * 4, `${this.name}/dG`);
+    const uT = run.scratch(H * H * 4, `${this.name}/UT`);
+    const dX = needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined;
+    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: H });
+    encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: this.config.activation, dG, uT, dY: dOutput.buffer, dySeq: this.config.returnSequences, hseq, T, B, H });
+    const batchMajor = input.timeMajor ? undefined : { steps: T, batch: B };
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, aRowsBatchMajor: batchMajor, b: dG, y: grads[0], M: D, N: H, K: rows });
+    encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: H, K: rows });
+    if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H });
+    if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H });
+    if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: H });
+    pass.end();
+    return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+  }
+}

@@ -1,0 +1,296 @@
+// The GRU layer on the CPU in Float64 (Keras 2 gate order z, r, h): the spec of
+// kernels/gruStep* and lstm/gru. Layouts follow the GPU: time-major inside.
+//   a = x[t]·W + b_in                      (b_in = bias, or its input row with resetAfter)
+//   resetAfter:  m = h[t-1]·U + b_rec;  z = σ(a_z + m_z), r = σ(a_r + m_r), n = act(a_h + r⊙m_h)
+//   otherwise:   z = σ(a_z + h[t-1]·U_z), r = σ(a_r + h[t-1]·U_r), n = act(a_h + (r⊙h[t-1])·U_h)
+//   h[t] = z⊙h[t-1] + (1 − z)⊙n
+import { gruWeightShapes, initialRecurrentWeights, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../lstm/recurrentConfig.js';
+import { activationGradFromOutput } from './backward.js';
+import { initialize } from './initializers.js';
+import { activate, gemm, type Activation } from './math.js';
+import { Random } from './random.js';
+import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
+import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+
+export interface GruCellOptions {
+  activation: Activation;
+  recurrentActivation: Activation;
+  resetAfter: boolean;
+}
+
+export interface GruWeights {
+  /** [D, 3H] */
+  kernel: ArrayLike<number>;
+  /** [H, 3H] */
+  recurrentKernel: ArrayLike<number>;
+  /** resetAfter: [2, 3H] (input row, recurrent row); otherwise [3H]; undefined without bias */
+  bias?: ArrayLike<number>;
+}
+
+export interface GruStepResult {
+  /** [B, H] */
+  h: Float64Array;
+  /** [B, 3H] activated gates z, r and the candidate n */
+  acts: Float64Array;
+  /** [B, H] resetAfter: m_h = h[t-1]·U_h + b_rec,h; otherwise q = r⊙h[t-1] */
+  aux: Float64Array;
+}
+
+/** The input and recurrent biases of `weights` ([3H] each, or undefined). */
+export function splitGruBias(weights: GruWeights, H: number, resetAfter: boolean): { input?: ArrayLike<number>; recurrent?: ArrayLike<number> } {
+  const bias = weights.bias;
+  if (!bias) return {};
+  if (!resetAfter) return { input: bias };
+  return { input: Array.prototype.slice.call(bias, 0, 3 * H), recurrent: Array.prototype.slice.call(bias, 3 * H, 6 * H) };
+}
+
+/**
+ * One GRU step: the twin of kernels/gruStepForward (both phases of resetAfter = false).
+ * @param a [B, 3H] x[t]·W + b_in; hPrev [B, H]; u [H, 3H]; recurrentBias [3H] (resetAfter only)
+ */
+export function gruStep(
+  a: ArrayLike<number>,
+  hPrev: ArrayLike<number>,
+  u: ArrayLike<number>,
+  recurrentBias: ArrayLike<number> | undefined,
+  B: number,
+  H: number,
+  options: GruCellOptions,
+): GruStepResult {
+  const H3 = 3 * H;
+  const { activation, recurrentActivation } = options;
+  const h = new Float64Array(B * H);
+  const acts = new Float64Array(B * H3);
+  const aux = new Float64Array(B * H);
+  const m = gemm(hPrev, u, options.resetAfter ? recurrentBias : undefined, { M: B, N: H3, K: H });
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const row = b * H3;
+      acts[row + j] = activate(recurrentActivation, a[row + j] + m[row + j]);
+      acts[row + H + j] = activate(recurrentActivation, a[row + H + j] + m[row + H + j]);
+      if (options.resetAfter) aux[b * H + j] = m[row + 2 * H + j];
+      else aux[b * H + j] = acts[row + H + j] * hPrev[b * H + j];
+    }
+  }
+  // Reset before: the candidate's matmul takes q = r⊙h[t-1] of every unit.
+  const mh = options.resetAfter ? undefined : gemm(aux, u, undefined, { M: B, N: H3, K: H });
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const row = b * H3;
+      const z = acts[row + j];
+      const r = acts[row + H + j];
+      const pre = options.resetAfter ? a[row + 2 * H + j] + r * aux[b * H + j] : a[row + 2 * H + j] + mh![row + 2 * H + j];
+      const n = activate(activation, pre);
+      acts[row + 2 * H + j] = n;
+      h[b * H + j] = z * hPrev[b * H + j] + (1 - z) * n;
+    }
+  }
+  return { h, acts, aux };
+}
+
+/** What the forward keeps for the backward, time-major. */
+export interface GruCache {
+  /** [T+1, B, H], slot 0 = h0 */
+  hseq: Float64Array;
+  /** [T, B, 3H] z, r, n */
+  acts: Float64Array;
+  /** [T, B, H] m_h (resetAfter) or q = r⊙h[t-1] */
+  aux: Float64Array;
+}
+
+/** The layer forward keeping its activations. x: [B, T, D] batch-major. */
+export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weights: GruWeights, options: GruCellOptions & { initialState?: ArrayLike<number> }): GruCache {
+  const { B, T, D, H } = dims;
+  const H3 = 3 * H;
+  const bias = splitGruBias(weights, H, options.resetAfter);
+  const a = gemm(x, weights.kernel, bias.input, { M: T * B, N: H3, K: D, aRowsBatchMajor: { steps: T, batch: B } });
+  const hseq = new Float64Array((T + 1) * B * H);
+  const acts = new Float64Array(T * B * H3);
+  const aux = new Float64Array(T * B * H);
+  if (options.initialState) hseq.set(Array.from(options.initialState));
+  for (let t = 0; t < T; t++) {
+    const step = gruStep(a.subarray(t * B * H3, (t + 1) * B * H3), hseq.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, bias.recurrent, B, H, options);
+    hseq.set(step.h, (t + 1) * B * H);
+    acts.set(step.acts, t * B * H3);
+    aux.set(step.aux, t * B * H);
+  }
+  return { hseq, acts, aux };
+}
+
+export interface GruGradients {
+  /** [D, 3H], [H, 3H], and [3H] or [2, 3H] (flat) */
+  dKernel: Float64Array;
+  dRecurrentKernel: Float64Array;
+  dBias: Float64Array;
+  /** [B, T, D] batch-major */
+  dX: Float64Array;
+  /** [B, H] */
+  dh0: Float64Array;
+  /** [T, B, 3H] gradient of a = x·W + b_in (the GPU's dG) */
+  dGx: Float64Array;
+  /**
+   * [T, B, 3H] gradient of the recurrent matmul's output: resetAfter, of m = h[t-1]·U + b_rec
+   * (its h block is dGx's times r); otherwise the same array as dGx.
+   */
+  dGm: Float64Array;
+}
+
+/**
+ * BPTT over all steps. dY is the gradient of the output: `sequence` [B, T, H] or `last` [B, H];
+ * dhT that of a returned final state.
+ */
+export function gruBackward(
+  x: ArrayLike<number>,
+  dims: RecurrentDims,
+  weights: GruWeights,
+  options: GruCellOptions,
+  cache: GruCache,
+  dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
+  finalStateGrads: { dhT?: ArrayLike<number> } = {},
+): GruGradients {
+  const { B, T, D, H } = dims;
+  const H3 = 3 * H;
+  const { activation: act, recurrentActivation: rec, resetAfter } = options;
+  const u = weights.recurrentKernel;
+  const dGx = new Float64Array(T * B * H3);
+  const dGm = resetAfter ? new Float64Array(T * B * H3) : dGx;
+  let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
+  for (let t = T - 1; t >= 0; t--) {
+    const dhPrev = new Float64Array(B * H);
+    const dn = new Float64Array(B * H);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        let dh = dhNext[b * H + j];
+        if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
+        else if (t === T - 1) dh += dY.last[b * H + j];
+        const g = (t * B + b) * H3 + j;
+        const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
+        const hPrev = cache.hseq[(t * B + b) * H + j];
+        const dz = dh * (hPrev - n) * activationGradFromOutput(rec, z);
+        dn[b * H + j] = dh * (1 - z) * activationGradFromOutput(act, n);
+        dGx[g] = dz;
+        dGx[g + 2 * H] = dn[b * H + j];
+        dhPrev[b * H + j] = dh * z;
+        if (resetAfter) {
+          const mh = cache.aux[(t * B + b) * H + j];
+          dGx[g + H] = dn[b * H + j] * mh * activationGradFromOutput(rec, r);
+          dGm[g] = dz;
+          dGm[g + H] = dGx[g + H];
+          dGm[g + 2 * H] = dn[b * H + j] * r;
+        }
+      }
+    }
+    const dGmT = dGm.subarray(t * B * H3, (t + 1) * B * H3);
+    if (resetAfter) {
+      // dh[t-1] += dm·Uᵀ
+      const back = gemm(dGmT, u, undefined, { M: B, N: H, K: H3, transB: true });
+      for (let i = 0; i < B * H; i++) dhPrev[i] += back[i];
+    } else {
+      // dq = dn·U_hᵀ; dr = dq⊙h[t-1]; dh[t-1] += dq⊙r + (dz, dr)·U_{z,r}ᵀ
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          let dq = 0;
+          for (let k = 0; k < H; k++) dq += dn[b * H + k] * u[j * H3 + 2 * H + k];
+          const g = (t * B + b) * H3 + j;
+          const r = cache.acts[g + H];
+          dGx[g + H] = dq * cache.hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
+          dhPrev[b * H + j] += dq * r;
+        }
+      }
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          let sum = 0;
+          for (let k = 0; k < 2 * H; k++) sum += dGmT[b * H3 + k] * u[j * H3 + k];
+          dhPrev[b * H + j] += sum;
+        }
+      }
+    }
+    dhNext = dhPrev;
+  }
+  const rows = T * B;
+  const dKernel = gemm(x, dGx, undefined, { M: D, N: H3, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
+  let dRecurrentKernel: Float64Array;
+  if (resetAfter) dRecurrentKernel = gemm(cache.hseq, dGm, undefined, { M: H, N: H3, K: rows, transA: true });
+  else {
+    // Columns z, r multiply h[t-1]; columns h multiply q = r⊙h[t-1].
+    const fromH = gemm(cache.hseq, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
+    const fromQ = gemm(cache.aux, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
+    dRecurrentKernel = fromH;
+    for (let k = 0; k < H; k++) dRecurrentKernel.set(fromQ.subarray(k * H3 + 2 * H, (k + 1) * H3), k * H3 + 2 * H);
+  }
+  const dBias = resetAfter ? Float64Array.from([...columnSums(dGx, rows, H3), ...columnSums(dGm, rows, H3)]) : columnSums(dGx, rows, H3);
+  const dX = toBatchMajor(gemm(dGx, weights.kernel, undefined, { M: rows, N: D, K: H3, transB: true }), B, T, D);
+  return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dGx, dGm };
+}
+
+/** The GRU layer on the CPU, with the configuration and weights of the GPU layer. */
+export class ReferenceGru {
+  readonly config: ResolvedGruConfig;
+  private weights: Float64Array[] | undefined;
+  private features: number | undefined;
+
+  constructor(config: GruConfig) {
+    this.config = resolveGruConfig(config);
+    if (config.inputShape) this.build(config.inputShape[1]);
+  }
+
+  build(features: number): void {
+    if (this.weights) return;
+    const random = new Random(this.config.seed);
+    this.weights = initialRecurrentWeights(this.config, this.weightShapes(features), (name, rows, cols) => initialize(name, rows, cols, random));
+    this.features = features;
+  }
+
+  weightShapes(features: number): number[][] {
+    return gruWeightShapes(this.config, features);
+  }
+
+  getWeights(): Float64Array[] {
+    if (!this.weights) throw new Error(`${this.config.name} has no weights until it is built (give inputShape or call it once).`);
+    return this.weights.map((w) => w.slice());
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    const features = this.features ?? weights[0].length / (3 * this.config.units);
+    this.weights = checkWeights(weights, this.weightShapes(features), this.config.name);
+    this.features = features;
+  }
+
+  weightCount(): number {
+    return this.config.useBias ? 3 : 2;
+  }
+
+  regularizers() {
+    const c = this.config;
+    return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
+  }
+
+  /** The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it. */
+  forwardTrain(x: CpuTensor, state?: { h: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: GruCache }; state: { h: Float64Array } } {
+    const [B, T, D] = x.shape;
+    this.build(D);
+    const H = this.config.units;
+    const cache = gruForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: state?.h });
+    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x, cache }, state: { h: cache.hseq.slice(T * B * H) } };
+  }
+
+  /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
+  backward(saved: { x: CpuTensor; cache: GruCache }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+    const [B, T, D] = saved.x.shape;
+    const H = this.config.units;
+    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX: g.dX };
+  }
+
+  /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */
+  apply(x: CpuTensor, options: { initialState?: CpuTensor | [CpuTensor] } = {}): CpuTensor | CpuTensor[] {
+    const h0 = Array.isArray(options.initialState) ? options.initialState[0] : options.initialState;
+    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data });
+    return this.config.returnState ? [y, cpuTensor(state.h, [x.shape[0], this.config.units])] : y;
+  }
+
+  private namedWeights(): GruWeights {
+    const [kernel, recurrentKernel, bias] = this.weights!;
+    return { kernel, recurrentKernel, bias };
+  }
+}

@@ -1,0 +1,193 @@
+// The SimpleRNN layer on the CPU in Float64: the spec of kernels/simpleRnnStep* and
+// lstm/simpleRnn. Layouts follow the GPU: time-major inside, batch-major at the boundary.
+//   h[t] = act(x[t]·W + h[t-1]·U + b)
+import { resolveSimpleRnnConfig, initialRecurrentWeights, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../lstm/recurrentConfig.js';
+import { activationGradFromOutput } from './backward.js';
+import { initialize } from './initializers.js';
+import { activate, gemm, type Activation } from './math.js';
+import { Random } from './random.js';
+import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+
+export interface SimpleRnnWeights {
+  /** [D, H] */
+  kernel: ArrayLike<number>;
+  /** [H, H] */
+  recurrentKernel: ArrayLike<number>;
+  /** [H], or undefined without bias */
+  bias?: ArrayLike<number>;
+}
+
+export interface RecurrentDims {
+  B: number;
+  T: number;
+  D: number;
+  H: number;
+}
+
+/**
+ * One step: the twin of kernels/simpleRnnStepForward.
+ * @param g [B, H] x[t]·W + b; hPrev [B, H]; u [H, H]. Returns h [B, H].
+ */
+export function simpleRnnStep(g: ArrayLike<number>, hPrev: ArrayLike<number>, u: ArrayLike<number>, B: number, H: number, activation: Activation): Float64Array {
+  const z = gemm(hPrev, u, undefined, { M: B, N: H, K: H }, g);
+  return z.map((v) => activate(activation, v));
+}
+
+/** The layer forward; the kept state sequence is all the backward needs. x: [B, T, D]. */
+export function simpleRnnForwardTrain(
+  x: ArrayLike<number>,
+  dims: RecurrentDims,
+  weights: SimpleRnnWeights,
+  options: { activation: Activation; initialState?: ArrayLike<number> },
+): { hseq: Float64Array } {
+  const { B, T, D, H } = dims;
+  const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H, K: D, aRowsBatchMajor: { steps: T, batch: B } });
+  // [T+1, B, H], slot 0 = h0
+  const hseq = new Float64Array((T + 1) * B * H);
+  if (options.initialState) hseq.set(Array.from(options.initialState));
+  for (let t = 0; t < T; t++) {
+    const h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), hseq.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, B, H, options.activation);
+    hseq.set(h, (t + 1) * B * H);
+  }
+  return { hseq };
+}
+
+export interface SimpleRnnGradients {
+  /** [D, H], [H, H], [H] */
+  dKernel: Float64Array;
+  dRecurrentKernel: Float64Array;
+  dBias: Float64Array;
+  /** [B, T, D] batch-major */
+  dX: Float64Array;
+  /** [B, H] */
+  dh0: Float64Array;
+  /** [T, B, H] pre-activation gradients (the GPU's dG) */
+  dG: Float64Array;
+}
+
+/**
+ * BPTT. dY is the gradient of the output: `sequence` [B, T, H] or `last` [B, H]; dhT that of a
+ * returned final state.
+ */
+export function simpleRnnBackward(
+  x: ArrayLike<number>,
+  dims: RecurrentDims,
+  weights: SimpleRnnWeights,
+  options: { activation: Activation },
+  cache: { hseq: Float64Array },
+  dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
+  finalStateGrads: { dhT?: ArrayLike<number> } = {},
+): SimpleRnnGradients {
+  const { B, T, D, H } = dims;
+  const dG = new Float64Array(T * B * H);
+  let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
+  for (let t = T - 1; t >= 0; t--) {
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < H; j++) {
+        let dh = dhNext[b * H + j];
+        if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
+        else if (t === T - 1) dh += dY.last[b * H + j];
+        const h = cache.hseq[((t + 1) * B + b) * H + j];
+        dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
+      }
+    }
+    // dh[t-1] = dG[t]·Uᵀ
+    dhNext = gemm(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, undefined, { M: B, N: H, K: H, transB: true });
+  }
+  const rows = T * B;
+  const dKernel = gemm(x, dG, undefined, { M: D, N: H, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
+  const dRecurrentKernel = gemm(cache.hseq, dG, undefined, { M: H, N: H, K: rows, transA: true });
+  const dBias = columnSums(dG, rows, H);
+  const dX = toBatchMajor(gemm(dG, weights.kernel, undefined, { M: rows, N: D, K: H, transB: true }), B, T, D);
+  return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dG };
+}
+
+export function columnSums(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let n = 0; n < cols; n++) out[n] += x[r * cols + n];
+  return out;
+}
+
+/** A time-major [T, B, F] array as batch-major [B, T, F]. */
+export function toBatchMajor(timeMajor: ArrayLike<number>, B: number, T: number, F: number): Float64Array {
+  const out = new Float64Array(B * T * F);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) out[(b * T + t) * F + f] = timeMajor[(t * B + b) * F + f];
+  return out;
+}
+
+/** The recurrent layer's output from its kept [T+1, B, H] state sequence: the sequence or the last h. */
+export function recurrentOutput(hseq: Float64Array, B: number, T: number, H: number, returnSequences: boolean): CpuTensor {
+  return returnSequences ? cpuTensor(toBatchMajor(hseq.subarray(B * H), B, T, H), [B, T, H]) : cpuTensor(hseq.subarray(T * B * H), [B, H]);
+}
+
+/** The SimpleRNN layer on the CPU, with the configuration and weights of the GPU layer. */
+export class ReferenceSimpleRnn {
+  readonly config: ResolvedSimpleRnnConfig;
+  private weights: Float64Array[] | undefined;
+  private features: number | undefined;
+
+  constructor(config: SimpleRnnConfig) {
+    this.config = resolveSimpleRnnConfig(config);
+    if (config.inputShape) this.build(config.inputShape[1]);
+  }
+
+  build(features: number): void {
+    if (this.weights) return;
+    const random = new Random(this.config.seed);
+    this.weights = initialRecurrentWeights(this.config, this.weightShapes(features), (name, rows, cols) => initialize(name, rows, cols, random));
+    this.features = features;
+  }
+
+  weightShapes(features: number): number[][] {
+    return simpleRnnWeightShapes(this.config, features);
+  }
+
+  getWeights(): Float64Array[] {
+    if (!this.weights) throw new Error(`${this.config.name} has no weights until it is built (give inputShape or call it once).`);
+    return this.weights.map((w) => w.slice());
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    const features = this.features ?? weights[0].length / this.config.units;
+    this.weights = checkWeights(weights, this.weightShapes(features), this.config.name);
+    this.features = features;
+  }
+
+  weightCount(): number {
+    return this.config.useBias ? 3 : 2;
+  }
+
+  regularizers() {
+    const c = this.config;
+    return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
+  }
+
+  /** The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it. */
+  forwardTrain(x: CpuTensor, state?: { h: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; hseq: Float64Array }; state: { h: Float64Array } } {
+    const [B, T, D] = x.shape;
+    this.build(D);
+    const H = this.config.units;
+    const { hseq } = simpleRnnForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { activation: this.config.activation, initialState: state?.h });
+    return { y: recurrentOutput(hseq, B, T, H, this.config.returnSequences), saved: { x, hseq }, state: { h: hseq.slice(T * B * H) } };
+  }
+
+  /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
+  backward(saved: { x: CpuTensor; hseq: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+    const [B, T, D] = saved.x.shape;
+    const H = this.config.units;
+    const g = simpleRnnBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX: g.dX };
+  }
+
+  /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */
+  apply(x: CpuTensor, options: { initialState?: CpuTensor | [CpuTensor] } = {}): CpuTensor | CpuTensor[] {
+    const h0 = Array.isArray(options.initialState) ? options.initialState[0] : options.initialState;
+    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data });
+    return this.config.returnState ? [y, cpuTensor(state.h, [x.shape[0], this.config.units])] : y;
+  }
+
+  private namedWeights(): SimpleRnnWeights {
+    const [kernel, recurrentKernel, bias] = this.weights!;
+    return { kernel, recurrentKernel, bias };
+  }
+}
