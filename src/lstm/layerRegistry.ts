@@ -1,0 +1,120 @@
+// The layer types that save, load and import know, keyed by their Keras class name. A new
+// layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
+// with registerLayerType() from its own module.
+import type { Activation } from '../reference/math.js';
+import { Dense } from './dense.js';
+import { ModelFormatError } from './ioErrors.js';
+import { denseFromKeras, KerasConfigReader, lstmFromKeras } from './kerasConfig.js';
+import type { Layer } from './layer.js';
+import { Lstm } from './lstm.js';
+
+/** Plain JSON data. */
+export type JsonConfig = Record<string, unknown>;
+
+export interface LayerType {
+  /** Keras class name, as written in model files: 'LSTM', 'Dense', 'GRU', 'SimpleRNN'. */
+  className: string;
+  /** Whether `layer` is of this type. */
+  is(layer: Layer): boolean;
+  /** The layer's options as JSON data (this library's camelCase names), enough to rebuild it. */
+  getConfig(layer: Layer): JsonConfig;
+  /** A new, unbuilt layer from options written by getConfig. Throws on invalid options. */
+  fromConfig(config: JsonConfig): Layer;
+  /**
+   * Keras names of the layer's weights, in Keras order (the order of getWeights):
+   * e.g. ['kernel', 'recurrent_kernel', 'bias']. Saved as `<layer name>/<weight name>`.
+   */
+  weightNames(layer: Layer): string[];
+  /**
+   * This library's options from a Keras / TF.js layer config (snake_case keys). Absent: the
+   * type cannot be imported from Keras / TF.js.
+   */
+  fromKeras?(reader: KerasConfigReader): JsonConfig;
+}
+
+const registry = new Map<string, LayerType>();
+
+/** Adds (or replaces) the layer type of `type.className`. */
+export function registerLayerType(type: LayerType): void {
+  registry.set(type.className, type);
+}
+
+/** The registered type of `className`, or undefined. */
+export function layerTypeOf(className: string): LayerType | undefined {
+  return registry.get(className);
+}
+
+/** The registered type `layer` is an instance of; throws a ModelFormatError when none is. */
+export function layerTypeFor(layer: Layer): LayerType {
+  for (const type of registry.values()) if (type.is(layer)) return type;
+  throw new ModelFormatError(
+    `${layer.name} (${layer.constructor.name}) has no registered layer type, so it cannot be saved: register one with registerLayerType(). Known: ${registeredClassNames().join(', ')}.`,
+  );
+}
+
+export function registeredClassNames(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * A new layer of `type` from `config`, for weights that are set right after: it is built with
+ * zeros (an orthogonal initializer of a large layer costs seconds), and the initializer names
+ * of `config` are put back into the layer's config, so that saving it again keeps them.
+ */
+export function instantiateLayer(type: LayerType, config: JsonConfig): Layer {
+  const initializers = Object.keys(config).filter((k) => k.endsWith('Initializer'));
+  const zeros: JsonConfig = { ...config };
+  for (const key of initializers) zeros[key] = 'zeros';
+  const layer = type.fromConfig(zeros);
+  const live = (layer as Layer & { config?: Record<string, unknown> }).config;
+  if (live && typeof live === 'object' && !Object.isFrozen(live)) for (const key of initializers) live[key] = config[key];
+  return layer;
+}
+
+/** The layer's `config` property as JSON (undefined options dropped). */
+export function configOf(layer: Layer): JsonConfig {
+  const config = (layer as Layer & { config?: unknown }).config;
+  if (typeof config !== 'object' || config === null) throw new ModelFormatError(`${layer.name} has no config to save.`);
+  return JSON.parse(JSON.stringify(config)) as JsonConfig;
+}
+
+/** Keras names for a recurrent layer's weights: kernel, recurrent_kernel and bias (when used). */
+export function recurrentWeightNames(layer: Layer): string[] {
+  const count = layer.weightTensors.length;
+  return ['kernel', 'recurrent_kernel', 'bias'].slice(0, count);
+}
+
+const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'] satisfies Activation[];
+
+/** Throws a ModelFormatError unless config[key] is absent or one of the activations. */
+export function checkActivationOption(config: JsonConfig, key: string, owner: string, extra: readonly string[] = []): void {
+  const v = config[key];
+  if (v === undefined) return;
+  const allowed = [...ACTIVATIONS, ...extra];
+  if (typeof v !== 'string' || !allowed.includes(v)) throw new ModelFormatError(`${owner}: ${key} ${JSON.stringify(v)} is not one of ${allowed.join(', ')}.`);
+}
+
+registerLayerType({
+  className: 'LSTM',
+  is: (layer) => layer instanceof Lstm,
+  getConfig: configOf,
+  fromConfig(config) {
+    checkActivationOption(config, 'activation', 'LSTM');
+    checkActivationOption(config, 'recurrentActivation', 'LSTM');
+    return new Lstm(config as never);
+  },
+  weightNames: recurrentWeightNames,
+  fromKeras: (reader) => ({ ...lstmFromKeras(reader) }),
+});
+
+registerLayerType({
+  className: 'Dense',
+  is: (layer) => layer instanceof Dense,
+  getConfig: configOf,
+  fromConfig(config) {
+    checkActivationOption(config, 'activation', 'Dense', ['softmax']);
+    return new Dense(config as never);
+  },
+  weightNames: (layer) => ['kernel', 'bias'].slice(0, layer.weightTensors.length),
+  fromKeras: (reader) => ({ ...denseFromKeras(reader) }),
+});
