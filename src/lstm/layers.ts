@@ -1,6 +1,9 @@
 // Layer factories, named as in TensorFlow.js (`tf.layers.lstm(...)`).
 import type { DenseConfig, LstmConfig } from './config.js';
 import { Dense } from './dense.js';
+import { Gru } from './gru.js';
+import type { GruConfig, SimpleRnnConfig } from './recurrentConfig.js';
+import { SimpleRnn } from './simpleRnn.js';
 import { Lstm } from './lstm.js';
 
 export function lstm(config: LstmConfig): Lstm {
@@ -9,4 +12,12 @@ export function lstm(config: LstmConfig): Lstm {
 
 export function dense(config: DenseConfig): Dense {
   return new Dense(config);
+}
+
+export function gru(config: GruConfig): Gru {
+  return new Gru(config);
+}
+
+export function simpleRNN(config: SimpleRnnConfig): SimpleRnn {
+  return new SimpleRnn(config);
 }

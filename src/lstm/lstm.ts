@@ -62,8 +62,8 @@ export class Lstm extends Layer {
   }
 
   override build(gpu: Gpu, inputShape: readonly number[]): void {
-    const declaredSteps = this.config.inputShape?.[0];
-    super.build(gpu, [declaredSteps ?? -1, inputShape[1]]);
+    const [declaredSteps, declaredFeatures] = this.config.inputShape ?? [null, inputShape[1]];
+    super.build(gpu, [declaredSteps ?? -1, declaredFeatures]);
     this.checkInputShape(inputShape);
   }
 

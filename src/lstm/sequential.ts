@@ -5,6 +5,7 @@ import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { flowOf, Layer, materialize, type WeightValue } from './layer.js';
 import { Lstm } from './lstm.js';
+import { RecurrentLayer } from './recurrent.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
 
 export class Sequential {
@@ -17,9 +18,9 @@ export class Sequential {
   ) {
     if (layers.length === 0) throw new RnnError('sequential() needs at least one layer.');
     for (const layer of layers) {
-      if (layer instanceof Lstm && layer.config.returnState) {
+      if ((layer instanceof Lstm || layer instanceof RecurrentLayer) && layer.config.returnState) {
         throw new RnnError(
-          `${layer.name} has returnState: a Sequential model passes one tensor between layers. Call the layer with layer.apply(x) to get [output, h, c].`,
+          `${layer.name} has returnState: a Sequential model passes one tensor between layers. Call the layer with layer.apply(x) to get [output, h${layer instanceof Lstm ? ', c' : ''}].`,
         );
       }
     }

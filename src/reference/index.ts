@@ -7,3 +7,5 @@ export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } 
 export { gemm, lstmStep, activate, type Activation, type GemmShape } from './math.js';
 export { Random } from './random.js';
 export { initialize, orthogonal, type InitializerName } from './initializers.js';
+export { ReferenceGru, gruForwardTrain, gruBackward, gruStep, type GruWeights, type GruCache } from './gru.js';
+export { ReferenceSimpleRnn, simpleRnnForwardTrain, simpleRnnBackward, simpleRnnStep, type SimpleRnnWeights } from './simpleRnn.js';

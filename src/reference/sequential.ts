@@ -1,17 +1,20 @@
 // The Sequential model on the CPU, the twin of lstm/sequential and lstm/training: the same
 // forward, gradients, losses, optimizers and batch order, in Float64.
 import type { DenseConfig, LstmConfig } from '../lstm/config.js';
+import type { GruConfig, SimpleRnnConfig } from '../lstm/recurrentConfig.js';
 import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
 import { resolveOptimizer } from '../lstm/optimizerConfig.js';
 import { ShapeError } from '../runtime/errors.js';
 import { ReferenceDense } from './dense.js';
 import { lossForward, metricValue, type LossName, type MetricName } from './losses.js';
+import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
+import { ReferenceSimpleRnn } from './simpleRnn.js';
 import { ReferenceOptimizer } from './optimizers.js';
 import { Random } from './random.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
-export type ReferenceLayer = ReferenceLstm | ReferenceDense;
+export type ReferenceLayer = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn | ReferenceDense;
 
 export interface ReferenceFitArgs {
   epochs?: number;
@@ -21,7 +24,7 @@ export interface ReferenceFitArgs {
   tbptt?: number;
 }
 
-type State = { h: Float64Array; c: Float64Array };
+type State = { h: Float64Array; c?: Float64Array };
 
 export class ReferenceSequential {
   private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer } | undefined;
@@ -74,13 +77,13 @@ export class ReferenceSequential {
     const saved: unknown[] = [];
     let value = x;
     this.layers.forEach((layer, i) => {
-      if (layer instanceof ReferenceLstm) {
-        const step = layer.forwardTrain(value, carry?.[i]);
-        if (carry) carry[i] = step.state;
+      if (layer instanceof ReferenceDense) {
+        const step = layer.forwardTrain(value);
         saved.push(step.saved);
         value = step.y;
       } else {
-        const step = layer.forwardTrain(value);
+        const step = layer instanceof ReferenceLstm ? layer.forwardTrain(value, carry?.[i] as Required<State> | undefined) : layer.forwardTrain(value, carry?.[i]);
+        if (carry) carry[i] = step.state;
         saved.push(step.saved);
         value = step.y;
       }
@@ -98,7 +101,11 @@ export class ReferenceSequential {
       const step =
         layer instanceof ReferenceDense
           ? layer.backward(saved[i] as Parameters<ReferenceDense['backward']>[0], d, i === this.layers.length - 1 && result.gradIsPreActivation)
-          : layer.backward(saved[i] as Parameters<ReferenceLstm['backward']>[0], d);
+          : layer instanceof ReferenceLstm
+            ? layer.backward(saved[i] as Parameters<ReferenceLstm['backward']>[0], d)
+            : layer instanceof ReferenceGru
+              ? layer.backward(saved[i] as Parameters<ReferenceGru['backward']>[0], d)
+              : layer.backward(saved[i] as Parameters<ReferenceSimpleRnn['backward']>[0], d);
       grads.unshift(step.grads);
       d = step.dX;
     }
@@ -123,7 +130,8 @@ export class ReferenceSequential {
     const [n, steps, features] = x.shape;
     const batchSize = args.batchSize ?? 32;
     const yPer = y.length / n;
-    const sequenceOut = this.layers.some((l) => l instanceof ReferenceLstm) && (this.layers.filter((l) => l instanceof ReferenceLstm).at(-1) as ReferenceLstm).config.returnSequences;
+    const recurrent = this.layers.filter((l) => !(l instanceof ReferenceDense)) as Exclude<ReferenceLayer, ReferenceDense>[];
+    const sequenceOut = recurrent.length > 0 && recurrent[recurrent.length - 1].config.returnSequences;
     const yPerStep = sequenceOut ? yPer / steps : yPer;
     const k = args.tbptt && args.tbptt < steps ? args.tbptt : steps;
     const random = new Random(args.seed ?? 0x5eed);
@@ -174,4 +182,6 @@ export function sequential(layers: ReferenceLayer[]): ReferenceSequential {
 export const layers = {
   lstm: (config: LstmConfig): ReferenceLstm => new ReferenceLstm(config),
   dense: (config: DenseConfig): ReferenceDense => new ReferenceDense(config),
+  gru: (config: GruConfig): ReferenceGru => new ReferenceGru(config),
+  simpleRNN: (config: SimpleRnnConfig): ReferenceSimpleRnn => new ReferenceSimpleRnn(config),
 };
