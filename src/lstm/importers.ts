@@ -65,11 +65,17 @@ export async function importTfjsModel(gpu: Gpu, modelJson: TfjsModelJson | TfjsM
   const { layers: saved, inputShape } = readTopology(json.modelTopology, where);
 
   const layers: Layer[] = [];
+  const restores: (() => void)[] = [];
   let model: Sequential | undefined;
   try {
-    for (const s of saved) layers.push(s.create());
+    for (const s of saved) {
+      const { layer, restore } = s.create();
+      layers.push(layer);
+      restores.push(restore);
+    }
     const shape = inputShape ?? inferInputShape(saved[0], specs, where);
     model = assembleSequential(gpu, layers, shape, where);
+    for (const restore of restores) restore();
     const values = matchWeights(layers, saved.map((s) => s.name), specs, where);
     try {
       model.setWeights(values);
@@ -223,8 +229,8 @@ interface KerasLayer {
   className: string;
   /** The layer's name in the file (prefix of its weight names). */
   name: string;
-  /** A new layer with the Keras config's options (this library's names). */
-  create(): Layer;
+  /** A new layer with the Keras config's options (this library's names); see instantiateLayer. */
+  create(): { layer: Layer; restore(): void };
   inputShape?: (number | null)[];
 }
 

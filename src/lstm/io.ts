@@ -117,10 +117,16 @@ export async function loadModel(gpu: Gpu, source: ModelSource): Promise<Sequenti
   const { modelJson, weights, where } = await readArtifacts(source);
   const topology = modelJson.modelTopology;
   const layers: Layer[] = [];
+  const restores: (() => void)[] = [];
   let model: Sequential | undefined;
   try {
-    topology.layers.forEach((saved, i) => layers.push(createLayer(saved, i, where)));
+    topology.layers.forEach((saved, i) => {
+      const { layer, restore } = createLayer(saved, i, where);
+      layers.push(layer);
+      restores.push(restore);
+    });
     model = assembleSequential(gpu, layers, topology.inputShape, where);
+    for (const restore of restores) restore();
     const values = collectWeights(modelJson, weights, layers, where);
     setAll(model, values, where);
     return model;
@@ -304,7 +310,7 @@ function checkWeightFile(modelJson: ModelJson, weights: ArrayBuffer, where: stri
   }
 }
 
-function createLayer(saved: SavedLayer, index: number, where: string): Layer {
+function createLayer(saved: SavedLayer, index: number, where: string): { layer: Layer; restore(): void } {
   const type = layerTypeOf(saved.className);
   if (!type) {
     throw new ModelFormatError(`${where}: layer ${index} is a ${saved.className}, a layer type this version cannot load (known: ${registeredClassNames().join(', ')}).`);

@@ -235,6 +235,34 @@ export function lstmFromKeras(r: KerasConfigReader): LstmConfig {
   return config;
 }
 
+/** Options of a Keras GRU (this library's GruConfig names). */
+export function gruFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  return {
+    ...recurrentFromKeras(r),
+    recurrentActivation: r.activation('recurrent_activation', 'sigmoid'),
+    // Keras 2 (TF2) defaults to reset_after=True; TF.js writes false (the only form it has).
+    resetAfter: r.bool('reset_after', true),
+  };
+}
+
+/** Options of a Keras SimpleRNN (this library's SimpleRnnConfig names). */
+export function simpleRnnFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  return recurrentFromKeras(r);
+}
+
+/** What LSTM, GRU and SimpleRNN read alike: the common options, activation, input shape, initializers. */
+function recurrentFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...kerasRecurrentCommon(r), activation: r.activation('activation', 'tanh') };
+  const inputShape = recurrentInputShape(r);
+  if (inputShape) config.inputShape = inputShape;
+  const inits = { kernelInitializer: 'kernel_initializer', recurrentInitializer: 'recurrent_initializer', biasInitializer: 'bias_initializer' } as const;
+  for (const [ours, theirs] of Object.entries(inits)) {
+    const init = r.initializer(theirs);
+    if (init) config[ours] = init;
+  }
+  return config;
+}
+
 export function denseFromKeras(r: KerasConfigReader): DenseConfig {
   const config: DenseConfig = {
     units: r.positiveInt('units'),

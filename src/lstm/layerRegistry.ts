@@ -4,9 +4,11 @@
 import type { Activation } from '../reference/math.js';
 import { Dense } from './dense.js';
 import { ModelFormatError } from './ioErrors.js';
-import { denseFromKeras, KerasConfigReader, lstmFromKeras } from './kerasConfig.js';
+import { Gru } from './gru.js';
+import { denseFromKeras, gruFromKeras, KerasConfigReader, lstmFromKeras, simpleRnnFromKeras } from './kerasConfig.js';
 import type { Layer } from './layer.js';
 import { Lstm } from './lstm.js';
+import { SimpleRnn } from './simpleRnn.js';
 
 /** Plain JSON data. */
 export type JsonConfig = Record<string, unknown>;
@@ -57,18 +59,21 @@ export function registeredClassNames(): string[] {
 }
 
 /**
- * A new layer of `type` from `config`, for weights that are set right after: it is built with
- * zeros (an orthogonal initializer of a large layer costs seconds), and the initializer names
- * of `config` are put back into the layer's config, so that saving it again keeps them.
+ * A new layer of `type` from `config`, for weights that are set right after: its initializers
+ * are zeros until `restore()`, which puts the names of `config` back into the layer's config
+ * (so that saving it again keeps them). Call restore() once the layer is built: an orthogonal
+ * initializer of a large layer costs seconds, for values that are replaced anyway.
  */
-export function instantiateLayer(type: LayerType, config: JsonConfig): Layer {
+export function instantiateLayer(type: LayerType, config: JsonConfig): { layer: Layer; restore(): void } {
   const initializers = Object.keys(config).filter((k) => k.endsWith('Initializer'));
   const zeros: JsonConfig = { ...config };
   for (const key of initializers) zeros[key] = 'zeros';
   const layer = type.fromConfig(zeros);
-  const live = (layer as Layer & { config?: Record<string, unknown> }).config;
-  if (live && typeof live === 'object' && !Object.isFrozen(live)) for (const key of initializers) live[key] = config[key];
-  return layer;
+  const restore = (): void => {
+    const live = (layer as Layer & { config?: Record<string, unknown> }).config;
+    if (live && typeof live === 'object' && !Object.isFrozen(live)) for (const key of initializers) live[key] = config[key];
+  };
+  return { layer, restore };
 }
 
 /** The layer's `config` property as JSON (undefined options dropped). */
@@ -117,4 +122,30 @@ registerLayerType({
   },
   weightNames: (layer) => ['kernel', 'bias'].slice(0, layer.weightTensors.length),
   fromKeras: (reader) => ({ ...denseFromKeras(reader) }),
+});
+
+registerLayerType({
+  className: 'GRU',
+  // Gru extends SimpleRnn's base class, not SimpleRnn: the two instanceof tests are disjoint.
+  is: (layer) => layer instanceof Gru,
+  getConfig: configOf,
+  fromConfig(config) {
+    checkActivationOption(config, 'activation', 'GRU');
+    checkActivationOption(config, 'recurrentActivation', 'GRU');
+    return new Gru(config as never);
+  },
+  weightNames: recurrentWeightNames,
+  fromKeras: gruFromKeras,
+});
+
+registerLayerType({
+  className: 'SimpleRNN',
+  is: (layer) => layer instanceof SimpleRnn,
+  getConfig: configOf,
+  fromConfig(config) {
+    checkActivationOption(config, 'activation', 'SimpleRNN');
+    return new SimpleRnn(config as never);
+  },
+  weightNames: recurrentWeightNames,
+  fromKeras: simpleRnnFromKeras,
 });

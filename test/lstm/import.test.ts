@@ -157,6 +157,26 @@ describe('TensorFlow.js layers model import', () => {
     }
   });
 
+  test('GRU (resetAfter: false, the form TF.js has) and SimpleRNN layers', async () => {
+    const source = tfl.sequential({
+      layers: [
+        tfl.layers.gru({ units: H, inputShape: [T, D], returnSequences: true, recurrentInitializer, biasInitializer: 'randomNormal' }),
+        tfl.layers.gru({ units: 6, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer, biasInitializer: 'randomNormal' }),
+        tfl.layers.simpleRNN({ units: 5, recurrentInitializer, biasInitializer: 'randomNormal' }),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    });
+    const expected = tfPredict(source);
+    const { modelJson, shards } = toModelJson(await save(source), 500);
+    const model = await importTfjsModel(env.gpu, modelJson, shards);
+    const configs = model.layers.map((l) => (l as unknown as { config: Record<string, unknown> }).config);
+    expect(configs[0]).toMatchObject({ resetAfter: false, recurrentActivation: 'hardSigmoid', returnSequences: true });
+    expect(configs[1]).toMatchObject({ resetAfter: false, recurrentActivation: 'sigmoid' });
+    expect(configs[2]).toMatchObject({ activation: 'tanh', units: 5, returnSequences: false });
+    expectClose(await ourPredict(model), expected, ATOL, RTOL, 'GRU + SimpleRNN vs TF.js');
+    model.dispose();
+  });
+
   test('weights matched by position when their names do not say; the input shape inferred when the file has none', async () => {
     const source = tfModel();
     const expected = tfPredict(source);

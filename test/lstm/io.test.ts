@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { layers, reference, RnnError, sequential, tensor, type Sequential } from '../../src/index.js';
+import { Gru } from '../../src/lstm/gru.js';
+import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
 import { crc32, loadModel, loadWeights, MODEL_FORMAT_VERSION, saveModel, type ModelArtifacts, type ModelJson } from '../../src/lstm/io.js';
 import { ModelFormatError, ModelIOError } from '../../src/lstm/ioErrors.js';
 import { useGpu } from '../helpers/gpu.js';
@@ -76,6 +78,34 @@ describe('round trip', () => {
     expect(lstm2.config).toMatchObject({ recurrentActivation: 'hardSigmoid', unitForgetBias: false, recurrentInitializer: 'orthogonal' });
     model.dispose();
     loaded.dispose();
+  });
+
+  test('GRU (both resetAfter forms) and SimpleRNN layers', async () => {
+    const model = sequential(env.gpu, [
+      layers.gru({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
+      layers.gru({ units: H, resetAfter: false, recurrentActivation: 'hardSigmoid', returnSequences: true, seed: 2 }),
+      layers.simpleRNN({ units: 4, activation: 'relu', seed: 3 }),
+      layers.dense({ units: 2, seed: 4 }),
+    ]);
+    const saved = await saveModel(model);
+    expect(saved.modelJson.modelTopology.layers.map((l) => l.className)).toEqual(['GRU', 'GRU', 'SimpleRNN', 'Dense']);
+    expect(saved.modelJson.weightsManifest.weights.map((w) => w.shape).slice(0, 6)).toEqual([[D, 3 * H], [H, 3 * H], [2, 3 * H], [H, 3 * H], [H, 3 * H], [3 * H]]);
+    const loaded = await loadModel(env.gpu, saved);
+    expect(loaded.layers[0]).toBeInstanceOf(Gru);
+    expect(loaded.layers[2]).toBeInstanceOf(SimpleRnn);
+    expect(bitEqual(await predict(loaded), await predict(model))).toBe(true);
+    expect((await saveModel(loaded)).modelJson.modelTopology).toEqual(saved.modelJson.modelTopology);
+    // Another architecture; a GRU's bias of the other resetAfter form does not fit.
+    const other = sequential(env.gpu, [layers.gru({ units: H, inputShape: [T, D] })]);
+    await expect(loadWeights(other, saved)).rejects.toThrowError(/holds the layers \[GRU, GRU, SimpleRNN, Dense\] but the model has \[GRU\]/);
+    const wrongBias = sequential(env.gpu, [
+      layers.gru({ units: H, inputShape: [T, D], returnSequences: true, resetAfter: false }),
+      layers.gru({ units: H, resetAfter: false, returnSequences: true }),
+      layers.simpleRNN({ units: 4 }),
+      layers.dense({ units: 2 }),
+    ]);
+    await expect(loadWeights(wrongBias, saved)).rejects.toThrowError(/has shape \[2, 18\] in the file but layer 0 needs \[18\]/);
+    for (const m of [model, loaded, other, wrongBias]) m.dispose();
   });
 
   test('to a directory in Node: model.json + weights.bin, loaded by directory or by file', async () => {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { layers, sequential, tensor, type Sequential } from '../../src/index.js';
+import { importTfjsModel } from '../../src/lstm/importers.js';
 import { ModelFormatError } from '../../src/lstm/ioErrors.js';
 import { importPytorchGru, importPytorchLstm, onnxLstmToKeras, pytorchLinearToDense } from '../../src/lstm/pytorch.js';
 import { bfloat16ToFloat32, float16ToFloat32, readSafetensors, readSafetensorsHeader } from '../../src/lstm/safetensors.js';
@@ -188,6 +189,42 @@ describe('PyTorch nn.GRU → Keras GRU (resetAfter: true)', () => {
     // Both biases kept: row 0 input (b_iz first), row 1 recurrent (b_hz first).
     expect(w[2][0]).toBe(dict.bias_ih_l0[H]);
     expect(w[2][3 * H]).toBe(dict.bias_hh_l0[H]);
+  });
+});
+
+describe('PyTorch nn.GRU on the GPU', () => {
+  test('imported into two stacked GRU layers (resetAfter: true), the GPU forward reproduces nn.GRU', async () => {
+    const dict = readSafetensors(bytes('pytorch-gru.safetensors'));
+    const { inputSize: D, hiddenSize: H, batch: B, steps: T } = gruFixture;
+    const model = sequential(env.gpu, [layers.gru({ units: H, inputShape: [T, D], returnSequences: true }), layers.gru({ units: H, returnSequences: true })]);
+    model.setWeights(importPytorchGru(dict));
+    // Same reasoning and margin as the LSTM's (≤ 9 + 5 terms a gate, 5 steps, 2 layers).
+    expectClose(await run(model, gruFixture.x, [B, T, D]), gruFixture.output, ATOL, RTOL, 'nn.GRU output (GPU)');
+    model.dispose();
+  });
+
+  test('the same weights in a Keras 2 model.json (reset_after=True, bias [2, 3H]) import and run alike', async () => {
+    const dict = readSafetensors(bytes('pytorch-gru.safetensors'));
+    const { inputSize: D, hiddenSize: H, batch: B, steps: T } = gruFixture;
+    const weights = importPytorchGru(dict);
+    const gru = (name: string, extra: Record<string, unknown>) => ({ class_name: 'GRU', config: { name, units: H, return_sequences: true, reset_after: true, recurrent_activation: 'sigmoid', ...extra } });
+    const names = ['kernel', 'recurrent_kernel', 'bias'];
+    const specs = weights.map((w, i) => {
+      const layer = i < 3 ? 'gru' : 'gru_1';
+      const shape = [[D, 3 * H], [H, 3 * H], [2, 3 * H], [H, 3 * H], [H, 3 * H], [2, 3 * H]][i];
+      expect(w.length).toBe(shape[0] * shape[1]);
+      return { name: `${layer}/${layer}_cell/${names[i % 3]}:0`, shape, dtype: 'float32' };
+    });
+    const data = new Float32Array(weights.reduce((n, w) => n + w.length, 0));
+    weights.reduce((at, w) => (data.set(w, at), at + w.length), 0);
+    const modelJson = {
+      format: 'layers-model',
+      modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: { name: 's', layers: [gru('gru', { batch_input_shape: [null, T, D] }), gru('gru_1', {})] } } },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: specs }],
+    };
+    const model = await importTfjsModel(env.gpu, modelJson, [data.buffer]);
+    expectClose(await run(model, gruFixture.x, [B, T, D]), gruFixture.output, ATOL, RTOL, 'Keras GRU file');
+    model.dispose();
   });
 });
 
