@@ -59,6 +59,17 @@ function describeValue(value: unknown): string {
   return value.constructor?.name ?? 'an object';
 }
 
+/**
+ * Throws unless `path` (a file named by a model.json) stays beside or below the model.json: no
+ * absolute path, URL or '..' segment, so that a model file cannot make the loader read elsewhere.
+ */
+export function checkRelativePath(path: string, where: string): void {
+  const absolute = /^([a-z][a-z0-9+.-]*:|[/\\])/i.test(path);
+  if (absolute || path.split(/[/\\]/).includes('..')) {
+    throw new ModelFormatError(`${where}: the weight file '${path}' must be a path relative to model.json, without '..'.`);
+  }
+}
+
 /** The reader for a location string: indexeddb://, http(s)://, file:// or a path (Node) / URL (browser). */
 export function readerFor(location: string): ArtifactReader {
   if (location.startsWith(INDEXEDDB_SCHEME)) return indexedDbReader(location.slice(INDEXEDDB_SCHEME.length), location);
@@ -127,6 +138,7 @@ function fileReader(location: string): ArtifactReader {
       });
     },
     async file(relative) {
+      checkRelativePath(relative, given);
       const { fs, path } = await nodeModules();
       const file = path.resolve(path.dirname(await resolveJson()), relative);
       const bytes = await fs.readFile(file).catch((cause: unknown) => {
@@ -178,7 +190,10 @@ function httpReader(url: string): ArtifactReader {
   return {
     where: base,
     json: async () => (await get(base)).text(),
-    file: async (relative) => (await get(new URL(relative, base).href)).arrayBuffer(),
+    file: async (relative) => {
+      checkRelativePath(relative, base);
+      return (await get(new URL(relative, base).href)).arrayBuffer();
+    },
   };
 }
 

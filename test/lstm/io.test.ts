@@ -287,6 +287,13 @@ describe('a bad file changes nothing and says what is wrong', () => {
     // A directory whose weights.bin is missing.
     await writeFile(join(dir, 'model.json'), JSON.stringify((saved ??= await saveModel(stack(50))).modelJson));
     await expect(loadModel(env.gpu, dir)).rejects.toThrowError(/Cannot read .*weights\.bin/);
+    // A model.json cannot make the loader read a file elsewhere.
+    for (const path of ['../weights.bin', '/etc/passwd', 'file:///etc/passwd']) {
+      const json = structuredClone(saved.modelJson);
+      json.weightsManifest.path = path;
+      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+      await expect(loadModel(env.gpu, dir)).rejects.toThrowError(/must be a path relative to model\.json/);
+    }
   });
 
   test('saving a model that is not built', async () => {
