@@ -1,0 +1,94 @@
+// Dropout on the CPU, the twin of lstm/dropout. The mask is the GPU's, bit for bit: the same
+// counter-based hash of (seed, step, element index) in u32 arithmetic (Math.imul, >>> 0).
+import { resolveDropoutConfig, type DropoutConfig, type ResolvedDropoutConfig } from '../lstm/embeddingConfig.js';
+import type { CpuTensor } from './tensor.js';
+import { cpuTensor } from './tensor.js';
+
+/** The PCG hash (Jarzynski & Olano 2020, "Hash Functions for GPU Rendering"): a u32 → u32 bijection. */
+export function pcgHash(v: number): number {
+  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** The u32 drawn for element `index` of training step `step`: pcg(pcg(index) ^ pcg(pcg(seed) ^ step)). */
+export function dropoutHash(seed: number, step: number, index: number): number {
+  const key = pcgHash((pcgHash(seed >>> 0) ^ (step >>> 0)) >>> 0);
+  return pcgHash((pcgHash(index >>> 0) ^ key) >>> 0);
+}
+
+/** A value is dropped when its hash is below this: floor(rate·2³²), so P(drop) = rate to 2⁻³². */
+export function dropoutThreshold(rate: number): number {
+  return Math.min(Math.floor(rate * 2 ** 32), 2 ** 32 - 1);
+}
+
+/**
+ * The mask of one step over `count` values indexed in batch-major order ([B, T, F] or
+ * [B, F], whatever the GPU's layout): 1 kept, 0 dropped.
+ */
+export function dropoutMask(seed: number, step: number, count: number, rate: number): Uint8Array {
+  const threshold = dropoutThreshold(rate);
+  const mask = new Uint8Array(count);
+  for (let i = 0; i < count; i++) mask[i] = dropoutHash(seed, step, i) >= threshold ? 1 : 0;
+  return mask;
+}
+
+interface DropoutSaved {
+  mask: Uint8Array | undefined;
+  scale: number;
+}
+
+/** The Dropout layer on the CPU: identity in apply(), inverted dropout in forwardTrain(). */
+export class ReferenceDropout {
+  readonly config: ResolvedDropoutConfig;
+  /** The next training step: each forwardTrain() draws the mask of this step and advances it, as the GPU layer. */
+  step = 0;
+
+  constructor(config: DropoutConfig) {
+    this.config = resolveDropoutConfig(config);
+  }
+
+  build(_features?: number): void {}
+
+  weightCount(): number {
+    return 0;
+  }
+
+  getWeights(): Float64Array[] {
+    return [];
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    if (weights.length !== 0) throw new Error(`${this.config.name} has no weights, got ${weights.length}.`);
+  }
+
+  regularizers(): undefined[] {
+    return [];
+  }
+
+  /** Inference: the identity. */
+  apply(x: CpuTensor): CpuTensor {
+    return x;
+  }
+
+  /** y = x ⊙ mask / (1 − rate), the mask of training step `this.step` (then advanced). */
+  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: DropoutSaved } {
+    const step = this.step++;
+    const { rate, seed } = this.config;
+    if (rate === 0) return { y: x, saved: { mask: undefined, scale: 1 } };
+    const mask = dropoutMask(seed, step, x.data.length, rate);
+    const scale = 1 / (1 - rate);
+    const y = new Float64Array(x.data.length);
+    for (let i = 0; i < y.length; i++) y[i] = mask[i] ? x.data[i] * scale : 0;
+    return { y: cpuTensor(y, x.shape), saved: { mask, scale } };
+  }
+
+  /** dX = dY ⊙ mask / (1 − rate); no weights. */
+  backward(saved: DropoutSaved, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+    const { mask, scale } = saved;
+    if (!mask) return { grads: [], dX: dY.slice() };
+    const dX = new Float64Array(dY.length);
+    for (let i = 0; i < dX.length; i++) dX[i] = mask[i] ? dY[i] * scale : 0;
+    return { grads: [], dX };
+  }
+}
