@@ -14,6 +14,14 @@ export type { LstmConfig, DenseConfig, RegularizerConfig } from './lstm/config.j
 export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs } from './lstm/training.js';
 export type { OptimizerSpec, OptimizerName, OptimizerConfig } from './lstm/optimizerConfig.js';
 export type { LossName, MetricName } from './kernels/loss.js';
+export { saveModel, loadModel, loadWeights, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type ModelArtifacts, type ModelSource, type SaveTarget, type SaveHandler, type SavedLayer, type WeightEntry } from './lstm/io.js';
+export { ModelFormatError, ModelIOError } from './lstm/ioErrors.js';
+export { listIndexedDbModels, removeIndexedDbModel } from './lstm/ioHandlers.js';
+export { registerLayerType, type LayerType, type JsonConfig } from './lstm/layerRegistry.js';
+export { KerasConfigReader, type KerasLayerContext } from './lstm/kerasConfig.js';
+export { importTfjsModel, type TfjsModelJson, type TfjsModelArtifacts, type TfjsShards, type TfjsWeightSpec } from './lstm/importers.js';
+export { importPytorchLstm, importPytorchGru, onnxLstmToKeras, pytorchLinearToDense, type StateDict, type PytorchRnnOptions } from './lstm/pytorch.js';
+export { readSafetensors, readSafetensorsFile, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsEntry } from './lstm/safetensors.js';
 export * as layers from './lstm/layers.js';
 export * as reference from './reference/index.js';
 export { Tokenizer, textToWordSequence, DEFAULT_FILTERS, type TokenizerOptions, type TokenizerJSON, type TextInput, type TextToWordSequenceOptions } from './data/text.js';

@@ -4,6 +4,7 @@ import type { Gpu } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { flowOf, Layer, materialize, type WeightValue } from './layer.js';
+import { loadWeights, saveModel, type ModelArtifacts, type ModelSource, type SaveTarget } from './io.js';
 import { Lstm } from './lstm.js';
 import { RecurrentLayer } from './recurrent.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
@@ -137,6 +138,16 @@ export class Sequential {
     let at = 0;
     const checked = this.layers.map((l, i) => l.checkWeights(weights.slice(at, (at += counts[i]))));
     this.layers.forEach((l, i) => l.writeWeights(checked[i]));
+  }
+
+  /** Saves the model: a directory path in Node, 'downloads://name' / 'indexeddb://name' in a browser, a SaveHandler, or nothing for { modelJson, weights }. */
+  save(target?: SaveTarget): Promise<ModelArtifacts> {
+    return saveModel(this, target);
+  }
+
+  /** Replaces the weights with a saved model's of the same architecture; all is checked first. */
+  loadWeights(source: ModelSource): Promise<void> {
+    return loadWeights(this, source);
   }
 
   countParams(): number {
