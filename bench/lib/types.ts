@@ -1,0 +1,117 @@
+// The benchmark's data: options, cases and the result file's schema (bench/results/*.json).
+
+export type Kind = 'forward' | 'train';
+export type SystemName = 'ours' | 'reference' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-wasm';
+export const SYSTEMS: readonly SystemName[] = ['ours', 'reference', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm'];
+export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';
+
+/** B: batch, T: steps, D: input features, H: units. */
+export interface Shape {
+  B: number;
+  T: number;
+  D: number;
+  H: number;
+}
+
+export interface CaseSpec {
+  kind: Kind;
+  shape: Shape;
+  /** Part of the full run only (the H × B sweep). */
+  sweep: boolean;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Regular expression matched against a case's label, e.g. "forward B=1 T=100 D=32 H=128". */
+  filter?: string;
+  /** Peers to run beside ours (ours always runs: it is the baseline of every ratio). */
+  systems: SystemName[];
+  adapter: AdapterChoice;
+  /** Include the training cases (the library has `compile` and `trainOnBatch`). */
+  train: boolean;
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isSoftware: boolean;
+}
+
+export interface Limits {
+  /** Best GFLOP/s of our GEMM kernel (src/kernels/gemm.ts) over square sizes up to 1024³. */
+  gemmGflops: number;
+  /** The size at which that rate was measured (M = N = K). */
+  gemmSize: number;
+  /** Every size tried: median ms of one GEMM dispatch (one pass, one submit) and its rate. */
+  gemmSizes: { size: number; medianMs: number; gflops: number }[];
+  /** Time of one empty dispatch (setPipeline + setBindGroup + dispatch) inside one pass. */
+  emptyDispatchUs: number;
+  /** How many empty dispatches shared the pass that gave emptyDispatchUs. */
+  emptyDispatchCount: number;
+}
+
+export interface CaseResult {
+  kind: Kind;
+  shape: Shape;
+  system: SystemName;
+  medianMs: number | null;
+  minMs: number | null;
+  maxMs: number | null;
+  /** Timed runs after the warm-up (≥ 5 where timed). */
+  runs: number;
+  /** FLOPs of the case (full T) over the median time. */
+  gflops: number | null;
+  /** Compute dispatches of one run over T (null for CPU systems). */
+  dispatchesPerStep: number | null;
+  /** Compute dispatches of one run (forward: one predict; train: one trainOnBatch). */
+  dispatchesPerRun: number | null;
+  /**
+   * Largest |difference| of the checked values: for ours against the Float64 reference; for a
+   * peer against ours (forward: the output; train: the loss and every weight after the step).
+   */
+  maxError: number | null;
+  /** Tolerance the error was held to (see bench/lib/suite.ts for the reasons of each). */
+  tolerance: number | null;
+  /** False when the outputs disagree (the case is then not timed) or the run failed. */
+  valid: boolean;
+  /** Steps actually timed: smaller than T when a slow CPU system was timed on a prefix and
+   *  its times scaled by T / timedSteps (a forward pass costs the same for every step). */
+  timedSteps: number;
+  /** medianMs / ours' medianMs on the same case: how many times faster ours is. */
+  ratioToOurs: number | null;
+  /** Ours only: `emptyDispatch·dispatchesPerRun + FLOPs / best GEMM rate` over medianMs. */
+  fractionOfLimit: number | null;
+  /** Ours only: gflops / limits.gemmGflops. */
+  fractionOfGemmRate: number | null;
+  /** Napkin bytes of one run: inputs, weights, gate buffers and outputs read or written once,
+   *  plus the recurrent weights read once per step. */
+  bytesPerRun: number;
+  note?: string;
+}
+
+export interface BenchResult {
+  adapter: AdapterInfo;
+  runtime: 'node' | 'chromium';
+  /** The adapter asked for (--adapter). */
+  adapterChoice: AdapterChoice;
+  date: string;
+  quick: boolean;
+  /** Wall time of the whole run, seconds. */
+  durationS: number;
+  environment: { userAgent: string; cpus: number | null; tfjs: string; wasmFlavor?: string };
+  limits: Limits;
+  cases: CaseResult[];
+  /** Systems that could not run at all, and why. */
+  unavailable: { system: SystemName; reason: string }[];
+  notes: string[];
+}
+
+/** What a running suite reports, for the progress line. */
+export interface ProgressEvent {
+  index: number;
+  total: number;
+  label: string;
+  system?: string;
+  phase: string;
+}
