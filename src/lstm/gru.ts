@@ -7,7 +7,7 @@ import { encodeGruStepsForward } from '../kernels/gruStepForward.js';
 import { encodeReduceRows } from '../kernels/reduceRows.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
-import type { Flow } from './layer.js';
+import { inputGradientFlow, type Flow } from './layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
 import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from './recurrentConfig.js';
 
@@ -146,6 +146,6 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     }
     // The initial state's gradient: the last backward dispatch left it in carry.
     if (stateGrads) encoder.copyBufferToBuffer(carry, 0, stateGrads.h, 0, B * H * 4);
-    return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+    return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 }

@@ -214,3 +214,18 @@ export function materialize(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope,
   }
   return out;
 }
+
+/**
+ * A recurrent layer's input gradient dX, computed time-major [T, B, D], in the layout of the
+ * layer's input flow: as it is for a time-major input, copied batch-major otherwise (so that
+ * a layer below, e.g. a Dense on the raw input, reads it in its own output's layout).
+ */
+export function inputGradientFlow(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, dX: GPUBuffer, input: Flow): Flow {
+  const [B, T, D] = input.shape;
+  if (input.timeMajor) return { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+  const batchMajor = run.scratch(B * T * D * 4, 'dX batch-major');
+  const pass = encoder.beginComputePass({ label: 'dX to batch-major' });
+  encodeTimeToBatchMajor(gpu, pass, run, { src: dX, srcOffset: 0, y: batchMajor, T, B, H: D });
+  pass.end();
+  return { buffer: batchMajor, offset: 0, shape: [B, T, D], timeMajor: false };
+}

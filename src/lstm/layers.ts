@@ -5,6 +5,9 @@ import { Gru } from './gru.js';
 import type { GruConfig, SimpleRnnConfig } from './recurrentConfig.js';
 import { SimpleRnn } from './simpleRnn.js';
 import { Lstm } from './lstm.js';
+import { Embedding, type EmbeddingConfig } from './embedding.js';
+import { Dropout, type DropoutConfig } from './dropout.js';
+import { TimeDistributed, type TimeDistributedConfig } from './timeDistributed.js';
 
 export function lstm(config: LstmConfig): Lstm {
   return new Lstm(config);
@@ -20,4 +23,16 @@ export function gru(config: GruConfig): Gru {
 
 export function simpleRNN(config: SimpleRnnConfig): SimpleRnn {
   return new SimpleRnn(config);
+}
+
+export function embedding(config: EmbeddingConfig): Embedding {
+  return new Embedding(config);
+}
+
+export function dropout(config: DropoutConfig): Dropout {
+  return new Dropout(config);
+}
+
+export function timeDistributed(config: TimeDistributedConfig): TimeDistributed {
+  return new TimeDistributed(config);
 }

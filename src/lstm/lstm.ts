@@ -12,7 +12,7 @@ import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
-import { flowOf, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
+import { flowOf, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
 interface EncodedSequence {
@@ -129,7 +129,7 @@ export class Lstm extends Layer {
     if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
     pass.end();
     if (stateGrads) encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
-    return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+    return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 
   /**
@@ -156,7 +156,7 @@ export class Lstm extends Layer {
     if (options.initialState) checkInitialState(options.initialState, B, H, this.name);
     const state = options.initialState && { h: options.initialState[0].buffer, c: options.initialState[1].buffer };
     const grads = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
-    const dX = emptyTensor(gpu, [T, B, D], 'dX');
+    const dX = emptyTensor(gpu, [B, T, D], 'dX');
     const dState = { h: emptyTensor(gpu, [B, H], 'dh0'), c: emptyTensor(gpu, [B, H], 'dc0') };
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
@@ -173,9 +173,7 @@ export class Lstm extends Layer {
         const dx = this.encodeBackward(encoder, run, seq, dFlow, grads.map((g) => g.buffer), true, { h: dState.h.buffer, c: dState.c.buffer })!;
         encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
       });
-      const dxTimeMajor = await dX.data();
-      const dxBatchMajor = new Float32Array(dxTimeMajor.length);
-      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) dxBatchMajor.set(dxTimeMajor.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
+      const dxBatchMajor = await dX.data(); // the input was batch-major, and so is its gradient
       return {
         weights: await Promise.all(grads.map((g) => g.data())),
         x: dxBatchMajor,

@@ -181,7 +181,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     }
     const h0 = options.initialState && checkInitialState(options.initialState, B, H, this.name);
     const grads = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
-    const dX = emptyTensor(gpu, [T, B, D], 'dX');
+    const dX = emptyTensor(gpu, [B, T, D], 'dX');
     const dh0 = emptyTensor(gpu, [B, H], 'dh0');
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
@@ -199,9 +199,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
         const dx = this.encodeBackward(encoder, run, seq, dFlow, grads.map((g) => g.buffer), true, { h: dh0.buffer })!;
         encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
       });
-      const dxTimeMajor = await dX.data();
-      const dxBatchMajor = new Float32Array(dxTimeMajor.length);
-      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) dxBatchMajor.set(dxTimeMajor.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
+      const dxBatchMajor = await dX.data(); // the input was batch-major, and so is its gradient
       return { weights: await Promise.all(grads.map((g) => g.data())), x: dxBatchMajor, initialState: [await dh0.data()] };
     } finally {
       for (const t of [...grads, dX, dh0]) t.dispose();

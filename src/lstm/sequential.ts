@@ -7,6 +7,7 @@ import { flowOf, Layer, materialize, type WeightValue } from './layer.js';
 import { loadWeights, saveModel, type ModelArtifacts, type ModelSource, type SaveTarget } from './io.js';
 import { Lstm } from './lstm.js';
 import { RecurrentLayer } from './recurrent.js';
+import { Embedding } from './embedding.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
 
 export class Sequential {
@@ -89,16 +90,21 @@ export class Sequential {
    * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
    */
   predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
+    const first = this.layers[0];
+    if (first instanceof Embedding && !(x instanceof Tensor)) {
+      first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
+    }
     const input = x instanceof Tensor ? x : tensor(this.gpu, x, shape);
     try {
       input.assertUsable('The input tensor');
       if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
-      const rank = this.layers[0].inputShape ? this.layers[0].inputShape.length + 1 : 3;
+      const rank = first.inputShape ? first.inputShape.length + 1 : first instanceof Embedding ? 2 : 3;
       if (input.rank !== rank) {
         const expected = rank === 3 ? '[batch, steps, features]' : '[batch, features]';
         throw new ShapeError(`predict expects input of shape ${expected}, got ${formatShape(input.shape)}.`);
       }
       if (!this.built) this.build(input.shape.slice(1));
+      if (first instanceof Embedding) first.checkInputShape(input.shape.slice(1));
       let output: Tensor | undefined;
       const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
         let flow = flowOf(input);

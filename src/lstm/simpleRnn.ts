@@ -6,7 +6,7 @@ import { encodeSimpleRnnStepsBackward } from '../kernels/simpleRnnStepBackward.j
 import { encodeSimpleRnnStepsForward } from '../kernels/simpleRnnStepForward.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
-import type { Flow } from './layer.js';
+import { inputGradientFlow, type Flow } from './layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
 import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from './recurrentConfig.js';
 
@@ -77,6 +77,6 @@ export class SimpleRnn extends RecurrentLayer {
     if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H });
     if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: H });
     pass.end();
-    return dX && { buffer: dX, offset: 0, shape: [B, T, D], timeMajor: true };
+    return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 }

@@ -11,6 +11,8 @@ import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../reference/random.js';
 import { Dense } from './dense.js';
+import { Embedding } from './embedding.js';
+import { TimeDistributed } from './timeDistributed.js';
 import type { Flow, Layer, RecurrentState } from './layer.js';
 import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from './optimizerConfig.js';
 
@@ -128,7 +130,8 @@ export class Trainer {
   }
 
   private get headActivation(): 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' {
-    const last = this.model.layers[this.model.layers.length - 1];
+    const top = this.model.layers[this.model.layers.length - 1];
+    const last = top instanceof TimeDistributed ? top.layer : top;
     const act = last instanceof Dense ? last.config.activation : 'linear';
     return act === 'hardSigmoid' ? 'linear' : act;
   }
@@ -142,6 +145,11 @@ export class Trainer {
     const out = this.model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
     const sparse = this.loss === 'sparseCategoricalCrossentropy';
     const n = xt.shape[0];
+    const first = this.model.layers[0];
+    if (first instanceof Embedding) {
+      first.checkInputShape(xt.shape.slice(1));
+      first.checkIds(await xt.data(), `${what}: x`);
+    }
     const yExpected = sparse ? out.slice(0, -1) : out;
     let yt: Tensor;
     if (y instanceof Tensor) yt = y;
@@ -341,7 +349,7 @@ export class Trainer {
    * last-step output only on the last chunk (earlier ones only carry the state forward).
    */
   private windows(data: Data, tbptt: number | undefined): Window[] {
-    const steps = data.xShape.length === 2 ? data.xShape[0] : 1;
+    const steps = sequenceSteps(data.xShape, this.model.layers[0]);
     if (!tbptt || tbptt >= steps) return [{ t0: 0, steps, loss: true }];
     const out: Window[] = [];
     for (let t0 = 0; t0 < steps; t0 += tbptt) {
@@ -387,17 +395,21 @@ export class Trainer {
   ): GPUBuffer[] {
     const gpu = this.model.gpu;
     const layers = this.model.layers;
-    const xSteps = data.xShape.length === 2 ? data.xShape[0] : 1;
+    const tokenIds = layers[0] instanceof Embedding;
+    const xSteps = sequenceSteps(data.xShape, layers[0]);
     const { t0, steps } = window ?? { t0: 0, steps: xSteps };
-    const xFeatures = data.xShape[data.xShape.length - 1];
+    // Token ids [N, T] are gathered as [N, T, 1]: a window of steps is a slice of each row.
+    const xFeatures = tokenIds ? 1 : data.xShape[data.xShape.length - 1];
     const xBatch = run.scratch(size * steps * xFeatures * 4, 'x batch');
     let pass = encoder.beginComputePass({ label: 'gather x' });
     encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: steps, F: xFeatures, timeMajor: false, srcT: xSteps, t0 });
     pass.end();
 
-    const training = mode === 'update' || mode === 'gradients';
+    // 'forward' windows (truncated BPTT chunks that only carry the state) occur only in
+    // training: they run the training forward too (dropout masks, steps).
+    const training = mode !== 'evaluate';
     const saved: unknown[] = [];
-    const xShape = data.xShape.length === 2 ? [steps, xFeatures] : data.xShape;
+    const xShape = tokenIds ? [steps] : data.xShape.length === 2 ? [steps, xFeatures] : data.xShape;
     let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...xShape], timeMajor: false };
     layers.forEach((layer, i) => {
       if (training) {
@@ -520,6 +532,12 @@ export class Trainer {
     for (const list of this.slots) for (const s of list) s.dispose();
     this.model.gpu.pool.release(this.control);
   }
+}
+
+/** Steps of a sample of shape `xShape`: [steps, features], or token ids [steps] for an Embedding. */
+function sequenceSteps(xShape: readonly number[], first: Layer): number {
+  if (xShape.length === 2) return xShape[0];
+  return first instanceof Embedding ? xShape[0] : 1;
 }
 
 /** `flow` in a buffer of its own from element 0 (copied when it is a slice of another). */

@@ -2,6 +2,8 @@
 export { cpuTensor as tensor, type CpuTensor } from './tensor.js';
 export { sequential, layers, ReferenceSequential, type ReferenceLayer } from './sequential.js';
 export { ReferenceDense } from './dense.js';
+export { ReferenceEmbedding, embeddingForward, embeddingBackward } from './embedding.js';
+export { ReferenceDropout, dropoutMask, dropoutHash, dropoutThreshold, pcgHash } from './dropout.js';
 export { lstmBackward, lstmForwardTrain, denseForward, denseBackward } from './backward.js';
 export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } from './lstm.js';
 export { gemm, lstmStep, activate, type Activation, type GemmShape } from './math.js';

@@ -6,6 +6,9 @@ import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
 import { resolveOptimizer } from '../lstm/optimizerConfig.js';
 import { ShapeError } from '../runtime/errors.js';
 import { ReferenceDense } from './dense.js';
+import { ReferenceDropout } from './dropout.js';
+import { ReferenceEmbedding } from './embedding.js';
+import type { DropoutConfig, EmbeddingConfig } from '../lstm/embeddingConfig.js';
 import { lossForward, metricValue, type LossName, type MetricName } from './losses.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
@@ -14,7 +17,9 @@ import { ReferenceOptimizer } from './optimizers.js';
 import { Random } from './random.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
-export type ReferenceLayer = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn | ReferenceDense;
+export type ReferenceLayer = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn | ReferenceDense | ReferenceEmbedding | ReferenceDropout;
+type RecurrentReference = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn;
+const isRecurrent = (l: ReferenceLayer): l is RecurrentReference => l instanceof ReferenceLstm || l instanceof ReferenceGru || l instanceof ReferenceSimpleRnn;
 
 export interface ReferenceFitArgs {
   epochs?: number;
@@ -35,7 +40,7 @@ export class ReferenceSequential {
       let features = first[first.length - 1] as number;
       for (const layer of layers) {
         layer.build(features);
-        features = layer.config.units;
+        features = layer instanceof ReferenceEmbedding ? layer.config.outputDim : layer instanceof ReferenceDropout ? features : layer.config.units;
       }
     }
   }
@@ -77,7 +82,7 @@ export class ReferenceSequential {
     const saved: unknown[] = [];
     let value = x;
     this.layers.forEach((layer, i) => {
-      if (layer instanceof ReferenceDense) {
+      if (!isRecurrent(layer)) {
         const step = layer.forwardTrain(value);
         saved.push(step.saved);
         value = step.y;
@@ -105,7 +110,11 @@ export class ReferenceSequential {
             ? layer.backward(saved[i] as Parameters<ReferenceLstm['backward']>[0], d)
             : layer instanceof ReferenceGru
               ? layer.backward(saved[i] as Parameters<ReferenceGru['backward']>[0], d)
-              : layer.backward(saved[i] as Parameters<ReferenceSimpleRnn['backward']>[0], d);
+              : layer instanceof ReferenceSimpleRnn
+                ? layer.backward(saved[i] as Parameters<ReferenceSimpleRnn['backward']>[0], d)
+                : layer instanceof ReferenceEmbedding
+                  ? layer.backward(saved[i] as Parameters<ReferenceEmbedding['backward']>[0], d)
+                  : layer.backward(saved[i] as Parameters<ReferenceDropout['backward']>[0], d);
       grads.unshift(step.grads);
       d = step.dX;
     }
@@ -127,10 +136,12 @@ export class ReferenceSequential {
    * returns the epoch losses. y holds `ySteps` targets a sample when the output is a sequence.
    */
   fit(x: CpuTensor, y: ArrayLike<number>, args: ReferenceFitArgs = {}): number[] {
-    const [n, steps, features] = x.shape;
+    // Token ids [n, steps] are [n, steps, 1] here: a window of steps slices each row.
+    const ids = x.shape.length === 2;
+    const [n, steps, features = 1] = x.shape;
     const batchSize = args.batchSize ?? 32;
     const yPer = y.length / n;
-    const recurrent = this.layers.filter((l) => !(l instanceof ReferenceDense)) as Exclude<ReferenceLayer, ReferenceDense>[];
+    const recurrent = this.layers.filter(isRecurrent);
     const sequenceOut = recurrent.length > 0 && recurrent[recurrent.length - 1].config.returnSequences;
     const yPerStep = sequenceOut ? yPer / steps : yPer;
     const k = args.tbptt && args.tbptt < steps ? args.tbptt : steps;
@@ -148,7 +159,7 @@ export class ReferenceSequential {
           const len = Math.min(k, steps - t0);
           const xb = new Float64Array(rows.length * len * features);
           rows.forEach((r, i) => xb.set(x.data.subarray((r * steps + t0) * features, (r * steps + t0 + len) * features), i * len * features));
-          const xt = cpuTensor(xb, [rows.length, len, features]);
+          const xt = cpuTensor(xb, ids ? [rows.length, len] : [rows.length, len, features]);
           const lastWindow = t0 + len >= steps;
           if (!sequenceOut && !lastWindow) {
             this.step(xt, [], carry, true);
@@ -184,4 +195,8 @@ export const layers = {
   dense: (config: DenseConfig): ReferenceDense => new ReferenceDense(config),
   gru: (config: GruConfig): ReferenceGru => new ReferenceGru(config),
   simpleRNN: (config: SimpleRnnConfig): ReferenceSimpleRnn => new ReferenceSimpleRnn(config),
+  embedding: (config: EmbeddingConfig): ReferenceEmbedding => new ReferenceEmbedding(config),
+  dropout: (config: DropoutConfig): ReferenceDropout => new ReferenceDropout(config),
+  /** The reference Dense already applies to every step: the wrapper is the layer itself. */
+  timeDistributed: ({ layer }: { layer: ReferenceDense }): ReferenceDense => layer,
 };

@@ -81,6 +81,25 @@ describe('gradients: GPU vs reference', () => {
   });
 });
 
+describe('gradients through layers below a recurrent layer', () => {
+  test.each(['lstm', 'gru', 'simpleRNN'] as const)('dense → %s → dense: the input gradient reaches the first Dense in its own layout', async (kind) => {
+    const [B, T, D, H] = [3, 4, 5, 6];
+    const model = sequential(env.gpu, [layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D], seed: 1 }), layers[kind]({ units: H, seed: 2 }), layers.dense({ units: 1, seed: 3 })]);
+    const ref = reference.sequential([reference.layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D] }), reference.layers[kind]({ units: H }), reference.layers.dense({ units: 1 })]);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    ref.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    ref.setWeights(await model.getWeightData());
+    const random = new reference.Random(4);
+    const x = random.uniformArray(B * T * D);
+    const y = random.uniformArray(B);
+    const gpu = await model.gradients(tensor(env.gpu, x, [B, T, D]), y);
+    const expected = ref.gradients(reference.tensor(x, [B, T, D]), y);
+    // As the gradient cases above.
+    expected.grads.forEach((g, i) => expectClose(gpu.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    model.dispose();
+  });
+});
+
 describe('layer gradients with an initial state', () => {
   test.each([false, true])('returnSequences %s', async (returnSequences) => {
     const [B, T, D, H] = [3, 4, 5, 37];
