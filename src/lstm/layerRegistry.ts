@@ -3,6 +3,8 @@
 // with registerLayerType() from its own module.
 import type { Activation } from '../reference/math.js';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import { Embedding } from './embedding.js';
 import { ModelFormatError } from './ioErrors.js';
 import { Gru } from './gru.js';
 import { denseFromKeras, gruFromKeras, KerasConfigReader, lstmFromKeras, simpleRnnFromKeras } from './kerasConfig.js';
@@ -148,4 +150,20 @@ registerLayerType({
   },
   weightNames: recurrentWeightNames,
   fromKeras: simpleRnnFromKeras,
+});
+
+registerLayerType({
+  className: 'Embedding',
+  is: (layer) => layer instanceof Embedding,
+  getConfig: configOf,
+  fromConfig: (config) => new Embedding(config as never),
+  weightNames: () => ['embeddings'],
+});
+
+registerLayerType({
+  className: 'Dropout',
+  is: (layer) => layer instanceof Dropout,
+  getConfig: configOf,
+  fromConfig: (config) => new Dropout(config as never),
+  weightNames: () => [],
 });
