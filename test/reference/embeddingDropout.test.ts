@@ -4,28 +4,10 @@ import { ReferenceDropout } from '../../src/reference/dropout.js';
 import { ReferenceEmbedding } from '../../src/reference/embedding.js';
 import { Random } from '../../src/reference/random.js';
 import { cpuTensor } from '../../src/reference/tensor.js';
+import { FD_ATOL, FD_RTOL, numericGradient } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';
 
-// Central differences with step 1e-5 in Float64 on O(1) losses: truncation ~ step²·|f'''| ≈
-// 1e-10, rounding ~ 1e-16/step ≈ 1e-11; 1e-7 absolute (plus 1e-6 relative) leaves a wide
-// margin, while a wrong or missing term is off by the size of a dY value (≥ 1e-3 here).
-const STEP = 1e-5;
-const ATOL = 1e-7;
-const RTOL = 1e-6;
-
-function numericGradient(values: Float64Array, loss: () => number): Float64Array {
-  const grad = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const keep = values[i];
-    values[i] = keep + STEP;
-    const up = loss();
-    values[i] = keep - STEP;
-    const down = loss();
-    values[i] = keep;
-    grad[i] = (up - down) / (2 * STEP);
-  }
-  return grad;
-}
+const [ATOL, RTOL] = [FD_ATOL, FD_RTOL];
 
 /** A nonlinear loss of y: Σ w ⊙ tanh(y) + ½ Σ y², and its gradient. */
 function lossOf(y: Float64Array, w: Float64Array): { loss: number; dY: Float64Array } {

@@ -4,40 +4,10 @@ import { gruBackward, gruForwardTrain, type GruCellOptions } from '../../src/ref
 import type { Activation } from '../../src/reference/math.js';
 import { Random } from '../../src/reference/random.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, toBatchMajor } from '../../src/reference/simpleRnn.js';
+import { dot, FD_ATOL, FD_RTOL, numericGradient, randomArray } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';
 
-// As test/reference/backward.test.ts: central differences with step 1e-5 in Float64 have a
-// truncation error ~ step²·|f'''| ≈ 1e-10 and rounding ~ 1e-16/step ≈ 1e-11 for these O(1)
-// losses; 1e-7 absolute (plus 1e-6 relative) leaves a wide margin, while a wrong term in a
-// gradient is off by ≥ 1e-3.
-const STEP = 1e-5;
-const ATOL = 1e-7;
-const RTOL = 1e-6;
-
-/** d(loss)/d(values[i]) for every i by central differences; `values` is restored. */
-function numericGradient(values: Float64Array, loss: () => number): Float64Array {
-  const grad = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const keep = values[i];
-    values[i] = keep + STEP;
-    const up = loss();
-    values[i] = keep - STEP;
-    const down = loss();
-    values[i] = keep;
-    grad[i] = (up - down) / (2 * STEP);
-  }
-  return grad;
-}
-
-function randomArray(random: Random, n: number, scale = 1): Float64Array {
-  return Float64Array.from({ length: n }, () => random.uniform(-scale, scale));
-}
-
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
+const [ATOL, RTOL] = [FD_ATOL, FD_RTOL];
 
 interface Case {
   name: string;

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { EPSILON, lossForward, metricValue, ONE_MINUS_EPSILON, softmax, type HeadActivation, type LossName } from '../../src/reference/losses.js';
 import { Random } from '../../src/reference/random.js';
 import { expectClose } from '../helpers/gpu.js';
+import { numericGradient as centralDifferences } from '../helpers/finiteDifferences.js';
 
 // Central differences with step 1e-6 in Float64. Truncation error ~ step²·|f'''|/6: for the
 // −log p terms that is a relative error of (step/p)²/3 ≤ 4e-7 down to the smallest p here
@@ -23,19 +24,9 @@ function activate(head: HeadActivation, z: Float64Array, rows: number, cols: num
   return z.map((v) => (head === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : head === 'tanh' ? Math.tanh(v) : head === 'relu' ? Math.max(0, v) : v));
 }
 
-/** d f / d values[i] for every i by central differences; `values` is restored. */
+/** Central differences with this file's STEP. */
 function numericGradient(values: Float64Array, f: () => number): Float64Array {
-  const grad = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const keep = values[i];
-    values[i] = keep + STEP;
-    const up = f();
-    values[i] = keep - STEP;
-    const down = f();
-    values[i] = keep;
-    grad[i] = (up - down) / (2 * STEP);
-  }
-  return grad;
+  return centralDifferences(values, f, STEP);
 }
 
 /**
