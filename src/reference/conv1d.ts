@@ -1,0 +1,192 @@
+// Conv1D on the CPU in Float64, the twin of lstm/conv1d: direct loops over the taps (the
+// spec), no im2col.
+//   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k, c] · W[k, c, f]   (out-of-range x = 0)
+//   y = act(z)
+import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../lstm/convConfig.js';
+import { ShapeError } from '../runtime/errors.js';
+import { activationGradFromOutput } from './backward.js';
+import { initialize, type InitializerName } from './initializers.js';
+import { softmax } from './losses.js';
+import { activate } from './math.js';
+import { Random } from './random.js';
+import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+
+export interface Conv1dDims {
+  B: number;
+  T: number;
+  C: number;
+  F: number;
+  kernelSize: number;
+  strides: number;
+  padding: 'valid' | 'same';
+}
+
+/**
+ * A conv kernel [K, C, F] as Keras initializes it: fan_in = K·C, fan_out = K·F (glorot, he);
+ * others as for the [K·C, F] matrix.
+ */
+export function convKernelInitial(name: InitializerName, K: number, C: number, F: number, random: Random): Float64Array {
+  if (name === 'glorotUniform') {
+    const limit = Math.sqrt(6 / (K * C + K * F));
+    return Float64Array.from({ length: K * C * F }, () => random.uniform(-limit, limit));
+  }
+  return initialize(name, K * C, F, random);
+}
+
+/** y [B, T', F] (batch-major) from x [B, T, C]. */
+export function conv1dForward(
+  x: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  d: Conv1dDims,
+  activation: ResolvedConv1dConfig['activation'],
+): Float64Array {
+  const { B, T, C, F, kernelSize: K, strides: s } = d;
+  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d');
+  const y = new Float64Array(B * To * F);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < To; o++) {
+      const row = y.subarray((b * To + o) * F, (b * To + o + 1) * F);
+      for (let f = 0; f < F; f++) row[f] = bias ? bias[f] : 0;
+      for (let k = 0; k < K; k++) {
+        const t = o * s - padBefore + k;
+        if (t < 0 || t >= T) continue;
+        for (let c = 0; c < C; c++) {
+          const xv = x[(b * T + t) * C + c];
+          for (let f = 0; f < F; f++) row[f] += xv * kernel[(k * C + c) * F + f];
+        }
+      }
+      if (activation === 'softmax') row.set(softmax(row, 1, F));
+      else for (let f = 0; f < F; f++) row[f] = activate(activation, row[f]);
+    }
+  }
+  return y;
+}
+
+/**
+ * The backward of conv1dForward from y and dY (or dZ, with `gradIsPreActivation`): dKernel
+ * [K, C, F], dBias [F], dX [B, T, C].
+ */
+export function conv1dBackward(
+  x: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dY: ArrayLike<number>,
+  d: Conv1dDims,
+  activation: ResolvedConv1dConfig['activation'],
+  gradIsPreActivation = false,
+): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
+  const { B, T, C, F, kernelSize: K, strides: s } = d;
+  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d');
+  const rows = B * To;
+  const dz = new Float64Array(rows * F);
+  for (let r = 0; r < rows; r++) {
+    let dot = 0;
+    if (activation === 'softmax') for (let f = 0; f < F; f++) dot += dY[r * F + f] * y[r * F + f];
+    for (let f = 0; f < F; f++) {
+      const e = r * F + f;
+      if (gradIsPreActivation) dz[e] = dY[e];
+      else if (activation === 'softmax') dz[e] = y[e] * (dY[e] - dot);
+      else dz[e] = dY[e] * activationGradFromOutput(activation, y[e]);
+    }
+  }
+  const dKernel = new Float64Array(K * C * F);
+  const dBias = new Float64Array(F);
+  const dX = new Float64Array(B * T * C);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < To; o++) {
+      const g = dz.subarray((b * To + o) * F, (b * To + o + 1) * F);
+      for (let f = 0; f < F; f++) dBias[f] += g[f];
+      for (let k = 0; k < K; k++) {
+        const t = o * s - padBefore + k;
+        if (t < 0 || t >= T) continue;
+        for (let c = 0; c < C; c++) {
+          const xi = (b * T + t) * C + c;
+          let acc = 0;
+          for (let f = 0; f < F; f++) {
+            dKernel[(k * C + c) * F + f] += x[xi] * g[f];
+            acc += kernel[(k * C + c) * F + f] * g[f];
+          }
+          dX[xi] += acc;
+        }
+      }
+    }
+  }
+  return { dKernel, dBias, dX };
+}
+
+interface Conv1dSaved {
+  x: CpuTensor;
+  y: Float64Array;
+}
+
+export class ReferenceConv1d {
+  readonly config: ResolvedConv1dConfig;
+  private weights: Float64Array[] | undefined;
+  private channels: number | undefined;
+
+  constructor(config: Conv1dConfig) {
+    this.config = resolveConv1dConfig(config);
+  }
+
+  /** Output features (for a model chaining layers by their features). */
+  get units(): number {
+    return this.config.filters;
+  }
+
+  private shapes(C: number): number[][] {
+    const { kernelSize: K, filters: F } = this.config;
+    return this.config.useBias ? [[K, C, F], [F]] : [[K, C, F]];
+  }
+
+  build(channels: number): void {
+    if (this.weights) return;
+    const { kernelSize: K, filters: F } = this.config;
+    const random = new Random(this.config.seed);
+    this.weights = [convKernelInitial(this.config.kernelInitializer, K, channels, F, random)];
+    if (this.config.useBias) this.weights.push(initialize(this.config.biasInitializer, 1, F, random));
+    this.channels = channels;
+  }
+
+  weightCount(): number {
+    return this.config.useBias ? 2 : 1;
+  }
+
+  getWeights(): Float64Array[] {
+    return this.weights!.map((w) => w.slice());
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    const C = this.channels ?? weights[0].length / (this.config.kernelSize * this.config.filters);
+    this.weights = checkWeights(weights, this.shapes(C), this.config.name);
+    this.channels = C;
+  }
+
+  regularizers() {
+    return [this.config.kernelRegularizer, ...(this.config.useBias ? [this.config.biasRegularizer] : [])];
+  }
+
+  private dims(x: CpuTensor): Conv1dDims {
+    if (x.shape.length !== 3) throw new ShapeError(`${this.config.name} expects [batch, steps, channels], got [${x.shape.join(', ')}].`);
+    const [B, T, C] = x.shape;
+    const { filters: F, kernelSize, strides, padding } = this.config;
+    return { B, T, C, F, kernelSize, strides, padding };
+  }
+
+  apply(x: CpuTensor): CpuTensor {
+    return this.forwardTrain(x).y;
+  }
+
+  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: Conv1dSaved } {
+    const d = this.dims(x);
+    this.build(d.C);
+    const [kernel, bias] = this.weights!;
+    const y = conv1dForward(x.data, kernel, bias, d, this.config.activation);
+    return { y: cpuTensor(y, [d.B, y.length / (d.B * d.F), d.F]), saved: { x, y } };
+  }
+
+  backward(saved: Conv1dSaved, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
+    const g = conv1dBackward(saved.x.data, this.weights![0], saved.y, dY, this.dims(saved.x), this.config.activation, preActivation);
+    return { grads: this.config.useBias ? [g.dKernel, g.dBias] : [g.dKernel], dX: g.dX };
+  }
+}
