@@ -158,3 +158,26 @@ describe('Conv1D → MaxPooling1D → LSTM → Dense: gradients vs the twins', (
     model.dispose();
   });
 });
+
+describe('configs: Keras / TF.js import and the saved JSON', () => {
+  test('TF.js layer configs give the same options; the JSON config rebuilds the layer', async () => {
+    const { KerasConfigReader, normalizeKerasConfig } = await import('../../src/lstm/kerasConfig.js');
+    const { conv1dFromKeras, maxPooling1dFromKeras } = await import('../../src/lstm/convKeras.js');
+    const tfConv = tfl.layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [9, 2], name: 'c1' });
+    const tfPool = tfl.layers.maxPooling1d({ poolSize: 3, strides: 1, name: 'p1' });
+    const conv = conv1dFromKeras(new KerasConfigReader({ className: 'Conv1D', index: 0 }, normalizeKerasConfig({ ...tfConv.getConfig(), batch_input_shape: [null, 9, 2] }, 'c1')));
+    expect(conv).toMatchObject({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', useBias: true, name: 'c1', inputShape: [9, 2] });
+    const pool = maxPooling1dFromKeras(new KerasConfigReader({ className: 'MaxPooling1D', index: 1 }, normalizeKerasConfig(tfPool.getConfig(), 'p1')));
+    expect(pool).toMatchObject({ poolSize: 3, strides: 1, padding: 'valid', name: 'p1' });
+    const layer = new Conv1d(conv);
+    const again = new Conv1d(JSON.parse(JSON.stringify(layer.config)));
+    expect(again.config).toEqual(layer.config);
+    expect(new MaxPooling1d(JSON.parse(JSON.stringify(new MaxPooling1d(pool).config))).config).toEqual(new MaxPooling1d(pool).config);
+  });
+
+  test('bad options name the problem', () => {
+    expect(() => new Conv1d({ filters: 2, kernelSize: 3, dilationRate: 2 })).toThrow(/dilationRate 2 is not supported/);
+    expect(() => new Conv1d({ filters: 2, kernelSize: 3, padding: 'causal' as Padding })).toThrow(/'causal' is not supported/);
+    expect(() => sequential(env.gpu, [new Conv1d({ filters: 2, kernelSize: 5, inputShape: [3, 1] })])).toThrow(/fewer than the window of 5/);
+  });
+});
