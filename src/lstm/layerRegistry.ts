@@ -2,7 +2,10 @@
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
 import type { Activation } from '../reference/math.js';
+import { Conv1d } from './conv1d.js';
+import { conv1dFromKeras, maxPooling1dFromKeras } from './convKeras.js';
 import { Dense } from './dense.js';
+import { MaxPooling1d } from './maxPooling1d.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { ModelFormatError } from './ioErrors.js';
@@ -166,4 +169,25 @@ registerLayerType({
   getConfig: configOf,
   fromConfig: (config) => new Dropout(config as never),
   weightNames: () => [],
+});
+
+registerLayerType({
+  className: 'Conv1D',
+  is: (layer) => layer instanceof Conv1d,
+  getConfig: configOf,
+  fromConfig(config) {
+    checkActivationOption(config, 'activation', 'Conv1D', ['softmax']);
+    return new Conv1d(config as never);
+  },
+  weightNames: (layer) => ['kernel', 'bias'].slice(0, layer.weightTensors.length),
+  fromKeras: (reader) => ({ ...conv1dFromKeras(reader) }),
+});
+
+registerLayerType({
+  className: 'MaxPooling1D',
+  is: (layer) => layer instanceof MaxPooling1d,
+  getConfig: configOf,
+  fromConfig: (config) => new MaxPooling1d(config as never),
+  weightNames: () => [],
+  fromKeras: (reader) => ({ ...maxPooling1dFromKeras(reader) }),
 });

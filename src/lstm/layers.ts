@@ -1,6 +1,9 @@
 // Layer factories, named as in TensorFlow.js (`tf.layers.lstm(...)`).
 import type { DenseConfig, LstmConfig } from './config.js';
+import { Conv1d } from './conv1d.js';
+import type { Conv1dConfig, MaxPooling1dConfig } from './convConfig.js';
 import { Dense } from './dense.js';
+import { MaxPooling1d } from './maxPooling1d.js';
 import { Gru } from './gru.js';
 import type { GruConfig, SimpleRnnConfig } from './recurrentConfig.js';
 import { SimpleRnn } from './simpleRnn.js';
@@ -35,4 +38,12 @@ export function dropout(config: DropoutConfig): Dropout {
 
 export function timeDistributed(config: TimeDistributedConfig): TimeDistributed {
   return new TimeDistributed(config);
+}
+
+export function conv1d(config: Conv1dConfig): Conv1d {
+  return new Conv1d(config);
+}
+
+export function maxPooling1d(config: MaxPooling1dConfig = {}): MaxPooling1d {
+  return new MaxPooling1d(config);
 }

@@ -5,7 +5,10 @@ import type { GruConfig, SimpleRnnConfig } from '../lstm/recurrentConfig.js';
 import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
 import { resolveOptimizer } from '../lstm/optimizerConfig.js';
 import { ShapeError } from '../runtime/errors.js';
+import { ReferenceConv1d } from './conv1d.js';
 import { ReferenceDense } from './dense.js';
+import { ReferenceMaxPooling1d } from './maxPooling1d.js';
+import type { Conv1dConfig, MaxPooling1dConfig } from '../lstm/convConfig.js';
 import { ReferenceDropout } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
 import type { DropoutConfig, EmbeddingConfig } from '../lstm/embeddingConfig.js';
@@ -17,7 +20,20 @@ import { ReferenceOptimizer } from './optimizers.js';
 import { Random } from './random.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
-export type ReferenceLayer = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn | ReferenceDense | ReferenceEmbedding | ReferenceDropout;
+export type ReferenceLayer =
+  | ReferenceLstm
+  | ReferenceGru
+  | ReferenceSimpleRnn
+  | ReferenceDense
+  | ReferenceEmbedding
+  | ReferenceDropout
+  | ReferenceConv1d
+  | ReferenceMaxPooling1d;
+
+/** The backward every reference layer has; `preActivation` only matters to a Dense head. */
+interface BackwardLayer {
+  backward(saved: unknown, dY: Float64Array, preActivation?: boolean): { grads: Float64Array[]; dX: Float64Array };
+}
 type RecurrentReference = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn;
 const isRecurrent = (l: ReferenceLayer): l is RecurrentReference => l instanceof ReferenceLstm || l instanceof ReferenceGru || l instanceof ReferenceSimpleRnn;
 
@@ -40,7 +56,14 @@ export class ReferenceSequential {
       let features = first[first.length - 1] as number;
       for (const layer of layers) {
         layer.build(features);
-        features = layer instanceof ReferenceEmbedding ? layer.config.outputDim : layer instanceof ReferenceDropout ? features : layer.config.units;
+        features =
+          layer instanceof ReferenceEmbedding
+            ? layer.config.outputDim
+            : layer instanceof ReferenceDropout || layer instanceof ReferenceMaxPooling1d
+              ? features
+              : layer instanceof ReferenceConv1d
+                ? layer.config.filters
+                : layer.config.units;
       }
     }
   }
@@ -103,18 +126,8 @@ export class ReferenceSequential {
     let d = result.grad;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
-      const step =
-        layer instanceof ReferenceDense
-          ? layer.backward(saved[i] as Parameters<ReferenceDense['backward']>[0], d, i === this.layers.length - 1 && result.gradIsPreActivation)
-          : layer instanceof ReferenceLstm
-            ? layer.backward(saved[i] as Parameters<ReferenceLstm['backward']>[0], d)
-            : layer instanceof ReferenceGru
-              ? layer.backward(saved[i] as Parameters<ReferenceGru['backward']>[0], d)
-              : layer instanceof ReferenceSimpleRnn
-                ? layer.backward(saved[i] as Parameters<ReferenceSimpleRnn['backward']>[0], d)
-                : layer instanceof ReferenceEmbedding
-                  ? layer.backward(saved[i] as Parameters<ReferenceEmbedding['backward']>[0], d)
-                  : layer.backward(saved[i] as Parameters<ReferenceDropout['backward']>[0], d);
+      // Every reference layer's backward(saved, dY): its own saved type, one calling convention.
+      const step = (layer as unknown as BackwardLayer).backward(saved[i], d, i === this.layers.length - 1 && result.gradIsPreActivation);
       grads.unshift(step.grads);
       d = step.dX;
     }
@@ -197,6 +210,8 @@ export const layers = {
   simpleRNN: (config: SimpleRnnConfig): ReferenceSimpleRnn => new ReferenceSimpleRnn(config),
   embedding: (config: EmbeddingConfig): ReferenceEmbedding => new ReferenceEmbedding(config),
   dropout: (config: DropoutConfig): ReferenceDropout => new ReferenceDropout(config),
+  conv1d: (config: Conv1dConfig): ReferenceConv1d => new ReferenceConv1d(config),
+  maxPooling1d: (config: MaxPooling1dConfig = {}): ReferenceMaxPooling1d => new ReferenceMaxPooling1d(config),
   /** The reference Dense already applies to every step: the wrapper is the layer itself. */
   timeDistributed: ({ layer }: { layer: ReferenceDense }): ReferenceDense => layer,
 };
