@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chartSvg } from './chart.js';
-import { headline, markdown } from './report.js';
+import { adapterName, headline, markdown } from './report.js';
 import { fmtDuration } from './stats.js';
 import { SYSTEMS, type AdapterChoice, type BenchOptions, type BenchResult, type ProgressEvent, type SystemName } from './types.js';
 
@@ -123,7 +123,7 @@ export async function writeResults(result: BenchResult, out: string | undefined)
   }
   // latest.* is the last run; <runtime>-<adapter>[-quick].* the last of each configuration;
   // history/ keeps a dated copy of every JSON.
-  const config = `${result.runtime}-${slug(result.adapter.architecture || result.adapter.vendor)}${result.quick ? '-quick' : ''}`;
+  const config = `${result.runtime}-${adapterName(result)}${result.quick ? '-quick' : ''}`;
   const md = markdown(result, 'latest.svg');
   await write(join(RESULTS_DIR, 'latest.json'), json);
   await write(join(RESULTS_DIR, 'latest.md'), md);
@@ -133,10 +133,6 @@ export async function writeResults(result: BenchResult, out: string | undefined)
   await write(join(RESULTS_DIR, `${config}.svg`), svg);
   await write(join(RESULTS_DIR, 'history', `${result.date.replace(/[:.]/g, '-')}-${config}.json`), json);
   return { markdown: md, files };
-}
-
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
 }
 
 export function printSummary(result: BenchResult, md: string, files: string[]): void {

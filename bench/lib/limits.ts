@@ -51,13 +51,15 @@ export async function measureLimits(distGpu: DistGpu, options: LimitsOptions): P
     const samples: number[] = [];
     for (let i = 0; i < options.runs; i++) samples.push(await timePass(gpu, gemm));
     for (const buf of [a, b, y]) gpu.pool.release(buf);
-    const ms = median(samples);
-    gemmSizes.push({ size: n, medianMs: ms, gflops: (2 * n * n * n) / ms / 1e6 });
+    // A limit is the best the adapter does: the fastest run (other work on a shared machine
+    // only ever slows a run down).
+    const best = Math.min(...samples);
+    gemmSizes.push({ size: n, medianMs: median(samples), bestMs: best, gflops: (2 * n * n * n) / best / 1e6 });
   }
-  const best = gemmSizes.reduce((m, s) => (s.gflops > m.gflops ? s : m), { size: 0, medianMs: 0, gflops: 0 });
+  const best = gemmSizes.reduce((m, s) => (s.gflops > m.gflops ? s : m), { size: 0, medianMs: 0, bestMs: 0, gflops: 0 });
 
   // An empty kernel with one storage binding, dispatched as ours are: pipeline, bind group, 1
-  // workgroup. The time of a pass of N of them less a pass of one, over N − 1.
+  // workgroup. The fastest pass of N of them less the fastest pass of one, over N − 1.
   options.onPhase?.('empty dispatch');
   const kernel = gpu.kernel({
     name: 'bench empty',
@@ -83,6 +85,6 @@ export async function measureLimits(distGpu: DistGpu, options: LimitsOptions): P
     many.push(await timePass(gpu, empties(n)));
   }
   gpu.pool.release(scratch);
-  const emptyDispatchUs = (Math.max(0, median(many) - median(one)) / (n - 1)) * 1000;
+  const emptyDispatchUs = (Math.max(0, Math.min(...many) - Math.min(...one)) / (n - 1)) * 1000;
   return { gemmGflops: best.gflops, gemmSize: best.size, gemmSizes, emptyDispatchUs, emptyDispatchCount: n };
 }

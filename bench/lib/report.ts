@@ -9,6 +9,15 @@ export function adapterLine(r: BenchResult): string {
   return `${a.vendor} / ${a.architecture} — "${a.description}" (${soft}; runtime ${r.runtime}, --adapter ${r.adapterChoice})`;
 }
 
+/** 'swiftshader', 'lavapipe', or vendor-architecture for anything else. */
+export function adapterName(r: BenchResult): string {
+  const a = r.adapter;
+  const all = `${a.vendor} ${a.architecture} ${a.description}`;
+  if (/swiftshader/i.test(all)) return 'swiftshader';
+  if (/llvmpipe|lavapipe/i.test(all)) return 'lavapipe';
+  return `${a.vendor}-${a.architecture}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+}
+
 /** The lines that say, per case, ours against each peer (printed first, and in the report). */
 export function headline(r: BenchResult): string[] {
   const lines: string[] = [];
@@ -47,15 +56,15 @@ function row(cells: string[]): string {
 
 export function markdown(r: BenchResult, chartFile?: string): string {
   const out: string[] = [];
-  out.push(`# webgpu-rnn benchmark: ${r.runtime}, ${r.adapter.architecture || r.adapter.vendor}${r.quick ? ' (--quick)' : ' (full run)'}`);
+  out.push(`# webgpu-rnn benchmark: ${r.runtime}, ${adapterName(r)}${r.quick ? ' (--quick)' : ' (full run)'}`);
   out.push('');
   out.push(`- Adapter: ${adapterLine(r)}`);
   out.push(`- Date: ${r.date}; whole run ${fmtDuration(r.durationS)}; TF.js ${r.environment.tfjs}${r.environment.wasmFlavor ? `, wasm backend: ${r.environment.wasmFlavor}` : ''}`);
   if (r.environment.userAgent) out.push(`- ${r.runtime === 'chromium' ? 'Browser' : 'Runtime'}: ${r.environment.userAgent}${r.environment.cpus ? `, ${r.environment.cpus} CPUs` : ''}`);
   const l = r.limits;
   out.push(
-    `- Limits measured in this run: our GEMM kernel's best ${fmtNum(l.gemmGflops)} GFLOP/s at ${l.gemmSize}³ (${l.gemmSizes
-      .map((s) => `${s.size}³: ${fmtMs(s.medianMs)}`)
+    `- Limits measured in this run (fastest of ≥ 5 runs): our GEMM kernel's best ${fmtNum(l.gemmGflops)} GFLOP/s at ${l.gemmSize}³ (${l.gemmSizes
+      .map((s) => `${s.size}³: ${fmtMs(s.bestMs ?? s.medianMs)}`)
       .join(', ')}); an empty dispatch in one pass ${fmtNum(l.emptyDispatchUs)} µs (pass of ${l.emptyDispatchCount}).`,
   );
   for (const u of r.unavailable) out.push(`- Not run: ${u.system}: ${u.reason}`);

@@ -39,13 +39,16 @@ export interface AdapterInfo {
 }
 
 export interface Limits {
-  /** Best GFLOP/s of our GEMM kernel (src/kernels/gemm.ts) over square sizes up to 1024³. */
+  /** Best GFLOP/s of our GEMM kernel (src/kernels/gemm.ts) over square sizes up to 1024³,
+   *  from the fastest of ≥ 5 runs of each size (a limit: what the adapter can do). */
   gemmGflops: number;
   /** The size at which that rate was measured (M = N = K). */
   gemmSize: number;
-  /** Every size tried: median ms of one GEMM dispatch (one pass, one submit) and its rate. */
-  gemmSizes: { size: number; medianMs: number; gflops: number }[];
-  /** Time of one empty dispatch (setPipeline + setBindGroup + dispatch) inside one pass. */
+  /** Every size tried: median and fastest ms of one GEMM dispatch (one pass, one submit), and
+   *  the rate of the fastest. */
+  gemmSizes: { size: number; medianMs: number; bestMs: number; gflops: number }[];
+  /** Time of one empty dispatch (setPipeline + setBindGroup + dispatch) inside one pass, from
+   *  the fastest passes. */
   emptyDispatchUs: number;
   /** How many empty dispatches shared the pass that gave emptyDispatchUs. */
   emptyDispatchCount: number;
