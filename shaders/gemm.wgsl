@@ -16,6 +16,9 @@
 // A_ROWS_BATCH_MAJOR: the stored A's logical row r = t·seqBatch + b (time-major) is its
 // physical row b·seqSteps + t; this reads a [batch, steps, features] input as time-major rows
 // without a separate transpose (rows are m, or k with TRANS_A, as in Xᵀ·dG).
+// A_ROWS_REVERSED: logical row r = t·seqBatch + b reads stored step seqSteps−1−t (of a
+// time-major A, or with A_ROWS_BATCH_MAJOR of a batch-major one): a sequence read backwards in
+// time, as a goBackwards layer reads its input, without a reversed copy.
 
 struct Params {
   M: u32,
@@ -34,6 +37,7 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = true;
 override A_ROWS_BATCH_MAJOR: bool = false;
+override A_ROWS_REVERSED: bool = false;
 override ACTIVATION: u32 = 4u; // linear
 
 const TM: u32 = 4u;
@@ -61,8 +65,17 @@ fn readA(m: u32, k: u32) -> f32 {
     col = m;
     width = p.M;
   }
-  if (A_ROWS_BATCH_MAJOR) {
-    row = (row % p.seqBatch) * p.seqSteps + row / p.seqBatch;
+  if (A_ROWS_BATCH_MAJOR || A_ROWS_REVERSED) {
+    let b = row % p.seqBatch;
+    var t = row / p.seqBatch;
+    if (A_ROWS_REVERSED) {
+      t = p.seqSteps - 1u - t;
+    }
+    if (A_ROWS_BATCH_MAJOR) {
+      row = b * p.seqSteps + t;
+    } else {
+      row = t * p.seqBatch + b;
+    }
   }
   return A[p.aOffset + row * width + col];
 }

@@ -14,6 +14,11 @@ export interface GemmOptions {
   transB?: boolean;
   /** Logical rows of A are time-major (t·batch + b) over a batch-major [batch, steps, K] A. */
   aRowsBatchMajor?: { steps: number; batch: number };
+  /**
+   * Logical rows of A (time-major t·batch + b) read the stored step steps−1−t: a sequence read
+   * backwards in time (goBackwards). With aRowsBatchMajor, the same steps and batch.
+   */
+  aRowsReversed?: { steps: number; batch: number };
   /** Applied to every output element (after bias and accumulation); linear by default. */
   activation?: Activation;
 }
@@ -38,10 +43,11 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   const transA = !!options.transA;
   const transB = !!options.transB;
   const batchMajor = !!options.aRowsBatchMajor;
+  const reversed = !!options.aRowsReversed;
   const act = activationId(options.activation ?? 'linear', 'activation');
   return {
     name: 'gemm',
-    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:act${act}`,
+    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}`,
     getShaderSource: () => `${activations}\n${source}`,
     constants: {
       WG,
@@ -50,6 +56,7 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
       TRANS_B: +transB,
       HAS_BIAS: +options.hasBias,
       A_ROWS_BATCH_MAJOR: +batchMajor,
+      A_ROWS_REVERSED: +reversed,
       ACTIVATION: act,
     },
     bindings: ['read', 'read', 'read', 'storage', 'uniform'],
@@ -58,7 +65,7 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
 
 /** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
 export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
-  const seq = args.aRowsBatchMajor ?? { steps: 1, batch: 1 };
+  const seq = args.aRowsBatchMajor ?? args.aRowsReversed ?? { steps: 1, batch: 1 };
   const params = run.uniform(
     new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]),
   );

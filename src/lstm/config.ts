@@ -20,6 +20,16 @@ export interface LstmConfig {
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
+  /**
+   * Process the input sequence backwards in time (Keras); with returnSequences the output is in
+   * processing order, reversed with respect to the input.
+   */
+  goBackwards?: boolean;
+  /**
+   * Keep the final state [batch, units] as the next call's initial state, in predict and from
+   * batch to batch in training (Keras); resetStates() zeros it. The batch size stays fixed.
+   */
+  stateful?: boolean;
   /** Seed of the initializers; layers built with the same seed start with the same weights. */
   seed?: number;
   name?: string;
@@ -58,6 +68,8 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
     kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
     recurrentRegularizer: checkRegularizer(config.recurrentRegularizer, 'recurrentRegularizer'),
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    goBackwards: config.goBackwards ?? false,
+    stateful: config.stateful ?? false,
     seed: config.seed,
     name: config.name ?? `lstm_${++layerCounter}`,
   };

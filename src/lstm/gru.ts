@@ -9,6 +9,7 @@ import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
 import { inputGradientFlow, type Flow } from './layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
+import { inputGradRows, inputRows, type InputGradTarget } from './sequenceOptions.js';
 import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from './recurrentConfig.js';
 
 /** What the training forward keeps. */
@@ -48,7 +49,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       M: T * B,
       N: 3 * H,
       K: D,
-      aRowsBatchMajor: input.timeMajor ? undefined : { steps: T, batch: B },
+      ...inputRows(input, T, B, this.config.goBackwards),
     });
     encodeGruStepsForward(gpu, pass, run, {
       g,
@@ -84,8 +85,10 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
     stateGrads?: HiddenStateGrad,
+    inputGrad?: InputGradTarget,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
+    const backwards = this.config.goBackwards;
     const { input, hseq, acts, aux, B, T } = saved as GruSequence;
     const { resetAfter } = this.config;
     const H = this.units;
@@ -97,7 +100,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     const dGm = run.scratch(rows * (resetAfter ? H3 : H) * 4, `${this.name}/dGm`);
     const uT = run.scratch(H3 * H * 4, `${this.name}/UT`);
     const carry = run.scratch(B * H * 4, `${this.name}/carry`);
-    const dX = needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined;
+    const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
     const dbRec = resetAfter && bias ? run.scratch(H3 * 4, `${this.name}/dbRec`) : undefined;
     const dUT = resetAfter ? undefined : run.scratch(H3 * H * 4, `${this.name}/dUT`);
     const dUTh = resetAfter ? undefined : run.scratch(H * H * 4, `${this.name}/dUTh`);
@@ -122,8 +125,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       B,
       H,
     });
-    const batchMajor = input.timeMajor ? undefined : { steps: T, batch: B };
-    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, aRowsBatchMajor: batchMajor, b: dG, y: grads[0], M: D, N: H3, K: rows });
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H3, K: rows });
     if (resetAfter) {
       encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dGm, y: grads[1], M: H, N: H3, K: rows });
     } else {
@@ -134,7 +136,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     }
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H3 });
     if (dbRec) encodeReduceRows(gpu, pass, run, { x: dGm, y: dbRec, R: rows, N: H3 });
-    if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H3 });
+    if (dX) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H3, accumulate: inputGrad?.accumulate });
     pass.end();
     // The bias [2, 3H]: row 1 (b_rec) from its own column sums.
     if (dbRec) encoder.copyBufferToBuffer(dbRec, 0, grads[2], H3 * 4, H3 * 4);
@@ -146,6 +148,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     }
     // The initial state's gradient: the last backward dispatch left it in carry.
     if (stateGrads) encoder.copyBufferToBuffer(carry, 0, stateGrads.h, 0, B * H * 4);
+    if (inputGrad) return undefined;
     return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 }

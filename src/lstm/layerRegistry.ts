@@ -2,6 +2,7 @@
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
 import type { Activation } from '../reference/math.js';
+import { Bidirectional, MERGE_MODES, type WrappableLayer } from './bidirectional.js';
 import { Conv1d } from './conv1d.js';
 import { conv1dFromKeras, maxPooling1dFromKeras } from './convKeras.js';
 import { Dense } from './dense.js';
@@ -190,4 +191,37 @@ registerLayerType({
   fromConfig: (config) => new MaxPooling1d(config as never),
   weightNames: () => [],
   fromKeras: (reader) => ({ ...maxPooling1dFromKeras(reader) }),
+});
+
+// Bidirectional: a nested layer config, { mergeMode, name, inputShape?, layer: { className, config } },
+// the wrapped layer's own registered type and options. Its weights are the directions' (named
+// forward_<layer>/kernel, …, backward_<layer>/…, as Keras names them).
+const WRAPPABLE = ['LSTM', 'GRU', 'SimpleRNN'];
+
+registerLayerType({
+  className: 'Bidirectional',
+  is: (layer) => layer instanceof Bidirectional,
+  getConfig(layer) {
+    const b = layer as Bidirectional;
+    const type = layerTypeFor(b.template);
+    const config: JsonConfig = { mergeMode: b.config.mergeMode, name: b.config.name, layer: { className: type.className, config: type.getConfig(b.template) } };
+    if (b.config.inputShape) config.inputShape = [...b.config.inputShape];
+    return config;
+  },
+  fromConfig(config) {
+    const inner = config.layer as { className?: unknown; config?: unknown } | undefined;
+    const className = inner?.className;
+    if (typeof className !== 'string' || !WRAPPABLE.includes(className) || typeof inner?.config !== 'object' || inner.config === null) {
+      throw new ModelFormatError(`Bidirectional wraps LSTM, GRU or SimpleRNN given as { className, config }; got ${JSON.stringify(className ?? inner ?? null)}.`);
+    }
+    const mergeMode = config.mergeMode === undefined ? 'concat' : config.mergeMode;
+    if (!MERGE_MODES.includes(mergeMode as never)) throw new ModelFormatError(`Bidirectional: mergeMode ${JSON.stringify(mergeMode)} is not one of 'concat', 'sum', 'mul', 'ave' or null.`);
+    const layer = layerTypeOf(className)!.fromConfig(inner.config as JsonConfig) as WrappableLayer;
+    return new Bidirectional({ ...(config as object), layer, mergeMode: mergeMode as never });
+  },
+  weightNames(layer) {
+    const b = layer as Bidirectional;
+    const names = (direction: WrappableLayer) => recurrentWeightNames(direction).map((w) => `${direction.name}/${w}`);
+    return [...names(b.forwardLayer), ...names(b.backwardLayer)];
+  },
 });

@@ -13,6 +13,7 @@ import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
 import { flowOf, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
+import { checkCarry, inputGradRows, inputRows, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
 interface EncodedSequence {
@@ -29,11 +30,14 @@ interface EncodedSequence {
 
 export class Lstm extends Layer {
   readonly config: ResolvedLstmConfig;
+  /** stateful: the state kept between calls. */
+  private readonly kept: StatefulState;
 
   constructor(config: LstmConfig) {
     const resolved = resolveLstmConfig(config);
     super(resolved.name);
     this.config = resolved;
+    this.kept = new StatefulState(resolved.name, resolved.units, true);
   }
 
   get units(): number {
@@ -71,18 +75,68 @@ export class Lstm extends Layer {
     return this.units;
   }
 
+  /**
+   * A stateful layer starts from its kept state and leaves its final state there (a carried
+   * state of truncated BPTT is then not used: the kept one carries across windows and batches).
+   */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): Flow {
-    return this.outputFlow(this.encodeSequence(encoder, run, input, carry, carry, false));
+    const state = this.carriedState(input, carry);
+    return this.outputFlow(this.encodeSequence(encoder, run, input, state, state, false));
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: EncodedSequence } {
-    const seq = this.encodeSequence(encoder, run, input, carry, carry, true);
+    const state = this.carriedState(input, carry);
+    const seq = this.encodeSequence(encoder, run, input, state, state, true);
     return { output: this.outputFlow(seq), saved: seq };
+  }
+
+  /** Whether the layer keeps its state between calls (Keras `stateful`). */
+  get stateful(): boolean {
+    return this.config.stateful;
+  }
+
+  /** Zeros the state a stateful layer keeps (Keras resetStates); a no-op otherwise. */
+  resetStates(): void {
+    this.kept.reset(this.gpu);
+  }
+
+  /** The state kept by a stateful layer, read back: [h, c], each [batch, units] (undefined before the first call). */
+  async getStates(): Promise<[Float32Array, Float32Array] | undefined> {
+    const state = this.kept.buffers;
+    if (!state) return undefined;
+    const gpu = this.requireBuilt();
+    const B = this.kept.batchSize!;
+    const [h, c] = [emptyTensor(gpu, [B, this.units], 'h'), emptyTensor(gpu, [B, this.units], 'c')];
+    gpu.submit(`${this.name}.getStates`, (encoder) => {
+      encoder.copyBufferToBuffer(state.h, 0, h.buffer, 0, h.byteLength);
+      encoder.copyBufferToBuffer(state.c, 0, c.buffer, 0, c.byteLength);
+    });
+    try {
+      return [await h.data(), await c.data()];
+    } finally {
+      h.dispose();
+      c.dispose();
+    }
+  }
+
+  override dispose(): void {
+    this.kept.release(this.gpu);
+    super.dispose();
+  }
+
+  /** The state a forward starts from and ends in: the kept one (stateful), or truncated BPTT's. */
+  private carriedState(input: Flow, carry: RecurrentState | undefined): RecurrentState | undefined {
+    if (this.config.stateful) return this.kept.forBatch(this.requireBuilt(), input.shape[0]);
+    checkCarry(this.name, this.config.goBackwards, carry);
+    return carry;
   }
 
   /**
    * BPTT: one transpose of Wh, T fused backward steps, then over all steps at once
-   * dWx = Xᵀ·dG, dWh = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wxᵀ.
+   * dWx = Xᵀ·dG, dWh = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wxᵀ. Everything runs
+   * in processing order; with goBackwards the GEMMs that touch X or dX read dG's step t as input
+   * step T−1−t. With `inputGrad`, dX is written (or added) there, time-major in the input's step
+   * order, and nothing is returned.
    */
   encodeBackward(
     encoder: GPUCommandEncoder,
@@ -92,9 +146,11 @@ export class Lstm extends Layer {
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
     stateGrads?: RecurrentState,
+    inputGrad?: InputGradTarget,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
     const { input, hseq, c: cseq, acts, B, T } = saved as EncodedSequence;
+    const backwards = this.config.goBackwards;
     const H = this.units;
     const D = input.shape[2];
     const rows = T * B;
@@ -102,7 +158,7 @@ export class Lstm extends Layer {
     const dG = run.scratch(rows * 4 * H * 4, `${this.name}/dG`);
     const whT = run.scratch(4 * H * H * 4, `${this.name}/WhT`);
     const dc = run.scratch(B * H * 4, `${this.name}/dc`);
-    const dX = needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined;
+    const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
     encoder.clearBuffer(dc);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: whT, R: H, C: 4 * H });
@@ -120,15 +176,19 @@ export class Lstm extends Layer {
       B,
       H,
     });
-    const batchMajor = input.timeMajor ? undefined : { steps: T, batch: B };
-    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, aRowsBatchMajor: batchMajor, b: dG, y: grads[0], M: D, N: 4 * H, K: rows });
+    const xRows = inputRows(input, T, B, backwards);
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...xRows, b: dG, y: grads[0], M: D, N: 4 * H, K: rows });
     encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: 4 * H });
-    if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H });
+    if (dX) {
+      const accumulate = inputGrad?.accumulate ?? false;
+      encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H, accumulate });
+    }
     // The initial state's gradients: dh0 = dG[0]·Whᵀ, dc0 = dc after step 0.
     if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
     pass.end();
     if (stateGrads) encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
+    if (inputGrad) return undefined;
     return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 
@@ -199,7 +259,8 @@ export class Lstm extends Layer {
 
   /**
    * Runs the layer on `x` [batch, steps, features] in one submit. Returns the output, or with
-   * `returnState` [output, h, c]. `initialState` is [h0, c0], each [batch, units].
+   * `returnState` [output, h, c]. `initialState` is [h0, c0], each [batch, units]; a stateful
+   * layer starts from its kept state without it, and keeps its final state.
    */
   apply(x: Tensor, options: { initialState?: [Tensor, Tensor] } = {}): Tensor | Tensor[] {
     if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
@@ -211,7 +272,8 @@ export class Lstm extends Layer {
     const state = options.initialState && { h: options.initialState[0].buffer, c: options.initialState[1].buffer };
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
-      const seq = this.encodeSequence(encoder, run, flowOf(x), state);
+      const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]) : undefined;
+      const seq = this.encodeSequence(encoder, run, flowOf(x), state ?? kept, kept);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
         const H = this.units;
@@ -224,8 +286,9 @@ export class Lstm extends Layer {
   }
 
   /**
-   * Encodes the input projection and the T steps. The state starts from `stateIn` (zeros
-   * without it); the final h and c are copied to `stateOut` when given.
+   * Encodes the input projection and the T steps, in processing order (with goBackwards the
+   * projection's row t reads input step T−1−t). The state starts from `stateIn` (zeros without
+   * it); the final h and c are copied to `stateOut` when given.
    */
   private encodeSequence(
     encoder: GPUCommandEncoder,
@@ -269,7 +332,7 @@ export class Lstm extends Layer {
       M: T * B,
       N: 4 * H,
       K: D,
-      aRowsBatchMajor: input.timeMajor ? undefined : { steps: T, batch: B },
+      ...inputRows(input, T, B, this.config.goBackwards),
     });
     encodeLstmStepsForward(gpu, pass, run, {
       g,

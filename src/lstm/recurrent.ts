@@ -9,6 +9,7 @@ import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { flowOf, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from './recurrentConfig.js';
+import { checkCarry, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 
 /** The buffers of one encoded sequence, alive until the submit. */
 export interface RecurrentSequence {
@@ -30,10 +31,13 @@ export type InitialHiddenState = Tensor | [Tensor];
 
 export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = ResolvedSimpleRnnConfig> extends Layer {
   readonly config: C;
+  /** stateful: the h kept between calls. */
+  private readonly kept: StatefulState;
 
   constructor(config: C) {
     super(config.name);
     this.config = config;
+    this.kept = new StatefulState(config.name, config.units, false);
   }
 
   get units(): number {
@@ -66,18 +70,61 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
   }
 
-  /** A carried state's h is read at the start and written at the end; its c is unused. */
+  /**
+   * A carried state's h is read at the start and written at the end; its c is unused. A
+   * stateful layer starts from its kept state and leaves its final state there (a carried state
+   * of truncated BPTT is then not used: the kept one carries across windows and batches).
+   */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): Flow {
-    return this.outputFlow(this.encodeSequence(encoder, run, input, carry?.h, carry?.h, false));
+    const h = this.carriedState(input, carry);
+    return this.outputFlow(this.encodeSequence(encoder, run, input, h, h, false));
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: RecurrentSequence } {
-    const seq = this.encodeSequence(encoder, run, input, carry?.h, carry?.h, true);
+    const h = this.carriedState(input, carry);
+    const seq = this.encodeSequence(encoder, run, input, h, h, true);
     return { output: this.outputFlow(seq), saved: seq };
   }
 
+  /** Whether the layer keeps its state between calls (Keras `stateful`). */
+  get stateful(): boolean {
+    return this.config.stateful;
+  }
+
+  /** Zeros the state a stateful layer keeps (Keras resetStates); a no-op otherwise. */
+  resetStates(): void {
+    this.kept.reset(this.gpu);
+  }
+
+  /** The state kept by a stateful layer, read back: [h] of [batch, units] (undefined before the first call). */
+  async getStates(): Promise<[Float32Array] | undefined> {
+    const state = this.kept.buffers;
+    if (!state) return undefined;
+    const gpu = this.requireBuilt();
+    const h = emptyTensor(gpu, [this.kept.batchSize!, this.units], 'h');
+    gpu.submit(`${this.name}.getStates`, (encoder) => encoder.copyBufferToBuffer(state.h, 0, h.buffer, 0, h.byteLength));
+    try {
+      return [await h.data()];
+    } finally {
+      h.dispose();
+    }
+  }
+
+  override dispose(): void {
+    this.kept.release(this.gpu);
+    super.dispose();
+  }
+
+  /** The h a forward starts from and ends in: the kept one (stateful), or truncated BPTT's. */
+  private carriedState(input: Flow, carry: RecurrentState | undefined): GPUBuffer | undefined {
+    if (this.config.stateful) return this.kept.forBatch(this.requireBuilt(), input.shape[0]).h;
+    checkCarry(this.name, this.config.goBackwards, carry);
+    return carry?.h;
+  }
+
   /**
-   * Encodes the input projection and the T steps; with `keep`, also what the backward needs.
+   * Encodes the input projection and the T steps, in processing order (with goBackwards the
+   * projection's row t reads input step T−1−t); with `keep`, also what the backward needs.
    * The state starts from `stateIn` [B, H] (zeros without it); the final h is copied to
    * `stateOut` when given.
    */
@@ -98,6 +145,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
     stateGrads?: HiddenStateGrad,
+    inputGrad?: InputGradTarget,
   ): Flow | undefined;
 
   /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
@@ -138,7 +186,8 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
 
   /**
    * Runs the layer on `x` [batch, steps, features] in one submit. Returns the output, or with
-   * `returnState` [output, h]. `initialState` is h0 [batch, units] (or [h0]).
+   * `returnState` [output, h]. `initialState` is h0 [batch, units] (or [h0]); a stateful layer
+   * starts from its kept state without it, and keeps its final state.
    */
   apply(x: Tensor, options: { initialState?: InitialHiddenState } = {}): Tensor | Tensor[] {
     if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
@@ -149,7 +198,8 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     const h0 = options.initialState && checkInitialState(options.initialState, x.shape[0], this.units, this.name);
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
-      const seq = this.encodeSequence(encoder, run, flowOf(x), h0?.buffer);
+      const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]).h : undefined;
+      const seq = this.encodeSequence(encoder, run, flowOf(x), h0?.buffer ?? kept, kept);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
         outputs.push(materialize(gpu, encoder, run, { buffer: seq.hseq, offset: seq.T * seq.B * this.units, shape: [seq.B, this.units], timeMajor: false }));

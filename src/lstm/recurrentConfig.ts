@@ -2,7 +2,7 @@
 // reference resolves its configurations here too, so that both sides agree on every default.
 import type { InitializerName } from '../reference/initializers.js';
 import type { Activation } from '../reference/math.js';
-import { RnnError, ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../runtime/errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 
 /** What every recurrent layer's configuration shares (Keras / TF.js names). */
@@ -21,9 +21,15 @@ interface RecurrentConfigBase {
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
-  /** Not supported yet: only `false` (the default) is accepted. */
+  /**
+   * Process the input sequence backwards in time (Keras); with returnSequences the output is in
+   * processing order, reversed with respect to the input.
+   */
   goBackwards?: boolean;
-  /** Not supported yet: only `false` (the default) is accepted. */
+  /**
+   * Keep the final state [batch, units] as the next call's initial state, in predict and from
+   * batch to batch in training (Keras); resetStates() zeros it. The batch size stays fixed.
+   */
   stateful?: boolean;
   /** Seed of the initializers; layers built with the same seed start with the same weights. */
   seed?: number;
@@ -45,9 +51,8 @@ export interface GruConfig extends RecurrentConfigBase {
 export type SimpleRnnConfig = RecurrentConfigBase;
 
 type Optional = 'inputShape' | 'seed' | 'name' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer';
-type Unsupported = 'goBackwards' | 'stateful';
-export type ResolvedSimpleRnnConfig = Required<Omit<SimpleRnnConfig, Optional | Unsupported>> & Pick<SimpleRnnConfig, Optional> & { name: string };
-export type ResolvedGruConfig = Required<Omit<GruConfig, Optional | Unsupported>> & Pick<GruConfig, Optional> & { name: string };
+export type ResolvedSimpleRnnConfig = Required<Omit<SimpleRnnConfig, Optional>> & Pick<SimpleRnnConfig, Optional> & { name: string };
+export type ResolvedGruConfig = Required<Omit<GruConfig, Optional>> & Pick<GruConfig, Optional> & { name: string };
 
 const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
 let gruCounter = 0;
@@ -59,9 +64,6 @@ function resolveBase(config: RecurrentConfigBase, kind: string) {
   }
   if (config.inputShape && (config.inputShape.length !== 2 || !Number.isInteger(config.inputShape[1]))) {
     throw new ShapeError(`${kind}: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
-  }
-  for (const option of ['goBackwards', 'stateful'] as const) {
-    if (config[option]) throw new RnnError(`${kind}: ${option} is not supported yet; leave it false.`);
   }
   const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`);
   return {
@@ -77,6 +79,8 @@ function resolveBase(config: RecurrentConfigBase, kind: string) {
     kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
     recurrentRegularizer: checkRegularizer(config.recurrentRegularizer, 'recurrentRegularizer'),
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    goBackwards: config.goBackwards ?? false,
+    stateful: config.stateful ?? false,
     seed: config.seed,
   };
 }

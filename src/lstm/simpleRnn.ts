@@ -8,6 +8,7 @@ import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
 import { inputGradientFlow, type Flow } from './layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
+import { inputGradRows, inputRows, type InputGradTarget } from './sequenceOptions.js';
 import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from './recurrentConfig.js';
 
 export class SimpleRnn extends RecurrentLayer {
@@ -37,7 +38,7 @@ export class SimpleRnn extends RecurrentLayer {
       M: T * B,
       N: H,
       K: D,
-      aRowsBatchMajor: input.timeMajor ? undefined : { steps: T, batch: B },
+      ...inputRows(input, T, B, this.config.goBackwards),
     });
     encodeSimpleRnnStepsForward(gpu, pass, run, { activation: this.config.activation, g, u: recurrentKernel.buffer, hseq, T, B, H });
     pass.end();
@@ -57,8 +58,10 @@ export class SimpleRnn extends RecurrentLayer {
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
     stateGrads?: HiddenStateGrad,
+    inputGrad?: InputGradTarget,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
+    const backwards = this.config.goBackwards;
     const { input, hseq, B, T } = saved as RecurrentSequence;
     const H = this.units;
     const D = input.shape[2];
@@ -66,17 +69,17 @@ export class SimpleRnn extends RecurrentLayer {
     const [kernel, recurrentKernel, bias] = this.weights;
     const dG = run.scratch(rows * H * 4, `${this.name}/dG`);
     const uT = run.scratch(H * H * 4, `${this.name}/UT`);
-    const dX = needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined;
+    const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: H });
     encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: this.config.activation, dG, uT, dY: dOutput.buffer, dySeq: this.config.returnSequences, hseq, T, B, H });
-    const batchMajor = input.timeMajor ? undefined : { steps: T, batch: B };
-    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, aRowsBatchMajor: batchMajor, b: dG, y: grads[0], M: D, N: H, K: rows });
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H, K: rows });
     encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H });
-    if (dX) encodeGemm(gpu, pass, run, { a: dG, b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H });
+    if (dX) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H, accumulate: inputGrad?.accumulate });
     if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: H });
     pass.end();
+    if (inputGrad) return undefined;
     return dX && inputGradientFlow(gpu, encoder, run, dX, input);
   }
 }

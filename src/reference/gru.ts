@@ -10,6 +10,7 @@ import { initialize } from './initializers.js';
 import { activate, gemm, type Activation } from './math.js';
 import { Random } from './random.js';
 import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
+import { inputGradient, processingInput, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface GruCellOptions {
@@ -228,10 +229,23 @@ export class ReferenceGru {
   readonly config: ResolvedGruConfig;
   private weights: Float64Array[] | undefined;
   private features: number | undefined;
+  private readonly kept: ReferenceKeptState;
 
   constructor(config: GruConfig) {
     this.config = resolveGruConfig(config);
+    this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
     if (config.inputShape) this.build(config.inputShape[1]);
+  }
+
+  /** Zeros the state a stateful layer keeps. */
+  resetStates(): void {
+    this.kept.reset();
+  }
+
+  /** The kept state [h] of a stateful layer (undefined before its first call). */
+  getStates(): [Float64Array] | undefined {
+    const s = this.kept.current();
+    return s && [s.h];
   }
 
   build(features: number): void {
@@ -265,13 +279,21 @@ export class ReferenceGru {
     return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
   }
 
-  /** The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it. */
+  /**
+   * The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it (a stateful
+   * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
+   * stays in processing order.
+   */
   forwardTrain(x: CpuTensor, state?: { h: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: GruCache }; state: { h: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const cache = gruForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: state?.h });
-    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x, cache }, state: { h: cache.hseq.slice(T * B * H) } };
+    const processed = processingInput(x, this.config.goBackwards);
+    const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
+    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start?.h });
+    const final = { h: cache.hseq.slice(T * B * H) };
+    if (this.config.stateful) this.kept.set(final);
+    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
@@ -279,7 +301,8 @@ export class ReferenceGru {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
     const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
-    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX: g.dX };
+    const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
 
   /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */

@@ -4,6 +4,7 @@ import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
 import { initialize } from './initializers.js';
 import type { LstmCellOptions } from './math.js';
 import { Random } from './random.js';
+import { inputGradient, processingInput, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface LstmWeights {
@@ -50,10 +51,23 @@ export class ReferenceLstm {
   readonly config: ResolvedLstmConfig;
   private weights: Float64Array[] | undefined;
   private features: number | undefined;
+  private readonly kept: ReferenceKeptState;
 
   constructor(config: LstmConfig) {
     this.config = resolveLstmConfig(config);
+    this.kept = new ReferenceKeptState(this.config.name, this.config.units, true);
     if (config.inputShape) this.build(config.inputShape[1]);
+  }
+
+  /** Zeros the state a stateful layer keeps. */
+  resetStates(): void {
+    this.kept.reset();
+  }
+
+  /** The kept state [h, c] of a stateful layer (undefined before its first call). */
+  getStates(): [Float64Array, Float64Array] | undefined {
+    const s = this.kept.current();
+    return s && [s.h, s.c!];
   }
 
   build(features: number): void {
@@ -98,15 +112,20 @@ export class ReferenceLstm {
 
   /**
    * The forward of training: the output, what backward() needs, and the final state.
-   * x: [B, T, D]; `state` [B, H] each, zeros without it.
+   * x: [B, T, D]; `state` [B, H] each, zeros without it (a stateful layer's kept state). With
+   * goBackwards the layer runs on x reversed in time and its output stays in processing order.
    */
   forwardTrain(x: CpuTensor, state?: { h: Float64Array; c: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache }; state: { h: Float64Array; c: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const cache = lstmForwardTrain(x.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: state });
+    const processed = processingInput(x, this.config.goBackwards);
+    const start = state ?? (this.config.stateful ? (this.kept.get(B) as { h: Float64Array; c: Float64Array }) : undefined);
+    const cache = lstmForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start });
     const y = this.config.returnSequences ? cpuTensor(batchMajorSequence(cache.hseq, B, T, H), [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
-    return { y, saved: { x, cache }, state: { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) } };
+    const final = { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) };
+    if (this.config.stateful) this.kept.set(final);
+    return { y, saved: { x: processed, cache }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
@@ -114,7 +133,8 @@ export class ReferenceLstm {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
     const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
-    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX: g.dX };
+    const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
 
   private namedWeights(): LstmWeights {
@@ -124,17 +144,10 @@ export class ReferenceLstm {
 
   /** x: [B, T, D]. Returns the output (and with returnState, [output, h, c]). */
   apply(x: CpuTensor, options: { initialState?: [CpuTensor, CpuTensor] } = {}): CpuTensor | CpuTensor[] {
-    const [B, T, D] = x.shape;
-    this.build(D);
-    const [kernel, recurrentKernel, bias] = this.weights!;
+    const B = x.shape[0];
     const H = this.config.units;
-    const result = lstmForward(x.data, { B, T, D, H }, { kernel, recurrentKernel, bias }, {
-      activation: this.config.activation,
-      recurrentActivation: this.config.recurrentActivation,
-      initialState: options.initialState && { h: options.initialState[0].data, c: options.initialState[1].data },
-    });
-    const output = this.config.returnSequences ? cpuTensor(result.sequence, [B, T, H]) : cpuTensor(result.h, [B, H]);
-    if (!this.config.returnState) return output;
-    return [output, cpuTensor(result.h, [B, H]), cpuTensor(result.c, [B, H])];
+    const { y, state } = this.forwardTrain(x, options.initialState && { h: options.initialState[0].data, c: options.initialState[1].data });
+    if (!this.config.returnState) return y;
+    return [y, cpuTensor(state.h, [B, H]), cpuTensor(state.c, [B, H])];
   }
 }

@@ -26,6 +26,8 @@ export interface GemmShape {
   transB?: boolean;
   /** The stored A's rows (m, or k with transA) are time-major (t·batch + b) over batch-major storage. */
   aRowsBatchMajor?: { steps: number; batch: number };
+  /** The stored A's rows (m, or k with transA) t·batch + b read step steps−1−t (goBackwards). */
+  aRowsReversed?: { steps: number; batch: number };
   aOffset?: number;
   /** Applied to every output element; linear by default. */
   activation?: Activation;
@@ -42,8 +44,13 @@ export function gemm(
   const { M, N, K } = shape;
   const off = shape.aOffset ?? 0;
   const y = new Float64Array(M * N);
-  const seq = shape.aRowsBatchMajor;
-  const physicalRow = (r: number) => (seq ? (r % seq.batch) * seq.steps + Math.floor(r / seq.batch) : r);
+  const seq = shape.aRowsBatchMajor ?? shape.aRowsReversed;
+  const physicalRow = (r: number) => {
+    if (!seq) return r;
+    const b = r % seq.batch;
+    const t = shape.aRowsReversed ? seq.steps - 1 - Math.floor(r / seq.batch) : Math.floor(r / seq.batch);
+    return shape.aRowsBatchMajor ? b * seq.steps + t : t * seq.batch + b;
+  };
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       let sum = bias ? bias[n] : 0;

@@ -198,8 +198,9 @@ describe('configuration', () => {
   test('bad options name the problem', () => {
     expect(() => new Gru({ units: 0 })).toThrowError(/gru: units must be a positive whole number/);
     expect(() => new SimpleRnn({ units: 3, activation: 'softmax' as 'tanh' })).toThrowError(/activation 'softmax' is not supported/);
-    expect(() => new Gru({ units: 3, goBackwards: true })).toThrowError(/goBackwards is not supported yet/);
-    expect(() => new SimpleRnn({ units: 3, stateful: true })).toThrowError(/stateful is not supported yet/);
+    // goBackwards and stateful are supported (test/lstm/goBackwards.test.ts, stateful.test.ts).
+    expect(new Gru({ units: 3, goBackwards: true }).config).toMatchObject({ goBackwards: true, stateful: false });
+    expect(new SimpleRnn({ units: 3, stateful: true }).config).toMatchObject({ goBackwards: false, stateful: true });
   });
   test('a wrong input or initial state shape is a ShapeError', () => {
     const { gpu } = env;
