@@ -38,6 +38,7 @@ export interface AdapterInfo {
   isSoftware: boolean;
 }
 
+/** Measured before and after the cases; each figure is the better of the two. */
 export interface Limits {
   /** Best GFLOP/s of our GEMM kernel (src/kernels/gemm.ts) over square sizes up to 1024³,
    *  from the fastest of ≥ 5 runs of each size (a limit: what the adapter can do). */
