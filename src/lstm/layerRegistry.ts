@@ -11,7 +11,7 @@ import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { ModelFormatError } from './ioErrors.js';
 import { Gru } from './gru.js';
-import { denseFromKeras, gruFromKeras, KerasConfigReader, lstmFromKeras, simpleRnnFromKeras } from './kerasConfig.js';
+import { denseFromKeras, gruFromKeras, KerasConfigReader, lstmFromKeras, normalizeKerasConfig, recurrentInputShape, simpleRnnFromKeras } from './kerasConfig.js';
 import type { Layer } from './layer.js';
 import { Lstm } from './lstm.js';
 import { SimpleRnn } from './simpleRnn.js';
@@ -223,5 +223,25 @@ registerLayerType({
     const b = layer as Bidirectional;
     const names = (direction: WrappableLayer) => recurrentWeightNames(direction).map((w) => `${direction.name}/${w}`);
     return [...names(b.forwardLayer), ...names(b.backwardLayer)];
+  },
+  // Keras / TF.js: { layer: { class_name, config }, merge_mode }, the input shape on the wrapper.
+  // The file's weights (forward_<layer>/…, then backward_<layer>/…) are taken in Keras order.
+  fromKeras(reader) {
+    const inner = reader.config.layer as { class_name?: unknown; className?: unknown; config?: unknown } | undefined;
+    const className = inner?.class_name ?? inner?.className;
+    const type = typeof className === 'string' && WRAPPABLE.includes(className) ? layerTypeOf(className) : undefined;
+    if (!type?.fromKeras) reader.fail(`a Bidirectional layer here wraps LSTM, GRU or SimpleRNN, got ${JSON.stringify(className ?? null)}.`);
+    const innerReader = new KerasConfigReader({ ...reader.ctx, className: className as string }, normalizeKerasConfig(inner!.config, `${reader.where}: the wrapped layer`));
+    if (innerReader.bool('go_backwards', false)) reader.fail('the wrapped layer has go_backwards=True; save it with go_backwards=False (the backward direction is the wrapper\'s).');
+    const layerConfig = type!.fromKeras!(innerReader);
+    const inputShape = recurrentInputShape(reader) ?? (layerConfig.inputShape as [number | null, number] | undefined);
+    delete layerConfig.inputShape;
+    const mergeMode = reader.config.merge_mode === undefined ? 'concat' : reader.config.merge_mode;
+    if (!MERGE_MODES.includes(mergeMode as never)) reader.fail(`merge_mode ${JSON.stringify(mergeMode)} is not one of 'concat', 'sum', 'mul', 'ave' or None.`);
+    const config: JsonConfig = { mergeMode, layer: { className, config: layerConfig } };
+    const name = reader.name();
+    if (name) config.name = name;
+    if (inputShape) config.inputShape = inputShape;
+    return config;
   },
 });

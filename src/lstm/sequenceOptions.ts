@@ -5,7 +5,7 @@ import type { GemmOptions } from '../kernels/gemm.js';
 import type { Gpu } from '../runtime/device.js';
 import { RnnError, ShapeError } from '../runtime/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import type { Flow, RecurrentState } from './layer.js';
+import type { Flow, Layer, RecurrentState } from './layer.js';
 
 /**
  * How the input projection's GEMM reads the rows of `input` [B, T, D] as time-major rows
@@ -119,4 +119,19 @@ export function checkCarry(owner: string, goBackwards: boolean, carry: Recurrent
       `${owner} reads its input backwards (goBackwards), but truncated BPTT (fit tbptt) carries the state forward in time from window to window: train it without tbptt.`,
     );
   }
+}
+
+/** Whether `layer` keeps its state between calls: a stateful recurrent layer, or a Bidirectional of one. */
+export function isStateful(layer: Layer): boolean {
+  return (layer as { stateful?: unknown }).stateful === true;
+}
+
+/**
+ * Whether `layer` reads its input sequence backwards, alone (goBackwards) or as one direction
+ * of a Bidirectional: truncated BPTT, which carries the state forward from window to window,
+ * does not apply to it.
+ */
+export function readsBackwards(layer: Layer): boolean {
+  const l = layer as { config?: { goBackwards?: unknown }; backwardLayer?: unknown };
+  return l.config?.goBackwards === true || l.backwardLayer !== undefined;
 }

@@ -73,6 +73,10 @@ export class ReferenceBidirectional {
     return this.forwardLayer.config.units;
   }
 
+  get returnSequences(): boolean {
+    return this.forwardLayer.config.returnSequences;
+  }
+
   /** Features of the merged output. */
   get outputUnits(): number {
     return this.config.mergeMode === 'concat' ? 2 * this.units : this.units;

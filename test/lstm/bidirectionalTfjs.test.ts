@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { sequential, tensor, type Tensor } from '../../src/index.js';
+import { importTfjsModel, sequential, tensor, type Tensor } from '../../src/index.js';
 import { Bidirectional, type MergeMode } from '../../src/lstm/bidirectional.js';
 import { Gru } from '../../src/lstm/gru.js';
 import { Lstm } from '../../src/lstm/lstm.js';
@@ -101,4 +101,29 @@ test('mergeMode null: apply gives TF.js\'s two outputs', async () => {
   expectClose(await outputs[0].data(), expected[0], ATOL, RTOL, 'forward');
   expectClose(await outputs[1].data(), expected[1], ATOL, RTOL, 'backward');
   ours.dispose();
+});
+
+test('import of a TF.js model with Bidirectional layers (save artifacts), the same predictions', async () => {
+  const { gpu } = env;
+  const tfModel = tfl.sequential({
+    layers: [
+      tfl.layers.bidirectional({ layer: families[1].tfLayer({ units: H, returnSequences: true }) as tfl.RNN, mergeMode: 'sum', inputShape: [T, D] }),
+      tfl.layers.bidirectional({ layer: families[0].tfLayer({ units: H - 3, returnSequences: false }) as tfl.RNN }),
+      tfl.layers.dense({ units: 2 }),
+    ],
+  });
+  const expected = (tfModel.predict(tf.tensor3d(xs, [B, T, D])) as tf.Tensor).dataSync();
+  let artifacts: unknown;
+  await tfModel.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const model = await importTfjsModel(gpu, artifacts as never);
+  expect(model.layers.map((l) => l.constructor.name)).toEqual(['Bidirectional', 'Bidirectional', 'Dense']);
+  expect((model.layers[0] as Bidirectional).config.mergeMode).toBe('sum');
+  expectClose(await model.predict(tensor(gpu, xs, [B, T, D])).data(), expected, ATOL, RTOL, 'imported vs TF.js');
+  model.dispose();
+  tfModel.dispose();
 });
