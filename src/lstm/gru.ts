@@ -76,6 +76,9 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
    * dW = Xᵀ·dG, db = Σ dG and (when needed) dX = dG·Wᵀ; with resetAfter dU = Hprevᵀ·dGm and
    * b_rec's gradient Σ dGm; without, dU's z, r columns from Hprev and its h columns from
    * Q = r⊙Hprev (computed transposed, as two GEMMs into one [3H, H] buffer, then transposed).
+   * Everything runs in processing order; with goBackwards the GEMMs that touch X or dX read
+   * dG's step t as input step T−1−t. With `inputGrad`, dX is written (or added) there,
+   * time-major in the input's step order, and nothing is returned.
    */
   encodeBackward(
     encoder: GPUCommandEncoder,

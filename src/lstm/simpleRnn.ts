@@ -49,6 +49,9 @@ export class SimpleRnn extends RecurrentLayer {
   /**
    * BPTT: one transpose of U, T fused backward steps, then over all steps at once
    * dW = Xᵀ·dG, dU = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wᵀ, dh0 = dG[0]·Uᵀ.
+   * Everything runs in processing order; with goBackwards the GEMMs that touch X or dX read
+   * dG's step t as input step T−1−t. With `inputGrad`, dX is written (or added) there,
+   * time-major in the input's step order, and nothing is returned.
    */
   encodeBackward(
     encoder: GPUCommandEncoder,
