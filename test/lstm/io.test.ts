@@ -262,8 +262,8 @@ describe('a bad file changes nothing and says what is wrong', () => {
     await rejects(past, ModelFormatError, /ends at byte \d+, past the weight file/);
 
     const unknown = copy(saved);
-    unknown.modelJson.modelTopology.layers[2].className = 'Conv1D';
-    await expect(loadModel(env.gpu, unknown)).rejects.toThrowError(/layer 2 is a Conv1D, a layer type this version cannot load \(known: LSTM, Dense/);
+    unknown.modelJson.modelTopology.layers[2].className = 'Conv2D';
+    await expect(loadModel(env.gpu, unknown)).rejects.toThrowError(/layer 2 is a Conv2D, a layer type this version cannot load \(known: LSTM, Dense/);
   });
 
   test('invalid layer options are a ModelFormatError', async () => {
