@@ -12,6 +12,7 @@ export type { Conv1dConfig, MaxPooling1dConfig, Padding } from './lstm/convConfi
 export { Gru } from './lstm/gru.js';
 export { SimpleRnn } from './lstm/simpleRnn.js';
 export { RecurrentLayer } from './lstm/recurrent.js';
+export { Bidirectional, type BidirectionalConfig, type MergeMode } from './lstm/bidirectional.js';
 export type { GruConfig, SimpleRnnConfig } from './lstm/recurrentConfig.js';
 export { Embedding, checkTokenIds, type EmbeddingConfig } from './lstm/embedding.js';
 export { Dropout, type DropoutConfig } from './lstm/dropout.js';

@@ -185,20 +185,22 @@ export function kerasRecurrentCommon(r: KerasConfigReader): {
   units: number;
   returnSequences: boolean;
   useBias: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
   name?: string;
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
 } {
   r.rejectTrue('return_state', 'a Sequential model passes one tensor between layers.');
-  r.rejectTrue('go_backwards', 'this version runs recurrent layers forward in time only.');
-  r.rejectTrue('stateful', 'this version starts every sequence from a zero state; save the model with stateful=False for inference.');
   r.rejectTrue('time_major', 'save the model with time_major=False (inputs are [batch, steps, features]).');
   // dropout / recurrent_dropout only act in training; unroll and implementation do not change results.
   const out: ReturnType<typeof kerasRecurrentCommon> = {
     units: r.positiveInt('units'),
     returnSequences: r.bool('return_sequences', false),
     useBias: r.bool('use_bias', true),
+    goBackwards: r.bool('go_backwards', false),
+    stateful: r.bool('stateful', false),
   };
   const name = r.name();
   if (name) out.name = name;

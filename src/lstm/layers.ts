@@ -11,6 +11,7 @@ import { Lstm } from './lstm.js';
 import { Embedding, type EmbeddingConfig } from './embedding.js';
 import { Dropout, type DropoutConfig } from './dropout.js';
 import { TimeDistributed, type TimeDistributedConfig } from './timeDistributed.js';
+import { Bidirectional, type BidirectionalConfig } from './bidirectional.js';
 
 export function lstm(config: LstmConfig): Lstm {
   return new Lstm(config);
@@ -46,4 +47,8 @@ export function conv1d(config: Conv1dConfig): Conv1d {
 
 export function maxPooling1d(config: MaxPooling1dConfig = {}): MaxPooling1d {
   return new MaxPooling1d(config);
+}
+
+export function bidirectional(config: BidirectionalConfig): Bidirectional {
+  return new Bidirectional(config);
 }

@@ -8,6 +8,7 @@ import { loadWeights, saveModel, type ModelArtifacts, type ModelSource, type Sav
 import { Lstm } from './lstm.js';
 import { RecurrentLayer } from './recurrent.js';
 import { Embedding } from './embedding.js';
+import { Bidirectional } from './bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
 
 export class Sequential {
@@ -24,6 +25,11 @@ export class Sequential {
         throw new RnnError(
           `${layer.name} has returnState: a Sequential model passes one tensor between layers. Call the layer with layer.apply(x) to get [output, h${layer instanceof Lstm ? ', c' : ''}].`,
         );
+      }
+    }
+    for (const layer of layers) {
+      if (layer instanceof Bidirectional && layer.config.mergeMode === null) {
+        throw new RnnError(`${layer.name} has mergeMode null: it gives two outputs [forward, backward], and a Sequential model passes one tensor between layers. Use mergeMode 'concat', 'sum', 'mul' or 'ave', or call layer.apply(x).`);
       }
     }
     this.layers = layers;
@@ -154,6 +160,11 @@ export class Sequential {
   /** Replaces the weights with a saved model's of the same architecture; all is checked first. */
   loadWeights(source: ModelSource): Promise<void> {
     return loadWeights(this, source);
+  }
+
+  /** Zeros the state every stateful layer keeps (Keras model.resetStates()). */
+  resetStates(): void {
+    for (const layer of this.layers) (layer as Layer & { resetStates?: () => void }).resetStates?.();
   }
 
   countParams(): number {

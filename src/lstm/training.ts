@@ -14,6 +14,7 @@ import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { TimeDistributed } from './timeDistributed.js';
 import type { Flow, Layer, RecurrentState } from './layer.js';
+import { isStateful, readsBackwards } from './sequenceOptions.js';
 import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from './optimizerConfig.js';
 
 export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
@@ -188,12 +189,22 @@ export class Trainer {
     if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
       throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
     }
+    const stateful = this.model.layers.some(isStateful);
+    if (stateful && (args.shuffle ?? true)) {
+      throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
+    }
+    if (args.tbptt !== undefined && this.model.layers.some(readsBackwards)) {
+      throw new RnnError('fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.');
+    }
     const split = args.validationSplit ?? 0;
     if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
     const all = await this.prepare(x, y, xShape);
     const validation = args.validationData ? await this.prepare(args.validationData[0], args.validationData[1], undefined, 'validationData') : undefined;
     const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
     if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
+    if (stateful && nTrain % batchSize !== 0) {
+      throw new RnnError(`fit: a stateful model keeps one state a batch row, so every batch must have batchSize samples: ${nTrain} training samples are not a multiple of batchSize ${batchSize}.`);
+    }
     const random = new Random(args.seed ?? 0x5eed);
     const history: History = { epoch: [], history: {} };
     const callbacks = args.callbacks ?? {};

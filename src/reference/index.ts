@@ -10,6 +10,7 @@ export { gemm, lstmStep, activate, type Activation, type GemmShape } from './mat
 export { Random } from './random.js';
 export { initialize, orthogonal, type InitializerName } from './initializers.js';
 export { ReferenceGru, gruForwardTrain, gruBackward, gruStep, type GruWeights, type GruCache } from './gru.js';
+export { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional.js';
 export { ReferenceSimpleRnn, simpleRnnForwardTrain, simpleRnnBackward, simpleRnnStep, type SimpleRnnWeights } from './simpleRnn.js';
 export { ReferenceConv1d, conv1dForward, conv1dBackward } from './conv1d.js';
 export { ReferenceMaxPooling1d, maxPool1dForward, maxPool1dBackward } from './maxPooling1d.js';

@@ -5,6 +5,7 @@ import type { GruConfig, SimpleRnnConfig } from '../lstm/recurrentConfig.js';
 import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
 import { resolveOptimizer } from '../lstm/optimizerConfig.js';
 import { ShapeError } from '../runtime/errors.js';
+import { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional.js';
 import { ReferenceConv1d } from './conv1d.js';
 import { ReferenceDense } from './dense.js';
 import { ReferenceMaxPooling1d } from './maxPooling1d.js';
@@ -28,7 +29,8 @@ export type ReferenceLayer =
   | ReferenceEmbedding
   | ReferenceDropout
   | ReferenceConv1d
-  | ReferenceMaxPooling1d;
+  | ReferenceMaxPooling1d
+  | ReferenceBidirectional;
 
 /** The backward every reference layer has; `preActivation` only matters to a Dense head. */
 interface BackwardLayer {
@@ -63,7 +65,9 @@ export class ReferenceSequential {
               ? features
               : layer instanceof ReferenceConv1d
                 ? layer.config.filters
-                : layer.config.units;
+                : layer instanceof ReferenceBidirectional
+                  ? layer.outputUnits
+                  : layer.config.units;
       }
     }
   }
@@ -89,6 +93,11 @@ export class ReferenceSequential {
   compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[] }): void {
     const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     this.compiled = { loss: args.loss, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)) };
+  }
+
+  /** Zeros the state every stateful layer keeps. */
+  resetStates(): void {
+    for (const layer of this.layers) if (isRecurrent(layer) || layer instanceof ReferenceBidirectional) layer.resetStates();
   }
 
   /** The loss and metrics on x, y, and every weight's gradient (Keras order). */
@@ -154,8 +163,9 @@ export class ReferenceSequential {
     const [n, steps, features = 1] = x.shape;
     const batchSize = args.batchSize ?? 32;
     const yPer = y.length / n;
-    const recurrent = this.layers.filter(isRecurrent);
-    const sequenceOut = recurrent.length > 0 && recurrent[recurrent.length - 1].config.returnSequences;
+    const recurrent = this.layers.filter((l) => isRecurrent(l) || l instanceof ReferenceBidirectional);
+    const top = recurrent[recurrent.length - 1];
+    const sequenceOut = top !== undefined && (top instanceof ReferenceBidirectional ? top.returnSequences : (top as RecurrentReference).config.returnSequences);
     const yPerStep = sequenceOut ? yPer / steps : yPer;
     const k = args.tbptt && args.tbptt < steps ? args.tbptt : steps;
     const random = new Random(args.seed ?? 0x5eed);
@@ -212,6 +222,7 @@ export const layers = {
   dropout: (config: DropoutConfig): ReferenceDropout => new ReferenceDropout(config),
   conv1d: (config: Conv1dConfig): ReferenceConv1d => new ReferenceConv1d(config),
   maxPooling1d: (config: MaxPooling1dConfig = {}): ReferenceMaxPooling1d => new ReferenceMaxPooling1d(config),
+  bidirectional: (config: { layer: RecurrentReference; mergeMode?: ReferenceMergeMode }): ReferenceBidirectional => new ReferenceBidirectional(config),
   /** The reference Dense already applies to every step: the wrapper is the layer itself. */
   timeDistributed: ({ layer }: { layer: ReferenceDense }): ReferenceDense => layer,
 };

@@ -242,8 +242,8 @@ describe('TensorFlow.js import errors', () => {
     const shards = toModelJson(await get(), 1 << 20).shards;
     const conv = await edit((l) => void (l[1].class_name = 'Conv2D'));
     await expect(importTfjsModel(env.gpu, conv, shards)).rejects.toThrowError(/layer 1 is a Conv2D, which cannot be imported \(importable: LSTM, Dense/);
-    const backwards = await edit((l) => void (l[0].config.go_backwards = true));
-    await expect(importTfjsModel(env.gpu, backwards, shards)).rejects.toThrowError(/LSTM layer 'lstm_LSTM\d+' \(layer 0 of the file\): go_backwards=True is not supported/);
+    const timeMajor = await edit((l) => void (l[0].config.time_major = true));
+    await expect(importTfjsModel(env.gpu, timeMajor, shards)).rejects.toThrowError(/LSTM layer 'lstm_LSTM\d+' \(layer 0 of the file\): time_major=True is not supported/);
     const gelu = await edit((l) => void (l[1].config.activation = 'gelu'));
     await expect(importTfjsModel(env.gpu, gelu, shards)).rejects.toThrowError(/activation 'gelu' is not supported/);
     const keras3 = await edit((l) => void (l[1].config.recurrent_activation = 'hard_sigmoid'));
