@@ -56,8 +56,8 @@ export type TfjsShards = readonly Binary[] | Record<string, Binary>;
  * location (a URL, or in Node a path) of the model.json, the shards then read beside it.
  *
  * Keras options that only matter in training (dropout, constraints, other initializers) are
- * dropped; options that change the results and that this library lacks (go_backwards,
- * stateful, return_state, Keras 3's hard_sigmoid) are a ModelFormatError.
+ * dropped; options that change the results and that this library lacks (return_state,
+ * time_major, Keras 3's hard_sigmoid) are a ModelFormatError.
  */
 export async function importTfjsModel(gpu: Gpu, modelJson: TfjsModelJson | TfjsModelArtifacts | string | Blob, shards?: TfjsShards): Promise<Sequential> {
   const { json, groups, where } = await readTfjs(modelJson, shards);
