@@ -27,7 +27,11 @@
 //   @binding(5) acts   read        [T, B, 3H]  z, r, n from the forward
 //   @binding(6) aux    read        [T, B, H]   m_h (RESET_AFTER) or q (reset before)
 //   @binding(7) carry  read_write  [B, H]      the part of dh[t-1] that is not the recurrent
-//                                  term; holds zeros (or a returned h's gradient) before t = T-1
+//                                  term; holds zeros (or a returned h's gradient) before t = T-1.
+//                                  MASKED: [B·H + B·T], the mask [B, T] (f32 1/0, column s.tIn)
+//                                  packed after the carry (the stage has 8 storage buffers
+//                                  already). A masked step writes zero gradients and carries
+//                                  its whole dh to step t-1.
 //   @binding(8) s      uniform     Step (dynamic offset, one 256-byte slot a dispatch)
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of the multiplied
@@ -39,7 +43,7 @@ struct Step {
   H: u32,
   T: u32,
   final_: u32,
-  _pad0: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
   _pad1: u32,
   _pad2: u32,
 }
@@ -51,6 +55,7 @@ override RECURRENT_ACTIVATION: u32 = 1;
 override DY_SEQ: bool = true;
 override RESET_AFTER: bool = true;
 override PHASE: u32 = 0;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -142,7 +147,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let z = acts[g];
     let rg = acts[g + H];
     let hPrev = hseq[x];
+    let masked = MASKED && carry[B * H + b * s.T + s.tIn] == 0.0;
     if (phase1) {
+      if (masked) {
+        dG[g + H] = 0.0;
+        continue;
+      }
       let dq = acc[r];
       dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
       carry[c] += dq * rg;
@@ -153,6 +163,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       dh += dY[x];
     } else if (t + 1u == s.T) {
       dh += dY[c];
+    }
+    if (masked) {
+      dG[g] = 0.0;
+      dG[g + H] = 0.0;
+      dG[g + 2u * H] = 0.0;
+      if (RESET_AFTER) {
+        dGm[g] = 0.0;
+        dGm[g + H] = 0.0;
+        dGm[g + 2u * H] = 0.0;
+      } else {
+        dGm[x] = 0.0;
+      }
+      carry[c] = dh;
+      continue;
     }
     let n = acts[g + 2u * H];
     let dz = dh * (hPrev - n) * activate_grad_from_output(RECURRENT_ACTIVATION, z);

@@ -21,7 +21,9 @@
 //                                 [B, 3H] (reset before: z from phase 0 to phase 1), or unused
 //   @binding(5) aux   read_write  KEEP: [T, B, H], otherwise [B, H]: m_h with RESET_AFTER (kept
 //                                 for the backward; unused otherwise), q = r⊙h[t-1] reset before
-//   @binding(6) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(6) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn (the input step
+//                                 read); a step with 0 keeps h (h[t] = h[t-1]); otherwise unused
+//   @binding(7) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
 // Dispatch: (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: its 3 gate columns
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
@@ -32,7 +34,11 @@ struct Step {
   t: u32,
   B: u32,
   H: u32,
-  _pad: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
+  T: u32,
+  _p0: u32,
+  _p1: u32,
+  _p2: u32,
 }
 
 override WG: u32 = 64;
@@ -43,6 +49,7 @@ override KEEP: bool = false;
 override RESET_AFTER: bool = true;
 override HAS_BIAS: bool = true;
 override PHASE: u32 = 0;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -52,7 +59,8 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(3) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(4) var<storage, read_write> acts: array<f32>;
 @group(0) @binding(5) var<storage, read_write> aux: array<f32>;
-@group(0) @binding(6) var<uniform> s: Step;
+@group(0) @binding(6) var<storage, read> mask: array<f32>;
+@group(0) @binding(7) var<uniform> s: Step;
 
 var<workgroup> tile: array<f32, TB * WG>; // [TB][WG]: rows b0.., columns k0..k0+WG
 
@@ -125,6 +133,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let x = (slot * B + b) * H + j;
     let hPrev = hseq[(t * B + b) * H + j];
     let hOut = ((t + 1u) * B + b) * H + j;
+    // A masked step carries h through (the last dispatch of the step writes it).
+    if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[b * s.T + s.tIn] == 0.0) {
+      hseq[hOut] = hPrev;
+      continue;
+    }
     if (RESET_AFTER) {
       var m = acc[r];
       if (HAS_BIAS) {

@@ -11,8 +11,14 @@
 //   @binding(2) dY    read        DY_SEQ: [T, B, H] time-major; otherwise [B, H], used at t = T-1
 //   @binding(3) acts  read        [T, B, 4H]  activated gates i, f, g, o from the forward
 //   @binding(4) cseq  read        [T+1, B, H] cell states, slot 0 = c0
-//   @binding(5) dc    read_write  [B, H]      dc[t+1] in, dc[t] out (holds dc_T before t = T-1)
-//   @binding(6) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+//   @binding(5) dc    read_write  [B, H]      dc[t+1] in, dc[t] out (holds dc_T before t = T-1);
+//                                 MASKED: [2, B, H], the second half the carried dh (the
+//                                 gradient of h[t] passed through masked steps, zeros at first)
+//   @binding(6) mask  read        MASKED: [B, T] f32 1/0 (column s.tIn); otherwise unused
+//   @binding(7) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+// Masked step (mask 0): dG[t] = 0, dc passes through unchanged, and the whole dh (dY[t] plus
+// what came from later steps) is carried to step t-1 in the dh half of `dc`. An unmasked step
+// adds the carried dh to its dh and zeros it.
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG (over 4H), the workgroup stages TB rows of
 // dG[t+1] in shared memory; each WhT element read serves TB rows.
@@ -22,6 +28,10 @@ struct Step {
   B: u32,
   H: u32,
   T: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
+  _p0: u32,
+  _p1: u32,
+  _p2: u32,
 }
 
 override WG: u32 = 64;
@@ -29,6 +39,7 @@ override TB: u32 = 4;
 override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override DY_SEQ: bool = true;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -38,7 +49,8 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(3) var<storage, read> acts: array<f32>;
 @group(0) @binding(4) var<storage, read> cseq: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dc: array<f32>;
-@group(0) @binding(6) var<uniform> s: Step;
+@group(0) @binding(6) var<storage, read> mask: array<f32>;
+@group(0) @binding(7) var<uniform> s: Step;
 
 var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
 
@@ -93,6 +105,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       dhr += dY[b * H + j];
     }
     let a = (t * B + b) * H4 + j;
+    if (MASKED) {
+      let carried = B * H + b * H + j;
+      dhr += dc[carried];
+      if (mask[b * s.T + s.tIn] == 0.0) {
+        dG[a] = 0.0;
+        dG[a + H] = 0.0;
+        dG[a + 2u * H] = 0.0;
+        dG[a + 3u * H] = 0.0;
+        dc[carried] = dhr;
+        continue;
+      }
+      dc[carried] = 0.0;
+    }
     let i = acts[a];
     let f = acts[a + H];
     let g = acts[a + 2u * H];

@@ -12,7 +12,11 @@
 //                                 otherwise [B, H], updated in place
 //   @binding(4) acts  read_write  KEEP: [T, B, 4H] activated gates i, f, g, o for the backward
 //                                 pass; otherwise unused
-//   @binding(5) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(5) mask  read        MASKED: [B, T] f32 1/0 batch-major, indexed by the input step
+//                                 the layer reads (s.tIn: t, or T-1-t with goBackwards); a step
+//                                 with mask 0 keeps h and c (h[t] = h[t-1], c[t] = c[t-1]) and
+//                                 writes zero acts; otherwise unused
+//   @binding(6) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
 // whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
@@ -22,7 +26,11 @@ struct Step {
   t: u32,
   B: u32,
   H: u32,
-  _pad: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
+  T: u32,
+  _p0: u32,
+  _p1: u32,
+  _p2: u32,
 }
 
 override WG: u32 = 64;
@@ -30,6 +38,7 @@ override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
 override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -38,7 +47,8 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(2) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(3) var<storage, read_write> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read_write> acts: array<f32>;
-@group(0) @binding(5) var<uniform> s: Step;
+@group(0) @binding(5) var<storage, read> mask: array<f32>;
+@group(0) @binding(6) var<uniform> s: Step;
 
 var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
 
@@ -94,6 +104,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let b = b0 + r;
     if (b >= B) {
       break;
+    }
+    if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
+      // A masked step carries the state through unchanged (Keras).
+      if (KEEP) {
+        let cRead = (t * B + b) * H + j;
+        cseq[cRead + B * H] = cseq[cRead];
+        let a = (t * B + b) * H4 + j;
+        acts[a] = 0.0;
+        acts[a + H] = 0.0;
+        acts[a + 2u * H] = 0.0;
+        acts[a + 3u * H] = 0.0;
+      }
+      hseq[((t + 1u) * B + b) * H + j] = hseq[(t * B + b) * H + j];
+      continue;
     }
     let z = acc[r];
     let i = activate(RECURRENT_ACTIVATION, z.x);

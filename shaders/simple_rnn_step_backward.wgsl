@@ -8,7 +8,12 @@
 //   @binding(1) UT    read        [H, H]      the recurrent kernel transposed (coalesced in j)
 //   @binding(2) dY    read        DY_SEQ: [T, B, H] time-major; otherwise [B, H], used at t = T-1
 //   @binding(3) hseq  read        [T+1, B, H] the forward's states, slot 0 = h0
-//   @binding(4) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+//   @binding(4) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn; otherwise unused
+//   @binding(5) carry read_write  MASKED: [B, H] the dh carried through masked steps (zeros
+//                                 in; out: the part of dh0 not in dG[0]·Uᵀ); otherwise unused
+//   @binding(6) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+// Masked step (mask 0): dG[t] = 0 and its whole dh is carried to step t-1; an unmasked step
+// adds the carried dh to its dh and zeros it.
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of dG[t+1] in
 // shared memory; each UT element read serves TB rows.
@@ -18,12 +23,17 @@ struct Step {
   B: u32,
   H: u32,
   T: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
+  _p0: u32,
+  _p1: u32,
+  _p2: u32,
 }
 
 override WG: u32 = 64;
 override TB: u32 = 4;
 override ACTIVATION: u32 = 0;
 override DY_SEQ: bool = true;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -31,7 +41,9 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(1) var<storage, read> UT: array<f32>;
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 @group(0) @binding(3) var<storage, read> hseq: array<f32>;
-@group(0) @binding(4) var<uniform> s: Step;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read_write> carry: array<f32>;
+@group(0) @binding(6) var<uniform> s: Step;
 
 var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
 
@@ -85,6 +97,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       dhr += dY[b * H + j];
     }
     let at = (t * B + b) * H + j;
+    if (MASKED) {
+      dhr += carry[b * H + j];
+      if (mask[b * s.T + s.tIn] == 0.0) {
+        dG[at] = 0.0;
+        carry[b * H + j] = dhr;
+        continue;
+      }
+      carry[b * H + j] = 0.0;
+    }
     dG[at] = dhr * activate_grad_from_output(ACTIVATION, hseq[at + B * H]);
   }
 }

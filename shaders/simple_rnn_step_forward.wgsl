@@ -8,7 +8,9 @@
 //   @binding(0) G     read        [T, B, H]   time-major pre-activations of the input projection
 //   @binding(1) U     read        [H, H]      recurrent kernel, Keras layout
 //   @binding(2) hseq  read_write  [T+1, B, H] slot 0 = h0; step t reads slot t, writes slot t+1
-//   @binding(3) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(3) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn (the input step
+//                                 read); a step with 0 keeps h (h[t] = h[t-1]); otherwise unused
+//   @binding(4) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows. Per K-slice of WG, the
 // workgroup stages TB rows of h[t-1] in shared memory; each U element read serves TB rows.
@@ -18,19 +20,25 @@ struct Step {
   t: u32,
   B: u32,
   H: u32,
-  _pad: u32,
+  tIn: u32, // the input step read at processing step t (mask column)
+  T: u32,
+  _p0: u32,
+  _p1: u32,
+  _p2: u32,
 }
 
 override WG: u32 = 64;
 override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
 override ACTIVATION: u32 = 0;
+override MASKED: bool = false;
 
 const MAX_TB: u32 = 8u;
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
 @group(0) @binding(2) var<storage, read_write> hseq: array<f32>;
-@group(0) @binding(3) var<uniform> s: Step;
+@group(0) @binding(3) var<storage, read> mask: array<f32>;
+@group(0) @binding(4) var<uniform> s: Step;
 
 var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
 
@@ -76,6 +84,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       break;
     }
     let at = (t * B + b) * H + j;
+    if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
+      hseq[at + B * H] = hseq[at];
+      continue;
+    }
     hseq[at + B * H] = activate(ACTIVATION, G[at] + acc[r]);
   }
 }

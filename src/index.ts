@@ -16,6 +16,7 @@ export { Bidirectional, type BidirectionalConfig, type MergeMode } from './lstm/
 export type { GruConfig, SimpleRnnConfig } from './lstm/recurrentConfig.js';
 export { Embedding, checkTokenIds, type EmbeddingConfig } from './lstm/embedding.js';
 export { Dropout, type DropoutConfig } from './lstm/dropout.js';
+export { Masking, type MaskingConfig } from './lstm/masking.js';
 export { TimeDistributed, type TimeDistributedConfig } from './lstm/timeDistributed.js';
 export type { LstmConfig, DenseConfig, RegularizerConfig } from './lstm/config.js';
 export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs } from './lstm/training.js';

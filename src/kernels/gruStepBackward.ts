@@ -33,6 +33,9 @@ export interface GruStepBackwardArgs {
   T: number;
   B: number;
   H: number;
+  /** Masking: `carry` is [B·H + B·T], the mask [B, T] (f32 1/0) packed after the carry. */
+  masked?: boolean;
+  backwards?: boolean;
 }
 
 /** Dispatches a step takes. */
@@ -47,12 +50,13 @@ export function gruStepBackwardKernel(options: {
   dySeq: boolean;
   rows: number;
   phase: 0 | 1;
+  masked?: boolean;
 }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'gru_step_backward',
-    cacheKey: `gru_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:ra${+options.resetAfter}:p${options.phase}`,
+    cacheKey: `gru_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:ra${+options.resetAfter}:p${options.phase}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
     constants: {
       WG,
@@ -62,6 +66,7 @@ export function gruStepBackwardKernel(options: {
       DY_SEQ: +options.dySeq,
       RESET_AFTER: +options.resetAfter,
       PHASE: options.phase,
+      MASKED: +!!options.masked,
     },
     bindings: ['storage', 'storage', 'read', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
   };
@@ -75,7 +80,7 @@ export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, ru
   const { T, B, H, resetAfter } = args;
   const rows = rowsPerInvocation(B);
   // Slots 0 … T-1: the steps; slot T: the final dispatch (reads slice 0, writes only carry).
-  const stepParams = stepUniforms(run, T + 1, (t) => (t < T ? [t, B, H, T, 0] : [0, B, H, T, 1]));
+  const stepParams = stepUniforms(run, T + 1, (t) => (t < T ? [t, B, H, T, 0, args.backwards ? T - 1 - t : t] : [0, B, H, T, 1, 0]));
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   const pipelines = phases.map((phase) => {
     const compiled = gpu.kernel(gruStepBackwardKernel({ ...args, rows, phase }));

@@ -33,6 +33,10 @@ export interface GruStepArgs extends GruStepOptions {
   T: number;
   B: number;
   H: number;
+  /** [B, T] f32 1/0 batch-major: steps with 0 carry h through (Keras masking). */
+  mask?: GPUBuffer;
+  /** goBackwards: processing step t reads input step T−1−t (the mask column). */
+  backwards?: boolean;
 }
 
 /** Dispatches a step takes. */
@@ -40,15 +44,16 @@ export function gruForwardDispatchesPerStep(resetAfter: boolean): number {
   return resetAfter ? 1 : 2;
 }
 
-export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1 }): KernelSource {
+export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   const hasBias = options.resetAfter && options.hasBias;
   return {
     name: 'gru_step_forward',
-    cacheKey: `gru_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:ra${+options.resetAfter}:bias${+hasBias}:p${options.phase}`,
+    cacheKey: `gru_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:ra${+options.resetAfter}:bias${+hasBias}:p${options.phase}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
     constants: {
+      MASKED: +!!options.masked,
       WG,
       TB: options.rows,
       ACTIVATION: act,
@@ -58,7 +63,7 @@ export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolea
       HAS_BIAS: +hasBias,
       PHASE: options.phase,
     },
-    bindings: ['read', 'read', 'read', 'storage', 'storage', 'storage', 'uniform-dynamic'],
+    bindings: ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic'],
   };
 }
 
@@ -70,15 +75,16 @@ export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run
   const { T, B, H, keep, resetAfter } = args;
   if (keep && !(args.acts && args.aux)) throw new Error('encodeGruStepsForward: keep needs the acts and aux buffers.');
   const rows = rowsPerInvocation(B);
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, 0]);
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
   // Reset before hands z and q from phase 0 to phase 1 through one [B, ·] slot.
   const acts = args.acts ?? run.scratch(resetAfter ? 16 : B * 3 * H * 4, 'gru acts');
   const aux = args.aux ?? run.scratch(resetAfter ? 16 : B * H * 4, 'gru aux');
   const bias = args.bias ?? run.scratch(16, 'no bias');
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   const pipelines = phases.map((phase) => {
-    const compiled = gpu.kernel(gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase }));
-    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, { buffer: stepParams, size: 16 }]) };
+    const compiled = gpu.kernel(gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask }));
+    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, mask, { buffer: stepParams, size: 32 }]) };
   });
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -21,22 +21,25 @@ export interface LstmStepBackwardArgs {
   /** [T, B, 4H] and [T+1, B, H], kept by the forward. */
   acts: GPUBuffer;
   cseq: GPUBuffer;
-  /** [B, H]: dc_T in (zeros, or the gradient of a returned c), dc_0 out. */
+  /** [B, H]: dc_T in (zeros, or the gradient of a returned c), dc_0 out. With a mask, [2, B, H]: dc, then the dh carried through masked steps (zeros in; out: the part of dh0 not in dG[0]·Whᵀ). */
   dc: GPUBuffer;
   T: number;
   B: number;
   H: number;
+  /** [B, T] f32 1/0 batch-major, as in the forward. */
+  mask?: GPUBuffer;
+  backwards?: boolean;
 }
 
-export function lstmStepBackwardKernel(options: { activation: Activation; recurrentActivation: Activation; dySeq: boolean; rows: number }): KernelSource {
+export function lstmStepBackwardKernel(options: { activation: Activation; recurrentActivation: Activation; dySeq: boolean; rows: number; masked?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'lstm_step_backward',
-    cacheKey: `lstm_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}`,
+    cacheKey: `lstm_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, DY_SEQ: +options.dySeq },
-    bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, DY_SEQ: +options.dySeq, MASKED: +!!options.masked },
+    bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'read', 'uniform-dynamic'],
   };
 }
 
@@ -44,9 +47,10 @@ export function lstmStepBackwardKernel(options: { activation: Activation; recurr
 export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepBackwardArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(lstmStepBackwardKernel({ ...args, rows }));
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, T]);
-  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.whT, args.dY, args.acts, args.cseq, args.dc, { buffer: stepParams, size: 16 }]);
+  const compiled = gpu.kernel(lstmStepBackwardKernel({ ...args, rows, masked: !!args.mask }));
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, T, args.backwards ? T - 1 - t : t]);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
+  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.whT, args.dY, args.acts, args.cseq, args.dc, mask, { buffer: stepParams, size: 32 }]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -29,17 +29,21 @@ export interface LstmStepArgs extends LstmStepOptions {
   T: number;
   B: number;
   H: number;
+  /** [B, T] f32 1/0 batch-major: steps with 0 carry the state through (Keras masking). */
+  mask?: GPUBuffer;
+  /** goBackwards: processing step t reads input step T−1−t (the mask column). */
+  backwards?: boolean;
 }
 
-export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number }): KernelSource {
+export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'lstm_step_forward',
-    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}`,
+    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep },
-    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic'],
   };
 }
 
@@ -47,10 +51,11 @@ export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number 
 export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows }));
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, 0]);
+  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask }));
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const acts = args.acts ?? run.scratch(16, 'no acts');
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, { buffer: stepParams, size: 16 }]);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
+  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, mask, { buffer: stepParams, size: 32 }]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -23,16 +23,21 @@ export interface SimpleRnnStepBackwardArgs {
   T: number;
   B: number;
   H: number;
+  /** [B, T] f32 1/0 batch-major, as in the forward. */
+  mask?: GPUBuffer;
+  /** With `mask`: [B, H], zeros in; out, the dh carried through masked first steps (add to dG[0]·Uᵀ for dh0). */
+  carry?: GPUBuffer;
+  backwards?: boolean;
 }
 
-export function simpleRnnStepBackwardKernel(options: { activation: Activation; dySeq: boolean; rows: number }): KernelSource {
+export function simpleRnnStepBackwardKernel(options: { activation: Activation; dySeq: boolean; rows: number; masked?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   return {
     name: 'simple_rnn_step_backward',
-    cacheKey: `simple_rnn_step_backward:wg${WG}:tb${options.rows}:a${act}:seq${+options.dySeq}`,
+    cacheKey: `simple_rnn_step_backward:wg${WG}:tb${options.rows}:a${act}:seq${+options.dySeq}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, DY_SEQ: +options.dySeq },
-    bindings: ['storage', 'read', 'read', 'read', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, DY_SEQ: +options.dySeq, MASKED: +!!options.masked },
+    bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
   };
 }
 
@@ -40,9 +45,12 @@ export function simpleRnnStepBackwardKernel(options: { activation: Activation; d
 export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepBackwardArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows }));
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, T]);
-  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.uT, args.dY, args.hseq, { buffer: stepParams, size: 16 }]);
+  const compiled = gpu.kernel(simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows, masked: !!args.mask }));
+  if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, T, args.backwards ? T - 1 - t : t]);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
+  const carry = args.carry ?? run.scratch(16, 'no carry');
+  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.uT, args.dY, args.hseq, mask, carry, { buffer: stepParams, size: 32 }]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

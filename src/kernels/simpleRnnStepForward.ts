@@ -20,16 +20,20 @@ export interface SimpleRnnStepArgs {
   T: number;
   B: number;
   H: number;
+  /** [B, T] f32 1/0 batch-major: steps with 0 carry h through (Keras masking). */
+  mask?: GPUBuffer;
+  /** goBackwards: processing step t reads input step T−1−t (the mask column). */
+  backwards?: boolean;
 }
 
-export function simpleRnnStepForwardKernel(options: { activation: Activation; rows: number }): KernelSource {
+export function simpleRnnStepForwardKernel(options: { activation: Activation; rows: number; masked?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   return {
     name: 'simple_rnn_step_forward',
-    cacheKey: `simple_rnn_step_forward:wg${WG}:tb${options.rows}:a${act}`,
+    cacheKey: `simple_rnn_step_forward:wg${WG}:tb${options.rows}:a${act}:m${+!!options.masked}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act },
-    bindings: ['read', 'read', 'storage', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, MASKED: +!!options.masked },
+    bindings: ['read', 'read', 'storage', 'read', 'uniform-dynamic'],
   };
 }
 
@@ -37,9 +41,10 @@ export function simpleRnnStepForwardKernel(options: { activation: Activation; ro
 export function encodeSimpleRnnStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(simpleRnnStepForwardKernel({ activation: args.activation, rows }));
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, 0]);
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.u, args.hseq, { buffer: stepParams, size: 16 }]);
+  const compiled = gpu.kernel(simpleRnnStepForwardKernel({ activation: args.activation, rows, masked: !!args.mask }));
+  const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
+  const bindGroup = gpu.bindGroup(compiled, [args.g, args.u, args.hseq, mask, { buffer: stepParams, size: 32 }]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -151,6 +151,7 @@ export class Bidirectional extends Layer {
   /** Both directions on `input`, then the merge; the directions' states are their own (stateful) or zeros. */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
     this.requireMerge();
+    if (input.mask) throw new RnnError(`${this.name}: masking (Masking, Embedding maskZero) is not supported by Bidirectional yet; remove the mask.`);
     const forwardOut = this.forwardLayer.encode(encoder, run, input);
     const backwardOut = this.backwardLayer.encode(encoder, run, input);
     return this.encodeMerge(encoder, run, forwardOut, backwardOut, this.config.mergeMode!);
@@ -158,6 +159,7 @@ export class Bidirectional extends Layer {
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: BidirectionalSaved } {
     this.requireMerge();
+    if (input.mask) throw new RnnError(`${this.name}: masking (Masking, Embedding maskZero) is not supported by Bidirectional yet; remove the mask.`);
     const f = this.forwardLayer.encodeTrain(encoder, run, input);
     const b = this.backwardLayer.encodeTrain(encoder, run, input);
     const output = this.encodeMerge(encoder, run, f.output, b.output, this.config.mergeMode!);

@@ -60,7 +60,7 @@ export class Dropout extends Layer {
     const count = input.shape.reduce((a, b) => a * b, 1);
     const y = run.scratch(count * 4, `${this.name}/y`);
     this.encodeMask(encoder, run, input, y, step);
-    return { output: { buffer: y, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor }, saved: { step, input } };
+    return { output: { buffer: y, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor, mask: input.mask }, saved: { step, input } };
   }
 
   /** dX = dY ⊙ mask / (1 − rate), the forward's mask, in dOutput's layout. */

@@ -1,3 +1,4 @@
+import { encodeMasking } from '../kernels/masking.js';
 // The Embedding layer on the GPU: token ids [B, T] (f32) → vectors [B, T, outputDim], one
 // gather dispatch forward; backward, a clear of the table's gradient and one scatter-add of
 // the output gradient into the rows the ids select.
@@ -94,8 +95,14 @@ export class Embedding extends Layer {
     const y = run.scratch(B * T * E * 4, `${this.name}/y`);
     const pass = encoder.beginComputePass({ label: this.name });
     encodeEmbeddingGather(gpu, pass, run, { ids: input.buffer, idsOffset: input.offset, table: this.weights[0].buffer, y, rows: B * T, E, V: this.inputDim });
+    // maskZero: id 0 is padding, the steps with it are masked for the layers that follow.
+    let mask: GPUBuffer | undefined;
+    if (this.config.maskZero) {
+      mask = run.scratch(B * T * 4, `${this.name}/mask`);
+      encodeMasking(gpu, pass, run, { x: input.buffer, xOffset: input.offset, mask, B, T, F: 1, timeMajor: false, maskValue: 0 });
+    }
     pass.end();
-    return { output: { buffer: y, offset: 0, shape: [B, T, E], timeMajor: false }, saved: { input } };
+    return { output: { buffer: y, offset: 0, shape: [B, T, E], timeMajor: false, mask }, saved: { input } };
   }
 
   /**

@@ -65,6 +65,8 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       recurrentActivation: this.config.recurrentActivation,
       resetAfter: this.config.resetAfter,
       keep,
+      mask: input.mask,
+      backwards: this.config.goBackwards,
     });
     pass.end();
     this.encodeFinalState(encoder, hseq, stateOut, B, T);
@@ -102,12 +104,16 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     const dG = run.scratch(rows * H3 * 4, `${this.name}/dG`);
     const dGm = run.scratch(rows * (resetAfter ? H3 : H) * 4, `${this.name}/dGm`);
     const uT = run.scratch(H3 * H * 4, `${this.name}/UT`);
-    const carry = run.scratch(B * H * 4, `${this.name}/carry`);
+    // With a mask, the mask [B, T] is packed after the carry (the step kernel's stage is at
+    // its 8 storage buffers): one copy a sequence.
+    const mask = input.mask;
+    const carry = run.scratch((B * H + (mask ? B * T : 0)) * 4, `${this.name}/carry`);
     const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
     const dbRec = resetAfter && bias ? run.scratch(H3 * 4, `${this.name}/dbRec`) : undefined;
     const dUT = resetAfter ? undefined : run.scratch(H3 * H * 4, `${this.name}/dUT`);
     const dUTh = resetAfter ? undefined : run.scratch(H * H * 4, `${this.name}/dUTh`);
-    encoder.clearBuffer(carry);
+    encoder.clearBuffer(carry, 0, B * H * 4);
+    if (mask) encoder.copyBufferToBuffer(mask, 0, carry, B * H * 4, B * T * 4);
     let pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: H3 });
     encodeGruStepsBackward(gpu, pass, run, {
@@ -123,6 +129,8 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       acts: acts!,
       aux: aux!,
       carry,
+      masked: !!mask,
+      backwards,
       initialStateGrad: !!stateGrads,
       T,
       B,

@@ -15,10 +15,28 @@ export interface Flow {
   offset: number;
   shape: number[];
   timeMajor: boolean;
+  /**
+   * Keras masking: [B, T] f32 1/0, batch-major, from element 0 (made by Masking or Embedding
+   * with maskZero). A step with 0 is skipped by recurrent layers (they carry their state
+   * through). Layers that keep the time axis pass it on; a recurrent layer without
+   * returnSequences consumes it.
+   */
+  mask?: GPUBuffer;
 }
 
 export function flowOf(t: Tensor): Flow {
   return { buffer: t.buffer, offset: 0, shape: [...t.shape], timeMajor: false };
+}
+
+/** `flow` with the mask `mask` ([B, T] of 1/0, checked against the flow's shape), or as it is without one. */
+export function withMask(flow: Flow, mask: Tensor | undefined): Flow {
+  if (!mask) return flow;
+  mask.assertUsable('The mask');
+  const [B, T] = flow.shape;
+  if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
+    throw new ShapeError(`The mask must have shape [batch=${B}, steps=${T}] (1 = keep, 0 = masked), got ${formatShape(mask.shape)}.`);
+  }
+  return { ...flow, mask: mask.buffer };
 }
 
 /** A recurrent layer's state [B, units]: h and c. */

@@ -8,6 +8,7 @@ import { conv1dFromKeras, maxPooling1dFromKeras } from './convKeras.js';
 import { Dense } from './dense.js';
 import { MaxPooling1d } from './maxPooling1d.js';
 import { Dropout } from './dropout.js';
+import { Masking } from './masking.js';
 import { Embedding } from './embedding.js';
 import { ModelFormatError } from './ioErrors.js';
 import { Gru } from './gru.js';
@@ -169,6 +170,14 @@ registerLayerType({
   is: (layer) => layer instanceof Dropout,
   getConfig: configOf,
   fromConfig: (config) => new Dropout(config as never),
+  weightNames: () => [],
+});
+
+registerLayerType({
+  className: 'Masking',
+  is: (layer) => layer instanceof Masking,
+  getConfig: configOf,
+  fromConfig: (config) => new Masking(config as never),
   weightNames: () => [],
 });
 

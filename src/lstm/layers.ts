@@ -12,6 +12,7 @@ import { Embedding, type EmbeddingConfig } from './embedding.js';
 import { Dropout, type DropoutConfig } from './dropout.js';
 import { TimeDistributed, type TimeDistributedConfig } from './timeDistributed.js';
 import { Bidirectional, type BidirectionalConfig } from './bidirectional.js';
+import { Masking, type MaskingConfig } from './masking.js';
 
 export function lstm(config: LstmConfig): Lstm {
   return new Lstm(config);
@@ -51,4 +52,8 @@ export function maxPooling1d(config: MaxPooling1dConfig = {}): MaxPooling1d {
 
 export function bidirectional(config: BidirectionalConfig): Bidirectional {
   return new Bidirectional(config);
+}
+
+export function masking(config: MaskingConfig = {}): Masking {
+  return new Masking(config);
 }

@@ -12,7 +12,7 @@ import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
-import { flowOf, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
+import { flowOf, withMask, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 import { checkCarry, inputGradRows, inputRows, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
@@ -157,7 +157,9 @@ export class Lstm extends Layer {
     const [kernel, recurrentKernel, bias] = this.weights;
     const dG = run.scratch(rows * 4 * H * 4, `${this.name}/dG`);
     const whT = run.scratch(4 * H * H * 4, `${this.name}/WhT`);
-    const dc = run.scratch(B * H * 4, `${this.name}/dc`);
+    const mask = input.mask;
+    // With a mask, dc's second half carries dh through masked steps.
+    const dc = run.scratch((mask ? 2 : 1) * B * H * 4, `${this.name}/dc`);
     const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
     encoder.clearBuffer(dc);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
@@ -175,6 +177,8 @@ export class Lstm extends Layer {
       T,
       B,
       H,
+      mask,
+      backwards,
     });
     const xRows = inputRows(input, T, B, backwards);
     encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...xRows, b: dG, y: grads[0], M: D, N: 4 * H, K: rows });
@@ -184,9 +188,18 @@ export class Lstm extends Layer {
       const accumulate = inputGrad?.accumulate ?? false;
       encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H, accumulate });
     }
-    // The initial state's gradients: dh0 = dG[0]·Whᵀ, dc0 = dc after step 0.
-    if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
-    pass.end();
+    // The initial state's gradients: dh0 = dG[0]·Whᵀ (+ the dh carried through masked first
+    // steps), dc0 = dc after step 0.
+    if (stateGrads && mask) {
+      pass.end();
+      encoder.copyBufferToBuffer(dc, B * H * 4, stateGrads.h, 0, B * H * 4);
+      const pass2 = encoder.beginComputePass({ label: `${this.name} dh0` });
+      encodeGemm(gpu, pass2, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H, accumulate: true });
+      pass2.end();
+    } else {
+      if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
+      pass.end();
+    }
     if (stateGrads) encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
     if (inputGrad) return undefined;
     return dX && inputGradientFlow(gpu, encoder, run, dX, input);
@@ -202,7 +215,7 @@ export class Lstm extends Layer {
   async gradients(
     x: Tensor,
     dOutput: Tensor,
-    options: { initialState?: [Tensor, Tensor] } = {},
+    options: { initialState?: [Tensor, Tensor]; mask?: Tensor } = {},
   ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: [Float32Array, Float32Array] }> {
     if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
@@ -220,7 +233,7 @@ export class Lstm extends Layer {
     const dState = { h: emptyTensor(gpu, [B, H], 'dh0'), c: emptyTensor(gpu, [B, H], 'dc0') };
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
-        const seq = this.encodeSequence(encoder, run, flowOf(x), state, undefined, true);
+        const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), state, undefined, true);
         // The backward takes a sequence gradient time-major.
         let dFlow: Flow = flowOf(dOutput);
         if (this.config.returnSequences) {
@@ -250,10 +263,10 @@ export class Lstm extends Layer {
   }
 
   /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
-  private outputFlow({ hseq, B, T }: EncodedSequence): Flow {
+  private outputFlow({ hseq, B, T, input }: EncodedSequence): Flow {
     const H = this.units;
     return this.config.returnSequences
-      ? { buffer: hseq, offset: B * H, shape: [B, T, H], timeMajor: true }
+      ? { buffer: hseq, offset: B * H, shape: [B, T, H], timeMajor: true, mask: input.mask }
       : { buffer: hseq, offset: T * B * H, shape: [B, H], timeMajor: false };
   }
 
@@ -262,7 +275,7 @@ export class Lstm extends Layer {
    * `returnState` [output, h, c]. `initialState` is [h0, c0], each [batch, units]; a stateful
    * layer starts from its kept state without it, and keeps its final state.
    */
-  apply(x: Tensor, options: { initialState?: [Tensor, Tensor] } = {}): Tensor | Tensor[] {
+  apply(x: Tensor, options: { initialState?: [Tensor, Tensor]; mask?: Tensor } = {}): Tensor | Tensor[] {
     if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
     x.assertUsable('The input tensor');
     if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
@@ -273,7 +286,7 @@ export class Lstm extends Layer {
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
       const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]) : undefined;
-      const seq = this.encodeSequence(encoder, run, flowOf(x), state ?? kept, kept);
+      const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), state ?? kept, kept);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
         const H = this.units;
@@ -346,6 +359,8 @@ export class Lstm extends Layer {
       activation: this.config.activation,
       recurrentActivation: this.config.recurrentActivation,
       keep,
+      mask: input.mask,
+      backwards: this.config.goBackwards,
     });
     pass.end();
     if (stateOut) {

@@ -7,7 +7,7 @@ import { formatShape, ShapeError } from '../runtime/errors.js';
 import { emptyTensor, Tensor } from '../runtime/tensor.js';
 import { initialize } from '../reference/initializers.js';
 import { Random } from '../reference/random.js';
-import { flowOf, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
+import { flowOf, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from './recurrentConfig.js';
 import { checkCarry, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 
@@ -149,10 +149,10 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   ): Flow | undefined;
 
   /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
-  protected outputFlow({ hseq, B, T }: RecurrentSequence): Flow {
+  protected outputFlow({ hseq, B, T, input }: RecurrentSequence): Flow {
     const H = this.units;
     return this.config.returnSequences
-      ? { buffer: hseq, offset: B * H, shape: [B, T, H], timeMajor: true }
+      ? { buffer: hseq, offset: B * H, shape: [B, T, H], timeMajor: true, mask: input.mask }
       : { buffer: hseq, offset: T * B * H, shape: [B, H], timeMajor: false };
   }
 
@@ -189,7 +189,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
    * `returnState` [output, h]. `initialState` is h0 [batch, units] (or [h0]); a stateful layer
    * starts from its kept state without it, and keeps its final state.
    */
-  apply(x: Tensor, options: { initialState?: InitialHiddenState } = {}): Tensor | Tensor[] {
+  apply(x: Tensor, options: { initialState?: InitialHiddenState; mask?: Tensor } = {}): Tensor | Tensor[] {
     if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
     x.assertUsable('The input tensor');
     if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
@@ -199,7 +199,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
       const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]).h : undefined;
-      const seq = this.encodeSequence(encoder, run, flowOf(x), h0?.buffer ?? kept, kept);
+      const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), h0?.buffer ?? kept, kept);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
         outputs.push(materialize(gpu, encoder, run, { buffer: seq.hseq, offset: seq.T * seq.B * this.units, shape: [seq.B, this.units], timeMajor: false }));
@@ -218,7 +218,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   async gradients(
     x: Tensor,
     dOutput: Tensor,
-    options: { initialState?: InitialHiddenState } = {},
+    options: { initialState?: InitialHiddenState; mask?: Tensor } = {},
   ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: [Float32Array] }> {
     if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
@@ -235,7 +235,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     const dh0 = emptyTensor(gpu, [B, H], 'dh0');
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
-        const seq = this.encodeSequence(encoder, run, flowOf(x), h0?.buffer, undefined, true);
+        const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), h0?.buffer, undefined, true);
         // The backward takes a sequence gradient time-major ([B, T, H] → [T, B, H] is the
         // time-to-batch-major copy with the roles of T and B swapped).
         let dFlow: Flow = flowOf(dOutput);

@@ -40,7 +40,7 @@ export class SimpleRnn extends RecurrentLayer {
       K: D,
       ...inputRows(input, T, B, this.config.goBackwards),
     });
-    encodeSimpleRnnStepsForward(gpu, pass, run, { activation: this.config.activation, g, u: recurrentKernel.buffer, hseq, T, B, H });
+    encodeSimpleRnnStepsForward(gpu, pass, run, { activation: this.config.activation, g, u: recurrentKernel.buffer, hseq, T, B, H, mask: input.mask, backwards: this.config.goBackwards });
     pass.end();
     this.encodeFinalState(encoder, hseq, stateOut, B, T);
     return { input, hseq, B, T };
@@ -73,14 +73,23 @@ export class SimpleRnn extends RecurrentLayer {
     const dG = run.scratch(rows * H * 4, `${this.name}/dG`);
     const uT = run.scratch(H * H * 4, `${this.name}/UT`);
     const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
-    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    // With a mask, the dh carried through masked steps (dh0 adds what is left of it).
+    const mask = input.mask;
+    const carry = mask ? run.scratch(B * H * 4, `${this.name}/carry`) : undefined;
+    if (carry) encoder.clearBuffer(carry);
+    let pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: H });
-    encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: this.config.activation, dG, uT, dY: dOutput.buffer, dySeq: this.config.returnSequences, hseq, T, B, H });
+    encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: this.config.activation, dG, uT, dY: dOutput.buffer, dySeq: this.config.returnSequences, hseq, T, B, H, mask, carry, backwards });
     encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H, K: rows });
     encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H });
     if (dX) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H, accumulate: inputGrad?.accumulate });
-    if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: H });
+    if (stateGrads && carry) {
+      pass.end();
+      encoder.copyBufferToBuffer(carry, 0, stateGrads.h, 0, B * H * 4);
+      pass = encoder.beginComputePass({ label: `${this.name} dh0` });
+    }
+    if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: H, accumulate: !!carry });
     pass.end();
     if (inputGrad) return undefined;
     return dX && inputGradientFlow(gpu, encoder, run, dX, input);

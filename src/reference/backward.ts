@@ -26,7 +26,7 @@ export function lstmForwardTrain(
   x: ArrayLike<number>,
   dims: LstmDims,
   weights: LstmWeights,
-  options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> } },
+  options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> }; mask?: ArrayLike<number> },
 ): LstmCache {
   const { B, T, D, H } = dims;
   const H4 = 4 * H;
@@ -44,6 +44,15 @@ export function lstmForwardTrain(
     hseq.set(step.h, (t + 1) * B * H);
     cseq.set(step.c, (t + 1) * B * H);
     acts.set(step.acts, t * B * H4);
+    // Keras masking: a masked step (mask[b, t] = 0) keeps h and c; its acts are zeros.
+    if (options.mask) {
+      for (let b = 0; b < B; b++) {
+        if (options.mask[b * T + t] !== 0) continue;
+        hseq.copyWithin((t + 1) * B * H + b * H, t * B * H + b * H, t * B * H + (b + 1) * H);
+        cseq.copyWithin((t + 1) * B * H + b * H, t * B * H + b * H, t * B * H + (b + 1) * H);
+        acts.fill(0, (t * B + b) * H4, (t * B + b + 1) * H4);
+      }
+    }
   }
   return { hseq, cseq, acts };
 }
@@ -90,6 +99,7 @@ export function lstmBackward(
   cache: LstmCache,
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number>; dcT?: ArrayLike<number> } = {},
+  mask?: ArrayLike<number>,
 ): LstmGradients {
   const { B, T, D, H } = dims;
   const H4 = 4 * H;
@@ -97,12 +107,19 @@ export function lstmBackward(
   let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   const dc: Float64Array = Float64Array.from(finalStateGrads.dcT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
+    // A masked step passes dh and dc through unchanged; its gate gradients are zero.
+    const carried = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
+      const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
         let dh = dhNext[b * H + j];
         if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
         else if (t === T - 1) dh += dY.last[b * H + j];
         const a = (t * B + b) * H4 + j;
+        if (masked) {
+          carried[b * H + j] = dh;
+          continue;
+        }
         const [i, f, g, o] = [cache.acts[a], cache.acts[a + H], cache.acts[a + 2 * H], cache.acts[a + 3 * H]];
         const c = cache.cseq[((t + 1) * B + b) * H + j];
         const cPrev = cache.cseq[(t * B + b) * H + j];
@@ -117,6 +134,7 @@ export function lstmBackward(
     }
     // dh[t-1] = dG[t]·Whᵀ
     dhNext = gemm(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, undefined, { M: B, N: H, K: H4, transB: true });
+    for (let e = 0; e < B * H; e++) dhNext[e] += carried[e];
   }
   const rows = T * B;
   const dKernel = gemm(x, dG, undefined, { M: D, N: H4, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });

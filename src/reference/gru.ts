@@ -10,7 +10,7 @@ import { initialize } from './initializers.js';
 import { activate, gemm, type Activation } from './math.js';
 import { Random } from './random.js';
 import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
-import { inputGradient, processingInput, ReferenceKeptState } from './sequenceOptions.js';
+import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface GruCellOptions {
@@ -100,7 +100,7 @@ export interface GruCache {
 }
 
 /** The layer forward keeping its activations. x: [B, T, D] batch-major. */
-export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weights: GruWeights, options: GruCellOptions & { initialState?: ArrayLike<number> }): GruCache {
+export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weights: GruWeights, options: GruCellOptions & { initialState?: ArrayLike<number>; mask?: ArrayLike<number> }): GruCache {
   const { B, T, D, H } = dims;
   const H3 = 3 * H;
   const bias = splitGruBias(weights, H, options.resetAfter);
@@ -114,6 +114,7 @@ export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weigh
     hseq.set(step.h, (t + 1) * B * H);
     acts.set(step.acts, t * B * H3);
     aux.set(step.aux, t * B * H);
+    carryMaskedStep(hseq, options.mask, t, B, T, H);
   }
   return { hseq, acts, aux };
 }
@@ -148,6 +149,7 @@ export function gruBackward(
   cache: GruCache,
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
+  mask?: ArrayLike<number>,
 ): GruGradients {
   const { B, T, D, H } = dims;
   const H3 = 3 * H;
@@ -160,10 +162,16 @@ export function gruBackward(
     const dhPrev = new Float64Array(B * H);
     const dn = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
+      // A masked step passes dh through unchanged; its gate gradients (and dn) stay zero.
+      const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
         let dh = dhNext[b * H + j];
         if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
         else if (t === T - 1) dh += dY.last[b * H + j];
+        if (masked) {
+          dhPrev[b * H + j] = dh;
+          continue;
+        }
         const g = (t * B + b) * H3 + j;
         const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
         const hPrev = cache.hseq[(t * B + b) * H + j];
@@ -193,6 +201,7 @@ export function gruBackward(
           let dq = 0;
           for (let k = 0; k < H; k++) dq += dn[b * H + k] * u[j * H3 + 2 * H + k];
           const g = (t * B + b) * H3 + j;
+          if (mask !== undefined && mask[b * T + t] === 0) continue;
           const r = cache.acts[g + H];
           dGx[g + H] = dq * cache.hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
           dhPrev[b * H + j] += dq * r;
@@ -284,23 +293,28 @@ export class ReferenceGru {
    * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
    * stays in processing order.
    */
-  forwardTrain(x: CpuTensor, state?: { h: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: GruCache }; state: { h: Float64Array } } {
+  forwardTrain(
+    x: CpuTensor,
+    state?: { h: Float64Array },
+    mask?: ArrayLike<number>,
+  ): { y: CpuTensor; saved: { x: CpuTensor; cache: GruCache; mask?: Float64Array }; state: { h: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
     const processed = processingInput(x, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
-    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start?.h });
+    const processedMask = processingMask(mask, B, T, this.config.goBackwards);
+    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start?.h, mask: processedMask });
     const final = { h: cache.hseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache }, state: final };
+    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache, mask: processedMask }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; cache: GruCache }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: { x: CpuTensor; cache: GruCache; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
     const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }

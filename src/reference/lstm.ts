@@ -4,7 +4,7 @@ import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
 import { initialize } from './initializers.js';
 import type { LstmCellOptions } from './math.js';
 import { Random } from './random.js';
-import { inputGradient, processingInput, ReferenceKeptState } from './sequenceOptions.js';
+import { inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface LstmWeights {
@@ -115,24 +115,30 @@ export class ReferenceLstm {
    * x: [B, T, D]; `state` [B, H] each, zeros without it (a stateful layer's kept state). With
    * goBackwards the layer runs on x reversed in time and its output stays in processing order.
    */
-  forwardTrain(x: CpuTensor, state?: { h: Float64Array; c: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache }; state: { h: Float64Array; c: Float64Array } } {
+  forwardTrain(
+    x: CpuTensor,
+    state?: { h: Float64Array; c: Float64Array },
+    mask?: ArrayLike<number>,
+  ): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache; mask?: Float64Array }; state: { h: Float64Array; c: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
     const processed = processingInput(x, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? (this.kept.get(B) as { h: Float64Array; c: Float64Array }) : undefined);
-    const cache = lstmForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start });
+    // The mask [B, T] in processing order (reversed with goBackwards, as the input).
+    const processedMask = processingMask(mask, B, T, this.config.goBackwards);
+    const cache = lstmForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start, mask: processedMask });
     const y = this.config.returnSequences ? cpuTensor(batchMajorSequence(cache.hseq, B, T, H), [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
     const final = { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y, saved: { x: processed, cache }, state: final };
+    return { y, saved: { x: processed, cache, mask: processedMask }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; cache: LstmCache }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: { x: CpuTensor; cache: LstmCache; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
     const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }

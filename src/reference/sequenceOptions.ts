@@ -68,3 +68,15 @@ export class ReferenceKeptState {
     return this.state && { h: this.state.h.slice(), c: this.state.c?.slice() };
   }
 }
+
+/** A [B, T] mask in processing order: as it is, or reversed in time with goBackwards. */
+export function processingMask(mask: ArrayLike<number> | undefined, B: number, T: number, goBackwards: boolean): Float64Array | undefined {
+  if (!mask) return undefined;
+  return goBackwards ? reverseSteps(mask, B, T, 1) : Float64Array.from(mask);
+}
+
+/** Keras masking in a forward: a masked step (mask[b, t] = 0) keeps h from slot t in slot t+1 of hseq [T+1, B, H]. */
+export function carryMaskedStep(hseq: Float64Array, mask: ArrayLike<number> | undefined, t: number, B: number, T: number, H: number): void {
+  if (!mask) return;
+  for (let b = 0; b < B; b++) if (mask[b * T + t] === 0) hseq.copyWithin(((t + 1) * B + b) * H, (t * B + b) * H, (t * B + b + 1) * H);
+}

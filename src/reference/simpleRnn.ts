@@ -6,7 +6,7 @@ import { activationGradFromOutput } from './backward.js';
 import { initialize } from './initializers.js';
 import { activate, gemm, type Activation } from './math.js';
 import { Random } from './random.js';
-import { inputGradient, processingInput, ReferenceKeptState } from './sequenceOptions.js';
+import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface SimpleRnnWeights {
@@ -39,7 +39,7 @@ export function simpleRnnForwardTrain(
   x: ArrayLike<number>,
   dims: RecurrentDims,
   weights: SimpleRnnWeights,
-  options: { activation: Activation; initialState?: ArrayLike<number> },
+  options: { activation: Activation; initialState?: ArrayLike<number>; mask?: ArrayLike<number> },
 ): { hseq: Float64Array } {
   const { B, T, D, H } = dims;
   const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H, K: D, aRowsBatchMajor: { steps: T, batch: B } });
@@ -49,6 +49,7 @@ export function simpleRnnForwardTrain(
   for (let t = 0; t < T; t++) {
     const h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), hseq.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, B, H, options.activation);
     hseq.set(h, (t + 1) * B * H);
+    carryMaskedStep(hseq, options.mask, t, B, T, H);
   }
   return { hseq };
 }
@@ -78,22 +79,31 @@ export function simpleRnnBackward(
   cache: { hseq: Float64Array },
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
+  mask?: ArrayLike<number>,
 ): SimpleRnnGradients {
   const { B, T, D, H } = dims;
   const dG = new Float64Array(T * B * H);
   let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
+    // A masked step passes dh through unchanged; its pre-activation gradient is zero.
+    const carried = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
+      const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
         let dh = dhNext[b * H + j];
         if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
         else if (t === T - 1) dh += dY.last[b * H + j];
+        if (masked) {
+          carried[b * H + j] = dh;
+          continue;
+        }
         const h = cache.hseq[((t + 1) * B + b) * H + j];
         dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
       }
     }
     // dh[t-1] = dG[t]·Uᵀ
     dhNext = gemm(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, undefined, { M: B, N: H, K: H, transB: true });
+    for (let e = 0; e < B * H; e++) dhNext[e] += carried[e];
   }
   const rows = T * B;
   const dKernel = gemm(x, dG, undefined, { M: D, N: H, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
@@ -181,23 +191,28 @@ export class ReferenceSimpleRnn {
    * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
    * stays in processing order.
    */
-  forwardTrain(x: CpuTensor, state?: { h: Float64Array }): { y: CpuTensor; saved: { x: CpuTensor; hseq: Float64Array }; state: { h: Float64Array } } {
+  forwardTrain(
+    x: CpuTensor,
+    state?: { h: Float64Array },
+    mask?: ArrayLike<number>,
+  ): { y: CpuTensor; saved: { x: CpuTensor; hseq: Float64Array; mask?: Float64Array }; state: { h: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
     const processed = processingInput(x, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
-    const { hseq } = simpleRnnForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { activation: this.config.activation, initialState: start?.h });
+    const processedMask = processingMask(mask, B, T, this.config.goBackwards);
+    const { hseq } = simpleRnnForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { activation: this.config.activation, initialState: start?.h, mask: processedMask });
     const final = { h: hseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y: recurrentOutput(hseq, B, T, H, this.config.returnSequences), saved: { x: processed, hseq }, state: final };
+    return { y: recurrentOutput(hseq, B, T, H, this.config.returnSequences), saved: { x: processed, hseq, mask: processedMask }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; hseq: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: { x: CpuTensor; hseq: Float64Array; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = simpleRnnBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved, this.config.returnSequences ? { sequence: dY } : { last: dY });
+    const g = simpleRnnBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
     const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
