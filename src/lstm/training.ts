@@ -2,97 +2,25 @@
 // kept activations, loss, BPTT, gradient control (clipping, NaN guard), optimizer updates — is
 // one command buffer and one submit. Per batch nothing is read back; losses and metrics
 // collect in a GPU buffer that is read once an epoch (or per batch when a callback asks).
+// Public types: trainingTypes.ts; checking and uploading data: trainingData.ts.
 import { encodeGatherRows } from '../kernels/gatherRows.js';
 import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
 import { encodeGradientControl, encodeOptimizerUpdate } from '../kernels/optimizers.js';
-import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
+import type { RunScope } from '../runtime/device.js';
+import { RnnError } from '../runtime/errors.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../reference/random.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { TimeDistributed } from './timeDistributed.js';
-import type { Flow, Layer, RecurrentState } from './layer.js';
+import type { Flow, RecurrentState } from './layer.js';
+import { contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, type Data, type Window } from './trainingData.js';
+import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
 import { isStateful, readsBackwards } from './sequenceOptions.js';
-import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from './optimizerConfig.js';
+import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig } from './optimizerConfig.js';
 
-export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
-export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
-
-export interface CompileArgs {
-  optimizer: OptimizerSpec;
-  loss: LossName;
-  metrics?: MetricName | MetricName[];
-}
-
-export interface Logs {
-  loss: number;
-  [metric: string]: number;
-}
-
-export interface FitCallbacks {
-  onTrainBegin?: () => void | Promise<void>;
-  onTrainEnd?: (logs: Logs | undefined) => void | Promise<void>;
-  onEpochBegin?: (epoch: number) => void | Promise<void>;
-  /** logs: loss and metrics of the epoch, and val_ ones with validation data. */
-  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-  /** Reading a batch's loss costs a GPU round trip: give this only when you need it. */
-  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
-}
-
-export interface FitArgs {
-  epochs?: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out. */
-  validationSplit?: number;
-  validationData?: [Tensor | TensorData, Tensor | TensorData];
-  callbacks?: FitCallbacks;
-  /** Seed of the shuffling: the same seed gives the same batches and losses. */
-  seed?: number;
-  /**
-   * Truncated backpropagation through time: each batch's sequences are cut into chunks of
-   * this many steps, trained one after the other with the recurrent state carried over (no
-   * gradient across a chunk's start). With a last-step output only the last chunk trains.
-   */
-  tbptt?: number;
-}
-
-export interface History {
-  epoch: number[];
-  history: Record<string, number[]>;
-}
-
-/** The model parts the trainer drives. */
-export interface Trainable {
-  readonly gpu: Gpu;
-  readonly layers: Layer[];
-  outputShape(): number[];
-}
-
-/** A dataset on the GPU: x [N, …], y [N, …]. */
-/** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
-interface Window {
-  t0: number;
-  steps: number;
-  loss: boolean;
-}
-
-interface Data {
-  x: Tensor;
-  y: Tensor;
-  /** Values per sample of x (steps·features) and y; steps of y when the output is a sequence. */
-  xShape: number[];
-  yPerSample: number;
-  ySteps: number;
-  n: number;
-  owned: Tensor[];
-}
-
-export class TrainingError extends RnnError {
-  override name = 'TrainingError';
-}
+export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
 
 export class Trainer {
   readonly loss: LossName;
@@ -137,47 +65,9 @@ export class Trainer {
     return act === 'hardSigmoid' ? 'linear' : act;
   }
 
-  /** Checks and uploads x and y; sparse labels are checked to be class indices in range. */
-  async prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], what = 'fit'): Promise<Data> {
-    const gpu = this.model.gpu;
-    const owned: Tensor[] = [];
-    const xt = x instanceof Tensor ? x : (owned.push(tensor(gpu, x, xShape)), owned[owned.length - 1]);
-    // A sequence output of any length has as many steps as x.
-    const out = this.model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
-    const sparse = this.loss === 'sparseCategoricalCrossentropy';
-    const n = xt.shape[0];
-    const first = this.model.layers[0];
-    if (first instanceof Embedding) {
-      first.checkInputShape(xt.shape.slice(1));
-      first.checkIds(await xt.data(), `${what}: x`);
-    }
-    const yExpected = sparse ? out.slice(0, -1) : out;
-    let yt: Tensor;
-    if (y instanceof Tensor) yt = y;
-    else {
-      const flat = y instanceof Float32Array || y instanceof Float64Array ? y : (y as number[]).flat(Infinity as 1);
-      yt = tensor(gpu, flat as TensorData, [n, ...yExpected]);
-      owned.push(yt);
-    }
-    const yPerSample = yExpected.reduce((a, b) => a * b, 1);
-    if (yt.shape[0] !== n) {
-      throw new ShapeError(`${what}: x has ${n} samples but y has ${yt.shape[0]}: give one target per input sample.`);
-    }
-    if (yt.size !== n * yPerSample) {
-      const want = sparse ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)` : formatShape([n, ...out]);
-      throw new ShapeError(`${what}: the labels have shape ${formatShape(yt.shape)}, but the model's output and the loss ${this.loss} need ${want}.`);
-    }
-    if (sparse) {
-      const classes = out[out.length - 1];
-      const labels = await yt.data();
-      for (let i = 0; i < labels.length; i++) {
-        if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
-          throw new ShapeError(`${what}: label ${labels[i]} at index ${i} is not a class index in [0, ${classes}) for sparseCategoricalCrossentropy.`);
-        }
-      }
-    }
-    const ySteps = out.length === 2 ? out[0] : 1;
-    return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
+  /** Checks and uploads x and y (see prepareData). */
+  prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], what = 'fit'): Promise<Data> {
+    return prepareData(this.model, this.loss, x, y, xShape, what);
   }
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
@@ -544,32 +434,3 @@ export class Trainer {
     this.model.gpu.pool.release(this.control);
   }
 }
-
-/** Steps of a sample of shape `xShape`: [steps, features], or token ids [steps] for an Embedding. */
-function sequenceSteps(xShape: readonly number[], first: Layer): number {
-  if (xShape.length === 2) return xShape[0];
-  return first instanceof Embedding ? xShape[0] : 1;
-}
-
-/** `flow` in a buffer of its own from element 0 (copied when it is a slice of another). */
-function contiguous(encoder: GPUCommandEncoder, run: RunScope, flow: Flow): Flow {
-  if (flow.offset === 0) return flow;
-  const size = flow.shape.reduce((a, b) => a * b, 1);
-  const buffer = run.scratch(size * 4, 'output');
-  encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, buffer, 0, size * 4);
-  return { ...flow, buffer, offset: 0 };
-}
-
-async function readFloats(gpu: Gpu, buffer: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
-  const copy = new Tensor(gpu, gpu.pool.acquire(count * 4, TENSOR_USAGE, 'stats copy'), [count]);
-  await gpu.submit('read stats', (encoder) => encoder.copyBufferToBuffer(buffer, offset * 4, copy.buffer, 0, count * 4));
-  const values = await copy.data();
-  copy.dispose();
-  return values;
-}
-
-function findNonFinite(values: Float32Array, width: number): number | undefined {
-  for (let b = 0; b * width < values.length; b++) if (!Number.isFinite(values[b * width])) return b;
-  return undefined;
-}
-
