@@ -34,3 +34,5 @@ export * as layers from './lstm/layers.js';
 export * as reference from './reference/index.js';
 export { Tokenizer, textToWordSequence, DEFAULT_FILTERS, type TokenizerOptions, type TokenizerJSON, type TextInput, type TextToWordSequenceOptions } from './data/text.js';
 export { padSequences, padSequencesFlat, toCategorical, slidingWindows, trainTestSplit, type PadSequencesOptions, type ShapedData, type SlidingWindowsOptions, type Windows } from './data/sequence.js';
+export { sampleIndex, argmax } from './data/sampling.js';
+export { Random } from './reference/random.js';
