@@ -4,12 +4,16 @@
 // (seed, step, j) only: the same on either layout, recomputed by the backward instead of kept,
 // and reproduced bit for bit by src/reference/dropout.ts. threshold = floor(rate·2^32),
 // scale = 1 / (1 − rate).
+// perSequence (the recurrent layers' dropout / recurrentDropout, as Keras): j = b·F + f, one
+// mask [B, F] for every step t. mode 0: y = x ⊙ mask·scale; 1: y = mask·scale (x unread);
+// 2: y += x ⊙ mask·scale.
 //
 // Bindings (group 0):
 //   @binding(0) x  read        [xOffset + count]; logical [B, T, F] stored time-major
 //                              [T, B, F] when timeMajor, else batch-major (or [B, F])
 //   @binding(1) y  read_write  [count], the layout of x
-//   @binding(2) p  uniform     { count, xOffset, seed, step, threshold, timeMajor, B, T, F, scale }
+//   @binding(2) p  uniform     { count, xOffset, seed, step, threshold, timeMajor, B, T, F, scale,
+//                                perSequence, mode }
 // Dispatch: (gx, gy), gx·gy·WG ≥ count (gx within the adapter's per-dimension limit); one
 // invocation writes one value at the flat index i = id.y·gx·WG + id.x.
 
@@ -24,8 +28,8 @@ struct Params {
   T: u32,
   F: u32,
   scale: f32,
-  _pad0: u32,
-  _pad1: u32,
+  perSequence: u32,
+  mode: u32,
 }
 
 override WG: u32 = 64;
@@ -47,14 +51,30 @@ fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) group
     return;
   }
   var j = i;
-  if (p.timeMajor != 0u) {
-    let t = i / (p.B * p.F);
-    let rest = i - t * p.B * p.F;
-    let b = rest / p.F;
-    let f = rest - b * p.F;
-    j = (b * p.T + t) * p.F + f;
+  if (p.timeMajor != 0u || p.perSequence != 0u) {
+    var b: u32;
+    var t: u32;
+    var f: u32;
+    if (p.timeMajor != 0u) {
+      t = i / (p.B * p.F);
+      let rest = i - t * p.B * p.F;
+      b = rest / p.F;
+      f = rest - b * p.F;
+    } else {
+      b = i / (p.T * p.F);
+      let rest = i - b * p.T * p.F;
+      t = rest / p.F;
+      f = rest - t * p.F;
+    }
+    j = select((b * p.T + t) * p.F + f, b * p.F + f, p.perSequence != 0u);
   }
   let key = pcg(pcg(p.seed) ^ p.step);
   let keep = pcg(pcg(j) ^ key) >= p.threshold;
-  y[i] = select(0.0, x[p.xOffset + i] * p.scale, keep);
+  if (p.mode == 1u) {
+    y[i] = select(0.0, p.scale, keep);
+  } else if (p.mode == 2u) {
+    y[i] += select(0.0, x[p.xOffset + i] * p.scale, keep);
+  } else {
+    y[i] = select(0.0, x[p.xOffset + i] * p.scale, keep);
+  }
 }

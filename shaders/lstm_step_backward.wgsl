@@ -1,5 +1,5 @@
 // Fused LSTM backward step t (backpropagation through time, t = T-1 … 0), one dispatch a step:
-//   dh     = dY[t] + dG[t+1]·Whᵀ          (the recurrent part is 0 at t = T-1)
+//   dh     = dY[t] + (dG[t+1]·Whᵀ)⊙m      (the recurrent part is 0 at t = T-1; m = recMask or 1)
 //   dc     = dc[t+1] + dh⊙o⊙act'(c[t])
 //   dG[t]  = (dc⊙g⊙σ'(i), dc⊙c[t-1]⊙σ'(f), dc⊙i⊙act'(g), dh⊙act(c[t])⊙σ'(o))   pre-activation
 //   dc[t]  = dc⊙f                          (carried to step t-1, in place)
@@ -16,6 +16,8 @@
 //                                 gradient of h[t] passed through masked steps, zeros at first)
 //   @binding(6) mask  read        MASKED: [B, T] f32 1/0 (column s.tIn); otherwise unused
 //   @binding(7) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+//   @binding(8) recMask read      REC_DROPOUT: [B, H] the forward's multipliers of h[t-1] in the
+//                                 recurrent matmul; otherwise unused
 // Masked step (mask 0): dG[t] = 0, dc passes through unchanged, and the whole dh (dY[t] plus
 // what came from later steps) is carried to step t-1 in the dh half of `dc`. An unmasked step
 // adds the carried dh to its dh and zeros it.
@@ -40,6 +42,7 @@ override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override DY_SEQ: bool = true;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -51,6 +54,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(5) var<storage, read_write> dc: array<f32>;
 @group(0) @binding(6) var<storage, read> mask: array<f32>;
 @group(0) @binding(7) var<uniform> s: Step;
+@group(0) @binding(8) var<storage, read> recMask: array<f32>;
 
 var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
 
@@ -99,6 +103,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       break;
     }
     var dhr = dh[r];
+    if (REC_DROPOUT) {
+      dhr *= recMask[b * H + j];
+    }
     if (DY_SEQ) {
       dhr += dY[(t * B + b) * H + j];
     } else if (t + 1u == s.T) {

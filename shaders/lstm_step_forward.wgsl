@@ -17,6 +17,9 @@
 //                                 with mask 0 keeps h and c (h[t] = h[t-1], c[t] = c[t-1]) and
 //                                 writes zero acts; otherwise unused
 //   @binding(6) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(7) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
+//                                 matmul (Keras recurrentDropout: 0 or 1/(1-rate), the same every
+//                                 step); otherwise unused
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
 // whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
@@ -39,6 +42,7 @@ override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -49,6 +53,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(4) var<storage, read_write> acts: array<f32>;
 @group(0) @binding(5) var<storage, read> mask: array<f32>;
 @group(0) @binding(6) var<uniform> s: Step;
+@group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
 var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
 
@@ -80,6 +85,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       var v = 0.0;
       if (b < B && k < H) {
         v = hseq[hPrev + b * H + k];
+        if (REC_DROPOUT) {
+          v *= recMask[b * H + k];
+        }
       }
       hTile[r * WG + lid.x] = v;
     }

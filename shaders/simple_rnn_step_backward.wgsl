@@ -1,6 +1,6 @@
 // Fused SimpleRNN backward step t (backpropagation through time, t = T-1 … 0), one dispatch a
 // step:
-//   dh     = dY[t] + dG[t+1]·Uᵀ           (the recurrent part is 0 at t = T-1)
+//   dh     = dY[t] + (dG[t+1]·Uᵀ)⊙m       (the recurrent part is 0 at t = T-1; m = recMask or 1)
 //   dG[t]  = dh⊙act'(h[t])                 (pre-activation gradient; act' from the output h[t])
 //
 // Bindings (group 0):
@@ -12,6 +12,8 @@
 //   @binding(5) carry read_write  MASKED: [B, H] the dh carried through masked steps (zeros
 //                                 in; out: the part of dh0 not in dG[0]·Uᵀ); otherwise unused
 //   @binding(6) s     uniform     Step (dynamic offset, one 256-byte slot a step)
+//   @binding(7) recMask read      REC_DROPOUT: [B, H] the forward's multipliers of h[t-1] in the
+//                                 recurrent matmul; otherwise unused
 // Masked step (mask 0): dG[t] = 0 and its whole dh is carried to step t-1; an unmasked step
 // adds the carried dh to its dh and zeros it.
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
@@ -34,6 +36,7 @@ override TB: u32 = 4;
 override ACTIVATION: u32 = 0;
 override DY_SEQ: bool = true;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -44,6 +47,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 @group(0) @binding(5) var<storage, read_write> carry: array<f32>;
 @group(0) @binding(6) var<uniform> s: Step;
+@group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
 var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
 
@@ -91,6 +95,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       break;
     }
     var dhr = dh[r];
+    if (REC_DROPOUT) {
+      dhr *= recMask[b * H + j];
+    }
     if (DY_SEQ) {
       dhr += dY[(t * B + b) * H + j];
     } else if (t + 1u == s.T) {

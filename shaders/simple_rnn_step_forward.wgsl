@@ -11,6 +11,8 @@
 //   @binding(3) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn (the input step
 //                                 read); a step with 0 keeps h (h[t] = h[t-1]); otherwise unused
 //   @binding(4) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(5) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
+//                                 matmul (Keras recurrentDropout, the same every step); otherwise unused
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows. Per K-slice of WG, the
 // workgroup stages TB rows of h[t-1] in shared memory; each U element read serves TB rows.
@@ -31,6 +33,7 @@ override WG: u32 = 64;
 override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
 override ACTIVATION: u32 = 0;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -39,6 +42,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(2) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(3) var<storage, read> mask: array<f32>;
 @group(0) @binding(4) var<uniform> s: Step;
+@group(0) @binding(5) var<storage, read> recMask: array<f32>;
 
 var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
 
@@ -59,6 +63,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       var v = 0.0;
       if (b < B && k < H) {
         v = hseq[hPrev + b * H + k];
+        if (REC_DROPOUT) {
+          v *= recMask[b * H + k];
+        }
       }
       hTile[r * WG + lid.x] = v;
     }

@@ -29,9 +29,15 @@ export interface DropoutArgs {
   threshold: number;
   /** 1 / (1 − rate). */
   scale: number;
+  /** One mask [B, F] for every step (the recurrent layers' dropout, as Keras). */
+  perSequence?: boolean;
+  /** 'multiply' (default): y = x ⊙ mask·scale; 'mask': y = mask·scale; 'accumulate': y += x ⊙ mask·scale. */
+  mode?: 'multiply' | 'mask' | 'accumulate';
 }
 
-/** Encodes y = x ⊙ mask(seed, step) · scale, y in x's layout: one dispatch. */
+const MODES = { multiply: 0, mask: 1, accumulate: 2 } as const;
+
+/** Encodes y = x ⊙ mask(seed, step) · scale (or the mask, or y +=), y in x's layout: one dispatch. */
 export function encodeDropout(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: DropoutArgs): void {
   const count = args.shape.reduce((a, b) => a * b, 1);
   const rank3 = args.shape.length === 3;
@@ -39,6 +45,8 @@ export function encodeDropout(gpu: Gpu, pass: GPUComputePassEncoder, run: RunSco
   const words = new Uint32Array(12);
   words.set([count, args.xOffset ?? 0, args.seed >>> 0, args.step >>> 0, args.threshold >>> 0, rank3 && args.timeMajor ? 1 : 0, B, T, F]);
   new Float32Array(words.buffer)[9] = args.scale;
+  words[10] = args.perSequence ? 1 : 0;
+  words[11] = MODES[args.mode ?? 'multiply'];
   const params = run.uniform(words);
   encodeKernel(gpu, pass, dropoutKernel, [args.x, args.y, params], flatGrid(gpu, count), `dropout [${args.shape.join(', ')}]`);
 }

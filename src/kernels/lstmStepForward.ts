@@ -33,17 +33,19 @@ export interface LstmStepArgs extends LstmStepOptions {
   mask?: GPUBuffer;
   /** goBackwards: processing step t reads input step T−1−t (the mask column). */
   backwards?: boolean;
+  /** [B, H]: multipliers of h[t-1] in the recurrent matmul (Keras recurrentDropout, in training). */
+  recurrentMask?: GPUBuffer;
 }
 
-export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean }): KernelSource {
+export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'lstm_step_forward',
-    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}`,
+    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked },
-    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
 
@@ -51,11 +53,11 @@ export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number;
 export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask }));
+  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const acts = args.acts ?? run.scratch(16, 'no acts');
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, mask, { buffer: stepParams, size: 32 }]);
+  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -25,19 +25,21 @@ export interface SimpleRnnStepBackwardArgs {
   H: number;
   /** [B, T] f32 1/0 batch-major, as in the forward. */
   mask?: GPUBuffer;
+  /** [B, H]: the forward's recurrent-dropout multipliers of h[t-1] (Keras recurrentDropout). */
+  recurrentMask?: GPUBuffer;
   /** With `mask`: [B, H], zeros in; out, the dh carried through masked first steps (add to dG[0]·Uᵀ for dh0). */
   carry?: GPUBuffer;
   backwards?: boolean;
 }
 
-export function simpleRnnStepBackwardKernel(options: { activation: Activation; dySeq: boolean; rows: number; masked?: boolean }): KernelSource {
+export function simpleRnnStepBackwardKernel(options: { activation: Activation; dySeq: boolean; rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   return {
     name: 'simple_rnn_step_backward',
-    cacheKey: `simple_rnn_step_backward:wg${WG}:tb${options.rows}:a${act}:seq${+options.dySeq}:m${+!!options.masked}`,
+    cacheKey: `simple_rnn_step_backward:wg${WG}:tb${options.rows}:a${act}:seq${+options.dySeq}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, DY_SEQ: +options.dySeq, MASKED: +!!options.masked },
-    bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, DY_SEQ: +options.dySeq, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout },
+    bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic', 'read'],
   };
 }
 
@@ -45,12 +47,12 @@ export function simpleRnnStepBackwardKernel(options: { activation: Activation; d
 export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepBackwardArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows, masked: !!args.mask }));
+  const compiled = gpu.kernel(simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, T, args.backwards ? T - 1 - t : t]);
   const mask = args.mask ?? run.scratch(16, 'no mask');
   const carry = args.carry ?? run.scratch(16, 'no carry');
-  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.uT, args.dY, args.hseq, mask, carry, { buffer: stepParams, size: 32 }]);
+  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.uT, args.dY, args.hseq, mask, carry, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -24,16 +24,18 @@ export interface SimpleRnnStepArgs {
   mask?: GPUBuffer;
   /** goBackwards: processing step t reads input step T−1−t (the mask column). */
   backwards?: boolean;
+  /** [B, H]: multipliers of h[t-1] in the recurrent matmul (Keras recurrentDropout, in training). */
+  recurrentMask?: GPUBuffer;
 }
 
-export function simpleRnnStepForwardKernel(options: { activation: Activation; rows: number; masked?: boolean }): KernelSource {
+export function simpleRnnStepForwardKernel(options: { activation: Activation; rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   return {
     name: 'simple_rnn_step_forward',
-    cacheKey: `simple_rnn_step_forward:wg${WG}:tb${options.rows}:a${act}:m${+!!options.masked}`,
+    cacheKey: `simple_rnn_step_forward:wg${WG}:tb${options.rows}:a${act}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, MASKED: +!!options.masked },
-    bindings: ['read', 'read', 'storage', 'read', 'uniform-dynamic'],
+    constants: { WG, TB: options.rows, ACTIVATION: act, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout },
+    bindings: ['read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
 
@@ -41,10 +43,10 @@ export function simpleRnnStepForwardKernel(options: { activation: Activation; ro
 export function encodeSimpleRnnStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(simpleRnnStepForwardKernel({ activation: args.activation, rows, masked: !!args.mask }));
+  const compiled = gpu.kernel(simpleRnnStepForwardKernel({ activation: args.activation, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.u, args.hseq, mask, { buffer: stepParams, size: 32 }]);
+  const bindGroup = gpu.bindGroup(compiled, [args.g, args.u, args.hseq, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -30,7 +30,17 @@ export interface LstmConfig {
    * batch to batch in training (Keras); resetStates() zeros it. The batch size stays fixed.
    */
   stateful?: boolean;
-  /** Seed of the initializers; layers built with the same seed start with the same weights. */
+  /**
+   * Fraction of the input's features dropped in training (Keras): one mask [batch, features]
+   * for every step, drawn on the GPU. 0 (default) to 1 exclusive.
+   */
+  dropout?: number;
+  /**
+   * Fraction of the previous state's units dropped in training (Keras): one mask [batch,
+   * units] for every step, applied to h[t-1] inside the step kernel. 0 (default) to 1 exclusive.
+   */
+  recurrentDropout?: number;
+  /** Seed of the initializers and of the dropout masks; layers built with the same seed start with the same weights. */
   seed?: number;
   name?: string;
 }
@@ -70,9 +80,18 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     goBackwards: config.goBackwards ?? false,
     stateful: config.stateful ?? false,
+    dropout: checkDropoutRate(config.dropout, 'dropout', 'lstm'),
+    recurrentDropout: checkDropoutRate(config.recurrentDropout, 'recurrentDropout', 'lstm'),
     seed: config.seed,
     name: config.name ?? `lstm_${++layerCounter}`,
   };
+}
+
+/** A dropout rate option: a number in [0, 1) (0 when absent). */
+export function checkDropoutRate(value: number | undefined, option: string, owner: string): number {
+  const rate = value ?? 0;
+  if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new ShapeError(`${owner}: ${option} is the fraction of units dropped, a number in [0, 1); got ${value}.`);
+  return rate;
 }
 
 export function checkRegularizer(r: RegularizerConfig | undefined, option: string): RegularizerConfig | undefined {

@@ -14,6 +14,7 @@ import { Random } from '../reference/random.js';
 import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
 import { flowOf, withMask, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 import { checkCarry, inputGradRows, inputRows, StatefulState, type InputGradTarget } from './sequenceOptions.js';
+import { RecurrentDropout, type DropoutDraw } from './recurrentDropout.js';
 
 /** Buffers of one encoded sequence, alive until the submit. */
 interface EncodedSequence {
@@ -26,18 +27,23 @@ interface EncodedSequence {
   acts?: GPUBuffer;
   B: number;
   T: number;
+  /** Training with dropout / recurrentDropout: the masks' step and the recurrent mask. */
+  draw?: DropoutDraw;
 }
 
 export class Lstm extends Layer {
   readonly config: ResolvedLstmConfig;
   /** stateful: the state kept between calls. */
   private readonly kept: StatefulState;
+  /** dropout / recurrentDropout masks of training; set `dropoutMasks.step` to replay a run's masks. */
+  readonly dropoutMasks: RecurrentDropout;
 
   constructor(config: LstmConfig) {
     const resolved = resolveLstmConfig(config);
     super(resolved.name);
     this.config = resolved;
     this.kept = new StatefulState(resolved.name, resolved.units, true);
+    this.dropoutMasks = new RecurrentDropout(resolved.dropout, resolved.recurrentDropout, resolved.seed ?? Math.floor(Math.random() * 2 ** 32));
   }
 
   get units(): number {
@@ -84,9 +90,13 @@ export class Lstm extends Layer {
     return this.outputFlow(this.encodeSequence(encoder, run, input, state, state, false));
   }
 
+  /** The forward of training: with dropout / recurrentDropout, the masks of the next step. */
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: EncodedSequence } {
     const state = this.carriedState(input, carry);
-    const seq = this.encodeSequence(encoder, run, input, state, state, true);
+    const gpu = this.requireBuilt();
+    const draw = input.shape.length === 3 ? this.dropoutMasks.draw(gpu, encoder, run, input.shape[0], this.units) : undefined;
+    const dropped = this.dropoutMasks.encodeInput(gpu, encoder, run, input, draw);
+    const seq = this.encodeSequence(encoder, run, dropped, state, state, true, draw);
     return { output: this.outputFlow(seq), saved: seq };
   }
 
@@ -149,7 +159,7 @@ export class Lstm extends Layer {
     inputGrad?: InputGradTarget,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
-    const { input, hseq, c: cseq, acts, B, T } = saved as EncodedSequence;
+    const { input, hseq, c: cseq, acts, B, T, draw } = saved as EncodedSequence;
     const backwards = this.config.goBackwards;
     const H = this.units;
     const D = input.shape[2];
@@ -158,9 +168,12 @@ export class Lstm extends Layer {
     const dG = run.scratch(rows * 4 * H * 4, `${this.name}/dG`);
     const whT = run.scratch(4 * H * H * 4, `${this.name}/WhT`);
     const mask = input.mask;
+    const recurrentMask = draw?.recurrentMask;
     // With a mask, dc's second half carries dh through masked steps.
     const dc = run.scratch((mask ? 2 : 1) * B * H * 4, `${this.name}/dc`);
-    const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
+    const dX = this.dropoutMasks.inputGradBuffer(run, draw, rows * D * 4, needInputGrad, inputGrad);
+    // The recurrent matmul multiplied h[t-1]⊙m: dWh = (Hprev⊙m)ᵀ·dG.
+    const hPrev = recurrentMask ? this.dropoutMasks.encodeRecurrent(gpu, encoder, run, hseq, T, B, H, draw!) : hseq;
     encoder.clearBuffer(dc);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: whT, R: H, C: 4 * H });
@@ -179,30 +192,33 @@ export class Lstm extends Layer {
       H,
       mask,
       backwards,
+      recurrentMask,
     });
     const xRows = inputRows(input, T, B, backwards);
     encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...xRows, b: dG, y: grads[0], M: D, N: 4 * H, K: rows });
-    encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
+    encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: 4 * H });
-    if (dX) {
-      const accumulate = inputGrad?.accumulate ?? false;
-      encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: 4 * H, accumulate });
+    if (dX.buffer) {
+      encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX.buffer, M: rows, N: D, K: 4 * H, accumulate: dX.accumulate });
     }
-    // The initial state's gradients: dh0 = dG[0]·Whᵀ (+ the dh carried through masked first
-    // steps), dc0 = dc after step 0.
-    if (stateGrads && mask) {
-      pass.end();
-      encoder.copyBufferToBuffer(dc, B * H * 4, stateGrads.h, 0, B * H * 4);
-      const pass2 = encoder.beginComputePass({ label: `${this.name} dh0` });
-      encodeGemm(gpu, pass2, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H, accumulate: true });
-      pass2.end();
-    } else {
-      if (stateGrads) encodeGemm(gpu, pass, run, { a: dG, b: recurrentKernel.buffer, transB: true, y: stateGrads.h, M: B, N: H, K: 4 * H });
-      pass.end();
-    }
-    if (stateGrads) encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
+    // The initial state's gradients: dh0 = (dG[0]·Whᵀ)⊙m (+ the dh carried through masked
+    // first steps), dc0 = dc after step 0.
+    if (stateGrads) {
+      this.dropoutMasks.encodeInitialStateGrad(gpu, encoder, run, pass, {
+        target: stateGrads.h,
+        B,
+        H,
+        draw,
+        carried: mask && dc,
+        carriedOffset: B * H,
+        encodeProduct: (p, y, accumulate) => encodeGemm(gpu, p, run, { a: dG, b: recurrentKernel.buffer, transB: true, y, M: B, N: H, K: 4 * H, accumulate }),
+      });
+      encoder.copyBufferToBuffer(dc, 0, stateGrads.c, 0, B * H * 4);
+    } else pass.end();
+    if (!dX.buffer) return undefined;
+    const dXInput = this.dropoutMasks.encodeInputGrad(gpu, encoder, run, dX.buffer, [B, T, D], draw, inputGrad);
     if (inputGrad) return undefined;
-    return dX && inputGradientFlow(gpu, encoder, run, dX, input);
+    return inputGradientFlow(gpu, encoder, run, dXInput, input);
   }
 
   /**
@@ -310,6 +326,7 @@ export class Lstm extends Layer {
     stateIn?: RecurrentState,
     stateOut?: RecurrentState,
     keep = false,
+    draw?: DropoutDraw,
   ): EncodedSequence {
     const gpu = this.requireBuilt();
     if (input.shape.length !== 3) {
@@ -361,13 +378,14 @@ export class Lstm extends Layer {
       keep,
       mask: input.mask,
       backwards: this.config.goBackwards,
+      recurrentMask: draw?.recurrentMask,
     });
     pass.end();
     if (stateOut) {
       encoder.copyBufferToBuffer(hseq, T * stateBytes, stateOut.h, 0, stateBytes);
       encoder.copyBufferToBuffer(c, keep ? T * stateBytes : 0, stateOut.c, 0, stateBytes);
     }
-    return { input, hseq, c, acts, B, T };
+    return { input, hseq, c, acts, B, T, draw };
   }
 }
 

@@ -10,6 +10,7 @@ import { Random } from '../reference/random.js';
 import { flowOf, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
 import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from './recurrentConfig.js';
 import { checkCarry, StatefulState, type InputGradTarget } from './sequenceOptions.js';
+import { RecurrentDropout, type DropoutDraw } from './recurrentDropout.js';
 
 /** The buffers of one encoded sequence, alive until the submit. */
 export interface RecurrentSequence {
@@ -18,6 +19,8 @@ export interface RecurrentSequence {
   hseq: GPUBuffer;
   B: number;
   T: number;
+  /** Training with dropout / recurrentDropout: the masks' step and the recurrent mask. */
+  draw?: DropoutDraw;
 }
 
 /** The gradient of a single-state layer's initial state, written by encodeBackward when asked. */
@@ -33,11 +36,14 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   readonly config: C;
   /** stateful: the h kept between calls. */
   private readonly kept: StatefulState;
+  /** dropout / recurrentDropout masks of training; set `dropoutMasks.step` to replay a run's masks. */
+  readonly dropoutMasks: RecurrentDropout;
 
   constructor(config: C) {
     super(config.name);
     this.config = config;
     this.kept = new StatefulState(config.name, config.units, false);
+    this.dropoutMasks = new RecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? Math.floor(Math.random() * 2 ** 32));
   }
 
   get units(): number {
@@ -80,9 +86,13 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     return this.outputFlow(this.encodeSequence(encoder, run, input, h, h, false));
   }
 
+  /** The forward of training: with dropout / recurrentDropout, the masks of the next step. */
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: RecurrentSequence } {
     const h = this.carriedState(input, carry);
-    const seq = this.encodeSequence(encoder, run, input, h, h, true);
+    const gpu = this.requireBuilt();
+    const draw = input.shape.length === 3 ? this.dropoutMasks.draw(gpu, encoder, run, input.shape[0], this.units) : undefined;
+    const dropped = this.dropoutMasks.encodeInput(gpu, encoder, run, input, draw);
+    const seq = this.encodeSequence(encoder, run, dropped, h, h, true, draw);
     return { output: this.outputFlow(seq), saved: seq };
   }
 
@@ -126,7 +136,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
    * Encodes the input projection and the T steps, in processing order (with goBackwards the
    * projection's row t reads input step T−1−t); with `keep`, also what the backward needs.
    * The state starts from `stateIn` [B, H] (zeros without it); the final h is copied to
-   * `stateOut` when given.
+   * `stateOut` when given. `draw` (training with dropout): the recurrent mask to apply.
    */
   protected abstract encodeSequence(
     encoder: GPUCommandEncoder,
@@ -135,6 +145,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     stateIn?: GPUBuffer,
     stateOut?: GPUBuffer,
     keep?: boolean,
+    draw?: DropoutDraw,
   ): RecurrentSequence;
 
   abstract override encodeBackward(

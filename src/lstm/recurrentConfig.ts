@@ -3,7 +3,7 @@
 import type { InitializerName } from '../reference/initializers.js';
 import type { Activation } from '../reference/math.js';
 import { ShapeError } from '../runtime/errors.js';
-import { checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkDropoutRate, checkRegularizer, type RegularizerConfig } from './config.js';
 
 /** What every recurrent layer's configuration shares (Keras / TF.js names). */
 interface RecurrentConfigBase {
@@ -31,7 +31,17 @@ interface RecurrentConfigBase {
    * batch to batch in training (Keras); resetStates() zeros it. The batch size stays fixed.
    */
   stateful?: boolean;
-  /** Seed of the initializers; layers built with the same seed start with the same weights. */
+  /**
+   * Fraction of the input's features dropped in training (Keras): one mask [batch, features]
+   * for every step, drawn on the GPU. 0 (default) to 1 exclusive.
+   */
+  dropout?: number;
+  /**
+   * Fraction of the previous state's units dropped in training (Keras): one mask [batch,
+   * units] for every step, applied to h[t-1] inside the step kernel. 0 (default) to 1 exclusive.
+   */
+  recurrentDropout?: number;
+  /** Seed of the initializers and of the dropout masks; layers built with the same seed start with the same weights. */
   seed?: number;
   name?: string;
 }
@@ -81,6 +91,8 @@ function resolveBase(config: RecurrentConfigBase, kind: string) {
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     goBackwards: config.goBackwards ?? false,
     stateful: config.stateful ?? false,
+    dropout: checkDropoutRate(config.dropout, 'dropout', kind),
+    recurrentDropout: checkDropoutRate(config.recurrentDropout, 'recurrentDropout', kind),
     seed: config.seed,
   };
 }

@@ -3,6 +3,7 @@
 import { activate, gemm, lstmStep, type Activation, type LstmCellOptions } from './math.js';
 import { softmax } from './losses.js';
 import type { LstmWeights } from './lstm.js';
+import { maskStates } from './dropout.js';
 
 /** What the forward keeps for the backward, time-major. */
 export interface LstmCache {
@@ -26,7 +27,7 @@ export function lstmForwardTrain(
   x: ArrayLike<number>,
   dims: LstmDims,
   weights: LstmWeights,
-  options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> }; mask?: ArrayLike<number> },
+  options: LstmCellOptions & { initialState?: { h: ArrayLike<number>; c: ArrayLike<number> }; mask?: ArrayLike<number>; recurrentMask?: ArrayLike<number> },
 ): LstmCache {
   const { B, T, D, H } = dims;
   const H4 = 4 * H;
@@ -40,7 +41,9 @@ export function lstmForwardTrain(
   }
   for (let t = 0; t < T; t++) {
     const slot = (s: number) => [s * B * H, (s + 1) * B * H] as const;
-    const step = lstmStep(g.subarray(t * B * H4, (t + 1) * B * H4), hseq.subarray(...slot(t)), cseq.subarray(...slot(t)), weights.recurrentKernel, B, H, options);
+    // recurrentDropout: the recurrent matmul takes h[t-1]⊙m.
+    const hPrev = options.recurrentMask ? maskStates(hseq.subarray(...slot(t)), options.recurrentMask) : hseq.subarray(...slot(t));
+    const step = lstmStep(g.subarray(t * B * H4, (t + 1) * B * H4), hPrev, cseq.subarray(...slot(t)), weights.recurrentKernel, B, H, options);
     hseq.set(step.h, (t + 1) * B * H);
     cseq.set(step.c, (t + 1) * B * H);
     acts.set(step.acts, t * B * H4);
@@ -100,6 +103,7 @@ export function lstmBackward(
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number>; dcT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
+  recurrentMask?: ArrayLike<number>,
 ): LstmGradients {
   const { B, T, D, H } = dims;
   const H4 = 4 * H;
@@ -132,13 +136,15 @@ export function lstmBackward(
         dc[b * H + j] = dcr * f;
       }
     }
-    // dh[t-1] = dG[t]·Whᵀ
+    // dh[t-1] = (dG[t]·Whᵀ)⊙m
     dhNext = gemm(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, undefined, { M: B, N: H, K: H4, transB: true });
+    if (recurrentMask) dhNext = maskStates(dhNext, recurrentMask);
     for (let e = 0; e < B * H; e++) dhNext[e] += carried[e];
   }
   const rows = T * B;
   const dKernel = gemm(x, dG, undefined, { M: D, N: H4, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
-  const dRecurrentKernel = gemm(cache.hseq, dG, undefined, { M: H, N: H4, K: rows, transA: true });
+  const hPrev = recurrentMask ? maskStates(cache.hseq.subarray(0, rows * H), recurrentMask) : cache.hseq;
+  const dRecurrentKernel = gemm(hPrev, dG, undefined, { M: H, N: H4, K: rows, transA: true });
   const dBias = new Float64Array(H4);
   for (let r = 0; r < rows; r++) for (let n = 0; n < H4; n++) dBias[n] += dG[r * H4 + n];
   const dXTimeMajor = gemm(dG, weights.kernel, undefined, { M: rows, N: D, K: H4, transB: true });

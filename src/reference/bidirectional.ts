@@ -115,10 +115,10 @@ export class ReferenceBidirectional {
    * Both directions and the merge. x: [B, T, D]. The backward direction's sequence is reversed
    * back to the input's step order before the merge (a last-step output is its final state).
    */
-  forwardTrain(x: CpuTensor) {
+  forwardTrain(x: CpuTensor, training = true) {
     const mode = this.config.mergeMode;
     if (mode === null) throw new RnnError(`${this.config.name} has mergeMode null: forwardTrain gives one merged output; use apply(x).`);
-    const { f, r, forward, backward } = this.directions(x);
+    const { f, r, forward, backward } = this.directions(x, training);
     const H = this.units;
     const y = cpuTensor(mergeOutputs(mode, f.data, r.data, H), [...f.shape.slice(0, -1), this.outputUnits]);
     return { y, saved: { x, forward: forward.saved, backward: backward.saved, f: f.data, r: r.data } };
@@ -138,15 +138,15 @@ export class ReferenceBidirectional {
 
   /** x: [B, T, D]. The merged output, or with mergeMode null [forward output, backward output]. */
   apply(x: CpuTensor): CpuTensor | CpuTensor[] {
-    if (this.config.mergeMode !== null) return this.forwardTrain(x).y;
-    const { f, r } = this.directions(x);
+    if (this.config.mergeMode !== null) return this.forwardTrain(x, false).y;
+    const { f, r } = this.directions(x, false);
     return [f, r];
   }
 
   /** The directions' outputs, the backward one's sequence in the input's step order. */
-  private directions(x: CpuTensor) {
-    const forward = (this.forwardLayer as ReferenceLstm).forwardTrain(x);
-    const backward = (this.backwardLayer as ReferenceLstm).forwardTrain(x);
+  private directions(x: CpuTensor, training: boolean) {
+    const forward = (this.forwardLayer as ReferenceLstm).forwardTrain(x, undefined, undefined, training);
+    const backward = (this.backwardLayer as ReferenceLstm).forwardTrain(x, undefined, undefined, training);
     const r = backward.y;
     const reversed = r.shape.length === 3 ? cpuTensor(reverseSteps(r.data, r.shape[0], r.shape[1], r.shape[2]), r.shape) : r;
     return { f: forward.y, r: reversed, forward, backward };

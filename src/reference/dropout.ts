@@ -92,3 +92,68 @@ export class ReferenceDropout {
     return { grads: [], dX };
   }
 }
+
+/**
+ * The hash seeds of a recurrent layer's two masks (Keras `dropout` on the input and
+ * `recurrentDropout` on the previous state), from the layer's seed: distinct streams.
+ */
+export function recurrentDropoutSeeds(seed: number): { input: number; recurrent: number } {
+  return { input: seed >>> 0, recurrent: (seed ^ 0x85ebca6b) >>> 0 };
+}
+
+/**
+ * A recurrent layer's mask of one training step as multipliers: [B, F] batch-major, 1/(1 − rate)
+ * kept and 0 dropped, the same for every time step (Keras). It is dropoutMask over B·F values,
+ * which is what the GPU's per-sequence hash computes.
+ */
+export function sequenceDropoutScales(seed: number, step: number, B: number, F: number, rate: number): Float64Array {
+  const mask = dropoutMask(seed, step, B * F, rate);
+  const scale = 1 / (1 - rate);
+  return Float64Array.from(mask, (m) => m * scale);
+}
+
+/** The masks of one training forward of a recurrent layer: multipliers [B, D] of x and [B, H] of h[t-1]. */
+export interface ReferenceDropoutDraw {
+  input?: Float64Array;
+  recurrent?: Float64Array;
+}
+
+/** Keras's dropout / recurrentDropout of a recurrent layer on the CPU: the masks of lstm/recurrentDropout. */
+export class ReferenceRecurrentDropout {
+  /** The next training step, advanced by every draw, as the GPU layer's `dropoutMasks.step`. */
+  step = 0;
+  private readonly seeds: { input: number; recurrent: number };
+
+  constructor(
+    readonly rate: number,
+    readonly recurrentRate: number,
+    seed: number,
+  ) {
+    this.seeds = recurrentDropoutSeeds(seed);
+  }
+
+  /** The masks of the next step for a batch of B, D features and H units (undefined when both rates are 0). */
+  draw(B: number, D: number, H: number): ReferenceDropoutDraw | undefined {
+    if (this.rate === 0 && this.recurrentRate === 0) return undefined;
+    const step = this.step;
+    this.step = (this.step + 1) % 2 ** 32;
+    return {
+      input: this.rate > 0 ? sequenceDropoutScales(this.seeds.input, step, B, D, this.rate) : undefined,
+      recurrent: this.recurrentRate > 0 ? sequenceDropoutScales(this.seeds.recurrent, step, B, H, this.recurrentRate) : undefined,
+    };
+  }
+}
+
+/** x [B, T, F] batch-major times a per-sequence mask [B, F] (the same for every t). */
+export function maskSequence(x: ArrayLike<number>, mask: ArrayLike<number>, B: number, T: number, F: number): Float64Array {
+  const out = new Float64Array(B * T * F);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let f = 0; f < F; f++) out[(b * T + t) * F + f] = x[(b * T + t) * F + f] * mask[b * F + f];
+  return out;
+}
+
+/** Rows of [B, H] values laid out time-major [R, B, H] (any R) times the mask [B, H]. */
+export function maskStates(states: ArrayLike<number>, mask: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(states.length);
+  for (let i = 0; i < out.length; i++) out[i] = states[i] * mask[i % mask.length];
+  return out;
+}

@@ -6,6 +6,7 @@ import type { LstmCellOptions } from './math.js';
 import { Random } from './random.js';
 import { inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+import { maskSequence, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
 
 export interface LstmWeights {
   /** [D, 4H] */
@@ -46,16 +47,28 @@ function batchMajorSequence(hseq: Float64Array, B: number, T: number, H: number)
   return sequence;
 }
 
+/** What ReferenceLstm.backward needs from its forwardTrain. */
+export interface LstmSaved {
+  /** The processed input (dropped, reversed with goBackwards) [B, T, D]. */
+  x: CpuTensor;
+  cache: LstmCache;
+  mask?: Float64Array;
+  draw?: ReferenceDropoutDraw;
+}
+
 /** The LSTM layer on the CPU, with the configuration and weights of the GPU layer. */
 export class ReferenceLstm {
   readonly config: ResolvedLstmConfig;
   private weights: Float64Array[] | undefined;
   private features: number | undefined;
   private readonly kept: ReferenceKeptState;
+  /** dropout / recurrentDropout masks, as the GPU layer's `dropoutMasks`. */
+  readonly dropoutMasks: ReferenceRecurrentDropout;
 
   constructor(config: LstmConfig) {
     this.config = resolveLstmConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, true);
+    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 
@@ -114,32 +127,43 @@ export class ReferenceLstm {
    * The forward of training: the output, what backward() needs, and the final state.
    * x: [B, T, D]; `state` [B, H] each, zeros without it (a stateful layer's kept state). With
    * goBackwards the layer runs on x reversed in time and its output stays in processing order.
+   * In training (not in apply), dropout / recurrentDropout draw the masks of the next step.
    */
   forwardTrain(
     x: CpuTensor,
     state?: { h: Float64Array; c: Float64Array },
     mask?: ArrayLike<number>,
-  ): { y: CpuTensor; saved: { x: CpuTensor; cache: LstmCache; mask?: Float64Array }; state: { h: Float64Array; c: Float64Array } } {
+    training = true,
+  ): { y: CpuTensor; saved: LstmSaved; state: { h: Float64Array; c: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const processed = processingInput(x, this.config.goBackwards);
+    const draw = training ? this.dropoutMasks.draw(B, D, H) : undefined;
+    const dropped = draw?.input ? cpuTensor(maskSequence(x.data, draw.input, B, T, D), x.shape) : x;
+    const processed = processingInput(dropped, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? (this.kept.get(B) as { h: Float64Array; c: Float64Array }) : undefined);
     // The mask [B, T] in processing order (reversed with goBackwards, as the input).
     const processedMask = processingMask(mask, B, T, this.config.goBackwards);
-    const cache = lstmForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start, mask: processedMask });
+    const cache = lstmForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), {
+      ...this.config,
+      initialState: start,
+      mask: processedMask,
+      recurrentMask: draw?.recurrent,
+    });
     const y = this.config.returnSequences ? cpuTensor(batchMajorSequence(cache.hseq, B, T, H), [B, T, H]) : cpuTensor(cache.hseq.subarray(T * B * H), [B, H]);
     const final = { h: cache.hseq.slice(T * B * H), c: cache.cseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y, saved: { x: processed, cache, mask: processedMask }, state: final };
+    return { y, saved: { x: processed, cache, mask: processedMask, draw }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; cache: LstmCache; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: LstmSaved, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
-    const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dYs = this.config.returnSequences ? { sequence: dY } : { last: dY };
+    const g = lstmBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, dYs, {}, saved.mask, saved.draw?.recurrent);
+    const dDropped = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dX = saved.draw?.input ? maskSequence(dDropped, saved.draw.input, B, T, D) : dDropped;
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
 
@@ -152,7 +176,7 @@ export class ReferenceLstm {
   apply(x: CpuTensor, options: { initialState?: [CpuTensor, CpuTensor] } = {}): CpuTensor | CpuTensor[] {
     const B = x.shape[0];
     const H = this.config.units;
-    const { y, state } = this.forwardTrain(x, options.initialState && { h: options.initialState[0].data, c: options.initialState[1].data });
+    const { y, state } = this.forwardTrain(x, options.initialState && { h: options.initialState[0].data, c: options.initialState[1].data }, undefined, false);
     if (!this.config.returnState) return y;
     return [y, cpuTensor(state.h, [B, H]), cpuTensor(state.c, [B, H])];
   }

@@ -8,6 +8,7 @@ import { activate, gemm, type Activation } from './math.js';
 import { Random } from './random.js';
 import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+import { maskSequence, maskStates, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
 
 export interface SimpleRnnWeights {
   /** [D, H] */
@@ -39,7 +40,7 @@ export function simpleRnnForwardTrain(
   x: ArrayLike<number>,
   dims: RecurrentDims,
   weights: SimpleRnnWeights,
-  options: { activation: Activation; initialState?: ArrayLike<number>; mask?: ArrayLike<number> },
+  options: { activation: Activation; initialState?: ArrayLike<number>; mask?: ArrayLike<number>; recurrentMask?: ArrayLike<number> },
 ): { hseq: Float64Array } {
   const { B, T, D, H } = dims;
   const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H, K: D, aRowsBatchMajor: { steps: T, batch: B } });
@@ -47,7 +48,10 @@ export function simpleRnnForwardTrain(
   const hseq = new Float64Array((T + 1) * B * H);
   if (options.initialState) hseq.set(Array.from(options.initialState));
   for (let t = 0; t < T; t++) {
-    const h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), hseq.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, B, H, options.activation);
+    // recurrentDropout: the recurrent matmul takes h[t-1]⊙m.
+    const prev = hseq.subarray(t * B * H, (t + 1) * B * H);
+    const hPrev = options.recurrentMask ? maskStates(prev, options.recurrentMask) : prev;
+    const h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), hPrev, weights.recurrentKernel, B, H, options.activation);
     hseq.set(h, (t + 1) * B * H);
     carryMaskedStep(hseq, options.mask, t, B, T, H);
   }
@@ -80,6 +84,7 @@ export function simpleRnnBackward(
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
+  recurrentMask?: ArrayLike<number>,
 ): SimpleRnnGradients {
   const { B, T, D, H } = dims;
   const dG = new Float64Array(T * B * H);
@@ -101,13 +106,15 @@ export function simpleRnnBackward(
         dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
       }
     }
-    // dh[t-1] = dG[t]·Uᵀ
+    // dh[t-1] = (dG[t]·Uᵀ)⊙m
     dhNext = gemm(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, undefined, { M: B, N: H, K: H, transB: true });
+    if (recurrentMask) dhNext = maskStates(dhNext, recurrentMask);
     for (let e = 0; e < B * H; e++) dhNext[e] += carried[e];
   }
   const rows = T * B;
   const dKernel = gemm(x, dG, undefined, { M: D, N: H, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
-  const dRecurrentKernel = gemm(cache.hseq, dG, undefined, { M: H, N: H, K: rows, transA: true });
+  const hPrev = recurrentMask ? maskStates(cache.hseq.subarray(0, rows * H), recurrentMask) : cache.hseq;
+  const dRecurrentKernel = gemm(hPrev, dG, undefined, { M: H, N: H, K: rows, transA: true });
   const dBias = columnSums(dG, rows, H);
   const dX = toBatchMajor(gemm(dG, weights.kernel, undefined, { M: rows, N: D, K: H, transB: true }), B, T, D);
   return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dG };
@@ -131,16 +138,28 @@ export function recurrentOutput(hseq: Float64Array, B: number, T: number, H: num
   return returnSequences ? cpuTensor(toBatchMajor(hseq.subarray(B * H), B, T, H), [B, T, H]) : cpuTensor(hseq.subarray(T * B * H), [B, H]);
 }
 
+/** What ReferenceSimpleRnn.backward needs from its forwardTrain. */
+export interface SimpleRnnSaved {
+  /** The processed input (dropped, reversed with goBackwards) [B, T, D]. */
+  x: CpuTensor;
+  hseq: Float64Array;
+  mask?: Float64Array;
+  draw?: ReferenceDropoutDraw;
+}
+
 /** The SimpleRNN layer on the CPU, with the configuration and weights of the GPU layer. */
 export class ReferenceSimpleRnn {
   readonly config: ResolvedSimpleRnnConfig;
   private weights: Float64Array[] | undefined;
   private features: number | undefined;
   private readonly kept: ReferenceKeptState;
+  /** dropout / recurrentDropout masks, as the GPU layer's `dropoutMasks`. */
+  readonly dropoutMasks: ReferenceRecurrentDropout;
 
   constructor(config: SimpleRnnConfig) {
     this.config = resolveSimpleRnnConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
+    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 
@@ -189,38 +208,49 @@ export class ReferenceSimpleRnn {
   /**
    * The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it (a stateful
    * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
-   * stays in processing order.
+   * stays in processing order. In training (not in apply), dropout / recurrentDropout draw the
+   * masks of the next step.
    */
   forwardTrain(
     x: CpuTensor,
     state?: { h: Float64Array },
     mask?: ArrayLike<number>,
-  ): { y: CpuTensor; saved: { x: CpuTensor; hseq: Float64Array; mask?: Float64Array }; state: { h: Float64Array } } {
+    training = true,
+  ): { y: CpuTensor; saved: SimpleRnnSaved; state: { h: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const processed = processingInput(x, this.config.goBackwards);
+    const draw = training ? this.dropoutMasks.draw(B, D, H) : undefined;
+    const dropped = draw?.input ? cpuTensor(maskSequence(x.data, draw.input, B, T, D), x.shape) : x;
+    const processed = processingInput(dropped, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
     const processedMask = processingMask(mask, B, T, this.config.goBackwards);
-    const { hseq } = simpleRnnForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { activation: this.config.activation, initialState: start?.h, mask: processedMask });
+    const { hseq } = simpleRnnForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), {
+      activation: this.config.activation,
+      initialState: start?.h,
+      mask: processedMask,
+      recurrentMask: draw?.recurrent,
+    });
     const final = { h: hseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y: recurrentOutput(hseq, B, T, H, this.config.returnSequences), saved: { x: processed, hseq, mask: processedMask }, state: final };
+    return { y: recurrentOutput(hseq, B, T, H, this.config.returnSequences), saved: { x: processed, hseq, mask: processedMask, draw }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; hseq: Float64Array; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: SimpleRnnSaved, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = simpleRnnBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
-    const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dYs = this.config.returnSequences ? { sequence: dY } : { last: dY };
+    const g = simpleRnnBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved, dYs, {}, saved.mask, saved.draw?.recurrent);
+    const dDropped = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dX = saved.draw?.input ? maskSequence(dDropped, saved.draw.input, B, T, D) : dDropped;
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
 
   /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */
   apply(x: CpuTensor, options: { initialState?: CpuTensor | [CpuTensor] } = {}): CpuTensor | CpuTensor[] {
     const h0 = Array.isArray(options.initialState) ? options.initialState[0] : options.initialState;
-    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data });
+    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data }, undefined, false);
     return this.config.returnState ? [y, cpuTensor(state.h, [x.shape[0], this.config.units])] : y;
   }
 

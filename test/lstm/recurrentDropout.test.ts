@@ -1,0 +1,255 @@
+// Keras's `dropout` and `recurrentDropout` on LSTM, GRU and SimpleRNN: the GPU's masks and
+// gradients against the CPU reference (same hash, same step counter, so the masks are equal bit
+// for bit), the reference's gradients by finite differences with the masks held fixed, masks
+// fixed over time with the right drop rate, the identity in inference, and the checks.
+import { describe, expect, test } from 'vitest';
+import { layers, loadModel, reference, sequential, ShapeError, tensor, type LossName, type Tensor } from '../../src/index.js';
+import { flowOf, materialize, type Layer } from '../../src/lstm/layer.js';
+import { Lstm } from '../../src/lstm/lstm.js';
+import { RecurrentLayer } from '../../src/lstm/recurrent.js';
+import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
+import { ReferenceRecurrentDropout, sequenceDropoutScales } from '../../src/reference/dropout.js';
+import type { ReferenceLayer } from '../../src/reference/sequential.js';
+import { expectClose, useGpu } from '../helpers/gpu.js';
+import { dot, FD_ATOL, FD_RTOL, numericGradient, randomArray } from '../helpers/finiteDifferences.js';
+
+const env = useGpu();
+
+type Kind = 'lstm' | 'gruResetAfter' | 'gruResetBefore' | 'simpleRNN';
+const KINDS: Kind[] = ['lstm', 'simpleRNN'];
+
+interface RecurrentOptions {
+  units: number;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  dropout?: number;
+  recurrentDropout?: number;
+  seed?: number;
+  inputShape?: [number, number];
+}
+
+function gpuLayer(kind: Kind, o: RecurrentOptions): Layer {
+  if (kind === 'lstm') return layers.lstm(o);
+  if (kind === 'simpleRNN') return layers.simpleRNN(o);
+  return layers.gru({ ...o, resetAfter: kind === 'gruResetAfter' });
+}
+
+function refLayer(kind: Kind, o: RecurrentOptions): ReferenceLayer {
+  if (kind === 'lstm') return reference.layers.lstm(o);
+  if (kind === 'simpleRNN') return reference.layers.simpleRNN(o) as unknown as ReferenceLayer;
+  return reference.layers.gru({ ...o, resetAfter: kind === 'gruResetAfter' }) as unknown as ReferenceLayer;
+}
+
+interface Case {
+  name: string;
+  B: number;
+  T: number;
+  D: number;
+  H: number;
+  dropout: number;
+  recurrentDropout: number;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  /** A second recurrent layer (with its own masks) on top. */
+  stack?: boolean;
+  /** Wrapped in Bidirectional (concat): the directions' input gradients add up through their masks. */
+  bidirectional?: boolean;
+  loss: LossName;
+}
+
+const cases: Case[] = [
+  { name: 'batch 1, one step', B: 1, T: 1, D: 3, H: 2, dropout: 0.5, recurrentDropout: 0.5, loss: 'meanSquaredError' },
+  { name: 'sizes off the workgroup, both masks', B: 5, T: 6, D: 70, H: 65, dropout: 0.3, recurrentDropout: 0.4, loss: 'meanSquaredError' },
+  { name: 'recurrent dropout only, per-step head', B: 3, T: 5, D: 4, H: 9, dropout: 0, recurrentDropout: 0.5, returnSequences: true, loss: 'meanAbsoluteError' },
+  { name: 'input dropout only, goBackwards, stack', B: 4, T: 4, D: 6, H: 5, dropout: 0.5, recurrentDropout: 0, goBackwards: true, stack: true, loss: 'meanSquaredError' },
+  { name: 'bidirectional', B: 3, T: 4, D: 5, H: 6, dropout: 0.25, recurrentDropout: 0.25, bidirectional: true, loss: 'meanSquaredError' },
+];
+
+function buildBoth(kind: Kind, c: Case) {
+  const options = (seed: number, returnSequences = c.returnSequences ?? false): RecurrentOptions => ({
+    units: c.H,
+    dropout: c.dropout,
+    recurrentDropout: c.recurrentDropout,
+    goBackwards: c.goBackwards,
+    returnSequences,
+    seed,
+  });
+  const first = (seed: number, returnSequences?: boolean) => ({ ...options(seed, returnSequences), inputShape: [c.T, c.D] as [number, number] });
+  const gpuLayers: Layer[] = [];
+  const refLayers: ReferenceLayer[] = [];
+  if (c.bidirectional) {
+    gpuLayers.push(layers.bidirectional({ layer: gpuLayer(kind, first(11)) as never, mergeMode: 'concat' }));
+    refLayers.push(reference.layers.bidirectional({ layer: refLayer(kind, options(11)) as never, mergeMode: 'concat' }) as unknown as ReferenceLayer);
+  } else {
+    gpuLayers.push(gpuLayer(kind, first(11, c.stack ? true : undefined)));
+    refLayers.push(refLayer(kind, options(11, c.stack ? true : undefined)));
+    if (c.stack) {
+      gpuLayers.push(gpuLayer(kind, options(12)));
+      refLayers.push(refLayer(kind, options(12)));
+    }
+  }
+  const head = { units: 2, activation: 'tanh' as const, seed: 13 };
+  gpuLayers.push(layers.dense(head));
+  refLayers.push(reference.layers.dense(head));
+  return { model: sequential(env.gpu, gpuLayers), ref: reference.sequential(refLayers) };
+}
+
+function makeData(c: Case, seed: number) {
+  const random = new reference.Random(seed);
+  const x = random.uniformArray(c.B * c.T * c.D);
+  const rows = c.returnSequences ? c.B * c.T : c.B;
+  return { x, y: random.uniformArray(rows * 2, -0.8, 0.8) };
+}
+
+describe.each(KINDS)('%s with dropout: GPU vs reference', (kind) => {
+  // As the other GPU-vs-reference gradient tests: f32 sums over B·T rows of O(1) terms, 1e-6
+  // absolute plus 1e-4 relative. The masks are equal bit for bit, so a wrong mask (or one
+  // applied at the wrong place) shows as an O(1) relative error.
+  test.each(cases)('$name (B=$B T=$T D=$D H=$H dropout=$dropout recurrentDropout=$recurrentDropout)', async (c) => {
+    const { model, ref } = buildBoth(kind, c);
+    model.compile({ optimizer: 'sgd', loss: c.loss });
+    ref.compile({ optimizer: 'sgd', loss: c.loss });
+    ref.setWeights(await model.getWeightData());
+    const { x, y } = makeData(c, c.B * 100 + c.H);
+    const xt = tensor(env.gpu, x, [c.B, c.T, c.D]);
+    // Two draws: step 0 and step 1 masks (the counters advance together).
+    for (let draw = 0; draw < 2; draw++) {
+      const gpu = await model.gradients(xt, y);
+      const expected = ref.gradients(reference.tensor(x, [c.B, c.T, c.D]), y);
+      expect(Math.abs(gpu.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * Math.abs(expected.loss));
+      expected.grads.forEach((g, i) => expectClose(gpu.grads[i], g, 1e-6, 1e-4, `draw ${draw}: gradient of weight ${i}`));
+    }
+    xt.dispose();
+    model.dispose();
+  });
+
+  test('three Adam steps: same losses and weights as the reference; predict ignores dropout', async () => {
+    const c = cases[1];
+    const { model, ref } = buildBoth(kind, c);
+    const optimizer = { name: 'adam', learningRate: 0.01 } as const;
+    model.compile({ optimizer, loss: c.loss });
+    ref.compile({ optimizer, loss: c.loss });
+    ref.setWeights(await model.getWeightData());
+    const { x, y } = makeData(c, 5);
+    const xt = tensor(env.gpu, x, [c.B, c.T, c.D]);
+    for (let step = 0; step < 3; step++) {
+      const [gpuLoss] = await model.trainOnBatch(xt, y);
+      const [refLoss] = ref.trainOnBatch(reference.tensor(x, [c.B, c.T, c.D]), y);
+      expect(Math.abs(gpuLoss - refLoss)).toBeLessThan(1e-5 + 1e-5 * Math.abs(refLoss));
+    }
+    const recurrent = model.layers[0] as Lstm | RecurrentLayer;
+    expect(recurrent.dropoutMasks.step).toBe(3);
+    // Adam moves each weight by ≈ lr a step whatever the gradient's size: see embeddingDropout.test.ts.
+    const weights = await model.getWeightData();
+    ref.getWeights().forEach((w, i) => expectClose(weights[i], w, 2e-5, 1e-4, `weight ${i} after 3 steps`));
+    // Inference: no masks (the reference's apply draws none either), and the step stays.
+    const predicted = await model.predict(xt).data();
+    expectClose(predicted, ref.predict(reference.tensor(x, [c.B, c.T, c.D])).data, 1e-5, 1e-4, 'predict');
+    expect(recurrent.dropoutMasks.step).toBe(3);
+    xt.dispose();
+    model.dispose();
+  });
+});
+
+describe('the masks', () => {
+  test('one mask [B, F] for every step, dropping the given fraction, scaled by 1/(1 − rate)', () => {
+    const B = 64;
+    const F = 100;
+    const rate = 0.3;
+    const scales = sequenceDropoutScales(42, 7, B, F, rate);
+    const dropped = scales.filter((s) => s === 0).length / scales.length;
+    // 6400 Bernoulli(0.3) draws: standard deviation 0.0057; 5 of them.
+    expect(Math.abs(dropped - rate)).toBeLessThan(0.029);
+    expect(scales.every((s) => s === 0 || Math.abs(s - 1 / (1 - rate)) < 1e-15)).toBe(true);
+    // Another step, another mask; another seed stream for the recurrent mask.
+    expect(sequenceDropoutScales(42, 8, B, F, rate)).not.toEqual(scales);
+    const masks = new ReferenceRecurrentDropout(rate, rate, 42);
+    const draw = masks.draw(B, F, F)!;
+    expect(draw.input).not.toEqual(draw.recurrent);
+    expect(masks.step).toBe(1);
+  });
+
+  test('the GPU layer zeroes the same inputs at every step', async () => {
+    // dropout 0.5 on D = 8 features, T = 6 steps, no recurrence (units of a zero recurrent kernel
+    // see only their input): h[t] of a SimpleRNN with linear activation, identity kernel,
+    // zero recurrent kernel and no bias is x[t] ⊙ mask·2 — the mask is visible in the output.
+    const [B, T, D] = [3, 6, 8];
+    const layer = layers.simpleRNN({ units: D, activation: 'linear', useBias: false, returnSequences: true, dropout: 0.5, seed: 3, inputShape: [T, D] });
+    const model = sequential(env.gpu, [layer]);
+    const identity = new Float32Array(D * D);
+    for (let i = 0; i < D; i++) identity[i * D + i] = 1;
+    model.setWeights([identity, new Float32Array(D * D)]);
+    const x = Float32Array.from({ length: B * T * D }, (_, i) => 1 + (i % 7));
+    const input = tensor(env.gpu, x, [B, T, D]);
+    let output: Tensor | undefined;
+    await env.gpu.submit('training forward', (encoder, run) => {
+      const { output: flow } = layer.encodeTrain(encoder, run, flowOf(input));
+      output = materialize(env.gpu, encoder, run, flow);
+    });
+    const values = await output!.data(); // [B, T, D]
+    const expected = sequenceDropoutScales(3, 0, B, D, 0.5);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        for (let d = 0; d < D; d++) expect(values[(b * T + t) * D + d]).toBe(x[(b * T + t) * D + d] * expected[b * D + d]);
+      }
+    }
+    expect(expected.some((m) => m === 0) && expected.some((m) => m === 2)).toBe(true);
+    output!.dispose();
+    input.dispose();
+    model.dispose();
+  });
+});
+
+describe('reference gradients with dropout, by finite differences (masks fixed)', () => {
+  test('LSTM: kernel, recurrent kernel, bias, input and initial state', () => {
+    const random = new reference.Random(9);
+    const [B, T, D, H] = [2, 3, 3, 4];
+    const x = randomArray(random, B * T * D);
+    const kernel = randomArray(random, D * 4 * H, 0.5);
+    const recurrentKernel = randomArray(random, H * 4 * H, 0.5);
+    const bias = randomArray(random, 4 * H, 0.1);
+    const h0 = randomArray(random, B * H, 0.5);
+    const c0 = randomArray(random, B * H, 0.5);
+    const recurrentMask = sequenceDropoutScales(5, 0, B, H, 0.5);
+    const dY = randomArray(random, B * T * H);
+    const options = { activation: 'tanh' as const, recurrentActivation: 'sigmoid' as const };
+    const loss = () => {
+      const cache = lstmForwardTrain(x, { B, T, D, H }, { kernel, recurrentKernel, bias }, { ...options, initialState: { h: h0, c: c0 }, recurrentMask });
+      // The loss pairs dY with the output sequence h[1..T] (time-major here, dY read the same way).
+      return dot(cache.hseq.subarray(B * H), dY);
+    };
+    const cache = lstmForwardTrain(x, { B, T, D, H }, { kernel, recurrentKernel, bias }, { ...options, initialState: { h: h0, c: c0 }, recurrentMask });
+    // dY is time-major above; lstmBackward takes a batch-major sequence gradient.
+    const dYBatchMajor = new Float64Array(B * T * H);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dYBatchMajor[(b * T + t) * H + j] = dY[(t * B + b) * H + j];
+    const g = lstmBackward(x, { B, T, D, H }, { kernel, recurrentKernel, bias }, options, cache, { sequence: dYBatchMajor }, {}, undefined, recurrentMask);
+    expectClose(g.dKernel, numericGradient(kernel, loss), FD_ATOL, FD_RTOL, 'dKernel');
+    expectClose(g.dRecurrentKernel, numericGradient(recurrentKernel, loss), FD_ATOL, FD_RTOL, 'dRecurrentKernel');
+    expectClose(g.dBias, numericGradient(bias, loss), FD_ATOL, FD_RTOL, 'dBias');
+    expectClose(g.dX, numericGradient(x, loss), FD_ATOL, FD_RTOL, 'dX');
+    expectClose(g.dh0, numericGradient(h0, loss), FD_ATOL, FD_RTOL, 'dh0');
+    expectClose(g.dc0, numericGradient(c0, loss), FD_ATOL, FD_RTOL, 'dc0');
+    // The mask matters: without it the recurrent kernel's gradient differs.
+    const unmasked = lstmBackward(x, { B, T, D, H }, { kernel, recurrentKernel, bias }, options, cache, { sequence: dYBatchMajor });
+    expect(Math.max(...unmasked.dRecurrentKernel.map((v, i) => Math.abs(v - g.dRecurrentKernel[i])))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('options', () => {
+  test('rates outside [0, 1) are refused, saying what they are', () => {
+    for (const kind of KINDS) {
+      expect(() => gpuLayer(kind, { units: 2, dropout: 1 })).toThrow(ShapeError);
+      expect(() => gpuLayer(kind, { units: 2, recurrentDropout: -0.1 })).toThrow(/recurrentDropout is the fraction of units dropped, a number in \[0, 1\)/);
+      expect(() => gpuLayer(kind, { units: 2, dropout: Number.NaN })).toThrow(/dropout/);
+    }
+  });
+
+  test('save and load keep the rates', async () => {
+    const model = sequential(env.gpu, [layers.lstm({ units: 3, dropout: 0.2, recurrentDropout: 0.3, returnSequences: true, inputShape: [4, 2] }), layers.gru({ units: 2, dropout: 0.1 })]);
+    const loaded = await loadModel(env.gpu, await model.save());
+    const [lstm, gru] = loaded.layers as [Lstm, RecurrentLayer];
+    expect([lstm.config.dropout, lstm.config.recurrentDropout, gru.config.dropout, gru.config.recurrentDropout]).toEqual([0.2, 0.3, 0.1, 0]);
+    model.dispose();
+    loaded.dispose();
+  });
+});
