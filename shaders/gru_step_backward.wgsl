@@ -15,6 +15,10 @@
 //     PHASE 1: dq = dGh[t]·U_hᵀ;  dG[t]_r = dq⊙h[t-1]⊙σ'(r);  carry += dq⊙r
 //   FINAL (uniform flag, PHASE 0, one more dispatch when the initial state's gradient is
 //   wanted): carry = carry + the recurrent term from step 0 = dh0.
+//   REC_DROPOUT: the forward read h' = h[t-1]⊙m everywhere, so h[t-1] above is h', and the
+//   gradient a step passes back (recurrent term and carry) is that of h', times m: the
+//   recurrent term is multiplied when it is read, the carry when it is written. A masked step
+//   passes its dh on unmultiplied (its forward carried the raw h).
 // Derivatives come from the kept activations (σ' = RECURRENT_ACTIVATION', act' = ACTIVATION').
 //
 // Bindings (group 0):
@@ -32,6 +36,8 @@
 //                                  packed after the carry (the stage has 8 storage buffers
 //                                  already). A masked step writes zero gradients and carries
 //                                  its whole dh to step t-1.
+//                                  REC_DROPOUT: then the multipliers m [B, H] of the forward's
+//                                  h[t-1], packed after (at B·H, or B·H + B·T when MASKED).
 //   @binding(8) s      uniform     Step (dynamic offset, one 256-byte slot a dispatch)
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of the multiplied
@@ -56,6 +62,7 @@ override DY_SEQ: bool = true;
 override RESET_AFTER: bool = true;
 override PHASE: u32 = 0;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -138,15 +145,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       break;
     }
     let c = b * H + j;
+    // m of this unit (1 without recurrent dropout).
+    var m = 1.0;
+    if (REC_DROPOUT) {
+      m = carry[B * H + select(0u, B * s.T, MASKED) + c];
+    }
     if (isFinal) {
-      carry[c] += acc[r];
+      carry[c] += acc[r] * m;
       continue;
     }
     let g = (t * B + b) * H3 + j;
     let x = (t * B + b) * H + j;
     let z = acts[g];
     let rg = acts[g + H];
-    let hPrev = hseq[x];
+    let hPrev = hseq[x] * m;
     let masked = MASKED && carry[B * H + b * s.T + s.tIn] == 0.0;
     if (phase1) {
       if (masked) {
@@ -155,10 +167,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       }
       let dq = acc[r];
       dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
-      carry[c] += dq * rg;
+      carry[c] += dq * rg * m;
       continue;
     }
-    var dh = acc[r] + carry[c];
+    var dh = acc[r] * m + carry[c];
     if (DY_SEQ) {
       dh += dY[x];
     } else if (t + 1u == s.T) {
@@ -192,6 +204,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     } else {
       dGm[x] = dn;
     }
-    carry[c] = dh * z;
+    carry[c] = dh * z * m;
   }
 }

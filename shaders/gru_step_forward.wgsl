@@ -24,6 +24,10 @@
 //   @binding(6) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn (the input step
 //                                 read); a step with 0 keeps h (h[t] = h[t-1]); otherwise unused
 //   @binding(7) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
+//   @binding(8) recMask read      REC_DROPOUT: [B, H] multipliers m of h[t-1] (Keras / TF.js
+//                                 recurrentDropout: the cell reads h[t-1]⊙m wherever it reads
+//                                 h[t-1], matmul and h[t] = z⊙h[t-1] + …; a masked step still
+//                                 carries the unmultiplied h); otherwise unused
 // Dispatch: (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: its 3 gate columns
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
@@ -50,6 +54,7 @@ override RESET_AFTER: bool = true;
 override HAS_BIAS: bool = true;
 override PHASE: u32 = 0;
 override MASKED: bool = false;
+override REC_DROPOUT: bool = false;
 
 const MAX_TB: u32 = 8u;
 
@@ -61,6 +66,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(5) var<storage, read_write> aux: array<f32>;
 @group(0) @binding(6) var<storage, read> mask: array<f32>;
 @group(0) @binding(7) var<uniform> s: Step;
+@group(0) @binding(8) var<storage, read> recMask: array<f32>;
 
 var<workgroup> tile: array<f32, TB * WG>; // [TB][WG]: rows b0.., columns k0..k0+WG
 
@@ -69,9 +75,14 @@ fn candidate_phase() -> bool {
   return !RESET_AFTER && PHASE == 1u;
 }
 
-fn source(i: u32) -> f32 {
+// Element (b, k) of the multiplied vector starting at `base`: q, or h[t-1]⊙m.
+fn source(base: u32, b: u32, k: u32) -> f32 {
+  let i = base + b * s.H + k;
   if (candidate_phase()) {
     return aux[i];
+  }
+  if (REC_DROPOUT) {
+    return hseq[i] * recMask[b * s.H + k];
   }
   return hseq[i];
 }
@@ -96,7 +107,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       let b = b0 + r;
       var v = 0.0;
       if (b < B && k < H) {
-        v = source(srcBase + b * H + k);
+        v = source(srcBase, b, k);
       }
       tile[r * WG + lid.x] = v;
     }
@@ -131,11 +142,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let g = (t * B + b) * H3 + j;
     let a = (slot * B + b) * H3 + j;
     let x = (slot * B + b) * H + j;
-    let hPrev = hseq[(t * B + b) * H + j];
+    let hRaw = hseq[(t * B + b) * H + j];
+    var hPrev = hRaw;
+    if (REC_DROPOUT) {
+      hPrev *= recMask[b * H + j];
+    }
     let hOut = ((t + 1u) * B + b) * H + j;
     // A masked step carries h through (the last dispatch of the step writes it).
     if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[b * s.T + s.tIn] == 0.0) {
-      hseq[hOut] = hPrev;
+      hseq[hOut] = hRaw;
       continue;
     }
     if (RESET_AFTER) {

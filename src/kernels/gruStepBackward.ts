@@ -35,6 +35,8 @@ export interface GruStepBackwardArgs {
   H: number;
   /** Masking: `carry` is [B·H + B·T], the mask [B, T] (f32 1/0) packed after the carry. */
   masked?: boolean;
+  /** recurrentDropout: the forward's multipliers [B, H] of h[t-1], packed after those (and the mask). */
+  recurrentDropout?: boolean;
   backwards?: boolean;
 }
 
@@ -51,12 +53,13 @@ export function gruStepBackwardKernel(options: {
   rows: number;
   phase: 0 | 1;
   masked?: boolean;
+  recurrentDropout?: boolean;
 }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'gru_step_backward',
-    cacheKey: `gru_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:ra${+options.resetAfter}:p${options.phase}:m${+!!options.masked}`,
+    cacheKey: `gru_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:ra${+options.resetAfter}:p${options.phase}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
     constants: {
       WG,
@@ -67,6 +70,7 @@ export function gruStepBackwardKernel(options: {
       RESET_AFTER: +options.resetAfter,
       PHASE: options.phase,
       MASKED: +!!options.masked,
+      REC_DROPOUT: +!!options.recurrentDropout,
     },
     bindings: ['storage', 'storage', 'read', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
   };

@@ -37,6 +37,8 @@ export interface GruStepArgs extends GruStepOptions {
   mask?: GPUBuffer;
   /** goBackwards: processing step t reads input step T−1−t (the mask column). */
   backwards?: boolean;
+  /** [B, H]: multipliers of h[t-1] wherever the cell reads it (Keras / TF.js recurrentDropout, in training). */
+  recurrentMask?: GPUBuffer;
 }
 
 /** Dispatches a step takes. */
@@ -44,16 +46,17 @@ export function gruForwardDispatchesPerStep(resetAfter: boolean): number {
   return resetAfter ? 1 : 2;
 }
 
-export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean }): KernelSource {
+export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   const hasBias = options.resetAfter && options.hasBias;
   return {
     name: 'gru_step_forward',
-    cacheKey: `gru_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:ra${+options.resetAfter}:bias${+hasBias}:p${options.phase}:m${+!!options.masked}`,
+    cacheKey: `gru_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:ra${+options.resetAfter}:bias${+hasBias}:p${options.phase}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
     constants: {
       MASKED: +!!options.masked,
+      REC_DROPOUT: +!!options.recurrentDropout,
       WG,
       TB: options.rows,
       ACTIVATION: act,
@@ -63,7 +66,7 @@ export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolea
       HAS_BIAS: +hasBias,
       PHASE: options.phase,
     },
-    bindings: ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic'],
+    bindings: ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
 
@@ -81,10 +84,11 @@ export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run
   const acts = args.acts ?? run.scratch(resetAfter ? 16 : B * 3 * H * 4, 'gru acts');
   const aux = args.aux ?? run.scratch(resetAfter ? 16 : B * H * 4, 'gru aux');
   const bias = args.bias ?? run.scratch(16, 'no bias');
+  const recurrentMask = args.recurrentMask ?? run.scratch(16, 'no recurrent mask');
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   const pipelines = phases.map((phase) => {
-    const compiled = gpu.kernel(gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask }));
-    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, mask, { buffer: stepParams, size: 32 }]) };
+    const compiled = gpu.kernel(gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
+    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, mask, { buffer: stepParams, size: 32 }, recurrentMask]) };
   });
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

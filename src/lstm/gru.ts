@@ -11,6 +11,7 @@ import { inputGradientFlow, type Flow } from './layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
 import { inputGradRows, inputRows, type InputGradTarget } from './sequenceOptions.js';
 import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from './recurrentConfig.js';
+import type { DropoutDraw } from './recurrentDropout.js';
 
 /** What the training forward keeps. */
 interface GruSequence extends RecurrentSequence {
@@ -29,7 +30,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     return gruWeightShapes(this.config, inputShape[1]);
   }
 
-  protected encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, stateIn?: GPUBuffer, stateOut?: GPUBuffer, keep = false): GruSequence {
+  protected encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, stateIn?: GPUBuffer, stateOut?: GPUBuffer, keep = false, draw?: DropoutDraw): GruSequence {
     const gpu = this.requireBuilt();
     const { B, T, D, H } = this.sequenceDims(input, stateIn, stateOut, 3 * this.units);
     const g = run.scratch(T * B * 3 * H * 4, `${this.name}/gates`);
@@ -67,10 +68,11 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       keep,
       mask: input.mask,
       backwards: this.config.goBackwards,
+      recurrentMask: draw?.recurrentMask,
     });
     pass.end();
     this.encodeFinalState(encoder, hseq, stateOut, B, T);
-    return { input, hseq, acts, aux, B, T };
+    return { input, hseq, acts, aux, B, T, draw };
   }
 
   /**
@@ -94,7 +96,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
   ): Flow | undefined {
     const gpu = this.requireBuilt();
     const backwards = this.config.goBackwards;
-    const { input, hseq, acts, aux, B, T } = saved as GruSequence;
+    const { input, hseq, acts, aux, B, T, draw } = saved as GruSequence;
     const { resetAfter } = this.config;
     const H = this.units;
     const H3 = 3 * H;
@@ -104,16 +106,23 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     const dG = run.scratch(rows * H3 * 4, `${this.name}/dG`);
     const dGm = run.scratch(rows * (resetAfter ? H3 : H) * 4, `${this.name}/dGm`);
     const uT = run.scratch(H3 * H * 4, `${this.name}/UT`);
-    // With a mask, the mask [B, T] is packed after the carry (the step kernel's stage is at
-    // its 8 storage buffers): one copy a sequence.
+    // With a mask, the mask [B, T] is packed after the carry, and with recurrent dropout its
+    // multipliers [B, H] after that (the step kernel's stage is at its 8 storage buffers): one
+    // copy each a sequence.
     const mask = input.mask;
-    const carry = run.scratch((B * H + (mask ? B * T : 0)) * 4, `${this.name}/carry`);
-    const dX = inputGrad?.buffer ?? (needInputGrad ? run.scratch(rows * D * 4, `${this.name}/dX`) : undefined);
+    const recurrentMask = draw?.recurrentMask;
+    const maskAt = B * H;
+    const recurrentMaskAt = maskAt + (mask ? B * T : 0);
+    const carry = run.scratch((recurrentMaskAt + (recurrentMask ? B * H : 0)) * 4, `${this.name}/carry`);
+    const dX = this.dropoutMasks.inputGradBuffer(run, draw, rows * D * 4, needInputGrad, inputGrad);
+    // The cell read h' = h[t-1]⊙m: dU's rows from h[t-1] take h'.
+    const hPrev = recurrentMask ? this.dropoutMasks.encodeRecurrent(gpu, encoder, run, hseq, T, B, H, draw!) : hseq;
     const dbRec = resetAfter && bias ? run.scratch(H3 * 4, `${this.name}/dbRec`) : undefined;
     const dUT = resetAfter ? undefined : run.scratch(H3 * H * 4, `${this.name}/dUT`);
     const dUTh = resetAfter ? undefined : run.scratch(H * H * 4, `${this.name}/dUTh`);
     encoder.clearBuffer(carry, 0, B * H * 4);
-    if (mask) encoder.copyBufferToBuffer(mask, 0, carry, B * H * 4, B * T * 4);
+    if (mask) encoder.copyBufferToBuffer(mask, 0, carry, maskAt * 4, B * T * 4);
+    if (recurrentMask) encoder.copyBufferToBuffer(recurrentMask, 0, carry, recurrentMaskAt * 4, B * H * 4);
     let pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: H3 });
     encodeGruStepsBackward(gpu, pass, run, {
@@ -130,6 +139,7 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       aux: aux!,
       carry,
       masked: !!mask,
+      recurrentDropout: !!recurrentMask,
       backwards,
       initialStateGrad: !!stateGrads,
       T,
@@ -138,16 +148,16 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     });
     encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H3, K: rows });
     if (resetAfter) {
-      encodeGemm(gpu, pass, run, { a: hseq, transA: true, b: dGm, y: grads[1], M: H, N: H3, K: rows });
+      encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dGm, y: grads[1], M: H, N: H3, K: rows });
     } else {
       // dUᵀ [3H, H]: rows z, r = dG_{z,r}ᵀ·Hprev, rows h = dGhᵀ·Q (the first GEMM's h rows are
       // overwritten by the second's result below).
-      encodeGemm(gpu, pass, run, { a: dG, transA: true, b: hseq, y: dUT!, M: H3, N: H, K: rows });
+      encodeGemm(gpu, pass, run, { a: dG, transA: true, b: hPrev, y: dUT!, M: H3, N: H, K: rows });
       encodeGemm(gpu, pass, run, { a: dGm, transA: true, b: aux!, y: dUTh!, M: H, N: H, K: rows });
     }
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H3 });
     if (dbRec) encodeReduceRows(gpu, pass, run, { x: dGm, y: dbRec, R: rows, N: H3 });
-    if (dX) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX, M: rows, N: D, K: H3, accumulate: inputGrad?.accumulate });
+    if (dX.buffer) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX.buffer, M: rows, N: D, K: H3, accumulate: dX.accumulate });
     pass.end();
     // The bias [2, 3H]: row 1 (b_rec) from its own column sums.
     if (dbRec) encoder.copyBufferToBuffer(dbRec, 0, grads[2], H3 * 4, H3 * 4);
@@ -159,7 +169,9 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     }
     // The initial state's gradient: the last backward dispatch left it in carry.
     if (stateGrads) encoder.copyBufferToBuffer(carry, 0, stateGrads.h, 0, B * H * 4);
+    if (!dX.buffer) return undefined;
+    const dXInput = this.dropoutMasks.encodeInputGrad(gpu, encoder, run, dX.buffer, [B, T, D], draw, inputGrad);
     if (inputGrad) return undefined;
-    return dX && inputGradientFlow(gpu, encoder, run, dX, input);
+    return inputGradientFlow(gpu, encoder, run, dXInput, input);
   }
 }

@@ -71,6 +71,14 @@ export class KerasConfigReader {
     return v;
   }
 
+  /** A fraction in [0, 1) (a dropout rate); `fallback` when absent. */
+  rate(key: string, fallback = 0): number {
+    const v = this.config[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'number' || !(v >= 0 && v < 1)) this.fail(`'${key}' must be a number in [0, 1), got ${JSON.stringify(v)}.`);
+    return v;
+  }
+
   /** Throws when `key` is true: an option this library does not implement for this layer. */
   rejectTrue(key: string, advice: string): void {
     if (this.bool(key, false)) this.fail(`${key}=True is not supported: ${advice}`);
@@ -187,6 +195,8 @@ export function kerasRecurrentCommon(r: KerasConfigReader): {
   useBias: boolean;
   goBackwards: boolean;
   stateful: boolean;
+  dropout: number;
+  recurrentDropout: number;
   name?: string;
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
@@ -194,13 +204,16 @@ export function kerasRecurrentCommon(r: KerasConfigReader): {
 } {
   r.rejectTrue('return_state', 'a Sequential model passes one tensor between layers.');
   r.rejectTrue('time_major', 'save the model with time_major=False (inputs are [batch, steps, features]).');
-  // dropout / recurrent_dropout only act in training; unroll and implementation do not change results.
+  // dropout / recurrent_dropout act in training only (kept for further training); unroll and
+  // implementation do not change results.
   const out: ReturnType<typeof kerasRecurrentCommon> = {
     units: r.positiveInt('units'),
     returnSequences: r.bool('return_sequences', false),
     useBias: r.bool('use_bias', true),
     goBackwards: r.bool('go_backwards', false),
     stateful: r.bool('stateful', false),
+    dropout: r.rate('dropout'),
+    recurrentDropout: r.rate('recurrent_dropout'),
   };
   const name = r.name();
   if (name) out.name = name;

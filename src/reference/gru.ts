@@ -12,6 +12,7 @@ import { Random } from './random.js';
 import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
 import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+import { maskSequence, maskStates, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
 
 export interface GruCellOptions {
   activation: Activation;
@@ -100,7 +101,12 @@ export interface GruCache {
 }
 
 /** The layer forward keeping its activations. x: [B, T, D] batch-major. */
-export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weights: GruWeights, options: GruCellOptions & { initialState?: ArrayLike<number>; mask?: ArrayLike<number> }): GruCache {
+export function gruForwardTrain(
+  x: ArrayLike<number>,
+  dims: RecurrentDims,
+  weights: GruWeights,
+  options: GruCellOptions & { initialState?: ArrayLike<number>; mask?: ArrayLike<number>; recurrentMask?: ArrayLike<number> },
+): GruCache {
   const { B, T, D, H } = dims;
   const H3 = 3 * H;
   const bias = splitGruBias(weights, H, options.resetAfter);
@@ -110,7 +116,11 @@ export function gruForwardTrain(x: ArrayLike<number>, dims: RecurrentDims, weigh
   const aux = new Float64Array(T * B * H);
   if (options.initialState) hseq.set(Array.from(options.initialState));
   for (let t = 0; t < T; t++) {
-    const step = gruStep(a.subarray(t * B * H3, (t + 1) * B * H3), hseq.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, bias.recurrent, B, H, options);
+    // recurrentDropout (TF.js): the cell reads h' = h[t-1]⊙m wherever it reads h[t-1]; a masked
+    // step still carries the raw h.
+    const prev = hseq.subarray(t * B * H, (t + 1) * B * H);
+    const hPrev = options.recurrentMask ? maskStates(prev, options.recurrentMask) : prev;
+    const step = gruStep(a.subarray(t * B * H3, (t + 1) * B * H3), hPrev, weights.recurrentKernel, bias.recurrent, B, H, options);
     hseq.set(step.h, (t + 1) * B * H);
     acts.set(step.acts, t * B * H3);
     aux.set(step.aux, t * B * H);
@@ -150,6 +160,7 @@ export function gruBackward(
   dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
+  recurrentMask?: ArrayLike<number>,
 ): GruGradients {
   const { B, T, D, H } = dims;
   const H3 = 3 * H;
@@ -157,6 +168,8 @@ export function gruBackward(
   const u = weights.recurrentKernel;
   const dGx = new Float64Array(T * B * H3);
   const dGm = resetAfter ? new Float64Array(T * B * H3) : dGx;
+  // The previous states as the cell read them: h' = h⊙m with recurrent dropout.
+  const hseq = recurrentMask ? maskStates(cache.hseq, recurrentMask) : cache.hseq;
   let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
     const dhPrev = new Float64Array(B * H);
@@ -174,7 +187,7 @@ export function gruBackward(
         }
         const g = (t * B + b) * H3 + j;
         const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
-        const hPrev = cache.hseq[(t * B + b) * H + j];
+        const hPrev = hseq[(t * B + b) * H + j];
         const dz = dh * (hPrev - n) * activationGradFromOutput(rec, z);
         dn[b * H + j] = dh * (1 - z) * activationGradFromOutput(act, n);
         dGx[g] = dz;
@@ -203,7 +216,7 @@ export function gruBackward(
           const g = (t * B + b) * H3 + j;
           if (mask !== undefined && mask[b * T + t] === 0) continue;
           const r = cache.acts[g + H];
-          dGx[g + H] = dq * cache.hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
+          dGx[g + H] = dq * hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
           dhPrev[b * H + j] += dq * r;
         }
       }
@@ -215,15 +228,22 @@ export function gruBackward(
         }
       }
     }
+    // dhPrev of a step the cell ran is that of h' = h⊙m: times m; a masked step's is h's own.
+    if (recurrentMask) {
+      for (let b = 0; b < B; b++) {
+        if (mask !== undefined && mask[b * T + t] === 0) continue;
+        for (let j = 0; j < H; j++) dhPrev[b * H + j] *= recurrentMask[b * H + j];
+      }
+    }
     dhNext = dhPrev;
   }
   const rows = T * B;
   const dKernel = gemm(x, dGx, undefined, { M: D, N: H3, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
   let dRecurrentKernel: Float64Array;
-  if (resetAfter) dRecurrentKernel = gemm(cache.hseq, dGm, undefined, { M: H, N: H3, K: rows, transA: true });
+  if (resetAfter) dRecurrentKernel = gemm(hseq, dGm, undefined, { M: H, N: H3, K: rows, transA: true });
   else {
     // Columns z, r multiply h[t-1]; columns h multiply q = r⊙h[t-1].
-    const fromH = gemm(cache.hseq, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
+    const fromH = gemm(hseq, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
     const fromQ = gemm(cache.aux, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
     dRecurrentKernel = fromH;
     for (let k = 0; k < H; k++) dRecurrentKernel.set(fromQ.subarray(k * H3 + 2 * H, (k + 1) * H3), k * H3 + 2 * H);
@@ -233,16 +253,28 @@ export function gruBackward(
   return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dGx, dGm };
 }
 
+/** What ReferenceGru.backward needs from its forwardTrain. */
+export interface GruSaved {
+  /** The processed input (dropped, reversed with goBackwards) [B, T, D]. */
+  x: CpuTensor;
+  cache: GruCache;
+  mask?: Float64Array;
+  draw?: ReferenceDropoutDraw;
+}
+
 /** The GRU layer on the CPU, with the configuration and weights of the GPU layer. */
 export class ReferenceGru {
   readonly config: ResolvedGruConfig;
   private weights: Float64Array[] | undefined;
   private features: number | undefined;
   private readonly kept: ReferenceKeptState;
+  /** dropout / recurrentDropout masks, as the GPU layer's `dropoutMasks`. */
+  readonly dropoutMasks: ReferenceRecurrentDropout;
 
   constructor(config: GruConfig) {
     this.config = resolveGruConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
+    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 
@@ -291,38 +323,49 @@ export class ReferenceGru {
   /**
    * The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it (a stateful
    * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
-   * stays in processing order.
+   * stays in processing order. In training (not in apply), dropout / recurrentDropout draw the
+   * masks of the next step.
    */
   forwardTrain(
     x: CpuTensor,
     state?: { h: Float64Array },
     mask?: ArrayLike<number>,
-  ): { y: CpuTensor; saved: { x: CpuTensor; cache: GruCache; mask?: Float64Array }; state: { h: Float64Array } } {
+    training = true,
+  ): { y: CpuTensor; saved: GruSaved; state: { h: Float64Array } } {
     const [B, T, D] = x.shape;
     this.build(D);
     const H = this.config.units;
-    const processed = processingInput(x, this.config.goBackwards);
+    const draw = training ? this.dropoutMasks.draw(B, D, H) : undefined;
+    const dropped = draw?.input ? cpuTensor(maskSequence(x.data, draw.input, B, T, D), x.shape) : x;
+    const processed = processingInput(dropped, this.config.goBackwards);
     const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
     const processedMask = processingMask(mask, B, T, this.config.goBackwards);
-    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), { ...this.config, initialState: start?.h, mask: processedMask });
+    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), {
+      ...this.config,
+      initialState: start?.h,
+      mask: processedMask,
+      recurrentMask: draw?.recurrent,
+    });
     const final = { h: cache.hseq.slice(T * B * H) };
     if (this.config.stateful) this.kept.set(final);
-    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache, mask: processedMask }, state: final };
+    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache, mask: processedMask, draw }, state: final };
   }
 
   /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: { x: CpuTensor; cache: GruCache; mask?: Float64Array }, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: GruSaved, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
     const [B, T, D] = saved.x.shape;
     const H = this.config.units;
-    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, this.config.returnSequences ? { sequence: dY } : { last: dY }, {}, saved.mask);
-    const dX = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dYs = this.config.returnSequences ? { sequence: dY } : { last: dY };
+    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, dYs, {}, saved.mask, saved.draw?.recurrent);
+    const dDropped = inputGradient(g.dX, B, T, D, this.config.goBackwards);
+    const dX = saved.draw?.input ? maskSequence(dDropped, saved.draw.input, B, T, D) : dDropped;
     return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
   }
 
   /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */
   apply(x: CpuTensor, options: { initialState?: CpuTensor | [CpuTensor] } = {}): CpuTensor | CpuTensor[] {
     const h0 = Array.isArray(options.initialState) ? options.initialState[0] : options.initialState;
-    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data });
+    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data }, undefined, false);
     return this.config.returnState ? [y, cpuTensor(state.h, [x.shape[0], this.config.units])] : y;
   }
 
