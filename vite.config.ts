@@ -1,5 +1,6 @@
 // Library build: src/index.ts → dist/index.js (ESM). WGSL sources are inlined as strings
-// through `?raw` imports; Dawn's `webgpu` package stays external (Node only, loaded lazily).
+// through `?raw` imports; Dawn's `webgpu` package and cli-progress (fit's progress bar) stay
+// external (Node only, loaded lazily).
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -8,6 +9,6 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     emptyOutDir: true,
-    rollupOptions: { external: ['webgpu', /^node:/] },
+    rollupOptions: { external: ['webgpu', 'cli-progress', /^node:/] },
   },
 });

@@ -19,6 +19,7 @@ import { contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, type
 import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
 import { isStateful, readsBackwards } from './sequenceOptions.js';
 import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig } from './optimizerConfig.js';
+import { createProgressLogger } from './progress.js';
 
 export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
 
@@ -79,6 +80,8 @@ export class Trainer {
     if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
       throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
     }
+    const verbose = args.verbose ?? 0;
+    if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
     const stateful = this.model.layers.some(isStateful);
     if (stateful && (args.shuffle ?? true)) {
       throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
@@ -98,15 +101,24 @@ export class Trainer {
     const random = new Random(args.seed ?? 0x5eed);
     const history: History = { epoch: [], history: {} };
     const callbacks = args.callbacks ?? {};
+    const progress = verbose === 1 ? await createProgressLogger(epochs, Math.ceil(nTrain / batchSize)) : undefined;
+    // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js).
+    const onBatchEnd: FitCallbacks['onBatchEnd'] = progress
+      ? async (batch, batchLogs) => {
+          progress.batchEnd(batch, batchLogs);
+          await callbacks.onBatchEnd?.(batch, batchLogs);
+        }
+      : callbacks.onBatchEnd;
     try {
       this.clearStatus();
       await callbacks.onTrainBegin?.();
       let logs: Logs | undefined;
       for (let epoch = 0; epoch < epochs; epoch++) {
         await callbacks.onEpochBegin?.(epoch);
+        progress?.epochBegin(epoch);
         const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
         if (args.shuffle ?? true) random.shuffle(order);
-        logs = await this.runEpoch(all, order, batchSize, true, epoch, callbacks.onBatchEnd, args.tbptt);
+        logs = await this.runEpoch(all, order, batchSize, true, epoch, onBatchEnd, args.tbptt);
         const held = validation ?? (nTrain < all.n ? all : undefined);
         if (held) {
           const start = held === all ? nTrain : 0;
@@ -116,11 +128,13 @@ export class Trainer {
         }
         history.epoch.push(epoch);
         for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value);
+        progress?.epochEnd(epoch, logs);
         await callbacks.onEpochEnd?.(epoch, logs);
       }
       await callbacks.onTrainEnd?.(logs);
       return history;
     } finally {
+      progress?.stop();
       for (const t of [...all.owned, ...(validation?.owned ?? [])]) t.dispose();
     }
   }
@@ -324,7 +338,9 @@ export class Trainer {
     const cols = out.shape[out.shape.length - 1];
     const rows = out.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const yPerStep = data.yPerSample / data.ySteps;
-    const ySteps = data.ySteps > 1 ? steps : 1;
+    // A sequence target has x's steps, or a window of them; a model whose output sequence
+    // differs from x's steps (an encoder–decoder) takes all its steps in one window.
+    const ySteps = data.ySteps > 1 ? (steps === xSteps ? data.ySteps : steps) : 1;
     const yBatch = run.scratch(size * ySteps * yPerStep * 4, 'y batch');
     const grad = run.scratch(rows * cols * 4, 'loss gradient');
     pass = encoder.beginComputePass({ label: 'loss' });

@@ -46,6 +46,12 @@ export interface FitArgs {
    * gradient across a chunk's start). With a last-step output only the last chunk trains.
    */
   tbptt?: number;
+  /**
+   * 1: a progress bar per epoch with the running loss and metrics and the steps per second (in
+   * Node on a terminal; otherwise one line an epoch), as TF.js in Node. It reads each batch's
+   * loss back, a GPU round trip a batch. 0 (default): silent, one read an epoch.
+   */
+  verbose?: 0 | 1;
 }
 
 export interface History {
