@@ -8,12 +8,15 @@
 //   MODE 3 ave:      Y[t, b, :] = (F[t, b, :] + R[r, b, :]) / 2
 //   MODE 4 backward: Y[t, b, :] = R[r, b, :]     (mergeMode null: the backward output alone)
 // A last-step output is T = 1 without REVERSE.
+// MASKED (a sequence output of masked input, as Keras's Bidirectional, which sets
+// zero_output_for_mask): Y[t, b, :] = 0 where mask[b, t] = 0.
 //
 // Bindings (group 0):
 //   @binding(0) F  read        time-major [T, B, H] from element p.fOffset
 //   @binding(1) R  read        time-major [T, B, H] from element p.rOffset
 //   @binding(2) Y  read_write  time-major [T, B, W], W = 2H (concat) or H
 //   @binding(3) p  uniform     Params
+//   @binding(4) mask read      MASKED: [B, T] f32 1/0 batch-major; otherwise unused
 // Dispatch: (ceil(B·H / WG), T); one invocation merges one element of F with one of R.
 
 struct Params {
@@ -27,11 +30,13 @@ struct Params {
 override WG: u32 = 64;
 override MODE: u32 = 0u;
 override REVERSE: bool = true;
+override MASKED: bool = false;
 
 @group(0) @binding(0) var<storage, read> F: array<f32>;
 @group(0) @binding(1) var<storage, read> R: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) id: vec3u) {
@@ -45,12 +50,16 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (REVERSE) {
     r = p.T - 1u - t;
   }
-  let rv = R[p.rOffset + r * BH + bj];
+  var keep = 1.0;
+  if (MASKED) {
+    keep = mask[(bj / p.H) * p.T + t];
+  }
+  let rv = select(0.0, R[p.rOffset + r * BH + bj], keep != 0.0);
   if (MODE == 4u) {
     Y[t * BH + bj] = rv;
     return;
   }
-  let fv = F[p.fOffset + t * BH + bj];
+  let fv = select(0.0, F[p.fOffset + t * BH + bj], keep != 0.0);
   if (MODE == 0u) {
     let b = bj / p.H;
     let j = bj % p.H;

@@ -5,6 +5,7 @@
 //   MODE 1 sum:    dF[t] = dR[r] = dY[t]
 //   MODE 2 mul:    dF[t] = dY[t] ⊙ R[r],   dR[r] = dY[t] ⊙ F[t]
 //   MODE 3 ave:    dF[t] = dR[r] = dY[t] / 2
+// MASKED: the forward wrote zeros at masked steps (mask[b, t] = 0), so dF and dR are 0 there.
 //
 // Bindings (group 0):
 //   @binding(0) dY  read        time-major [T, B, W] from element p.dyOffset, W = 2H (concat) or H
@@ -13,6 +14,7 @@
 //   @binding(3) dF  read_write  [T, B, H]
 //   @binding(4) dR  read_write  [T, B, H]
 //   @binding(5) p   uniform     Params
+//   @binding(6) mask read       MASKED: [B, T] f32 1/0 batch-major; otherwise unused
 // Dispatch: (ceil(B·H / WG), T); one invocation writes one element of dF and one of dR.
 
 struct Params {
@@ -27,6 +29,7 @@ struct Params {
 override WG: u32 = 64;
 override MODE: u32 = 0u;
 override REVERSE: bool = true;
+override MASKED: bool = false;
 
 @group(0) @binding(0) var<storage, read> dY: array<f32>;
 @group(0) @binding(1) var<storage, read> F: array<f32>;
@@ -34,6 +37,7 @@ override REVERSE: bool = true;
 @group(0) @binding(3) var<storage, read_write> dF: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dR: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> mask: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) id: vec3u) {
@@ -46,6 +50,11 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   var r = t;
   if (REVERSE) {
     r = p.T - 1u - t;
+  }
+  if (MASKED && mask[(bj / p.H) * p.T + t] == 0.0) {
+    dF[t * BH + bj] = 0.0;
+    dR[r * BH + bj] = 0.0;
+    return;
   }
   if (MODE == 0u) {
     let b = bj / p.H;

@@ -10,23 +10,23 @@ const WG = 64;
 export type MergeKernelMode = 'concat' | 'sum' | 'mul' | 'ave' | 'backward';
 const MODE_IDS: Record<MergeKernelMode, number> = { concat: 0, sum: 1, mul: 2, ave: 3, backward: 4 };
 
-export function bidirectionalMergeKernel(mode: MergeKernelMode, reverse: boolean): KernelSource {
+export function bidirectionalMergeKernel(mode: MergeKernelMode, reverse: boolean, masked = false): KernelSource {
   return {
     name: 'bidirectional_merge',
-    cacheKey: `bidirectional_merge:wg${WG}:m${MODE_IDS[mode]}:rev${+reverse}`,
+    cacheKey: `bidirectional_merge:wg${WG}:m${MODE_IDS[mode]}:rev${+reverse}:mask${+masked}`,
     getShaderSource: () => source,
-    constants: { WG, MODE: MODE_IDS[mode], REVERSE: +reverse },
-    bindings: ['read', 'read', 'storage', 'uniform'],
+    constants: { WG, MODE: MODE_IDS[mode], REVERSE: +reverse, MASKED: +masked },
+    bindings: ['read', 'read', 'storage', 'uniform', 'read'],
   };
 }
 
-export function bidirectionalMergeBackwardKernel(mode: Exclude<MergeKernelMode, 'backward'>, reverse: boolean): KernelSource {
+export function bidirectionalMergeBackwardKernel(mode: Exclude<MergeKernelMode, 'backward'>, reverse: boolean, masked = false): KernelSource {
   return {
     name: 'bidirectional_merge_backward',
-    cacheKey: `bidirectional_merge_backward:wg${WG}:m${MODE_IDS[mode]}:rev${+reverse}`,
+    cacheKey: `bidirectional_merge_backward:wg${WG}:m${MODE_IDS[mode]}:rev${+reverse}:mask${+masked}`,
     getShaderSource: () => backwardSource,
-    constants: { WG, MODE: MODE_IDS[mode], REVERSE: +reverse },
-    bindings: ['read', 'read', 'read', 'storage', 'storage', 'uniform'],
+    constants: { WG, MODE: MODE_IDS[mode], REVERSE: +reverse, MASKED: +masked },
+    bindings: ['read', 'read', 'read', 'storage', 'storage', 'uniform', 'read'],
   };
 }
 
@@ -38,16 +38,17 @@ export interface SequenceOperand {
 
 /**
  * Encodes y [T, B, W] = merge(f[t], r[T−1−t] (or r[t] without `reverse`)) into `pass`: one
- * dispatch. A last-step output is T = 1.
+ * dispatch. A last-step output is T = 1. With `mask` [B, T], masked steps are zeros.
  */
 export function encodeBidirectionalMerge(
   gpu: Gpu,
   pass: GPUComputePassEncoder,
   run: RunScope,
-  args: { mode: MergeKernelMode; reverse: boolean; f: SequenceOperand; r: SequenceOperand; y: GPUBuffer; T: number; B: number; H: number },
+  args: { mode: MergeKernelMode; reverse: boolean; f: SequenceOperand; r: SequenceOperand; y: GPUBuffer; T: number; B: number; H: number; mask?: GPUBuffer },
 ): void {
   const params = run.uniform(new Uint32Array([args.T, args.B, args.H, args.f.offset, args.r.offset, 0, 0, 0]));
-  encodeKernel(gpu, pass, bidirectionalMergeKernel(args.mode, args.reverse), [args.f.buffer, args.r.buffer, args.y, params], [ceilDiv(args.B * args.H, WG), args.T], `bidirectional ${args.mode} (T=${args.T}, B=${args.B}, H=${args.H})`);
+  const mask = args.mask ?? run.scratch(16, 'no mask');
+  encodeKernel(gpu, pass, bidirectionalMergeKernel(args.mode, args.reverse, !!args.mask), [args.f.buffer, args.r.buffer, args.y, params, mask], [ceilDiv(args.B * args.H, WG), args.T], `bidirectional ${args.mode} (T=${args.T}, B=${args.B}, H=${args.H})`);
 }
 
 /** Encodes dF, dR [T, B, H] from dY [T, B, W] (and f, r for 'mul') into `pass`: one dispatch. */
@@ -55,14 +56,27 @@ export function encodeBidirectionalMergeBackward(
   gpu: Gpu,
   pass: GPUComputePassEncoder,
   run: RunScope,
-  args: { mode: Exclude<MergeKernelMode, 'backward'>; reverse: boolean; dY: SequenceOperand; f: SequenceOperand; r: SequenceOperand; dF: GPUBuffer; dR: GPUBuffer; T: number; B: number; H: number },
+  args: {
+    mode: Exclude<MergeKernelMode, 'backward'>;
+    reverse: boolean;
+    dY: SequenceOperand;
+    f: SequenceOperand;
+    r: SequenceOperand;
+    dF: GPUBuffer;
+    dR: GPUBuffer;
+    T: number;
+    B: number;
+    H: number;
+    mask?: GPUBuffer;
+  },
 ): void {
   const params = run.uniform(new Uint32Array([args.T, args.B, args.H, args.dY.offset, args.f.offset, args.r.offset, 0, 0]));
+  const mask = args.mask ?? run.scratch(16, 'no mask');
   encodeKernel(
     gpu,
     pass,
-    bidirectionalMergeBackwardKernel(args.mode, args.reverse),
-    [args.dY.buffer, args.f.buffer, args.r.buffer, args.dF, args.dR, params],
+    bidirectionalMergeBackwardKernel(args.mode, args.reverse, !!args.mask),
+    [args.dY.buffer, args.f.buffer, args.r.buffer, args.dF, args.dR, params, mask],
     [ceilDiv(args.B * args.H, WG), args.T],
     `bidirectional ${args.mode} backward (T=${args.T}, B=${args.B}, H=${args.H})`,
   );

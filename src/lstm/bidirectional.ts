@@ -8,7 +8,7 @@ import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
 import { emptyTensor, Tensor } from '../runtime/tensor.js';
 import { Gru } from './gru.js';
-import { flowOf, inputGradientFlow, Layer, materialize, type Flow, type Regularizer } from './layer.js';
+import { flowOf, inputGradientFlow, Layer, materialize, withMask, type Flow, type Regularizer } from './layer.js';
 import { Lstm } from './lstm.js';
 import { SimpleRnn } from './simpleRnn.js';
 
@@ -148,21 +148,23 @@ export class Bidirectional extends Layer {
     this.backwardLayer.resetStates();
   }
 
-  /** Both directions on `input`, then the merge; the directions' states are their own (stateful) or zeros. */
+  /**
+   * Both directions on `input`, then the merge; the directions' states are their own (stateful)
+   * or zeros. With a mask, each direction skips the masked steps, and a sequence output is
+   * zeros there (Keras's Bidirectional) and passes the mask on.
+   */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
     this.requireMerge();
-    if (input.mask) throw new RnnError(`${this.name}: masking (Masking, Embedding maskZero) is not supported by Bidirectional yet; remove the mask.`);
     const forwardOut = this.forwardLayer.encode(encoder, run, input);
     const backwardOut = this.backwardLayer.encode(encoder, run, input);
-    return this.encodeMerge(encoder, run, forwardOut, backwardOut, this.config.mergeMode!);
+    return this.encodeMerge(encoder, run, forwardOut, backwardOut, this.config.mergeMode!, input.mask);
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: BidirectionalSaved } {
     this.requireMerge();
-    if (input.mask) throw new RnnError(`${this.name}: masking (Masking, Embedding maskZero) is not supported by Bidirectional yet; remove the mask.`);
     const f = this.forwardLayer.encodeTrain(encoder, run, input);
     const b = this.backwardLayer.encodeTrain(encoder, run, input);
-    const output = this.encodeMerge(encoder, run, f.output, b.output, this.config.mergeMode!);
+    const output = this.encodeMerge(encoder, run, f.output, b.output, this.config.mergeMode!, input.mask);
     return { output, saved: { input, forward: f.saved, backward: b.saved, forwardOut: f.output, backwardOut: b.output } };
   }
 
@@ -198,6 +200,7 @@ export class Bidirectional extends Layer {
       T: steps,
       B,
       H,
+      mask: this.returnSequences ? s.input.mask : undefined,
     });
     pass.end();
     const dX = needInputGrad ? run.scratch(T * B * D * 4, `${this.name}/dX`) : undefined;
@@ -213,7 +216,7 @@ export class Bidirectional extends Layer {
    * with mergeMode null [forward output, backward output] (the backward sequence in the input's
    * step order, as Keras).
    */
-  apply(x: Tensor): Tensor | Tensor[] {
+  apply(x: Tensor, options: { mask?: Tensor } = {}): Tensor | Tensor[] {
     if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
     x.assertUsable('The input tensor');
     if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
@@ -221,14 +224,16 @@ export class Bidirectional extends Layer {
     const gpu = this.requireBuilt();
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
-      const input = flowOf(x);
+      const input = withMask(flowOf(x), options.mask);
       const forwardOut = this.forwardLayer.encode(encoder, run, input);
       const backwardOut = this.backwardLayer.encode(encoder, run, input);
       if (this.config.mergeMode === null) {
-        outputs.push(materialize(gpu, encoder, run, forwardOut));
-        outputs.push(materialize(gpu, encoder, run, this.encodeMerge(encoder, run, forwardOut, backwardOut, 'backward')));
+        // Each direction alone, zeros at masked steps as in the merged form.
+        const zeroed = input.mask && this.returnSequences ? this.encodeMerge(encoder, run, backwardOut, forwardOut, 'backward', input.mask, false) : forwardOut;
+        outputs.push(materialize(gpu, encoder, run, zeroed));
+        outputs.push(materialize(gpu, encoder, run, this.encodeMerge(encoder, run, forwardOut, backwardOut, 'backward', input.mask)));
       } else {
-        outputs.push(materialize(gpu, encoder, run, this.encodeMerge(encoder, run, forwardOut, backwardOut, this.config.mergeMode)));
+        outputs.push(materialize(gpu, encoder, run, this.encodeMerge(encoder, run, forwardOut, backwardOut, this.config.mergeMode, input.mask)));
       }
     });
     for (const t of outputs) t.ready = done;
@@ -240,7 +245,7 @@ export class Bidirectional extends Layer {
    * gradient of the merged output (its shape), returns the gradients of the weights (Keras
    * order: forward's, then backward's) and of x. Stateful directions start from zeros here.
    */
-  async gradients(x: Tensor, dOutput: Tensor): Promise<{ weights: Float32Array[]; x: Float32Array }> {
+  async gradients(x: Tensor, dOutput: Tensor, options: { mask?: Tensor } = {}): Promise<{ weights: Float32Array[]; x: Float32Array }> {
     if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
     this.requireMerge();
     if (this.stateful) throw new RnnError(`${this.name}.gradients: the directions are stateful; use a model's gradients, or a layer without stateful.`);
@@ -256,7 +261,7 @@ export class Bidirectional extends Layer {
     const dX = emptyTensor(gpu, [B, T, D], 'dX');
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
-        const { saved } = this.encodeTrain(encoder, run, flowOf(x));
+        const { saved } = this.encodeTrain(encoder, run, withMask(flowOf(x), options.mask));
         // The backward takes a sequence gradient time-major ([B, T, W] → [T, B, W] is the
         // time-to-batch-major copy with the roles of T and B swapped).
         let dFlow: Flow = flowOf(dOutput);
@@ -283,8 +288,12 @@ export class Bidirectional extends Layer {
     this.gpu = undefined;
   }
 
-  /** Merges the directions' outputs into a new flow: time-major [T, B, W], or [B, W]. */
-  private encodeMerge(encoder: GPUCommandEncoder, run: RunScope, f: Flow, r: Flow, mode: MergeKernelMode): Flow {
+  /**
+   * Merges the directions' outputs into a new flow: time-major [T, B, W] (zeros at the steps
+   * `mask` masks, which it carries on), or [B, W]. `reverse` false: r is in the input's step
+   * order (to copy the forward direction with 'backward').
+   */
+  private encodeMerge(encoder: GPUCommandEncoder, run: RunScope, f: Flow, r: Flow, mode: MergeKernelMode, mask?: GPUBuffer, reverse = true): Flow {
     const gpu = this.requireBuilt();
     const H = this.units;
     const sequence = f.shape.length === 3;
@@ -293,9 +302,10 @@ export class Bidirectional extends Layer {
     const W = mode === 'concat' ? 2 * H : H;
     const y = run.scratch(steps * B * W * 4, `${this.name}/merged`);
     const pass = encoder.beginComputePass({ label: `${this.name} merge` });
-    encodeBidirectionalMerge(gpu, pass, run, { mode, reverse: sequence, f: { buffer: f.buffer, offset: f.offset }, r: { buffer: r.buffer, offset: r.offset }, y, T: steps, B, H });
+    const seqMask = sequence ? mask : undefined;
+    encodeBidirectionalMerge(gpu, pass, run, { mode, reverse: sequence && reverse, f: { buffer: f.buffer, offset: f.offset }, r: { buffer: r.buffer, offset: r.offset }, y, T: steps, B, H, mask: seqMask });
     pass.end();
-    return sequence ? { buffer: y, offset: 0, shape: [B, T, W], timeMajor: true } : { buffer: y, offset: 0, shape: [B, W], timeMajor: false };
+    return sequence ? { buffer: y, offset: 0, shape: [B, T, W], timeMajor: true, mask: seqMask } : { buffer: y, offset: 0, shape: [B, W], timeMajor: false };
   }
 
   private requireMerge(): void {

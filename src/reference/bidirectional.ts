@@ -50,6 +50,13 @@ export function mergeBackward(mode: Exclude<ReferenceMergeMode, null>, dY: Array
   return { dF, dR };
 }
 
+/** Zeros steps t of b where mask[b, t] = 0 in each [B, T, H] batch-major array (in place). */
+function zeroMaskedSteps(arrays: Float64Array[], mask: ArrayLike<number>, B: number, T: number, H: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) if (mask[b * T + t] === 0) for (const a of arrays) a.fill(0, (b * T + t) * H, (b * T + t + 1) * H);
+  }
+}
+
 export class ReferenceBidirectional {
   readonly config: { mergeMode: ReferenceMergeMode; inputShape?: readonly [number | null, number]; name: string };
   readonly forwardLayer: ReferenceWrappable;
@@ -115,13 +122,13 @@ export class ReferenceBidirectional {
    * Both directions and the merge. x: [B, T, D]. The backward direction's sequence is reversed
    * back to the input's step order before the merge (a last-step output is its final state).
    */
-  forwardTrain(x: CpuTensor, training = true) {
+  forwardTrain(x: CpuTensor, training = true, mask?: ArrayLike<number>) {
     const mode = this.config.mergeMode;
     if (mode === null) throw new RnnError(`${this.config.name} has mergeMode null: forwardTrain gives one merged output; use apply(x).`);
-    const { f, r, forward, backward } = this.directions(x, training);
+    const { f, r, forward, backward } = this.directions(x, training, mask);
     const H = this.units;
     const y = cpuTensor(mergeOutputs(mode, f.data, r.data, H), [...f.shape.slice(0, -1), this.outputUnits]);
-    return { y, saved: { x, forward: forward.saved, backward: backward.saved, f: f.data, r: r.data } };
+    return { y, saved: { x, forward: forward.saved, backward: backward.saved, f: f.data, r: r.data, mask } };
   }
 
   /** Gradients of the weights (forward's, then backward's) and of the input [B, T, D]. */
@@ -130,25 +137,34 @@ export class ReferenceBidirectional {
     const [B, T] = saved.x.shape;
     const { dF, dR } = mergeBackward(this.config.mergeMode!, dY, saved.f, saved.r, H);
     const sequences = this.forwardLayer.config.returnSequences;
+    // Masked steps of a sequence output are constant zeros: no gradient flows through them.
+    if (sequences && saved.mask) zeroMaskedSteps([dF, dR], saved.mask, B, T, H);
     const f = (this.forwardLayer as ReferenceLstm).backward(saved.forward as never, dF);
     // dR is in the input's step order; the backward direction's output is in its own.
     const b = (this.backwardLayer as ReferenceLstm).backward(saved.backward as never, sequences ? reverseSteps(dR, B, T, H) : dR);
     return { grads: [...f.grads, ...b.grads], dX: f.dX.map((v, i) => v + b.dX[i]) };
   }
 
-  /** x: [B, T, D]. The merged output, or with mergeMode null [forward output, backward output]. */
-  apply(x: CpuTensor): CpuTensor | CpuTensor[] {
-    if (this.config.mergeMode !== null) return this.forwardTrain(x, false).y;
-    const { f, r } = this.directions(x, false);
+  /**
+   * x: [B, T, D]. The merged output, or with mergeMode null [forward output, backward output].
+   * With a mask [B, T], each direction skips the masked steps, and a sequence output is zeros
+   * there (Keras's Bidirectional).
+   */
+  apply(x: CpuTensor, options: { mask?: ArrayLike<number> } = {}): CpuTensor | CpuTensor[] {
+    if (this.config.mergeMode !== null) return this.forwardTrain(x, false, options.mask).y;
+    const { f, r } = this.directions(x, false, options.mask);
     return [f, r];
   }
 
   /** The directions' outputs, the backward one's sequence in the input's step order. */
-  private directions(x: CpuTensor, training: boolean) {
-    const forward = (this.forwardLayer as ReferenceLstm).forwardTrain(x, undefined, undefined, training);
-    const backward = (this.backwardLayer as ReferenceLstm).forwardTrain(x, undefined, undefined, training);
+  private directions(x: CpuTensor, training: boolean, mask?: ArrayLike<number>) {
+    const forward = (this.forwardLayer as ReferenceLstm).forwardTrain(x, undefined, mask, training);
+    const backward = (this.backwardLayer as ReferenceLstm).forwardTrain(x, undefined, mask, training);
     const r = backward.y;
-    const reversed = r.shape.length === 3 ? cpuTensor(reverseSteps(r.data, r.shape[0], r.shape[1], r.shape[2]), r.shape) : r;
-    return { f: forward.y, r: reversed, forward, backward };
+    const sequence = r.shape.length === 3;
+    const reversed = sequence ? cpuTensor(reverseSteps(r.data, r.shape[0], r.shape[1], r.shape[2]), r.shape) : r;
+    const f = sequence && mask ? cpuTensor(forward.y.data.slice(), forward.y.shape) : forward.y;
+    if (sequence && mask) zeroMaskedSteps([f.data, reversed.data], mask, r.shape[0], r.shape[1], r.shape[2]);
+    return { f, r: reversed, forward, backward };
   }
 }
