@@ -20,10 +20,18 @@
 //   @binding(7) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
 //                                 matmul (Keras recurrentDropout: 0 or 1/(1-rate), the same every
 //                                 step); otherwise unused
-// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
-// One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
-// whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
-// h[t-1] in shared memory; each Wh element read serves TB rows. Wh reads are coalesced in j.
+// Entry point `main`, for batches of more than a few rows:
+//   Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
+//   One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
+//   whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
+//   h[t-1] in shared memory; each Wh element read serves TB rows. Wh reads are coalesced in j.
+// Entry point `main_split_k`, for small batches (B ≤ TB), where `main` would run only
+// ceil(H / WG) workgroups (2 at H = 128):
+//   Dispatch: (ceil(H / SPLIT_UNITS), ceil(B / TB)); workgroup WG invocations.
+//   A workgroup computes SPLIT_UNITS consecutive units; invocation lid = lane·SPLIT_UNITS + u
+//   sums unit u's gates over k ≡ lane (mod WG / SPLIT_UNITS), so each row k of Wh is read as
+//   SPLIT_UNITS consecutive floats (a 32-byte sector at 8). The lanes' partial sums are reduced
+//   in shared memory, and lane r does the cell update of batch row r.
 
 struct Step {
   t: u32,
@@ -43,6 +51,7 @@ override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
 override MASKED: bool = false;
 override REC_DROPOUT: bool = false;
+override SPLIT_UNITS: u32 = 8u; // main_split_k: units a workgroup; WG / SPLIT_UNITS lanes each
 
 const MAX_TB: u32 = 8u;
 
@@ -56,6 +65,7 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
 var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
+var<workgroup> partial: array<vec4f, TB * WG>; // main_split_k: [TB][WG] lanes' partial gate sums
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -113,38 +123,92 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (b >= B) {
       break;
     }
-    if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
-      // A masked step carries the state through unchanged (Keras).
-      if (KEEP) {
-        let cRead = (t * B + b) * H + j;
-        cseq[cRead + B * H] = cseq[cRead];
-        let a = (t * B + b) * H4 + j;
-        acts[a] = 0.0;
-        acts[a + H] = 0.0;
-        acts[a + 2u * H] = 0.0;
-        acts[a + 3u * H] = 0.0;
-      }
-      hseq[((t + 1u) * B + b) * H + j] = hseq[(t * B + b) * H + j];
-      continue;
-    }
-    let z = acc[r];
-    let i = activate(RECURRENT_ACTIVATION, z.x);
-    let f = activate(RECURRENT_ACTIVATION, z.y);
-    let g = activate(ACTIVATION, z.z);
-    let o = activate(RECURRENT_ACTIVATION, z.w);
-    var cRead = b * H + j;
-    var cWrite = cRead;
-    if (KEEP) {
-      cRead = (t * B + b) * H + j;
-      cWrite = cRead + B * H;
-      let a = (t * B + b) * H4 + j;
-      acts[a] = i;
-      acts[a + H] = f;
-      acts[a + 2u * H] = g;
-      acts[a + 3u * H] = o;
-    }
-    let c = f * cseq[cRead] + i * g;
-    cseq[cWrite] = c;
-    hseq[((t + 1u) * B + b) * H + j] = o * activate(ACTIVATION, c);
+    finish_cell(b, j, acc[r]);
   }
+}
+
+// The cell update of unit j, batch row b at step s.t from its gate pre-activations z.
+fn finish_cell(b: u32, j: u32, z: vec4f) {
+  let t = s.t;
+  let B = s.B;
+  let H = s.H;
+  let H4 = 4u * H;
+  if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
+    // A masked step carries the state through unchanged (Keras).
+    if (KEEP) {
+      let cRead = (t * B + b) * H + j;
+      cseq[cRead + B * H] = cseq[cRead];
+      let a = (t * B + b) * H4 + j;
+      acts[a] = 0.0;
+      acts[a + H] = 0.0;
+      acts[a + 2u * H] = 0.0;
+      acts[a + 3u * H] = 0.0;
+    }
+    hseq[((t + 1u) * B + b) * H + j] = hseq[(t * B + b) * H + j];
+    return;
+  }
+  let i = activate(RECURRENT_ACTIVATION, z.x);
+  let f = activate(RECURRENT_ACTIVATION, z.y);
+  let g = activate(ACTIVATION, z.z);
+  let o = activate(RECURRENT_ACTIVATION, z.w);
+  var cRead = b * H + j;
+  var cWrite = cRead;
+  if (KEEP) {
+    cRead = (t * B + b) * H + j;
+    cWrite = cRead + B * H;
+    let a = (t * B + b) * H4 + j;
+    acts[a] = i;
+    acts[a + H] = f;
+    acts[a + 2u * H] = g;
+    acts[a + 3u * H] = o;
+  }
+  let c = f * cseq[cRead] + i * g;
+  cseq[cWrite] = c;
+  hseq[((t + 1u) * B + b) * H + j] = o * activate(ACTIVATION, c);
+}
+
+@compute @workgroup_size(WG)
+fn main_split_k(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let t = s.t;
+  let B = s.B;
+  let H = s.H;
+  let lanes = WG / SPLIT_UNITS;
+  let lane = lid.x / SPLIT_UNITS;
+  let u = lid.x - lane * SPLIT_UNITS;
+  let j = wg.x * SPLIT_UNITS + u;
+  let H4 = 4u * H;
+  let b0 = wg.y * TB;
+  let hPrev = t * B * H; // start of slot t of hseq
+
+  var acc: array<vec4f, MAX_TB>;
+  if (j < H) {
+    for (var k = lane; k < H; k += lanes) {
+      let w = k * H4 + j;
+      let wv = vec4f(Wh[w], Wh[w + H], Wh[w + 2u * H], Wh[w + 3u * H]);
+      for (var r = 0u; r < TB; r++) {
+        let b = b0 + r;
+        if (b < B) {
+          var v = hseq[hPrev + b * H + k];
+          if (REC_DROPOUT) {
+            v *= recMask[b * H + k];
+          }
+          acc[r] = fma(vec4f(v), wv, acc[r]);
+        }
+      }
+    }
+  }
+  for (var r = 0u; r < TB; r++) {
+    partial[r * WG + lid.x] = acc[r];
+  }
+  workgroupBarrier();
+  let b = b0 + lane;
+  if (j >= H || lane >= TB || b >= B) {
+    return;
+  }
+  let g = (t * B + b) * H4 + j;
+  var z = vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
+  for (var l = 0u; l < lanes; l++) {
+    z += partial[lane * WG + l * SPLIT_UNITS + u];
+  }
+  finish_cell(b, j, z);
 }

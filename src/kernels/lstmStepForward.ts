@@ -7,6 +7,17 @@ import { ceilDiv, dispatch } from './dispatch.js';
 import { rowsPerInvocation, STEP_SLOT, stepUniforms } from './steps.js';
 
 const WG = 64;
+/** main_split_k: units a workgroup (WG / SPLIT_UNITS lanes split each unit's sum over k). */
+const SPLIT_UNITS = 8;
+
+/**
+ * Whether a step of B rows runs `main_split_k`: when the whole batch fits one row block
+ * (rowsPerInvocation), `main` would run only ceil(H / WG) workgroups (2 at H = 128), far too
+ * few for a GPU; the split form runs ceil(H / SPLIT_UNITS) (16 there) for the same reads.
+ */
+export function lstmStepSplitsK(B: number): boolean {
+  return B <= 4;
+}
 
 export interface LstmStepOptions {
   activation: Activation;
@@ -37,29 +48,35 @@ export interface LstmStepArgs extends LstmStepOptions {
   recurrentMask?: GPUBuffer;
 }
 
-export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
+export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; splitK?: boolean }): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
+  const split: Record<string, number> = options.splitK ? { SPLIT_UNITS } : {};
   return {
     name: 'lstm_step_forward',
-    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
+    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}:rd${+!!options.recurrentDropout}:split${+!!options.splitK}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout },
+    entryPoint: options.splitK ? 'main_split_k' : 'main',
+    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout, ...split },
     bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
 
-/** Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them. */
-export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs): void {
+/**
+ * Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them.
+ * `splitK` overrides the choice of lstmStepSplitsK (tests run both forms).
+ */
+export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { splitK?: boolean }): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
+  const splitK = args.splitK ?? lstmStepSplitsK(B);
+  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask, splitK }));
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const acts = args.acts ?? run.scratch(16, 'no acts');
   const mask = args.mask ?? run.scratch(16, 'no mask');
   const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
   pass.setPipeline(compiled.pipeline);
-  const groupsX = ceilDiv(H, WG);
+  const groupsX = ceilDiv(H, splitK ? SPLIT_UNITS : WG);
   const groupsY = ceilDiv(B, rows);
   for (let t = 0; t < T; t++) {
     pass.setBindGroup(0, bindGroup, [t * STEP_SLOT]);

@@ -69,6 +69,8 @@ export interface KernelSource {
   constants?: Record<string, number>;
   /** Bindings of group 0, in binding order. */
   bindings: readonly BindingKind[];
+  /** The shader's entry point; 'main' when absent. */
+  entryPoint?: string;
 }
 
 export interface CompiledKernel {
@@ -138,7 +140,7 @@ export class Gpu {
     const pipeline = this.device.createComputePipeline({
       label: kernel.cacheKey,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: kernel.constants },
+      compute: { module, entryPoint: kernel.entryPoint ?? 'main', constants: kernel.constants },
     });
     compiled = { pipeline, layout };
     this.pipelines.set(kernel.cacheKey, compiled);

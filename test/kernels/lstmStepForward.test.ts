@@ -1,6 +1,7 @@
 // kernels/lstmStepForward against reference.lstmStep, step by step, on seeded inputs: batch 1,
 // one step, one unit, batches that are not multiples of the rows per invocation, units that
-// are not multiples of the 64-wide workgroup, and the `keep` variant used by training.
+// are not multiples of the 64-wide workgroup (or of the split form's 8 units), the `keep`
+// variant used by training, each in both entry points.
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import type { Activation } from '../../src/kernels/activations.js';
@@ -41,8 +42,11 @@ const cases: Case[] = [
   { name: 'linear activation, tanh gates', B: 2, T: 2, H: 9, activation: 'linear', recurrentActivation: 'tanh' },
 ];
 
+// Both entry points on every case: `main` and `main_split_k` (which the layer picks for B ≤ 4).
+const forms = cases.flatMap((c) => [false, true].map((splitK) => ({ ...c, splitK })));
+
 describe('LSTM forward step kernel vs reference', () => {
-  test.each(cases)('$name (B=$B, T=$T, H=$H)', async (c) => {
+  test.each(forms)('$name (B=$B, T=$T, H=$H, splitK=$splitK)', async (c) => {
     const { gpu } = env;
     const { B, T, H } = c;
     const H4 = 4 * H;
@@ -63,7 +67,7 @@ describe('LSTM forward step kernel vs reference', () => {
     const tc = tensor(gpu, cInit, [cInit.length]);
     const tacts = keep ? tensor(gpu, new Float32Array(T * B * H4), [T * B * H4]) : undefined;
     await runPass(gpu, (pass, run) =>
-      encodeLstmStepsForward(gpu, pass, run, { g: tg.buffer, wh: twh.buffer, hseq: thseq.buffer, cseq: tc.buffer, acts: tacts?.buffer, T, B, H, keep, ...options }),
+      encodeLstmStepsForward(gpu, pass, run, { g: tg.buffer, wh: twh.buffer, hseq: thseq.buffer, cseq: tc.buffer, acts: tacts?.buffer, T, B, H, keep, ...options, splitK: c.splitK }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
     const cseq = await readBuffer(gpu, tc.buffer, cInit.length);
