@@ -6,7 +6,7 @@
 // advances with every training forward. In inference both are the identity.
 import { encodeDropout } from '../kernels/dropout.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { dropoutThreshold, recurrentDropoutSeeds } from '../reference/dropout.js';
+import { dropoutThreshold, RecurrentDropoutStream } from '../reference/dropout.js';
 import type { Flow } from './layer.js';
 import type { InputGradTarget } from './sequenceOptions.js';
 
@@ -17,28 +17,11 @@ export interface DropoutDraw {
   recurrentMask?: GPUBuffer;
 }
 
-export class RecurrentDropout {
-  /** The next training step; each training forward draws the masks of this step and advances it. */
-  step = 0;
-  private readonly seeds: { input: number; recurrent: number };
-
-  constructor(
-    readonly rate: number,
-    readonly recurrentRate: number,
-    seed: number,
-  ) {
-    this.seeds = recurrentDropoutSeeds(seed);
-  }
-
-  get active(): boolean {
-    return this.rate > 0 || this.recurrentRate > 0;
-  }
-
+export class RecurrentDropout extends RecurrentDropoutStream {
   /** The masks of the next training step for a batch of B and H units (undefined when both rates are 0). */
   draw(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, B: number, H: number): DropoutDraw | undefined {
-    if (!this.active) return undefined;
-    const step = this.step;
-    this.step = (this.step + 1) % 2 ** 32;
+    const step = this.advance();
+    if (step === undefined) return undefined;
     if (this.recurrentRate === 0) return { step };
     const recurrentMask = run.scratch(B * H * 4, 'recurrent dropout mask');
     this.encode(gpu, encoder, run, 'recurrent', { x: run.scratch(16, 'unread'), y: recurrentMask, shape: [B, H], timeMajor: false, step, mode: 'mask' });

@@ -118,11 +118,14 @@ export interface ReferenceDropoutDraw {
   recurrent?: Float64Array;
 }
 
-/** Keras's dropout / recurrentDropout of a recurrent layer on the CPU: the masks of lstm/recurrentDropout. */
-export class ReferenceRecurrentDropout {
-  /** The next training step, advanced by every draw, as the GPU layer's `dropoutMasks.step`. */
+/**
+ * The mask stream of a recurrent layer's dropout / recurrentDropout, shared by the GPU layer
+ * (lstm/recurrentDropout) and its CPU twin: the seeds and the step counter.
+ */
+export class RecurrentDropoutStream {
+  /** The next training step; each training forward draws the masks of this step and advances it. */
   step = 0;
-  private readonly seeds: { input: number; recurrent: number };
+  protected readonly seeds: { input: number; recurrent: number };
 
   constructor(
     readonly rate: number,
@@ -132,11 +135,25 @@ export class ReferenceRecurrentDropout {
     this.seeds = recurrentDropoutSeeds(seed);
   }
 
-  /** The masks of the next step for a batch of B, D features and H units (undefined when both rates are 0). */
-  draw(B: number, D: number, H: number): ReferenceDropoutDraw | undefined {
-    if (this.rate === 0 && this.recurrentRate === 0) return undefined;
+  get active(): boolean {
+    return this.rate > 0 || this.recurrentRate > 0;
+  }
+
+  /** The step of the next training forward's masks, advancing the counter; undefined when both rates are 0. */
+  protected advance(): number | undefined {
+    if (!this.active) return undefined;
     const step = this.step;
     this.step = (this.step + 1) % 2 ** 32;
+    return step;
+  }
+}
+
+/** Keras's dropout / recurrentDropout of a recurrent layer on the CPU: the masks of lstm/recurrentDropout. */
+export class ReferenceRecurrentDropout extends RecurrentDropoutStream {
+  /** The masks of the next step for a batch of B, D features and H units (undefined when both rates are 0). */
+  draw(B: number, D: number, H: number): ReferenceDropoutDraw | undefined {
+    const step = this.advance();
+    if (step === undefined) return undefined;
     return {
       input: this.rate > 0 ? sequenceDropoutScales(this.seeds.input, step, B, D, this.rate) : undefined,
       recurrent: this.recurrentRate > 0 ? sequenceDropoutScales(this.seeds.recurrent, step, B, H, this.recurrentRate) : undefined,
