@@ -1,6 +1,6 @@
 // Library build: src/index.ts → dist/index.js (ESM). WGSL sources are inlined as strings
-// through `?raw` imports; Dawn's `webgpu` package and cli-progress (fit's progress bar) stay
-// external (Node only, loaded lazily).
+// through `?raw` imports; Dawn's `webgpu` package stays external (Node only, loaded lazily), as
+// does cli-progress (fit's progress bar, imported by a computed specifier in Node only).
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -9,6 +9,6 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     emptyOutDir: true,
-    rollupOptions: { external: ['webgpu', 'cli-progress', /^node:/] },
+    rollupOptions: { external: ['webgpu', /^node:/] },
   },
 });

@@ -37,7 +37,9 @@ export async function createProgressLogger(epochs: number, batches: number, writ
   const tty = node && process.stderr.isTTY === true;
   let bar: Bar | undefined;
   if (tty) {
-    const module = (await import('cli-progress')) as unknown as CliProgress & { default?: CliProgress };
+    // A specifier bundlers leave alone: browser builds of the library never pull cli-progress in.
+    const specifier = 'cli-progress';
+    const module = (await import(/* @vite-ignore */ specifier)) as CliProgress & { default?: CliProgress };
     const { SingleBar } = module.default ?? module;
     bar = new SingleBar({
       format: 'Epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {logs} | {speed} steps/s | ETA {eta_formatted}',

@@ -1,0 +1,89 @@
+// The character model (Embedding → LSTM → Dense softmax at every step) and text generation
+// from it, one character per predict() over the last `steps` characters.
+import { Dense, Embedding, layers, Lstm, Random, sampleIndex, sequential, type Gpu, type Sequential } from '../src/index.js';
+import { decode, encode, VOCABULARY } from './corpus.js';
+
+export interface ModelSize {
+  /** LSTM units. */
+  units: number;
+  /** Characters a training window (and the generation context) holds. */
+  steps: number;
+  /** Width of the character embedding. */
+  embedding: number;
+}
+
+export function buildModel(gpu: Gpu, size: ModelSize, seed: number, learningRate: number): Sequential {
+  const model = sequential(gpu, [
+    layers.embedding({ inputDim: VOCABULARY.length, outputDim: size.embedding, inputShape: [size.steps], seed }),
+    layers.lstm({ units: size.units, returnSequences: true, seed: seed + 1 }),
+    layers.dense({ units: VOCABULARY.length, activation: 'softmax', seed: seed + 2 }),
+  ]);
+  compile(model, learningRate);
+  return model;
+}
+
+/** Adam with a global gradient norm clip: a character LSTM trains fast and stays stable with it. */
+export function compile(model: Sequential, learningRate: number): void {
+  model.compile({ optimizer: { name: 'adam', learningRate, globalClipnorm: 1 }, loss: 'sparseCategoricalCrossentropy' });
+}
+
+/** The window length of a (loaded) model: its Embedding's inputShape. */
+export function modelSteps(model: Sequential): number {
+  return model.layers[0].inputShape?.[0] ?? -1;
+}
+
+/** "Embedding(39 → 16) → LSTM(64) → Dense(39, softmax)" (other layers by their name). */
+export function describe(model: Sequential): string {
+  return model.layers
+    .map((l) => {
+      if (l instanceof Embedding) return `Embedding(${VOCABULARY.length} → ${l.outputDim})`;
+      if (l instanceof Lstm) return `LSTM(${l.config.units})`;
+      if (l instanceof Dense) return `Dense(${l.config.units}, ${l.config.activation})`;
+      return l.name;
+    })
+    .join(' → ');
+}
+
+/** Checks that a loaded model reads and writes this page's characters; the reason if not. */
+export function incompatibility(model: Sequential): string | undefined {
+  const steps = modelSteps(model);
+  const out = model.outputShape();
+  if (!(steps > 0)) return 'its first layer has no fixed window length (an Embedding with inputShape [steps] is expected)';
+  if (out.length !== 2 || out[1] !== VOCABULARY.length) {
+    return `it predicts [${out.join(', ')}] per window; this page needs [${steps}, ${VOCABULARY.length}] (a softmax over ${VOCABULARY.length} characters at every step)`;
+  }
+  return undefined;
+}
+
+export interface GenerateOptions {
+  /** The context; its last `steps` characters are used (it must hold at least that many). */
+  seed: string;
+  length: number;
+  temperature: number;
+  random: Random;
+  /** Called with each new character (to show the text as it comes). */
+  onChar?: (c: string) => void;
+  /** Asked before each character; true stops early. */
+  cancelled?: () => boolean;
+}
+
+/** Generates `length` characters after `seed`, each sampled from the last step's softmax. */
+export async function generate(model: Sequential, options: GenerateOptions): Promise<string> {
+  const steps = modelSteps(model);
+  const classes = VOCABULARY.length;
+  const context = encode(options.seed.slice(-steps));
+  if (context.length !== steps) throw new Error(`generate: the seed needs ${steps} characters, got ${context.length}.`);
+  let out = '';
+  for (let i = 0; i < options.length && !options.cancelled?.(); i++) {
+    const y = model.predict(context, [1, steps]);
+    const probs = (await y.data()).subarray((steps - 1) * classes, steps * classes);
+    y.dispose();
+    const id = sampleIndex(probs, options.temperature, options.random);
+    context.copyWithin(0, 1);
+    context[steps - 1] = id;
+    const c = decode(id);
+    out += c;
+    options.onChar?.(c);
+  }
+  return out;
+}
