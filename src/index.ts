@@ -36,3 +36,5 @@ export { Tokenizer, textToWordSequence, DEFAULT_FILTERS, type TokenizerOptions, 
 export { padSequences, padSequencesFlat, toCategorical, slidingWindows, trainTestSplit, type PadSequencesOptions, type ShapedData, type SlidingWindowsOptions, type Windows } from './data/sequence.js';
 export { sampleIndex, argmax } from './data/sampling.js';
 export { Random } from './reference/random.js';
+export { encoderDecoder, loadEncoderDecoder, EncoderDecoder, EncoderDecoderLayer, type EncoderDecoderConfig, type EncoderDecoderLayerConfig, type DecodeOptions, type SequencePair, type EncoderDecoderFitArgs } from './lstm/encoderDecoder.js';
+export { gridSearch, parameterGrid, formatGridTable, type ParamGrid, type GridParams, type GridSearchArgs, type GridResult, type GridSearchResult } from './lstm/gridSearch.js';

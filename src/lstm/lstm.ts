@@ -146,7 +146,8 @@ export class Lstm extends Layer {
    * dWx = Xᵀ·dG, dWh = Hprevᵀ·dG, db = Σ dG and (when needed) dX = dG·Wxᵀ. Everything runs
    * in processing order; with goBackwards the GEMMs that touch X or dX read dG's step t as input
    * step T−1−t. With `inputGrad`, dX is written (or added) there, time-major in the input's step
-   * order, and nothing is returned.
+   * order, and nothing is returned. `finalCellGrad` [B, H]: the gradient of the final c (when
+   * that state feeds something else, as an encoder's feeds a decoder); zeros without it.
    */
   encodeBackward(
     encoder: GPUCommandEncoder,
@@ -157,6 +158,7 @@ export class Lstm extends Layer {
     needInputGrad: boolean,
     stateGrads?: RecurrentState,
     inputGrad?: InputGradTarget,
+    finalCellGrad?: GPUBuffer,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
     const { input, hseq, c: cseq, acts, B, T, draw } = saved as EncodedSequence;
@@ -174,7 +176,11 @@ export class Lstm extends Layer {
     const dX = this.dropoutMasks.inputGradBuffer(run, draw, rows * D * 4, needInputGrad, inputGrad);
     // The recurrent matmul multiplied h[t-1]⊙m: dWh = (Hprev⊙m)ᵀ·dG.
     const hPrev = recurrentMask ? this.dropoutMasks.encodeRecurrent(gpu, encoder, run, hseq, T, B, H, draw!) : hseq;
-    encoder.clearBuffer(dc);
+    // dc starts at the gradient of the final cell state (an encoder's, handed to a decoder), or 0.
+    if (finalCellGrad) {
+      encoder.copyBufferToBuffer(finalCellGrad, 0, dc, 0, B * H * 4);
+      if (mask) encoder.clearBuffer(dc, B * H * 4, B * H * 4);
+    } else encoder.clearBuffer(dc);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
     encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: whT, R: H, C: 4 * H });
     encodeLstmStepsBackward(gpu, pass, run, {

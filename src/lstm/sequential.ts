@@ -58,6 +58,11 @@ export class Sequential {
     return this.requireTrainer().fit(x, y, args);
   }
 
+  /** Whether compile() has set a loss and an optimizer. */
+  get compiled(): boolean {
+    return this.trainer !== undefined;
+  }
+
   /** Loss and metrics over x and y, without training. */
   evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
     return this.requireTrainer().evaluate(x, y, args);
