@@ -1,7 +1,16 @@
 // Shared by the examples: option parsers for commander, the adapter line, epoch logs (for fits
 // without `verbose: 1`), and timing.
 import { InvalidArgumentError } from 'commander';
-import { createDevice, type FitCallbacks, type Gpu, type Logs } from '../../src/index.js';
+import { createDevice, type AdapterChoice, type FitCallbacks, type Gpu, type Logs } from '../../src/index.js';
+
+const ADAPTERS: readonly AdapterChoice[] = ['default', 'swiftshader', 'lavapipe'];
+let adapter: AdapterChoice = 'default';
+
+/** The adapter openGpu asks for (examples/run.ts's `--adapter`, shared by every example). */
+export function setAdapter(name: string): void {
+  if (!ADAPTERS.includes(name as AdapterChoice)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}, got '${name}'.`);
+  adapter = name as AdapterChoice;
+}
 
 /** commander parser: a whole number ≥ `min`. */
 export function wholeNumber(min = 1): (value: string) => number {
@@ -25,7 +34,7 @@ export function realNumber(min = -Infinity, max = Infinity): (value: string) => 
 
 /** The device the example runs on, after printing which adapter it is. */
 export async function openGpu(): Promise<Gpu> {
-  const gpu = await createDevice({ quiet: true });
+  const gpu = await createDevice({ adapter, quiet: true });
   const { description, vendor, isSoftware } = gpu.info;
   const name = description || vendor || 'unnamed adapter';
   console.log(`Adapter: ${name}${isSoftware ? ' (a software adapter: a CPU emulating a GPU, so timings say nothing of a GPU)' : ''}`);
