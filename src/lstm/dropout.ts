@@ -53,7 +53,7 @@ export class Dropout extends Layer {
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: DropoutSaved } {
-    const gpu = this.requireBuilt();
+    this.requireBuilt();
     const step = this.step;
     this.step = (this.step + 1) % 2 ** 32;
     if (this.rate === 0) return { output: input, saved: { step: undefined, input } };

@@ -163,7 +163,6 @@ export class EncoderDecoder {
    * a step.
    */
   async decode(source: Tensor | TensorData, options: DecodeOptions): Promise<number[][]> {
-    const gpu = this.gpu;
     const core = this.core;
     const embedding = core.decoder[0];
     if (!(embedding instanceof Embedding)) {

@@ -293,7 +293,7 @@ export class EncoderDecoderLayer extends Layer {
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
   ): Flow | undefined {
-    const gpu = this.requireBuilt();
+    this.requireBuilt();
     if (needInputGrad) throw new RnnError(`${this.name} takes the model's input (token ids or features): it must be the model's first layer.`);
     const { source, target, B } = saved as EncoderDecoderSaved;
     const H = this.encoderState.units;
