@@ -80,7 +80,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const recurrent = layers.lstm({ units: o.units, seed: o.seed + 1 });
     const model = sequential(gpu, [
-      layers.embedding({ inputDim: o.numWords, outputDim: o.embedding, inputShape: [o.maxlen], seed: o.seed }),
+      // Id 0 is the padding (the Tokenizer's ids start at 1): masked, so the LSTM skips it.
+      layers.embedding({ inputDim: o.numWords, outputDim: o.embedding, inputShape: [o.maxlen], maskZero: true, seed: o.seed }),
       o.bidirectional ? layers.bidirectional({ layer: recurrent, mergeMode: 'concat' }) : recurrent,
       layers.dense({ units: 1, activation: 'sigmoid', seed: o.seed + 2 }),
     ]);
