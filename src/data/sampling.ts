@@ -1,7 +1,7 @@
 // Sampling the next token from a softmax output, as the character-level text generators of
 // the LSTM material do: probabilities sharpened or flattened by a temperature.
-import { RnnError } from '../runtime/errors.js';
-import { Random } from '../reference/random.js';
+import { RnnError } from '../spec/errors.js';
+import { Random } from '../init/random.js';
 
 /**
  * Index drawn from `probabilities` (non-negative, any sum) re-weighted by `temperature`:

@@ -1,7 +1,7 @@
 // Sequence preparation on the CPU with Keras semantics: pad_sequences, to_categorical, and
 // sliding windows over a time series for forecasting. Outputs are row-major Float32Array with
 // their shape, ready for `tensor(gpu, data, shape)`.
-import { assertFinite, formatShape, ShapeError } from '../runtime/errors.js';
+import { assertFinite, formatShape, ShapeError } from '../spec/errors.js';
 
 export interface PadSequencesOptions {
   /** Length of every output row. Default: the longest sequence. */

@@ -1,7 +1,7 @@
 // Text to integer sequences on the CPU, with the semantics of Keras's
 // `keras.preprocessing.text` (Tokenizer, text_to_word_sequence) and its JSON format, so a
 // tokenizer fitted in Python loads here and one fitted here loads in Python.
-import { RnnError, ShapeError } from '../runtime/errors.js';
+import { RnnError, ShapeError } from '../spec/errors.js';
 
 /** Keras's default `filters`: ASCII punctuation except `'`, plus tab and newline. */
 export const DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';

@@ -1,4 +1,4 @@
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../spec/errors.js';
 
 /** Activations the recurrent step kernels support, with their ids in shaders/activations.wgsl. */
 export const ACTIVATION_IDS = { tanh: 0, sigmoid: 1, hardSigmoid: 2, relu: 3, linear: 4 } as const;

@@ -1,5 +1,5 @@
 import type { Gpu, KernelSource } from '../runtime/device.js';
-import { LimitError } from '../runtime/errors.js';
+import { LimitError } from '../spec/errors.js';
 
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);

@@ -1,12 +1,12 @@
 // Kernel: loss value, metrics and loss gradient of the model's head (shaders/loss.wgsl).
 // The names and the rules (which heads fuse, which accuracy) are the reference's.
 import source from '../../shaders/loss.wgsl?raw';
-import { accuracyKind, isFusedLoss, type HeadActivation, type LossName, type MetricName } from '../reference/losses.js';
+import { accuracyKind, isFusedLoss, type HeadActivation, type LossName, type MetricName } from '../spec/losses.js';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../spec/errors.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
-export type { HeadActivation, LossName, MetricName } from '../reference/losses.js';
+export type { HeadActivation, LossName, MetricName } from '../spec/losses.js';
 
 /** Invocations of a workgroup of the per-row pass, and of the single reducing workgroup. */
 const ROW_WG = 64;

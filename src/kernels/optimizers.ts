@@ -10,12 +10,12 @@
 // applied step — the kernels never learn whether an update was applied.
 import controlSource from '../../shaders/grad_control.wgsl?raw';
 import source from '../../shaders/optimizers.wgsl?raw';
-import { optimizerSlotCount, type OptimizerConfig, type OptimizerName, stepScalars } from '../lstm/optimizerConfig.js';
+import { optimizerSlotCount, type OptimizerConfig, type OptimizerName, stepScalars } from '../spec/optimizerConfig.js';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../spec/errors.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
-export { optimizerSlotCount, optimizerSlotNames, slotInitialValue } from '../lstm/optimizerConfig.js';
+export { optimizerSlotCount, optimizerSlotNames, slotInitialValue } from '../spec/optimizerConfig.js';
 
 /** Invocations per workgroup of the update and of a partials pass. */
 const WG = 256;

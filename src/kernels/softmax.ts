@@ -1,7 +1,7 @@
 // Kernel: numerically stable row softmax in place (shaders/softmax.wgsl).
 import source from '../../shaders/softmax.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../spec/errors.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;

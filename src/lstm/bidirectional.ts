@@ -5,10 +5,10 @@
 import { encodeBidirectionalMerge, encodeBidirectionalMergeBackward, type MergeKernelMode } from '../kernels/bidirectionalMerge.js';
 import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../runtime/errors.js';
+import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { emptyTensor, Tensor } from '../runtime/tensor.js';
 import { Gru } from './gru.js';
-import { flowOf, inputGradientFlow, Layer, materialize, withMask, type Flow, type Regularizer } from './layer.js';
+import { flowOf, inputGradientFlow, Layer, materialize, withMask, type Flow, type Regularizer } from '../layers/layer.js';
 import { Lstm } from './lstm.js';
 import { SimpleRnn } from './simpleRnn.js';
 

@@ -7,10 +7,10 @@ import { encodeGruStepsForward } from '../kernels/gruStepForward.js';
 import { encodeReduceRows } from '../kernels/reduceRows.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
-import { inputGradientFlow, type Flow } from './layer.js';
+import { inputGradientFlow, type Flow } from '../layers/layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
 import { inputGradRows, inputRows, type InputGradTarget } from './sequenceOptions.js';
-import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from './recurrentConfig.js';
+import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
 import type { DropoutDraw } from './recurrentDropout.js';
 
 /** What the training forward keeps. */

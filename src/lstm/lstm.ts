@@ -6,13 +6,13 @@ import { encodeLstmStepsForward } from '../kernels/lstmStepForward.js';
 import { encodeReduceRows } from '../kernels/reduceRows.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, ShapeError } from '../runtime/errors.js';
+import { formatShape, ShapeError } from '../spec/errors.js';
 import { emptyTensor, Tensor } from '../runtime/tensor.js';
 import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
-import { initialize } from '../reference/initializers.js';
-import { Random } from '../reference/random.js';
-import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from './config.js';
-import { flowOf, withMask, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
+import { initialize } from '../init/initializers.js';
+import { Random } from '../init/random.js';
+import { lstmWeightShapes, resolveLstmConfig, type LstmConfig, type ResolvedLstmConfig } from '../spec/config.js';
+import { flowOf, withMask, inputGradientFlow, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
 import { checkCarry, inputGradRows, inputRows, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 import { RecurrentDropout, type DropoutDraw } from './recurrentDropout.js';
 

@@ -3,12 +3,12 @@
 // layer's vector–Jacobian product. Each layer encodes its own sequence and BPTT.
 import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, ShapeError } from '../runtime/errors.js';
+import { formatShape, ShapeError } from '../spec/errors.js';
 import { emptyTensor, Tensor } from '../runtime/tensor.js';
-import { initialize } from '../reference/initializers.js';
-import { Random } from '../reference/random.js';
-import { flowOf, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from './layer.js';
-import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from './recurrentConfig.js';
+import { initialize } from '../init/initializers.js';
+import { Random } from '../init/random.js';
+import { flowOf, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
+import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from '../spec/recurrentConfig.js';
 import { checkCarry, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 import { RecurrentDropout, type DropoutDraw } from './recurrentDropout.js';
 

@@ -6,8 +6,8 @@
 // advances with every training forward. In inference both are the identity.
 import { encodeDropout } from '../kernels/dropout.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { dropoutThreshold, RecurrentDropoutStream } from '../reference/dropout.js';
-import type { Flow } from './layer.js';
+import { dropoutThreshold, RecurrentDropoutStream } from '../init/dropoutMask.js';
+import type { Flow } from '../layers/layer.js';
 import type { InputGradTarget } from './sequenceOptions.js';
 
 /** The masks of one training forward: the step they were drawn at, and the [B, H] recurrent multipliers. */

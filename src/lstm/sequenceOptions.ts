@@ -3,9 +3,9 @@
 // pass writes the input gradient, and the state a stateful layer keeps on the GPU.
 import type { GemmOptions } from '../kernels/gemm.js';
 import type { Gpu } from '../runtime/device.js';
-import { RnnError, ShapeError } from '../runtime/errors.js';
+import { RnnError, ShapeError } from '../spec/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import type { Flow, Layer, RecurrentState } from './layer.js';
+import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
 
 /**
  * How the input projection's GEMM reads the rows of `input` [B, T, D] as time-major rows

@@ -6,10 +6,10 @@ import { encodeSimpleRnnStepsBackward } from '../kernels/simpleRnnStepBackward.j
 import { encodeSimpleRnnStepsForward } from '../kernels/simpleRnnStepForward.js';
 import { encodeTranspose } from '../kernels/transpose.js';
 import type { RunScope } from '../runtime/device.js';
-import { inputGradientFlow, type Flow } from './layer.js';
+import { inputGradientFlow, type Flow } from '../layers/layer.js';
 import { RecurrentLayer, type HiddenStateGrad, type RecurrentSequence } from './recurrent.js';
 import { inputGradRows, inputRows, type InputGradTarget } from './sequenceOptions.js';
-import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from './recurrentConfig.js';
+import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
 import type { DropoutDraw } from './recurrentDropout.js';
 
 export class SimpleRnn extends RecurrentLayer {

@@ -1,7 +1,7 @@
 // The Bidirectional wrapper on the CPU in Float64, the spec of lstm/bidirectional: a forward
 // copy and a goBackwards copy of the wrapped layer's configuration; the backward direction's
 // output sequence is reversed back to the input's step order, then merged.
-import { RnnError } from '../runtime/errors.js';
+import { RnnError } from '../spec/errors.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
 import { reverseSteps } from './sequenceOptions.js';

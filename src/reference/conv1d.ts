@@ -2,13 +2,13 @@
 // spec), no im2col.
 //   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k, c] · W[k, c, f]   (out-of-range x = 0)
 //   y = act(z)
-import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../lstm/convConfig.js';
-import { ShapeError } from '../runtime/errors.js';
+import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
+import { ShapeError } from '../spec/errors.js';
 import { activationGradFromOutput } from './backward.js';
-import { initialize, type InitializerName } from './initializers.js';
+import { convKernelInitial, initialize } from '../init/initializers.js';
 import { softmax } from './losses.js';
 import { activate } from './math.js';
-import { Random } from './random.js';
+import { Random } from '../init/random.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface Conv1dDims {
@@ -21,17 +21,6 @@ export interface Conv1dDims {
   padding: 'valid' | 'same';
 }
 
-/**
- * A conv kernel [K, C, F] as Keras initializes it: fan_in = K·C, fan_out = K·F (glorot, he);
- * others as for the [K·C, F] matrix.
- */
-export function convKernelInitial(name: InitializerName, K: number, C: number, F: number, random: Random): Float64Array {
-  if (name === 'glorotUniform') {
-    const limit = Math.sqrt(6 / (K * C + K * F));
-    return Float64Array.from({ length: K * C * F }, () => random.uniform(-limit, limit));
-  }
-  return initialize(name, K * C, F, random);
-}
 
 /** y [B, T', F] (batch-major) from x [B, T, C]. */
 export function conv1dForward(

@@ -1,8 +1,8 @@
 // The Dense layer on the CPU, the twin of lstm/dense.
-import { resolveDenseConfig, type DenseConfig } from '../lstm/config.js';
+import { resolveDenseConfig, type DenseConfig } from '../spec/config.js';
 import { denseBackward, denseForward } from './backward.js';
-import { initialize } from './initializers.js';
-import { Random } from './random.js';
+import { initialize } from '../init/initializers.js';
+import { Random } from '../init/random.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 export class ReferenceDense {

@@ -1,8 +1,8 @@
 // The Embedding layer on the CPU, the twin of lstm/embedding: a row lookup forward, a
 // scatter-add of the output gradient into the rows used backward.
-import { checkTokenIds, resolveEmbeddingConfig, type EmbeddingConfig, type ResolvedEmbeddingConfig } from '../lstm/embeddingConfig.js';
-import { initialize } from './initializers.js';
-import { Random } from './random.js';
+import { checkTokenIds, resolveEmbeddingConfig, type EmbeddingConfig, type ResolvedEmbeddingConfig } from '../spec/embeddingConfig.js';
+import { initialize } from '../init/initializers.js';
+import { Random } from '../init/random.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 
 /** Whether `id` selects a row of a table of `inputDim` rows (the GPU kernels' guard). */

@@ -4,11 +4,11 @@
 //   resetAfter:  m = h[t-1]·U + b_rec;  z = σ(a_z + m_z), r = σ(a_r + m_r), n = act(a_h + r⊙m_h)
 //   otherwise:   z = σ(a_z + h[t-1]·U_z), r = σ(a_r + h[t-1]·U_r), n = act(a_h + (r⊙h[t-1])·U_h)
 //   h[t] = z⊙h[t-1] + (1 − z)⊙n
-import { gruWeightShapes, initialRecurrentWeights, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../lstm/recurrentConfig.js';
+import { gruWeightShapes, initialRecurrentWeights, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
 import { activationGradFromOutput } from './backward.js';
-import { initialize } from './initializers.js';
+import { initialize } from '../init/initializers.js';
 import { activate, gemm, type Activation } from './math.js';
-import { Random } from './random.js';
+import { Random } from '../init/random.js';
 import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
 import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';

@@ -1,5 +1,5 @@
 // The CPU twins of kernels/loss and kernels/softmax: Keras losses and metrics in Float64.
-// Nothing here knows about the GPU; kernels/loss takes its names and rules from this file.
+// Nothing here knows about the GPU; kernels/loss and this file take their names and rules from spec/losses.
 //
 // Semantics (Keras / TensorFlow.js, f32 constants):
 // - every loss is a mean over the last axis (categorical ones: a sum over classes), then a
@@ -17,27 +17,9 @@
 //   accuracy (argmax p == argmax y, first index on ties) otherwise; 'mae' is the mean
 //   absolute error (against the one-hot label for the sparse loss).
 
-export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
-export type MetricName = 'accuracy' | 'mae';
-export type HeadActivation = 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu';
-/** Which accuracy 'accuracy' means for a loss and a width of the output. */
-export type AccuracyKind = 'binary' | 'categorical' | 'sparseCategorical';
+import { accuracyKind, EPSILON, ONE_MINUS_EPSILON, isFusedLoss, type AccuracyKind, type HeadActivation, type LossName, type MetricName } from '../spec/losses.js';
 
-/** Keras's epsilon in f32, and 1 − epsilon as Keras computes it in f32. */
-export const EPSILON = Math.fround(1e-7);
-export const ONE_MINUS_EPSILON = Math.fround(1 - EPSILON);
-
-/** True where the loss's gradient is taken with respect to the head's logits (fused). */
-export function isFusedLoss(loss: LossName, head: HeadActivation): boolean {
-  return (head === 'sigmoid' && loss === 'binaryCrossentropy') || (head === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy'));
-}
-
-/** The Keras rule for the 'accuracy' metric. */
-export function accuracyKind(loss: LossName, cols: number): AccuracyKind {
-  if (loss === 'binaryCrossentropy' || cols === 1) return 'binary';
-  if (loss === 'sparseCategoricalCrossentropy') return 'sparseCategorical';
-  return 'categorical';
-}
+export { accuracyKind, EPSILON, ONE_MINUS_EPSILON, isFusedLoss, type AccuracyKind, type HeadActivation, type LossName, type MetricName };
 
 const clip = (p: number) => Math.min(ONE_MINUS_EPSILON, Math.max(EPSILON, p));
 const passes = (p: number) => p >= EPSILON && p <= ONE_MINUS_EPSILON;

@@ -1,9 +1,9 @@
 // The LSTM layer forward on the CPU: the spec the GPU layer is tested against.
-import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../lstm/config.js';
+import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../spec/config.js';
 import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
-import { initialize } from './initializers.js';
+import { initialize } from '../init/initializers.js';
 import type { LstmCellOptions } from './math.js';
-import { Random } from './random.js';
+import { Random } from '../init/random.js';
 import { inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 import { maskSequence, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';

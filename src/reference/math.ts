@@ -1,7 +1,9 @@
 // The CPU oracle's kernels: plain loops in Float64, one function per GPU kernel, same
 // arguments. Nothing here knows about the GPU.
 
-export type Activation = 'tanh' | 'sigmoid' | 'hardSigmoid' | 'relu' | 'linear';
+import type { Activation } from '../spec/names.js';
+
+export type { Activation };
 
 export function activate(name: Activation, x: number): number {
   switch (name) {

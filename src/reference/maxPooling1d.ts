@@ -1,8 +1,8 @@
 // MaxPooling1D on the CPU in Float64, the twin of lstm/maxPooling1d.
 //   y[b, o, c] = max over t in [o·s − pad, o·s − pad + P) ∩ [0, T) of x[b, t, c]
 // The backward routes dY[b, o, c] to the first t that reaches the max (TF's tie rule).
-import { resolveMaxPooling1dConfig, window1d, type MaxPooling1dConfig, type ResolvedMaxPooling1dConfig } from '../lstm/convConfig.js';
-import { ShapeError } from '../runtime/errors.js';
+import { resolveMaxPooling1dConfig, window1d, type MaxPooling1dConfig, type ResolvedMaxPooling1dConfig } from '../spec/convConfig.js';
+import { ShapeError } from '../spec/errors.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface Pool1dDims {

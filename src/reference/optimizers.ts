@@ -31,8 +31,8 @@ import {
   slotInitialValue,
   stepScalars,
   type OptimizerConfig,
-} from '../lstm/optimizerConfig.js';
-import { ShapeError } from '../runtime/errors.js';
+} from '../spec/optimizerConfig.js';
+import { ShapeError } from '../spec/errors.js';
 
 /** The largest finite f32: a sum of squares above it is +∞ in the GPU's f32 reduction. */
 const F32_MAX = 3.4028234663852886e38;

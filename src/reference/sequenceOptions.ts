@@ -1,7 +1,7 @@
 // Keras's `goBackwards` and `stateful` on the CPU, the spec of lstm/sequenceOptions: a
 // goBackwards layer is the forward layer on the input reversed in time (its output sequence
 // stays in processing order), and a stateful layer starts each call from the last call's state.
-import { ShapeError } from '../runtime/errors.js';
+import { ShapeError } from '../spec/errors.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
 /** x [B, T, F] batch-major with its steps in reverse order. */

@@ -1,24 +1,24 @@
 // The Sequential model on the CPU, the twin of lstm/sequential and lstm/training: the same
 // forward, gradients, losses, optimizers and batch order, in Float64.
-import type { DenseConfig, LstmConfig } from '../lstm/config.js';
-import type { GruConfig, SimpleRnnConfig } from '../lstm/recurrentConfig.js';
-import type { OptimizerSpec } from '../lstm/optimizerConfig.js';
-import { resolveOptimizer } from '../lstm/optimizerConfig.js';
-import { ShapeError } from '../runtime/errors.js';
+import type { DenseConfig, LstmConfig } from '../spec/config.js';
+import type { GruConfig, SimpleRnnConfig } from '../spec/recurrentConfig.js';
+import type { OptimizerSpec } from '../spec/optimizerConfig.js';
+import { resolveOptimizer } from '../spec/optimizerConfig.js';
+import { ShapeError } from '../spec/errors.js';
 import { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional.js';
 import { ReferenceConv1d } from './conv1d.js';
 import { ReferenceDense } from './dense.js';
 import { ReferenceMaxPooling1d } from './maxPooling1d.js';
-import type { Conv1dConfig, MaxPooling1dConfig } from '../lstm/convConfig.js';
+import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
 import { ReferenceDropout } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
-import type { DropoutConfig, EmbeddingConfig } from '../lstm/embeddingConfig.js';
+import type { DropoutConfig, EmbeddingConfig } from '../spec/embeddingConfig.js';
 import { lossForward, metricValue, type LossName, type MetricName } from './losses.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
 import { ReferenceSimpleRnn } from './simpleRnn.js';
 import { ReferenceOptimizer } from './optimizers.js';
-import { Random } from './random.js';
+import { Random } from '../init/random.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
 export type ReferenceLayer =

@@ -1,11 +1,11 @@
 // The SimpleRNN layer on the CPU in Float64: the spec of kernels/simpleRnnStep* and
 // lstm/simpleRnn. Layouts follow the GPU: time-major inside, batch-major at the boundary.
 //   h[t] = act(x[t]·W + h[t-1]·U + b)
-import { resolveSimpleRnnConfig, initialRecurrentWeights, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../lstm/recurrentConfig.js';
+import { resolveSimpleRnnConfig, initialRecurrentWeights, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
 import { activationGradFromOutput } from './backward.js';
-import { initialize } from './initializers.js';
+import { initialize } from '../init/initializers.js';
 import { activate, gemm, type Activation } from './math.js';
-import { Random } from './random.js';
+import { Random } from '../init/random.js';
 import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 import { maskSequence, maskStates, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';

@@ -1,4 +1,4 @@
-import { formatShape, ShapeError } from '../runtime/errors.js';
+import { formatShape, ShapeError } from '../spec/errors.js';
 
 /** A CPU tensor of the reference: Float64 values, row-major shape. */
 export interface CpuTensor {

@@ -3,7 +3,7 @@
 // the buffer pool, the pipeline cache and the error scopes around every submitted run.
 
 import { BufferPool } from './pool.js';
-import { DeviceError, KernelError, LimitError } from './errors.js';
+import { DeviceError, KernelError, LimitError } from '../spec/errors.js';
 import { TENSOR_USAGE, UNIFORM_USAGE } from './gpuConstants.js';
 
 export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';

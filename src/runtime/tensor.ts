@@ -2,7 +2,7 @@
 // pool and go back to it on dispose().
 
 import type { Gpu } from './device.js';
-import { assertFinite, formatShape, RnnError, ShapeError } from './errors.js';
+import { assertFinite, formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { READBACK_USAGE, TENSOR_USAGE } from './gpuConstants.js';
 
 /** Nested arrays of numbers, as Keras / TF.js accept them. */

@@ -11,7 +11,7 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { layers, sequential, tensor, type Sequential } from '../../src/index.js';
-import { crc32, loadModel, saveModel } from '../../src/lstm/io.js';
+import { crc32, loadModel, saveModel } from '../../src/io/io.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
 import { assertChromium, CHROMIUM_FLAGS, CHROMIUM_PATH, serveStatic, type StaticServer } from './harness.js';
 import type { IoPageResult } from './io-page/main.js';

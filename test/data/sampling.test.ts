@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmax, sampleIndex } from '../../src/data/sampling.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 
 describe('sampleIndex', () => {
   it('draws each index with its probability at temperature 1', () => {

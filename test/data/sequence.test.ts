@@ -2,7 +2,7 @@
 // out by hand (the padding cases are those of Keras's own test_sequence.py).
 import { describe, expect, test } from 'vitest';
 import { padSequences, padSequencesFlat, slidingWindows, toCategorical, trainTestSplit } from '../../src/data/sequence.js';
-import { NonFiniteError, ShapeError } from '../../src/runtime/errors.js';
+import { NonFiniteError, ShapeError } from '../../src/spec/errors.js';
 
 const A = [[1], [1, 2], [1, 2, 3]];
 

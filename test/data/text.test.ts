@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_FILTERS, textToWordSequence, Tokenizer, type TokenizerJSON } from '../../src/data/text.js';
 import { padSequences } from '../../src/data/sequence.js';
-import { RnnError, ShapeError } from '../../src/runtime/errors.js';
+import { RnnError, ShapeError } from '../../src/spec/errors.js';
 
 const SENTENCES = ['I love my dog', 'I love my cat', 'You love my dog!', 'Do you think my dog is amazing?'];
 

@@ -1,5 +1,5 @@
 // Central finite differences in Float64, for checking the reference's gradients.
-import type { Random } from '../../src/reference/random.js';
+import type { Random } from '../../src/init/random.js';
 
 // With step 1e-5 on O(1) losses: truncation error ~ step²·|f'''| ≈ 1e-10 and rounding
 // ~ 1e-16/step ≈ 1e-11; tests compare with 1e-7 absolute plus 1e-6 relative, a wide margin,

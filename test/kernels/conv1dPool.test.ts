@@ -5,9 +5,9 @@ import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeCol2im, encodeIm2col, type Conv1dGeometry } from '../../src/kernels/conv1d.js';
 import { encodeMaxPool1d, encodeMaxPool1dBackward } from '../../src/kernels/maxPool1d.js';
-import { window1d, type Padding } from '../../src/lstm/convConfig.js';
+import { window1d, type Padding } from '../../src/spec/convConfig.js';
 import { maxPool1dBackward, maxPool1dForward } from '../../src/reference/maxPooling1d.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

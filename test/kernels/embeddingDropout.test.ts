@@ -5,9 +5,9 @@ import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeDropout } from '../../src/kernels/dropout.js';
 import { encodeEmbeddingGather, encodeEmbeddingScatterAdd } from '../../src/kernels/embedding.js';
-import { dropoutHash, dropoutMask, dropoutThreshold, pcgHash } from '../../src/reference/dropout.js';
+import { dropoutHash, dropoutMask, dropoutThreshold, pcgHash } from '../../src/init/dropoutMask.js';
 import { embeddingBackward, embeddingForward } from '../../src/reference/embedding.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

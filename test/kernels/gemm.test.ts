@@ -4,7 +4,7 @@ import { describe, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeGemm, type GemmOptions } from '../../src/kernels/gemm.js';
 import { gemm } from '../../src/reference/math.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

@@ -9,7 +9,7 @@ import { encodeGruStepsBackward } from '../../src/kernels/gruStepBackward.js';
 import { encodeGruStepsForward } from '../../src/kernels/gruStepForward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/reference/gru.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

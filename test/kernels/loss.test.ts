@@ -7,7 +7,7 @@ import { tensor, type Gpu } from '../../src/index.js';
 import { encodeLoss, type HeadActivation, type LossName, type MetricName } from '../../src/kernels/loss.js';
 import { encodeSoftmax } from '../../src/kernels/softmax.js';
 import { lossForward, metricValue, softmax } from '../../src/reference/losses.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, maxAbsError, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

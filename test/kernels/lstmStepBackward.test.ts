@@ -5,7 +5,7 @@ import { tensor } from '../../src/index.js';
 import { encodeLstmStepsBackward } from '../../src/kernels/lstmStepBackward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

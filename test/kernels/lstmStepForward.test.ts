@@ -7,7 +7,7 @@ import { tensor } from '../../src/index.js';
 import type { Activation } from '../../src/kernels/activations.js';
 import { encodeLstmStepsForward } from '../../src/kernels/lstmStepForward.js';
 import { lstmStep } from '../../src/reference/math.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

@@ -4,9 +4,9 @@
 // the non-finite guard and its sticky status; resolveOptimizer's defaults and errors.
 import { describe, expect, test } from 'vitest';
 import { encodeGradientControl, encodeOptimizerUpdate } from '../../src/kernels/optimizers.js';
-import { OPTIMIZER_NAMES, optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from '../../src/lstm/optimizerConfig.js';
+import { OPTIMIZER_NAMES, optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from '../../src/spec/optimizerConfig.js';
 import { ReferenceOptimizer } from '../../src/reference/optimizers.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import type { Gpu } from '../../src/runtime/device.js';
 import { TENSOR_USAGE } from '../../src/runtime/gpuConstants.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';

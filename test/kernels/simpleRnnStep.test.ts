@@ -9,7 +9,7 @@ import { encodeSimpleRnnStepsBackward } from '../../src/kernels/simpleRnnStepBac
 import { encodeSimpleRnnStepsForward } from '../../src/kernels/simpleRnnStepForward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gemm } from '../../src/reference/math.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, simpleRnnStep } from '../../src/reference/simpleRnn.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 

@@ -7,7 +7,7 @@ import { encodeGatherRows } from '../../src/kernels/gatherRows.js';
 import { encodeReduceRows } from '../../src/kernels/reduceRows.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { denseBackward, denseForward } from '../../src/reference/backward.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

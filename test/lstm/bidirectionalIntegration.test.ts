@@ -2,7 +2,7 @@
 // Sequential: a fit equals the CPU twin's, and fit's refusals name the fix.
 import { expect, test } from 'vitest';
 import { layers, reference, sequential, tensor } from '../../src/index.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

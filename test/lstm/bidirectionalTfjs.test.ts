@@ -10,7 +10,7 @@ import { Bidirectional, type MergeMode } from '../../src/lstm/bidirectional.js';
 import { Gru } from '../../src/lstm/gru.js';
 import { Lstm } from '../../src/lstm/lstm.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

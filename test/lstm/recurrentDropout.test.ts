@@ -4,7 +4,7 @@
 // fixed over time with the right drop rate, the identity in inference, and the checks.
 import { describe, expect, test } from 'vitest';
 import { layers, loadModel, reference, sequential, ShapeError, tensor, type LossName, type Tensor } from '../../src/index.js';
-import { flowOf, materialize, type Layer } from '../../src/lstm/layer.js';
+import { flowOf, materialize, type Layer } from '../../src/layers/layer.js';
 import { Lstm } from '../../src/lstm/lstm.js';
 import { RecurrentLayer } from '../../src/lstm/recurrent.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';

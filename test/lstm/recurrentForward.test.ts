@@ -4,11 +4,11 @@
 import { describe, expect, test } from 'vitest';
 import { layers, sequential, tensor, Tensor } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
-import type { GruConfig, SimpleRnnConfig } from '../../src/lstm/recurrentConfig.js';
+import type { GruConfig, SimpleRnnConfig } from '../../src/spec/recurrentConfig.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
 import { ReferenceGru } from '../../src/reference/gru.js';
 import { ReferenceLstm } from '../../src/reference/lstm.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { ReferenceSimpleRnn } from '../../src/reference/simpleRnn.js';
 import { cpuTensor, type CpuTensor } from '../../src/reference/tensor.js';
 import { expectClose, maxAbsError, useGpu } from '../helpers/gpu.js';

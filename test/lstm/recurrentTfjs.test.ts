@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { layers, sequential, tensor } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();

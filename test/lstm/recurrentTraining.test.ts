@@ -5,12 +5,12 @@
 import { describe, expect, test } from 'vitest';
 import { layers, sequential, tensor, type LossName } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
-import type { GruConfig } from '../../src/lstm/recurrentConfig.js';
+import type { GruConfig } from '../../src/spec/recurrentConfig.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
 import { ReferenceDense } from '../../src/reference/dense.js';
 import { gruBackward, gruForwardTrain, ReferenceGru } from '../../src/reference/gru.js';
 import { lossForward } from '../../src/reference/losses.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { ReferenceSimpleRnn, simpleRnnBackward, simpleRnnForwardTrain } from '../../src/reference/simpleRnn.js';
 import { cpuTensor, type CpuTensor } from '../../src/reference/tensor.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';

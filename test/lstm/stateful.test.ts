@@ -12,7 +12,7 @@ import { ReferenceDense } from '../../src/reference/dense.js';
 import { ReferenceGru } from '../../src/reference/gru.js';
 import { lossForward } from '../../src/reference/losses.js';
 import { ReferenceLstm } from '../../src/reference/lstm.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { ReferenceSimpleRnn } from '../../src/reference/simpleRnn.js';
 import { cpuTensor } from '../../src/reference/tensor.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';

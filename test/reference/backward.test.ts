@@ -2,7 +2,7 @@
 import { describe, test } from 'vitest';
 import { denseBackward, denseForward, lstmBackward, lstmForwardTrain, type DenseActivation } from '../../src/reference/backward.js';
 import type { Activation } from '../../src/reference/math.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { dot, FD_ATOL, FD_RTOL, numericGradient, randomArray } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';
 

@@ -1,9 +1,9 @@
 // The Conv1D and MaxPooling1D twins' gradients against central finite differences in Float64.
 import { describe, expect, test } from 'vitest';
-import type { Padding } from '../../src/lstm/convConfig.js';
+import type { Padding } from '../../src/spec/convConfig.js';
 import { conv1dBackward, conv1dForward } from '../../src/reference/conv1d.js';
 import { maxPool1dBackward, maxPool1dForward } from '../../src/reference/maxPooling1d.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { dot, FD_ATOL, FD_RTOL, numericGradient, randomArray } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';
 

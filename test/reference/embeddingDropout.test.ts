@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { ReferenceDropout } from '../../src/reference/dropout.js';
 import { ReferenceEmbedding } from '../../src/reference/embedding.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { cpuTensor } from '../../src/reference/tensor.js';
 import { FD_ATOL, FD_RTOL, numericGradient } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';

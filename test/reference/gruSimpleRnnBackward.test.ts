@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { gruBackward, gruForwardTrain, type GruCellOptions } from '../../src/reference/gru.js';
 import type { Activation } from '../../src/reference/math.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, toBatchMajor } from '../../src/reference/simpleRnn.js';
 import { dot, FD_ATOL, FD_RTOL, numericGradient, randomArray } from '../helpers/finiteDifferences.js';
 import { expectClose } from '../helpers/gpu.js';

@@ -2,7 +2,7 @@
 // respect to yPred, or through the head's activation (sigmoid, softmax) for the fused cases.
 import { describe, expect, test } from 'vitest';
 import { EPSILON, lossForward, metricValue, ONE_MINUS_EPSILON, softmax, type HeadActivation, type LossName } from '../../src/reference/losses.js';
-import { Random } from '../../src/reference/random.js';
+import { Random } from '../../src/init/random.js';
 import { expectClose } from '../helpers/gpu.js';
 import { numericGradient as centralDifferences } from '../helpers/finiteDifferences.js';
 

@@ -17,7 +17,7 @@ test('Node without the webgpu package', async () => {
 test('Node with Dawn but no adapter at all', async () => {
   vi.doMock('webgpu', () => ({ create: () => ({ requestAdapter: async () => null }) }));
   const { createDevice } = await import('../../src/runtime/device.js');
-  const { DeviceError } = await import('../../src/runtime/errors.js');
+  const { DeviceError } = await import('../../src/spec/errors.js');
   const attempt = createDevice({ quiet: true });
   await expect(attempt).rejects.toThrowError(DeviceError);
   await expect(attempt).rejects.toThrowError(/No WebGPU adapter was found.*apt-get install chromium libvulkan1/);

@@ -1,0 +1,122 @@
+// The Dense layer on the GPU: y = act(x·W + b) over the last axis, as one GEMM with the bias and
+// the activation fused (softmax: one more row-wise kernel). A rank-3 input keeps its layout.
+import { encodeActivationBackward } from '../kernels/activationBackward.js';
+import { encodeGemm } from '../kernels/gemm.js';
+import { encodeReduceRows } from '../kernels/reduceRows.js';
+import { encodeSoftmax } from '../kernels/softmax.js';
+import type { RunScope } from '../runtime/device.js';
+import { formatShape, ShapeError } from '../spec/errors.js';
+import { initialize } from '../init/initializers.js';
+import { Random } from '../init/random.js';
+import { resolveDenseConfig, type DenseConfig } from '../spec/config.js';
+import { Layer, type Flow, type Regularizer } from './layer.js';
+
+interface DenseSaved {
+  input: Flow;
+  /** [rows, units] the output, after the activation */
+  y: GPUBuffer;
+  rows: number;
+}
+
+export class Dense extends Layer {
+  readonly config: ReturnType<typeof resolveDenseConfig>;
+
+  constructor(config: DenseConfig) {
+    const resolved = resolveDenseConfig(config);
+    super(resolved.name);
+    this.config = resolved;
+  }
+
+  get units(): number {
+    return this.config.units;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  weightShapes(inputShape: readonly number[]): number[][] {
+    const features = inputShape[inputShape.length - 1];
+    return this.config.useBias ? [[features, this.units], [this.units]] : [[features, this.units]];
+  }
+
+  protected initialWeights(inputShape: readonly number[]): Float32Array[] {
+    const random = new Random(this.config.seed);
+    return this.weightShapes(inputShape).map((shape, i) =>
+      Float32Array.from(initialize(i === 0 ? this.config.kernelInitializer : this.config.biasInitializer, shape.length === 2 ? shape[0] : 1, shape[shape.length - 1], random)),
+    );
+  }
+
+  override regularizers(): (Regularizer | undefined)[] {
+    return [this.config.kernelRegularizer, ...(this.config.useBias ? [this.config.biasRegularizer] : [])];
+  }
+
+  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
+    return this.encodeTrain(encoder, run, input).output;
+  }
+
+  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: DenseSaved } {
+    const gpu = this.requireBuilt();
+    this.checkFlow(input);
+    const F = input.shape[input.shape.length - 1];
+    const rows = input.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    gpu.checkBindingSize(rows * this.units * 4, `${this.name}: the output [${rows}, ${this.units}]`);
+    const y = run.scratch(rows * this.units * 4, `${this.name}/y`);
+    const [kernel, bias] = this.weights;
+    const softmax = this.config.activation === 'softmax';
+    const pass = encoder.beginComputePass({ label: this.name });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      b: kernel.buffer,
+      bias: bias?.buffer,
+      y,
+      M: rows,
+      N: this.units,
+      K: F,
+      activation: this.config.activation === 'softmax' ? 'linear' : this.config.activation,
+    });
+    if (softmax) encodeSoftmax(gpu, pass, run, { x: y, rows, cols: this.units });
+    pass.end();
+    // On a sequence the mask passes on (the loss does not yet skip masked steps).
+    const output: Flow = { buffer: y, offset: 0, shape: this.computeOutputShape(input.shape), timeMajor: input.timeMajor, mask: input.mask };
+    return { output, saved: { input, y, rows } };
+  }
+
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow & { preActivation?: boolean },
+    grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
+    const gpu = this.requireBuilt();
+    const { input, y, rows } = saved as DenseSaved;
+    const F = input.shape[input.shape.length - 1];
+    const K = this.units;
+    const [kernel, bias] = this.weights;
+    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    let dz = dOutput.buffer;
+    if (!dOutput.preActivation && this.config.activation !== 'linear') {
+      dz = run.scratch(rows * K * 4, `${this.name}/dz`);
+      encodeActivationBackward(gpu, pass, run, { activation: this.config.activation, y, dy: dOutput.buffer, dz, R: rows, C: K });
+    }
+    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, b: dz, y: grads[0], M: F, N: K, K: rows });
+    if (bias) encodeReduceRows(gpu, pass, run, { x: dz, y: grads[1], R: rows, N: K });
+    let dX: GPUBuffer | undefined;
+    if (needInputGrad) {
+      dX = run.scratch(rows * F * 4, `${this.name}/dX`);
+      encodeGemm(gpu, pass, run, { a: dz, b: kernel.buffer, transB: true, y: dX, M: rows, N: F, K });
+    }
+    pass.end();
+    return dX && { buffer: dX, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor };
+  }
+
+  private checkFlow(input: Flow): void {
+    const F = this.inputShape![this.inputShape!.length - 1];
+    if (input.shape.length < 2 || input.shape[input.shape.length - 1] !== F) {
+      throw new ShapeError(`${this.name} expects inputs with ${F} features on the last axis, got ${formatShape(input.shape)}.`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// TimeDistributed: applies a layer to every step of a sequence. Our Dense already works on
+// the last axis of a [B, T, F] input and keeps its layout, so the wrapper takes a Dense and
+// delegates everything to it (its weights are the wrapper's).
+import type { Gpu, RunScope } from '../runtime/device.js';
+import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { Dense } from './dense.js';
+import { Layer, type Flow, type Regularizer } from './layer.js';
+
+export interface TimeDistributedConfig {
+  /** The layer applied at each step: a Dense layer. */
+  layer: Layer;
+  /** [steps, features] of the input when this is the first layer (steps may be null). */
+  inputShape?: readonly [number | null, number];
+  name?: string;
+}
+
+let timeDistributedCounter = 0;
+
+export class TimeDistributed extends Layer {
+  readonly layer: Dense;
+  readonly config: { inputShape?: readonly (number | null)[]; name: string };
+
+  constructor(config: TimeDistributedConfig) {
+    const inner = config?.layer;
+    if (!(inner instanceof Dense)) {
+      const what = inner instanceof Layer ? `${inner.name} (${inner.constructor.name})` : String(inner);
+      throw new RnnError(`timeDistributed wraps a Dense layer (it applies its kernel to every step); got ${what}. Other layers are not supported.`);
+    }
+    const name = config.name ?? `time_distributed_${++timeDistributedCounter}`;
+    super(name);
+    this.layer = inner;
+    this.config = { inputShape: config.inputShape ?? (inner.config.inputShape as readonly (number | null)[] | undefined), name };
+  }
+
+  /** [steps, features] → [steps, units]: the input must be a sequence. */
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    this.checkSequence(inputShape);
+    return this.layer.computeOutputShape(inputShape);
+  }
+
+  weightShapes(inputShape: readonly number[]): number[][] {
+    return this.layer.weightShapes(inputShape);
+  }
+
+  protected initialWeights(): Float32Array[] {
+    throw new RnnError(`${this.name} has no weights of its own: they are ${this.layer.name}'s.`);
+  }
+
+  override build(gpu: Gpu, inputShape: readonly number[]): void {
+    this.checkSequence(inputShape);
+    this.layer.build(gpu, inputShape);
+    this.gpu = gpu;
+    this.inputShape = this.layer.inputShape;
+    // The same tensors: getWeights / setWeights of either layer see one set of weights.
+    this.weights = [...this.layer.weightTensors];
+  }
+
+  override checkInputShape(inputShape: readonly number[]): void {
+    this.layer.checkInputShape(inputShape);
+  }
+
+  override regularizers(): (Regularizer | undefined)[] {
+    return this.layer.regularizers();
+  }
+
+  override get weightTensors(): readonly Tensor[] {
+    return this.layer.weightTensors;
+  }
+
+  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
+    this.checkFlow(input);
+    return this.layer.encode(encoder, run, input);
+  }
+
+  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: unknown } {
+    this.checkFlow(input);
+    return this.layer.encodeTrain(encoder, run, input);
+  }
+
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow & { preActivation?: boolean },
+    grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
+    return this.layer.encodeBackward(encoder, run, saved, dOutput, grads, needInputGrad);
+  }
+
+  override dispose(): void {
+    this.layer.dispose();
+    this.weights = [];
+    this.gpu = undefined;
+  }
+
+  private checkSequence(inputShape: readonly number[]): void {
+    if (inputShape.length !== 2) {
+      throw new ShapeError(`${this.name} applies ${this.layer.name} to every step of a sequence: it needs inputs of shape [batch, steps, features], got [batch, ${inputShape.join(', ')}].`);
+    }
+  }
+
+  private checkFlow(input: Flow): void {
+    if (input.shape.length !== 3) throw new ShapeError(`${this.name} needs inputs of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
+  }
+}

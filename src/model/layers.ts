@@ -1,0 +1,59 @@
+// Layer factories, named as in TensorFlow.js (`tf.layers.lstm(...)`).
+import type { DenseConfig, LstmConfig } from '../spec/config.js';
+import { Conv1d } from '../layers/conv1d.js';
+import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
+import { Dense } from '../layers/dense.js';
+import { MaxPooling1d } from '../layers/maxPooling1d.js';
+import { Gru } from '../lstm/gru.js';
+import type { GruConfig, SimpleRnnConfig } from '../spec/recurrentConfig.js';
+import { SimpleRnn } from '../lstm/simpleRnn.js';
+import { Lstm } from '../lstm/lstm.js';
+import { Embedding, type EmbeddingConfig } from '../layers/embedding.js';
+import { Dropout, type DropoutConfig } from '../layers/dropout.js';
+import { TimeDistributed, type TimeDistributedConfig } from '../layers/timeDistributed.js';
+import { Bidirectional, type BidirectionalConfig } from '../lstm/bidirectional.js';
+import { Masking, type MaskingConfig } from '../layers/masking.js';
+
+export function lstm(config: LstmConfig): Lstm {
+  return new Lstm(config);
+}
+
+export function dense(config: DenseConfig): Dense {
+  return new Dense(config);
+}
+
+export function gru(config: GruConfig): Gru {
+  return new Gru(config);
+}
+
+export function simpleRNN(config: SimpleRnnConfig): SimpleRnn {
+  return new SimpleRnn(config);
+}
+
+export function embedding(config: EmbeddingConfig): Embedding {
+  return new Embedding(config);
+}
+
+export function dropout(config: DropoutConfig): Dropout {
+  return new Dropout(config);
+}
+
+export function timeDistributed(config: TimeDistributedConfig): TimeDistributed {
+  return new TimeDistributed(config);
+}
+
+export function conv1d(config: Conv1dConfig): Conv1d {
+  return new Conv1d(config);
+}
+
+export function maxPooling1d(config: MaxPooling1dConfig = {}): MaxPooling1d {
+  return new MaxPooling1d(config);
+}
+
+export function bidirectional(config: BidirectionalConfig): Bidirectional {
+  return new Bidirectional(config);
+}
+
+export function masking(config: MaskingConfig = {}): Masking {
+  return new Masking(config);
+}

@@ -1,0 +1,218 @@
+// A linear stack of layers (Keras `Sequential`): every layer of one predict() is encoded into
+// one command buffer and submitted once.
+import type { Gpu } from '../runtime/device.js';
+import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { flowOf, Layer, materialize, type WeightValue } from '../layers/layer.js';
+import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
+import { Lstm } from '../lstm/lstm.js';
+import { RecurrentLayer } from '../lstm/recurrent.js';
+import { Embedding } from '../layers/embedding.js';
+import { Bidirectional } from '../lstm/bidirectional.js';
+import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
+
+export class Sequential {
+  readonly layers: Layer[];
+  private trainer: Trainer | undefined;
+
+  constructor(
+    readonly gpu: Gpu,
+    layers: Layer[],
+  ) {
+    if (layers.length === 0) throw new RnnError('sequential() needs at least one layer.');
+    for (const layer of layers) {
+      if ((layer instanceof Lstm || layer instanceof RecurrentLayer) && layer.config.returnState) {
+        throw new RnnError(
+          `${layer.name} has returnState: a Sequential model passes one tensor between layers. Call the layer with layer.apply(x) to get [output, h${layer instanceof Lstm ? ', c' : ''}].`,
+        );
+      }
+    }
+    for (const layer of layers) {
+      if (layer instanceof Bidirectional && layer.config.mergeMode === null) {
+        throw new RnnError(`${layer.name} has mergeMode null: it gives two outputs [forward, backward], and a Sequential model passes one tensor between layers. Use mergeMode 'concat', 'sum', 'mul' or 'ave', or call layer.apply(x).`);
+      }
+    }
+    this.layers = layers;
+    const declared = (layers[0] as Layer & { config: { inputShape?: readonly (number | null)[] } }).config.inputShape;
+    if (declared) this.build(declared.map((d) => d ?? -1));
+  }
+
+  /** The output shape without the batch dimension (steps -1 when any length). */
+  outputShape(): number[] {
+    this.requireBuilt();
+    return this.layers.reduce((shape, l) => l.computeOutputShape(shape), this.layers[0].inputShape!);
+  }
+
+  /** Sets the loss, the optimizer (a name or options, Keras defaults) and the metrics. */
+  compile(args: CompileArgs): void {
+    this.requireBuilt();
+    this.trainer?.dispose();
+    this.trainer = new Trainer(this, args);
+  }
+
+  /**
+   * Trains for `epochs` over x [samples, steps, features] and y; resolves to the history of
+   * the loss and metrics (and val_ ones with validationSplit or validationData).
+   */
+  fit(x: Tensor | TensorData, y: Tensor | TensorData, args?: FitArgs): Promise<History> {
+    return this.requireTrainer().fit(x, y, args);
+  }
+
+  /** Whether compile() has set a loss and an optimizer. */
+  get compiled(): boolean {
+    return this.trainer !== undefined;
+  }
+
+  /** Loss and metrics over x and y, without training. */
+  evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
+    return this.requireTrainer().evaluate(x, y, args);
+  }
+
+  /** One optimizer step on the batch x, y; resolves to [loss, ...metrics]. */
+  trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData): Promise<number[]> {
+    return this.requireTrainer().trainOnBatch(x, y);
+  }
+
+  /** The loss on x, y and its gradient for every weight (Keras order), without updating. */
+  gradients(x: Tensor | TensorData, y: Tensor | TensorData): Promise<{ loss: number; grads: Float32Array[] }> {
+    return this.requireTrainer().gradients(x, y);
+  }
+
+  private requireTrainer(): Trainer {
+    if (!this.trainer) throw new RnnError('Call model.compile({ optimizer, loss }) before training or evaluating.');
+    return this.trainer;
+  }
+
+  /** Builds every layer for inputs of `inputShape` (no batch dimension; steps -1 for any). */
+  private build(inputShape: number[]): void {
+    let shape = inputShape;
+    for (const layer of this.layers) {
+      layer.build(this.gpu, shape);
+      shape = layer.computeOutputShape(shape);
+    }
+  }
+
+  get built(): boolean {
+    return this.layers.every((l) => l.built);
+  }
+
+  /**
+   * Runs the model on `x` [batch, steps, features] (a Tensor, or data with `shape`): one
+   * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
+   */
+  predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
+    const first = this.layers[0];
+    if (first instanceof Embedding && !(x instanceof Tensor)) {
+      first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
+    }
+    const input = x instanceof Tensor ? x : tensor(this.gpu, x, shape);
+    try {
+      input.assertUsable('The input tensor');
+      if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
+      const rank = first.inputShape ? first.inputShape.length + 1 : first instanceof Embedding ? 2 : 3;
+      if (input.rank !== rank) {
+        const expected = rank === 3 ? '[batch, steps, features]' : '[batch, features]';
+        throw new ShapeError(`predict expects input of shape ${expected}, got ${formatShape(input.shape)}.`);
+      }
+      if (!this.built) this.build(input.shape.slice(1));
+      if (first instanceof Embedding) first.checkInputShape(input.shape.slice(1));
+      let output: Tensor | undefined;
+      const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
+        let flow = flowOf(input);
+        for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
+        output = materialize(this.gpu, encoder, run, flow);
+      });
+      output!.ready = done;
+      return output!;
+    } finally {
+      if (input !== x) input.dispose();
+    }
+  }
+
+  /** Copies of every layer's weights as tensors, in Keras order. */
+  getWeights(): Tensor[] {
+    this.requireBuilt();
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Every layer's weights read back to the CPU, in Keras order. */
+  async getWeightData(): Promise<Float32Array[]> {
+    this.requireBuilt();
+    const perLayer = await Promise.all(this.layers.map((l) => l.getWeightData()));
+    return perLayer.flat();
+  }
+
+  /**
+   * Replaces every weight (Keras order and layout). All are checked before any is written: on
+   * an error the model keeps the weights it had.
+   */
+  setWeights(weights: readonly WeightValue[]): void {
+    this.requireBuilt();
+    const counts = this.layers.map((l) => l.weightShapes(l.inputShape!).length);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (weights.length !== total) throw new ShapeError(`The model has ${total} weights, got ${weights.length}.`);
+    // Every layer's slice is checked before any is written.
+    let at = 0;
+    const checked = this.layers.map((l, i) => l.checkWeights(weights.slice(at, (at += counts[i]))));
+    this.layers.forEach((l, i) => l.writeWeights(checked[i]));
+  }
+
+  /** Saves the model: a directory path in Node, 'downloads://name' / 'indexeddb://name' in a browser, a SaveHandler, or nothing for { modelJson, weights }. */
+  save(target?: SaveTarget): Promise<ModelArtifacts> {
+    return persistenceOf('save')(this, target);
+  }
+
+  /** Replaces the weights with a saved model's of the same architecture; all is checked first. */
+  loadWeights(source: ModelSource): Promise<void> {
+    return persistenceOf('loadWeights')(this, source);
+  }
+
+  /** Zeros the state every stateful layer keeps (Keras model.resetStates()). */
+  resetStates(): void {
+    for (const layer of this.layers) (layer as Layer & { resetStates?: () => void }).resetStates?.();
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** One line a layer: name, output shape, parameters. */
+  summary(): string {
+    this.requireBuilt();
+    let shape = this.layers[0].inputShape!;
+    const rows = this.layers.map((l) => {
+      shape = l.computeOutputShape(shape);
+      return `${l.name.padEnd(20)} [batch, ${shape.map((d) => (d < 0 ? 'steps' : d)).join(', ')}]`.padEnd(48) + `${l.countParams()}`;
+    });
+    return [...rows, `Total params: ${this.countParams()}`].join('\n');
+  }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = undefined;
+    for (const layer of this.layers) layer.dispose();
+  }
+
+  private requireBuilt(): void {
+    if (!this.built) throw new RnnError('The model has no weights yet: give the first layer an inputShape or call predict once.');
+  }
+}
+
+export function sequential(gpu: Gpu, layers: Layer[]): Sequential {
+  return new Sequential(gpu, layers);
+}
+
+/**
+ * Whole-model save and load: src/io/io.ts installs them when it is imported (the package root
+ * imports it), so that model/ never imports io/.
+ */
+export const persistence: {
+  save?: (model: Sequential, target?: SaveTarget) => Promise<ModelArtifacts>;
+  loadWeights?: (model: Sequential, source: ModelSource) => Promise<void>;
+} = {};
+
+function persistenceOf<K extends keyof typeof persistence>(name: K): NonNullable<(typeof persistence)[K]> {
+  const fn = persistence[name];
+  if (!fn) throw new RnnError(`model.${name}() needs webgpu-rnn's io module: import the package root ('webgpu-rnn'), not a file inside it.`);
+  return fn;
+}

@@ -1,0 +1,452 @@
+// Training of a Sequential model on the GPU. One training step — gather the batch, forward with
+// kept activations, loss, BPTT, gradient control (clipping, NaN guard), optimizer updates — is
+// one command buffer and one submit. Per batch nothing is read back; losses and metrics
+// collect in a GPU buffer that is read once an epoch (or per batch when a callback asks).
+// Public types: trainingTypes.ts; checking and uploading data: trainingData.ts.
+import { encodeGatherRows } from '../kernels/gatherRows.js';
+import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
+import { encodeGradientControl, encodeOptimizerUpdate } from '../kernels/optimizers.js';
+import type { RunScope } from '../runtime/device.js';
+import { RnnError } from '../spec/errors.js';
+import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
+import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { Random } from '../init/random.js';
+import { Dense } from '../layers/dense.js';
+import { Embedding } from '../layers/embedding.js';
+import { TimeDistributed } from '../layers/timeDistributed.js';
+import type { Flow, RecurrentState } from '../layers/layer.js';
+import { contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, type Data, type Window } from './trainingData.js';
+import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
+import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
+import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig } from '../spec/optimizerConfig.js';
+import { createProgressLogger } from './progress.js';
+
+export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
+
+export class Trainer {
+  readonly loss: LossName;
+  readonly metrics: MetricName[];
+  readonly optimizer: OptimizerConfig;
+  /** Optimizer state: slots[w][s] for weight w. */
+  private readonly slots: Tensor[][];
+  /** f32 [1 + weights]: status (sticky, non-zero after a non-finite loss or gradient), scales. */
+  private readonly control: GPUBuffer;
+  private iteration = 0;
+  private readonly weights: Tensor[];
+
+  constructor(
+    private readonly model: Trainable,
+    args: CompileArgs,
+  ) {
+    if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
+    const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
+    this.loss = args.loss;
+    this.metrics = metrics;
+    this.optimizer = resolveOptimizer(args.optimizer);
+    const gpu = model.gpu;
+    this.weights = model.layers.flatMap((l) => [...l.weightTensors]);
+    const slotCount = optimizerSlotCount(this.optimizer.name);
+    this.slots = this.weights.map((w) =>
+      Array.from({ length: slotCount }, (_, s) => tensor(gpu, new Float32Array(w.size).fill(slotInitialValue(this.optimizer, s)), [w.size])),
+    );
+    this.control = gpu.pool.acquire((1 + this.weights.length) * 4, TENSOR_USAGE, 'control');
+    gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1 + this.weights.length));
+  }
+
+  /** Values a batch writes into the stats buffer: the loss, then each metric. */
+  private get statsWidth(): number {
+    return 1 + this.metrics.length;
+  }
+
+  private get headActivation(): 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' {
+    const top = this.model.layers[this.model.layers.length - 1];
+    const last = top instanceof TimeDistributed ? top.layer : top;
+    const act = last instanceof Dense ? last.config.activation : 'linear';
+    return act === 'hardSigmoid' ? 'linear' : act;
+  }
+
+  /** Checks and uploads x and y (see prepareData). */
+  prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], what = 'fit'): Promise<Data> {
+    return prepareData(this.model, this.loss, x, y, xShape, what);
+  }
+
+  /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
+  async fit(x: Tensor | TensorData, y: Tensor | TensorData, args: FitArgs = {}, xShape?: readonly number[]): Promise<History> {
+    const epochs = args.epochs ?? 1;
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RnnError(`fit: epochs must be a whole number ≥ 1, got ${epochs}.`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnError(`fit: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
+    if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
+      throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
+    }
+    const verbose = args.verbose ?? 0;
+    if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
+    const stateful = this.model.layers.some(isStateful);
+    if (stateful && (args.shuffle ?? true)) {
+      throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
+    }
+    if (args.tbptt !== undefined && this.model.layers.some(readsBackwards)) {
+      throw new RnnError('fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.');
+    }
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
+    const all = await this.prepare(x, y, xShape);
+    const validation = args.validationData ? await this.prepare(args.validationData[0], args.validationData[1], undefined, 'validationData') : undefined;
+    const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
+    if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
+    if (stateful && nTrain % batchSize !== 0) {
+      throw new RnnError(`fit: a stateful model keeps one state a batch row, so every batch must have batchSize samples: ${nTrain} training samples are not a multiple of batchSize ${batchSize}.`);
+    }
+    const random = new Random(args.seed ?? 0x5eed);
+    const history: History = { epoch: [], history: {} };
+    const callbacks = args.callbacks ?? {};
+    const progress = verbose === 1 ? await createProgressLogger(epochs, Math.ceil(nTrain / batchSize)) : undefined;
+    // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js).
+    const onBatchEnd: FitCallbacks['onBatchEnd'] = progress
+      ? async (batch, batchLogs) => {
+          progress.batchEnd(batch, batchLogs);
+          await callbacks.onBatchEnd?.(batch, batchLogs);
+        }
+      : callbacks.onBatchEnd;
+    try {
+      this.clearStatus();
+      await callbacks.onTrainBegin?.();
+      let logs: Logs | undefined;
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        await callbacks.onEpochBegin?.(epoch);
+        progress?.epochBegin(epoch);
+        const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
+        if (args.shuffle ?? true) random.shuffle(order);
+        logs = await this.runEpoch(all, order, batchSize, true, epoch, onBatchEnd, args.tbptt);
+        const held = validation ?? (nTrain < all.n ? all : undefined);
+        if (held) {
+          const start = held === all ? nTrain : 0;
+          const heldOrder = Uint32Array.from({ length: held.n - start }, (_, i) => start + i);
+          const v = await this.runEpoch(held, heldOrder, batchSize, false, epoch);
+          for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+        }
+        history.epoch.push(epoch);
+        for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value);
+        progress?.epochEnd(epoch, logs);
+        await callbacks.onEpochEnd?.(epoch, logs);
+      }
+      await callbacks.onTrainEnd?.(logs);
+      return history;
+    } finally {
+      progress?.stop();
+      for (const t of [...all.owned, ...(validation?.owned ?? [])]) t.dispose();
+    }
+  }
+
+  /** Loss and metrics over all samples, in batches, without training. */
+  async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: { batchSize?: number } = {}, xShape?: readonly number[]): Promise<Logs> {
+    const data = await this.prepare(x, y, xShape, 'evaluate');
+    try {
+      return await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), args.batchSize ?? 32, false, 0);
+    } finally {
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  /** One training step on the whole of x and y; returns [loss, ...metrics] of that batch. */
+  async trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<number[]> {
+    const data = await this.prepare(x, y, xShape, 'trainOnBatch');
+    try {
+      this.clearStatus();
+      const logs = await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), data.n, true, 0);
+      return [logs.loss, ...this.metrics.map((m) => logs[m])];
+    } finally {
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  /**
+   * The gradients of the loss on x, y for every weight (Keras order), without updating:
+   * for tests and for users who step their own optimizer.
+   */
+  async gradients(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<{ loss: number; grads: Float32Array[] }> {
+    const data = await this.prepare(x, y, xShape, 'gradients');
+    const gpu = this.model.gpu;
+    const stats = gpu.pool.acquire(this.statsWidth * 4, TENSOR_USAGE | BufferUsage.COPY_SRC, 'stats');
+    const idx = this.indexBuffer(Uint32Array.from({ length: data.n }, (_, i) => i));
+    const copies = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
+    try {
+      await gpu.submit('gradients', (encoder, run) => {
+        const grads = this.encodeStep(encoder, run, data, idx, 0, data.n, stats, 0, 'gradients');
+        grads.forEach((g, i) => encoder.copyBufferToBuffer(g, 0, copies[i].buffer, 0, copies[i].byteLength));
+      });
+      const loss = (await readFloats(gpu, stats, 1))[0];
+      return { loss, grads: await Promise.all(copies.map((c) => c.data())) };
+    } finally {
+      for (const c of copies) c.dispose();
+      gpu.pool.release(stats);
+      gpu.pool.release(idx);
+      for (const t of data.owned) t.dispose();
+    }
+  }
+
+  private async runEpoch(
+    data: Data,
+    order: Uint32Array,
+    batchSize: number,
+    train: boolean,
+    epoch: number,
+    onBatchEnd?: FitCallbacks['onBatchEnd'],
+    tbptt?: number,
+  ): Promise<Logs> {
+    const gpu = this.model.gpu;
+    const batches = Math.ceil(order.length / batchSize);
+    const windows = this.windows(data, train ? tbptt : undefined);
+    const lossWindows = windows.filter((w) => w.loss);
+    const perBatch = lossWindows.length;
+    const width = this.statsWidth;
+    const stats = gpu.pool.acquire(batches * perBatch * width * 4, TENSOR_USAGE, 'stats');
+    const idx = this.indexBuffer(order);
+    const firstIteration = this.iteration;
+    const sequenceOut = data.ySteps > 1;
+    // Weight of each stats slot (batch b, loss window w) in the epoch's mean: its samples·steps.
+    const slotWeight = (b: number, w: number) => Math.min(batchSize, order.length - b * batchSize) * (sequenceOut ? lossWindows[w].steps : 1);
+    const mean = (values: Float32Array, slots: number[]) => {
+      const totals = new Float64Array(width);
+      let weight = 0;
+      for (const slot of slots) {
+        const w = slotWeight(Math.floor(slot / perBatch), slot % perBatch);
+        weight += w;
+        for (let k = 0; k < width; k++) totals[k] += values[slot * width + k] * w;
+      }
+      return this.toLogs(Array.from(totals, (t) => t / weight));
+    };
+    try {
+      let pending: Promise<void> = Promise.resolve();
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, order.length - start);
+        const carry = windows.length > 1 ? this.acquireCarry(size) : undefined;
+        let slot = b * perBatch;
+        for (const window of windows) {
+          const statsIndex = window.loss ? slot++ * width : -1;
+          const mode = !window.loss ? 'forward' : train ? 'update' : 'evaluate';
+          pending = gpu.submit(train ? 'training step' : 'evaluation', (encoder, run) => {
+            this.encodeStep(encoder, run, data, idx, start, size, stats, statsIndex, mode, window, carry);
+          });
+        }
+        for (const state of carry ?? []) if (state) for (const buffer of [state.h, state.c]) gpu.pool.release(buffer);
+        if (onBatchEnd) {
+          await pending;
+          const values = await readFloats(gpu, stats, perBatch * width, b * perBatch * width);
+          const bad = findNonFinite(values, width);
+          await this.checkStatus(epoch, b, bad === undefined ? 0 : values[bad * width], firstIteration + b * perBatch + (bad ?? 0));
+          const slots = Array.from({ length: perBatch }, (_, w) => b * perBatch + w);
+          const all = new Float32Array((b + 1) * perBatch * width);
+          all.set(values, b * perBatch * width);
+          await onBatchEnd(b, mean(all, slots));
+        }
+      }
+      await pending;
+      const values = await readFloats(gpu, stats, batches * perBatch * width);
+      if (train) {
+        const bad = findNonFinite(values, width);
+        const batch = bad === undefined ? undefined : Math.floor(bad / perBatch);
+        await this.checkStatus(epoch, batch, bad === undefined ? 0 : values[bad * width], firstIteration + (bad ?? 0));
+      }
+      // Keras's epoch logs: the mean over batches weighted by their sizes (and steps).
+      return mean(values, Array.from({ length: batches * perBatch }, (_, i) => i));
+    } finally {
+      gpu.pool.release(stats);
+      gpu.pool.release(idx);
+    }
+  }
+
+  /**
+   * The step windows of one batch: all steps at once, or with truncated BPTT chunks of
+   * `tbptt` steps whose state carries over. A sequence output trains on every chunk; a
+   * last-step output only on the last chunk (earlier ones only carry the state forward).
+   */
+  private windows(data: Data, tbptt: number | undefined): Window[] {
+    const steps = sequenceSteps(data.xShape, this.model.layers[0]);
+    if (!tbptt || tbptt >= steps) return [{ t0: 0, steps, loss: true }];
+    const out: Window[] = [];
+    for (let t0 = 0; t0 < steps; t0 += tbptt) {
+      const last = t0 + tbptt >= steps;
+      out.push({ t0, steps: Math.min(tbptt, steps - t0), loss: data.ySteps > 1 || last });
+    }
+    return out;
+  }
+
+  /** Zeroed state buffers for every recurrent layer, for a batch of `size`. */
+  private acquireCarry(size: number): (RecurrentState | undefined)[] {
+    const gpu = this.model.gpu;
+    return this.model.layers.map((layer) => {
+      const units = layer.stateUnits;
+      if (units === undefined) return undefined;
+      const state = { h: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry h'), c: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry c') };
+      gpu.submit('clear carried state', (encoder) => {
+        encoder.clearBuffer(state.h);
+        encoder.clearBuffer(state.c);
+      });
+      return state;
+    });
+  }
+
+  /**
+   * Encodes one step on the samples order[start … start+size), steps of `window`: gather,
+   * forward, and unless 'forward' the loss into stats[statsIndex…]; with 'update' or
+   * 'gradients' the backward, and with 'update' the gradient control and the optimizer.
+   * Returns the gradient buffers (valid until the submit).
+   */
+  private encodeStep(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    data: Data,
+    idx: GPUBuffer,
+    start: number,
+    size: number,
+    stats: GPUBuffer,
+    statsIndex: number,
+    mode: 'update' | 'gradients' | 'evaluate' | 'forward',
+    window?: Window,
+    carry?: (RecurrentState | undefined)[],
+  ): GPUBuffer[] {
+    const gpu = this.model.gpu;
+    const layers = this.model.layers;
+    const tokenIds = layers[0] instanceof Embedding;
+    const xSteps = sequenceSteps(data.xShape, layers[0]);
+    const { t0, steps } = window ?? { t0: 0, steps: xSteps };
+    // Token ids [N, T] are gathered as [N, T, 1]: a window of steps is a slice of each row.
+    const xFeatures = tokenIds ? 1 : data.xShape[data.xShape.length - 1];
+    const xBatch = run.scratch(size * steps * xFeatures * 4, 'x batch');
+    let pass = encoder.beginComputePass({ label: 'gather x' });
+    encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: steps, F: xFeatures, timeMajor: false, srcT: xSteps, t0 });
+    pass.end();
+
+    // 'forward' windows (truncated BPTT chunks that only carry the state) occur only in
+    // training: they run the training forward too (dropout masks, steps).
+    const training = mode !== 'evaluate';
+    const saved: unknown[] = [];
+    const xShape = tokenIds ? [steps] : data.xShape.length === 2 ? [steps, xFeatures] : data.xShape;
+    let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...xShape], timeMajor: false };
+    layers.forEach((layer, i) => {
+      if (training) {
+        const step = layer.encodeTrain(encoder, run, flow, carry?.[i]);
+        saved.push(step.saved);
+        flow = step.output;
+      } else flow = layer.encode(encoder, run, flow, carry?.[i]);
+    });
+    if (mode === 'forward') return [];
+    const out = contiguous(encoder, run, flow);
+    const cols = out.shape[out.shape.length - 1];
+    const rows = out.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const yPerStep = data.yPerSample / data.ySteps;
+    // A sequence target has x's steps, or a window of them; a model whose output sequence
+    // differs from x's steps (an encoder–decoder) takes all its steps in one window.
+    const ySteps = data.ySteps > 1 ? (steps === xSteps ? data.ySteps : steps) : 1;
+    const yBatch = run.scratch(size * ySteps * yPerStep * 4, 'y batch');
+    const grad = run.scratch(rows * cols * 4, 'loss gradient');
+    pass = encoder.beginComputePass({ label: 'loss' });
+    encodeGatherRows(gpu, pass, run, {
+      src: data.y.buffer,
+      idx,
+      out: yBatch,
+      start,
+      B: size,
+      T: ySteps,
+      F: yPerStep,
+      timeMajor: out.timeMajor,
+      srcT: data.ySteps,
+      t0: data.ySteps > 1 ? t0 : 0,
+    });
+    const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
+      loss: this.loss,
+      metrics: this.metrics,
+      yPred: out.buffer,
+      yTrue: yBatch,
+      rows,
+      cols,
+      headActivation: this.headActivation,
+      grad,
+      out: stats,
+      outIndex: statsIndex,
+    });
+    pass.end();
+    if (!training) return [];
+
+    const grads = this.weights.map((w) => run.scratch(w.byteLength, 'gradient'));
+    let at = this.weights.length;
+    let dFlow: (Flow & { preActivation?: boolean }) | undefined = { ...out, buffer: grad, offset: 0, preActivation: gradIsPreActivation };
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const count = layers[i].weightTensors.length;
+      at -= count;
+      dFlow = layers[i].encodeBackward(encoder, run, saved[i], dFlow!, grads.slice(at, at + count), i > 0);
+    }
+    if (mode === 'update') this.encodeUpdate(encoder, run, grads, stats, statsIndex);
+    return grads;
+  }
+
+  private encodeUpdate(encoder: GPUCommandEncoder, run: RunScope, grads: GPUBuffer[], stats: GPUBuffer, statsIndex: number): void {
+    const gpu = this.model.gpu;
+    this.iteration++;
+    const regularizers = this.model.layers.flatMap((l) => l.regularizers());
+    const pass = encoder.beginComputePass({ label: 'optimizer' });
+    encodeGradientControl(gpu, pass, run, {
+      grads: grads.map((buffer, i) => ({ buffer, size: this.weights[i].size })),
+      control: this.control,
+      loss: stats,
+      lossIndex: statsIndex,
+      config: this.optimizer,
+    });
+    this.weights.forEach((w, i) =>
+      encodeOptimizerUpdate(gpu, pass, run, {
+        config: this.optimizer,
+        weight: w.buffer,
+        grad: grads[i],
+        slots: this.slots[i].map((s) => s.buffer),
+        size: w.size,
+        iteration: this.iteration,
+        control: this.control,
+        controlIndex: i,
+        l1: regularizers[i]?.l1,
+        l2: regularizers[i]?.l2,
+      }),
+    );
+    pass.end();
+  }
+
+  /** Clears the sticky non-finite status before training resumes. */
+  private clearStatus(): void {
+    this.model.gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1));
+  }
+
+  /**
+   * Throws a TrainingError if the GPU skipped updates after a non-finite loss or gradient;
+   * the step count then goes back to `applied`, the updates made before the bad one.
+   */
+  private async checkStatus(epoch: number, batch: number | undefined, loss: number, applied: number): Promise<void> {
+    const [status] = await readFloats(this.model.gpu, this.control, 1);
+    if (status === 0 && Number.isFinite(loss)) return;
+    if (batch !== undefined) this.iteration = applied;
+    const where = batch === undefined ? `in epoch ${epoch}` : `at epoch ${epoch}, batch ${batch}`;
+    const what = Number.isFinite(loss) ? 'a gradient became NaN or infinite' : `the loss became ${loss}`;
+    throw new TrainingError(
+      `Training stopped: ${what} ${where}. The weights are those after the last good step. Lower the learning rate, clip gradients (clipnorm / clipvalue), or check the data for extreme values.`,
+    );
+  }
+
+  private toLogs(values: ArrayLike<number>): Logs {
+    const logs: Logs = { loss: values[0] };
+    this.metrics.forEach((m, i) => (logs[m] = values[1 + i]));
+    return logs;
+  }
+
+  /** A buffer holding `order` as u32 (pooled, released by the caller). */
+  private indexBuffer(order: Uint32Array): GPUBuffer {
+    const buffer = this.model.gpu.pool.acquire(order.byteLength, TENSOR_USAGE, 'sample order');
+    this.model.gpu.device.queue.writeBuffer(buffer, 0, order.buffer, order.byteOffset, order.byteLength);
+    return buffer;
+  }
+
+  dispose(): void {
+    for (const list of this.slots) for (const s of list) s.dispose();
+    this.model.gpu.pool.release(this.control);
+  }
+}

@@ -1,0 +1,111 @@
+// The data side of training: checking and uploading x and y, the step windows of truncated
+// BPTT, and small helpers around the stats buffer. No model logic.
+import type { LossName } from '../kernels/loss.js';
+import type { Gpu, RunScope } from '../runtime/device.js';
+import { formatShape, ShapeError } from '../spec/errors.js';
+import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
+import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { Embedding } from '../layers/embedding.js';
+import type { Flow, Layer } from '../layers/layer.js';
+import type { Trainable } from './trainingTypes.js';
+
+/** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
+export interface Window {
+  t0: number;
+  steps: number;
+  loss: boolean;
+}
+
+/** A dataset on the GPU: x [N, …], y [N, …]. */
+export interface Data {
+  x: Tensor;
+  y: Tensor;
+  /** Values per sample of x (steps·features) and y; steps of y when the output is a sequence. */
+  xShape: number[];
+  yPerSample: number;
+  ySteps: number;
+  n: number;
+  owned: Tensor[];
+}
+
+/**
+ * Checks and uploads x and y for `model` and `loss`: one target per sample, labels shaped
+ * for the loss, token ids in range for an Embedding, class indices in range for the sparse loss.
+ */
+export async function prepareData(
+model: Trainable,
+loss: LossName,
+x: Tensor | TensorData,
+y: Tensor | TensorData,
+xShape: readonly number[] | undefined,
+what: string,
+): Promise<Data> {
+  const gpu = model.gpu;
+  const owned: Tensor[] = [];
+  const xt = x instanceof Tensor ? x : (owned.push(tensor(gpu, x, xShape)), owned[owned.length - 1]);
+  // A sequence output of any length has as many steps as x.
+  const out = model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
+  const sparse = loss === 'sparseCategoricalCrossentropy';
+  const n = xt.shape[0];
+  const first = model.layers[0];
+  if (first instanceof Embedding) {
+    first.checkInputShape(xt.shape.slice(1));
+    first.checkIds(await xt.data(), `${what}: x`);
+  }
+  const yExpected = sparse ? out.slice(0, -1) : out;
+  let yt: Tensor;
+  if (y instanceof Tensor) yt = y;
+  else {
+    const flat = y instanceof Float32Array || y instanceof Float64Array ? y : (y as number[]).flat(Infinity as 1);
+    yt = tensor(gpu, flat as TensorData, [n, ...yExpected]);
+    owned.push(yt);
+  }
+  const yPerSample = yExpected.reduce((a, b) => a * b, 1);
+  if (yt.shape[0] !== n) {
+    throw new ShapeError(`${what}: x has ${n} samples but y has ${yt.shape[0]}: give one target per input sample.`);
+  }
+  if (yt.size !== n * yPerSample) {
+    const want = sparse ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)` : formatShape([n, ...out]);
+    throw new ShapeError(`${what}: the labels have shape ${formatShape(yt.shape)}, but the model's output and the loss ${loss} need ${want}.`);
+  }
+  if (sparse) {
+    const classes = out[out.length - 1];
+    const labels = await yt.data();
+    for (let i = 0; i < labels.length; i++) {
+      if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
+        throw new ShapeError(`${what}: label ${labels[i]} at index ${i} is not a class index in [0, ${classes}) for sparseCategoricalCrossentropy.`);
+      }
+    }
+  }
+  const ySteps = out.length === 2 ? out[0] : 1;
+  return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
+}
+
+/** Steps of a sample of shape `xShape`: [steps, features], or token ids [steps] for an Embedding. */
+export function sequenceSteps(xShape: readonly number[], first: Layer): number {
+  if (xShape.length === 2) return xShape[0];
+  return first instanceof Embedding ? xShape[0] : 1;
+}
+
+/** `flow` in a buffer of its own from element 0 (copied when it is a slice of another). */
+export function contiguous(encoder: GPUCommandEncoder, run: RunScope, flow: Flow): Flow {
+  if (flow.offset === 0) return flow;
+  const size = flow.shape.reduce((a, b) => a * b, 1);
+  const buffer = run.scratch(size * 4, 'output');
+  encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, buffer, 0, size * 4);
+  return { ...flow, buffer, offset: 0 };
+}
+
+export async function readFloats(gpu: Gpu, buffer: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+  const copy = new Tensor(gpu, gpu.pool.acquire(count * 4, TENSOR_USAGE, 'stats copy'), [count]);
+  await gpu.submit('read stats', (encoder) => encoder.copyBufferToBuffer(buffer, offset * 4, copy.buffer, 0, count * 4));
+  const values = await copy.data();
+  copy.dispose();
+  return values;
+}
+
+export function findNonFinite(values: Float32Array, width: number): number | undefined {
+  for (let b = 0; b * width < values.length; b++) if (!Number.isFinite(values[b * width])) return b;
+  return undefined;
+}
+

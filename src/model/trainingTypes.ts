@@ -1,0 +1,71 @@
+// The public types of training (TF.js names) and the losses and metrics the trainer knows.
+import type { LossName, MetricName } from '../kernels/loss.js';
+import type { Gpu } from '../runtime/device.js';
+import { RnnError } from '../spec/errors.js';
+import type { Tensor, TensorData } from '../runtime/tensor.js';
+import type { Layer } from '../layers/layer.js';
+import type { OptimizerSpec } from '../spec/optimizerConfig.js';
+
+export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
+
+export interface CompileArgs {
+  optimizer: OptimizerSpec;
+  loss: LossName;
+  metrics?: MetricName | MetricName[];
+}
+
+export interface Logs {
+  loss: number;
+  [metric: string]: number;
+}
+
+export interface FitCallbacks {
+  onTrainBegin?: () => void | Promise<void>;
+  onTrainEnd?: (logs: Logs | undefined) => void | Promise<void>;
+  onEpochBegin?: (epoch: number) => void | Promise<void>;
+  /** logs: loss and metrics of the epoch, and val_ ones with validation data. */
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  /** Reading a batch's loss costs a GPU round trip: give this only when you need it. */
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out. */
+  validationSplit?: number;
+  validationData?: [Tensor | TensorData, Tensor | TensorData];
+  callbacks?: FitCallbacks;
+  /** Seed of the shuffling: the same seed gives the same batches and losses. */
+  seed?: number;
+  /**
+   * Truncated backpropagation through time: each batch's sequences are cut into chunks of
+   * this many steps, trained one after the other with the recurrent state carried over (no
+   * gradient across a chunk's start). With a last-step output only the last chunk trains.
+   */
+  tbptt?: number;
+  /**
+   * 1: a progress bar per epoch with the running loss and metrics and the steps per second (in
+   * Node on a terminal; otherwise one line an epoch), as TF.js in Node. It reads each batch's
+   * loss back, a GPU round trip a batch. 0 (default): silent, one read an epoch.
+   */
+  verbose?: 0 | 1;
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+/** The model parts the trainer drives. */
+export interface Trainable {
+  readonly gpu: Gpu;
+  readonly layers: Layer[];
+  outputShape(): number[];
+}
+
+export class TrainingError extends RnnError {
+  override name = 'TrainingError';
+}

@@ -1,0 +1,149 @@
+// Layer configurations and their Keras defaults. Plain data, no GPU: the CPU reference
+// resolves its configurations here too, so that both sides agree on every default.
+import type { Activation } from './names.js';
+import type { InitializerName } from './names.js';
+import { ShapeError } from './errors.js';
+
+export interface LstmConfig {
+  units: number;
+  /** [steps, features] of the input; `steps` may be null for any length. */
+  inputShape?: readonly [number | null, number];
+  returnSequences?: boolean;
+  returnState?: boolean;
+  activation?: Activation;
+  recurrentActivation?: Activation;
+  useBias?: boolean;
+  unitForgetBias?: boolean;
+  kernelInitializer?: InitializerName;
+  recurrentInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  recurrentRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+  /**
+   * Process the input sequence backwards in time (Keras); with returnSequences the output is in
+   * processing order, reversed with respect to the input.
+   */
+  goBackwards?: boolean;
+  /**
+   * Keep the final state [batch, units] as the next call's initial state, in predict and from
+   * batch to batch in training (Keras); resetStates() zeros it. The batch size stays fixed.
+   */
+  stateful?: boolean;
+  /**
+   * Fraction of the input's features dropped in training (Keras): one mask [batch, features]
+   * for every step, drawn on the GPU. 0 (default) to 1 exclusive.
+   */
+  dropout?: number;
+  /**
+   * Fraction of the previous state's units dropped in training (Keras): one mask [batch,
+   * units] for every step, applied to h[t-1] inside the step kernel. 0 (default) to 1 exclusive.
+   */
+  recurrentDropout?: number;
+  /** Seed of the initializers and of the dropout masks; layers built with the same seed start with the same weights. */
+  seed?: number;
+  name?: string;
+}
+
+/** Keras L1 / L2 penalty on a weight: l1·Σ|w| + l2·Σw² is added to the loss. */
+export interface RegularizerConfig {
+  l1?: number;
+  l2?: number;
+}
+
+type Optional = 'inputShape' | 'seed' | 'name' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer';
+export type ResolvedLstmConfig = Required<Omit<LstmConfig, Optional>> & Pick<LstmConfig, Optional> & { name: string };
+
+let layerCounter = 0;
+
+export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
+  if (!Number.isInteger(config.units) || config.units < 1) {
+    throw new ShapeError(`lstm: units must be a positive whole number, got ${config.units}.`);
+  }
+  if (config.inputShape && (config.inputShape.length !== 2 || !Number.isInteger(config.inputShape[1]))) {
+    throw new ShapeError(`lstm: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
+  }
+  return {
+    units: config.units,
+    inputShape: config.inputShape,
+    returnSequences: config.returnSequences ?? false,
+    returnState: config.returnState ?? false,
+    activation: config.activation ?? 'tanh',
+    recurrentActivation: config.recurrentActivation ?? 'sigmoid',
+    useBias: config.useBias ?? true,
+    unitForgetBias: config.unitForgetBias ?? true,
+    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
+    recurrentInitializer: config.recurrentInitializer ?? 'orthogonal',
+    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    recurrentRegularizer: checkRegularizer(config.recurrentRegularizer, 'recurrentRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    goBackwards: config.goBackwards ?? false,
+    stateful: config.stateful ?? false,
+    dropout: checkDropoutRate(config.dropout, 'dropout', 'lstm'),
+    recurrentDropout: checkDropoutRate(config.recurrentDropout, 'recurrentDropout', 'lstm'),
+    seed: config.seed,
+    name: config.name ?? `lstm_${++layerCounter}`,
+  };
+}
+
+/** A dropout rate option: a number in [0, 1) (0 when absent). */
+export function checkDropoutRate(value: number | undefined, option: string, owner: string): number {
+  const rate = value ?? 0;
+  if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new ShapeError(`${owner}: ${option} is the fraction of units dropped, a number in [0, 1); got ${value}.`);
+  return rate;
+}
+
+export function checkRegularizer(r: RegularizerConfig | undefined, option: string): RegularizerConfig | undefined {
+  if (!r) return undefined;
+  for (const key of ['l1', 'l2'] as const) {
+    const v = r[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new ShapeError(`${option}.${key} must be a finite number ≥ 0, got ${v}.`);
+  }
+  return r;
+}
+
+/** Dense layer options, as TF.js `tf.layers.dense`. */
+export interface DenseConfig {
+  units: number;
+  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
+  useBias?: boolean;
+  /** [features] (or [steps, features]) of the input when this is the first layer. */
+  inputShape?: readonly number[];
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+  seed?: number;
+  name?: string;
+}
+
+export function resolveDenseConfig(config: DenseConfig): Required<Pick<DenseConfig, 'units' | 'activation' | 'useBias' | 'kernelInitializer' | 'biasInitializer' | 'name'>> & DenseConfig {
+  if (!Number.isInteger(config.units) || config.units < 1) {
+    throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
+  }
+  const activations = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
+  const activation = config.activation ?? 'linear';
+  if (!activations.includes(activation)) throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${activations.join(', ')}.`);
+  return {
+    ...config,
+    activation,
+    useBias: config.useBias ?? true,
+    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
+    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    name: config.name ?? `dense_${++layerCounter}`,
+  };
+}
+
+/** Shapes of an LSTM's weights in Keras order: kernel, recurrentKernel, bias (if used). */
+export function lstmWeightShapes(config: ResolvedLstmConfig, features: number): number[][] {
+  const H = config.units;
+  const shapes = [
+    [features, 4 * H],
+    [H, 4 * H],
+  ];
+  if (config.useBias) shapes.push([4 * H]);
+  return shapes;
+}

@@ -1,0 +1,144 @@
+// Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
+// (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
+// configurations here too, so that both sides agree on every default.
+import type { InitializerName } from './names.js';
+import { ShapeError } from './errors.js';
+import { checkRegularizer, type RegularizerConfig } from './config.js';
+
+export type Padding = 'valid' | 'same';
+export type ConvActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
+
+/** `layers.conv1d` options, as TF.js `tf.layers.conv1d` (channels last). */
+export interface Conv1dConfig {
+  filters: number;
+  kernelSize: number | readonly [number];
+  strides?: number | readonly [number];
+  padding?: Padding;
+  /** Only 1 is supported. */
+  dilationRate?: number | readonly [number];
+  activation?: ConvActivation;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+  /** [steps, channels] of the input (steps may be null for any length). */
+  inputShape?: readonly [number | null, number];
+  seed?: number;
+  name?: string;
+}
+
+export interface ResolvedConv1dConfig {
+  filters: number;
+  kernelSize: number;
+  strides: number;
+  padding: Padding;
+  dilationRate: number;
+  activation: ConvActivation;
+  useBias: boolean;
+  kernelInitializer: InitializerName;
+  biasInitializer: InitializerName;
+  kernelRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+  inputShape?: readonly [number | null, number];
+  seed?: number;
+  name: string;
+}
+
+/** `layers.maxPooling1d` options, as TF.js `tf.layers.maxPooling1d`. */
+export interface MaxPooling1dConfig {
+  poolSize?: number | readonly [number];
+  /** Defaults to poolSize. */
+  strides?: number | readonly [number];
+  padding?: Padding;
+  inputShape?: readonly [number | null, number];
+  name?: string;
+}
+
+export interface ResolvedMaxPooling1dConfig {
+  poolSize: number;
+  strides: number;
+  padding: Padding;
+  inputShape?: readonly [number | null, number];
+  name: string;
+}
+
+const ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
+let convCounter = 0;
+let poolCounter = 0;
+
+function positive(v: number | readonly [number] | undefined, fallback: number, what: string): number {
+  const n = v === undefined ? fallback : typeof v === 'number' ? v : v.length === 1 ? v[0] : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new ShapeError(`${what} must be a positive whole number (or a list of one), got ${JSON.stringify(v)}.`);
+  return n;
+}
+
+function checkPadding(padding: string | undefined, owner: string): Padding {
+  const p = padding ?? 'valid';
+  if (p !== 'valid' && p !== 'same') throw new ShapeError(`${owner}: padding must be 'valid' or 'same', got '${p}' ('causal' is not supported).`);
+  return p;
+}
+
+function checkInputShape(shape: readonly (number | null)[] | undefined, owner: string): readonly [number | null, number] | undefined {
+  if (!shape) return undefined;
+  const [t, c] = shape;
+  if (shape.length !== 2 || !(t === null || t === -1 || (Number.isInteger(t) && t >= 1)) || !(Number.isInteger(c) && (c as number) >= 1)) {
+    throw new ShapeError(`${owner}: inputShape is [steps, channels] (steps may be null), got [${shape.join(', ')}].`);
+  }
+  return [t === -1 ? null : t, c as number];
+}
+
+export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig {
+  if (!Number.isInteger(config.filters) || config.filters < 1) throw new ShapeError(`conv1d: filters must be a positive whole number, got ${config.filters}.`);
+  const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
+  if (dilationRate !== 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} is not supported: only 1.`);
+  const activation = config.activation ?? 'linear';
+  if (!ACTIVATIONS.includes(activation)) throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  return {
+    filters: config.filters,
+    kernelSize: positive(config.kernelSize, NaN, 'conv1d: kernelSize'),
+    strides: positive(config.strides, 1, 'conv1d: strides'),
+    padding: checkPadding(config.padding, 'conv1d'),
+    dilationRate,
+    activation,
+    useBias: config.useBias ?? true,
+    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
+    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    inputShape: checkInputShape(config.inputShape, 'conv1d'),
+    seed: config.seed,
+    name: config.name ?? `conv1d_${++convCounter}`,
+  };
+}
+
+export function resolveMaxPooling1dConfig(config: MaxPooling1dConfig = {}): ResolvedMaxPooling1dConfig {
+  const poolSize = positive(config.poolSize, 2, 'maxPooling1d: poolSize');
+  return {
+    poolSize,
+    strides: positive(config.strides, poolSize, 'maxPooling1d: strides'),
+    padding: checkPadding(config.padding, 'maxPooling1d'),
+    inputShape: checkInputShape(config.inputShape, 'maxPooling1d'),
+    name: config.name ?? `max_pooling1d_${++poolCounter}`,
+  };
+}
+
+/** Where a window of `size` taps with `stride` runs over `steps` input steps. */
+export interface Window1d {
+  /** Output steps: valid ⌊(T − size)/stride⌋ + 1, same ⌈T/stride⌉ (Keras). */
+  outSteps: number;
+  /** Zero ('same') padding before step 0: ⌊total/2⌋, the rest goes after (as TF). */
+  padBefore: number;
+}
+
+/** Window geometry as Keras / TF; `steps` -1 (any length) gives outSteps -1. */
+export function window1d(steps: number, size: number, stride: number, padding: Padding, owner: string): Window1d {
+  if (steps < 0) return { outSteps: -1, padBefore: 0 };
+  if (padding === 'same') {
+    const outSteps = Math.ceil(steps / stride);
+    const total = Math.max((outSteps - 1) * stride + size - steps, 0);
+    return { outSteps, padBefore: Math.floor(total / 2) };
+  }
+  if (steps < size) throw new ShapeError(`${owner}: ${steps} input steps are fewer than the window of ${size} with padding 'valid': use padding 'same' or longer sequences.`);
+  return { outSteps: Math.floor((steps - size) / stride) + 1, padBefore: 0 };
+}
