@@ -64,6 +64,8 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^node_modules|^dist)' },
+    // TypeScript 7 has no JS API for dependency-cruiser: swc parses the sources (type imports included).
+    parser: 'swc',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js'] },

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { chartSvg } from './lib/chart.js';
 import type { BenchResult } from './lib/types.js';
 
-const [input, output = input.replace(/\.json$/, '') + '.svg'] = process.argv.slice(2);
+const [input, output = `${input.replace(/\.json$/, '')}.svg`] = process.argv.slice(2);
 if (!input) {
   console.error('usage: npx tsx bench/chart.ts RESULT.json [OUT.svg]');
   process.exit(2);

@@ -92,10 +92,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const result = await runSuite(
-    { gpu, runtime: 'node', tfjsAvailable, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) },
-    options,
-  );
+  const result = await runSuite({ gpu, runtime: 'node', tfjsAvailable, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) }, options);
   progress.done();
   result.environment = { userAgent: `Node ${process.version}`, cpus: cpus().length, tfjs: tf.version_core, wasmFlavor };
   const { markdown, files } = await writeResults(result, options.out);

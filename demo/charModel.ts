@@ -1,6 +1,6 @@
 // The character model (Embedding → LSTM → Dense softmax at every step) and text generation
 // from it, one character per predict() over the last `steps` characters.
-import { Dense, Embedding, layers, Lstm, Random, sampleIndex, sequential, type Gpu, type Sequential } from '../src/index.js';
+import { Dense, Embedding, layers, Lstm, type Random, sampleIndex, sequential, type Gpu, type Sequential } from '../src/index.js';
 import { decode, encode, VOCABULARY } from './corpus.js';
 
 export interface ModelSize {

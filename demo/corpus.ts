@@ -21,7 +21,7 @@ const CHAPTERS = [chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, ch
  * punctuation folded to ASCII before anything else is dropped, so the vocabulary stays ~40.
  * A saved model's output width must equal VOCABULARY.length.
  */
-export const VOCABULARY = " \nabcdefghijklmnopqrstuvwxyz.,;:!?'\"-()";
+export const VOCABULARY = ' \nabcdefghijklmnopqrstuvwxyz.,;:!?\'"-()';
 
 const FOLD: Record<string, string> = { '—': '-', '–': '-', '‘': "'", '’': "'", '“': '"', '”': '"', _: '' };
 

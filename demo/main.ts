@@ -127,7 +127,8 @@ function updateStats(lastBatchMs?: number): void {
   s.loss.textContent = last === undefined ? '–' : last.toFixed(3);
   const val = valLossHistory[valLossHistory.length - 1];
   s.val.textContent = val === undefined ? '–' : val.loss.toFixed(3);
-  if (lastBatchMs !== undefined) s.speed.textContent = `${lastBatchMs.toFixed(0)} ms (${Math.round((options.batchSize * data.steps * 1000) / lastBatchMs).toLocaleString('en')} chars/s)`;
+  if (lastBatchMs !== undefined)
+    s.speed.textContent = `${lastBatchMs.toFixed(0)} ms (${Math.round((options.batchSize * data.steps * 1000) / lastBatchMs).toLocaleString('en')} chars/s)`;
 }
 
 /** Generates a passage after the seed text, showing each character as it comes. */
@@ -276,7 +277,8 @@ async function load(): Promise<void> {
     compile(loaded, options.learningRate);
     replaceModel(loaded);
     const meta = JSON.parse(localStorage.getItem(META_KEY) ?? 'null') as { batches?: number; savedAt?: string } | null;
-    const when = meta?.batches !== undefined ? ` (saved after ${meta.batches} batches${meta.savedAt ? `, ${new Date(meta.savedAt).toLocaleString()}` : ''})` : '';
+    const when =
+      meta?.batches !== undefined ? ` (saved after ${meta.batches} batches${meta.savedAt ? `, ${new Date(meta.savedAt).toLocaleString()}` : ''})` : '';
     status(`Loaded indexeddb://${SAVE_NAME}${when}. Generating…`);
     await showSample('loaded model');
     status(`Loaded indexeddb://${SAVE_NAME}${when}. Train goes on training it.`);
@@ -301,7 +303,10 @@ async function reset(): Promise<void> {
 
 async function probe(): Promise<number[]> {
   const steps = modelSteps(model);
-  const y = model.predict(Float32Array.from(seedText(steps), (c) => VOCABULARY.indexOf(c)), [1, steps]);
+  const y = model.predict(
+    Float32Array.from(seedText(steps), (c) => VOCABULARY.indexOf(c)),
+    [1, steps],
+  );
   const all = await y.data();
   y.dispose();
   return Array.from(all.subarray((steps - 1) * VOCABULARY.length));
@@ -325,7 +330,9 @@ function publishHook(): void {
       return error;
     },
     get adapter() {
-      return gpu ? { description: gpu.info.description, vendor: gpu.info.vendor, architecture: gpu.info.architecture, isSoftware: gpu.info.isSoftware } : undefined;
+      return gpu
+        ? { description: gpu.info.description, vendor: gpu.info.vendor, architecture: gpu.info.architecture, isSoftware: gpu.info.isSoftware }
+        : undefined;
     },
     get options() {
       return { ...options };
@@ -363,7 +370,11 @@ async function start(): Promise<void> {
   const info = gpu.info;
   const name = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'an unnamed adapter';
   ui.adapter.innerHTML = '';
-  ui.adapter.append('Adapter: ', Object.assign(document.createElement('strong'), { textContent: name }), info.vendor && info.description ? ` (${info.vendor})` : '');
+  ui.adapter.append(
+    'Adapter: ',
+    Object.assign(document.createElement('strong'), { textContent: name }),
+    info.vendor && info.description ? ` (${info.vendor})` : '',
+  );
   options = readOptions(location.search, info.isSoftware);
   if (info.isSoftware) {
     ui.software.hidden = false;

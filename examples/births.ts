@@ -121,7 +121,10 @@ export async function main(argv: string[]): Promise<void> {
 
     await model.save(o.save);
     // What a forecast needs beside the weights: the window and the standardization.
-    writeFileSync(join(o.save, 'births.json'), `${JSON.stringify({ window: WINDOW, features: ['births', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'sinDayOfYear', 'cosDayOfYear'], mean, std }, null, 2)}\n`);
+    writeFileSync(
+      join(o.save, 'births.json'),
+      `${JSON.stringify({ window: WINDOW, features: ['births', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'sinDayOfYear', 'cosDayOfYear'], mean, std }, null, 2)}\n`,
+    );
     console.log(`Saved the model to ${o.save}`);
     model.dispose();
   } finally {
@@ -140,7 +143,9 @@ function build(gpu: Gpu, s: Setting, seed: number): Sequential {
 async function searchGrid(gpu: Gpu, o: BirthsOptions, x: Tensor, y: Tensor, std: number): Promise<Setting> {
   const grid = { units: o.gridUnits, learningRate: o.gridLearningRates, batchSize: o.gridBatchSizes };
   const total = o.gridUnits.length * o.gridLearningRates.length * o.gridBatchSizes.length;
-  console.log(`Grid search: ${total} setting(s) × ${o.gridEpochs} epoch(s), scored by val_mae on the latest ${(o.validationSplit * 100).toFixed(0)} % of the training windows:`);
+  console.log(
+    `Grid search: ${total} setting(s) × ${o.gridEpochs} epoch(s), scored by val_mae on the latest ${(o.validationSplit * 100).toFixed(0)} % of the training windows:`,
+  );
   const metric = 'val_mae';
   const start = performance.now();
   const { results, best } = await gridSearch({

@@ -25,7 +25,9 @@ if (at >= 0) {
 }
 const [name, ...rest] = args;
 if (!name || !names.includes(name)) {
-  const listing = await Promise.all(names.map(async (n) => `  ${n.padEnd(10)} ${((await import(pathToFileURL(`${here}/${n}.ts`).href)) as ExampleModule).description}`));
+  const listing = await Promise.all(
+    names.map(async (n) => `  ${n.padEnd(10)} ${((await import(pathToFileURL(`${here}/${n}.ts`).href)) as ExampleModule).description}`),
+  );
   console.log(
     `${name ? `No example '${name}'. ` : ''}Usage: npm run example -- <name> [--adapter default|swiftshader|lavapipe] [options]   (--help after the name lists its options)\n\n${listing.join('\n')}`,
   );

@@ -46,8 +46,50 @@ function parseOptions(argv: string[]): Seq2seqOptions {
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const UNITS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
-const ORDINAL_UNITS = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth'];
+const UNITS = [
+  '',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
+const ORDINAL_UNITS = [
+  '',
+  'first',
+  'second',
+  'third',
+  'fourth',
+  'fifth',
+  'sixth',
+  'seventh',
+  'eighth',
+  'ninth',
+  'tenth',
+  'eleventh',
+  'twelfth',
+  'thirteenth',
+  'fourteenth',
+  'fifteenth',
+  'sixteenth',
+  'seventeenth',
+  'eighteenth',
+  'nineteenth',
+];
 
 /** 1 … 31 in words: "third", "twenty-first", "thirtieth". */
 function ordinal(day: number): string {
@@ -162,7 +204,9 @@ export async function main(argv: string[]): Promise<{ accuracy: number; baseline
   const sourceSteps = Math.max(...pairs.map((p) => p.source.length));
   const trainData = encodePairs(train, sourceSteps);
   const heldData = encodePairs(held, sourceSteps);
-  console.log(`Dates: ${train.length} training pairs, ${held.length} held out (distinct sources), ${FORMATS.length} formats, sources of up to ${sourceSteps} characters`);
+  console.log(
+    `Dates: ${train.length} training pairs, ${held.length} held out (distinct sources), ${FORMATS.length} formats, sources of up to ${sourceSteps} characters`,
+  );
 
   const gpu = await openGpu();
   let model: EncoderDecoder | undefined;
@@ -206,10 +250,20 @@ export async function main(argv: string[]): Promise<{ accuracy: number; baseline
     }
 
     await model.save(o.save);
-    const vocabulary = { sourceChars: SOURCE_CHARS, sourceSteps, padding: 'start, id 0', targetChars: TARGET_CHARS, startToken: START, endToken: END, maxLength: TARGET_LENGTH + 2 };
+    const vocabulary = {
+      sourceChars: SOURCE_CHARS,
+      sourceSteps,
+      padding: 'start, id 0',
+      targetChars: TARGET_CHARS,
+      startToken: START,
+      endToken: END,
+      maxLength: TARGET_LENGTH + 2,
+    };
     mkdirSync(o.save, { recursive: true });
     writeFileSync(join(o.save, 'vocabulary.json'), `${JSON.stringify(vocabulary, null, 2)}\n`);
-    console.log(`Saved the model to ${o.save} (load it with loadEncoderDecoder(gpu, '${o.save}'); vocabulary.json maps characters to ids). Total ${seconds(started)}.`);
+    console.log(
+      `Saved the model to ${o.save} (load it with loadEncoderDecoder(gpu, '${o.save}'); vocabulary.json maps characters to ids). Total ${seconds(started)}.`,
+    );
     return { accuracy: exact, baseline };
   } finally {
     model?.dispose();

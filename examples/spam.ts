@@ -56,7 +56,9 @@ export async function main(argv: string[]): Promise<void> {
   const testMessages = messages.slice(messages.length - testCount);
   if (trainMessages.length < 2) throw new Error(`Only ${trainMessages.length} training message(s): raise --per-class or lower --test-fraction.`);
   const spamShare = messages.filter((m) => m.spam).length / messages.length;
-  console.log(`SpamAssassin: ${messages.length} messages (${percent(spamShare)} spam), ${trainMessages.length} to train, ${testMessages.length} held out; loaded in ${seconds(start)}`);
+  console.log(
+    `SpamAssassin: ${messages.length} messages (${percent(spamShare)} spam), ${trainMessages.length} to train, ${testMessages.length} held out; loaded in ${seconds(start)}`,
+  );
 
   // Word indices: 1 is the OOV token, ids < numWords kept (the numWords − 2 most frequent words).
   const tokenizer = new Tokenizer({ numWords: o.numWords, oovToken: '<oov>' });
@@ -104,7 +106,9 @@ export async function main(argv: string[]): Promise<void> {
 
     const name = o.bidirectional ? 'Bidirectional LSTM' : 'LSTM';
     const better = lstmScores.f1 > baselineScores.f1 ? `the ${name} is ahead` : lstmScores.f1 < baselineScores.f1 ? 'the baseline is ahead' : 'a tie';
-    console.log(`Held-out (${testMessages.length} messages, spam positive): ${name} ${scores(lstmScores)}; baseline ${scores(baselineScores)}; by F1 ${better}.`);
+    console.log(
+      `Held-out (${testMessages.length} messages, spam positive): ${name} ${scores(lstmScores)}; baseline ${scores(baselineScores)}; by F1 ${better}.`,
+    );
 
     await model.save(o.save);
     console.log(`Saved the model to ${o.save}`);

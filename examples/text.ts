@@ -100,8 +100,11 @@ export async function main(argv: string[]): Promise<void> {
     const lstmBits = await heldOutBits(model, held, o.steps, classes);
     const unigram = unigramBits(train, held, classes, 1);
     const bigram = bigramBits(train, held, classes, 0.1);
-    const verdict = lstmBits < bigram ? 'beats both baselines' : lstmBits < unigram ? 'beats the unigram baseline, not the bigram one' : 'beats neither baseline';
-    console.log(`Held-out bits per character: LSTM ${lstmBits.toFixed(3)}, unigram (add-1) ${unigram.toFixed(3)}, bigram (add-0.1) ${bigram.toFixed(3)}: the LSTM ${verdict}.`);
+    const verdict =
+      lstmBits < bigram ? 'beats both baselines' : lstmBits < unigram ? 'beats the unigram baseline, not the bigram one' : 'beats neither baseline';
+    console.log(
+      `Held-out bits per character: LSTM ${lstmBits.toFixed(3)}, unigram (add-1) ${unigram.toFixed(3)}, bigram (add-0.1) ${bigram.toFixed(3)}: the LSTM ${verdict}.`,
+    );
 
     await model.save(o.save);
     writeFileSync(join(o.save, 'tokenizer.json'), JSON.stringify(tokenizer));

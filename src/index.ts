@@ -23,7 +23,20 @@ export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type 
 export type { OptimizerSpec, OptimizerName, OptimizerConfig } from './spec/optimizerConfig.js';
 export type { LossName, MetricName } from './kernels/loss.js';
 export { loadEncoderDecoder } from './io/encoderDecoderIo.js';
-export { saveModel, loadModel, loadWeights, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson, type ModelArtifacts, type ModelSource, type SaveTarget, type SaveHandler, type SavedLayer, type WeightEntry } from './io/io.js';
+export {
+  saveModel,
+  loadModel,
+  loadWeights,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelJson,
+  type ModelArtifacts,
+  type ModelSource,
+  type SaveTarget,
+  type SaveHandler,
+  type SavedLayer,
+  type WeightEntry,
+} from './io/io.js';
 export { ModelFormatError, ModelIOError } from './spec/ioErrors.js';
 export { listIndexedDbModels, removeIndexedDbModel } from './io/ioHandlers.js';
 export { registerLayerType, type LayerType, type JsonConfig } from './io/layerRegistry.js';
@@ -33,9 +46,45 @@ export { importPytorchLstm, importPytorchGru, onnxLstmToKeras, pytorchLinearToDe
 export { readSafetensors, readSafetensorsFile, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsEntry } from './io/safetensors.js';
 export * as layers from './model/layers.js';
 export * as reference from './reference/index.js';
-export { Tokenizer, textToWordSequence, DEFAULT_FILTERS, type TokenizerOptions, type TokenizerJSON, type TextInput, type TextToWordSequenceOptions } from './data/text.js';
-export { padSequences, padSequencesFlat, toCategorical, slidingWindows, trainTestSplit, type PadSequencesOptions, type ShapedData, type SlidingWindowsOptions, type Windows } from './data/sequence.js';
+export {
+  Tokenizer,
+  textToWordSequence,
+  DEFAULT_FILTERS,
+  type TokenizerOptions,
+  type TokenizerJSON,
+  type TextInput,
+  type TextToWordSequenceOptions,
+} from './data/text.js';
+export {
+  padSequences,
+  padSequencesFlat,
+  toCategorical,
+  slidingWindows,
+  trainTestSplit,
+  type PadSequencesOptions,
+  type ShapedData,
+  type SlidingWindowsOptions,
+  type Windows,
+} from './data/sequence.js';
 export { sampleIndex, argmax } from './data/sampling.js';
 export { Random } from './init/random.js';
-export { encoderDecoder, EncoderDecoder, EncoderDecoderLayer, type EncoderDecoderConfig, type EncoderDecoderLayerConfig, type DecodeOptions, type SequencePair, type EncoderDecoderFitArgs } from './model/encoderDecoder.js';
-export { gridSearch, parameterGrid, formatGridTable, type ParamGrid, type GridParams, type GridSearchArgs, type GridResult, type GridSearchResult } from './model/gridSearch.js';
+export {
+  encoderDecoder,
+  EncoderDecoder,
+  EncoderDecoderLayer,
+  type EncoderDecoderConfig,
+  type EncoderDecoderLayerConfig,
+  type DecodeOptions,
+  type SequencePair,
+  type EncoderDecoderFitArgs,
+} from './model/encoderDecoder.js';
+export {
+  gridSearch,
+  parameterGrid,
+  formatGridTable,
+  type ParamGrid,
+  type GridParams,
+  type GridSearchArgs,
+  type GridResult,
+  type GridSearchResult,
+} from './model/gridSearch.js';

@@ -49,7 +49,13 @@ export function chartSpec(r: BenchResult): TopLevelSpec {
         mark: { type: 'bar', height: bar - 2 },
         encoding: {
           x: { ...x, field: 'medianMs', stack: null },
-          color: { field: 'system', type: 'nominal', sort: systems, scale: { domain: systems, range: systems.map((s) => COLORS[s]) }, legend: { title: 'system', orient: 'top' } },
+          color: {
+            field: 'system',
+            type: 'nominal',
+            sort: systems,
+            scale: { domain: systems, range: systems.map((s) => COLORS[s]) },
+            legend: { title: 'system', orient: 'top' },
+          },
         },
       },
       { mark: { type: 'rule', color: 'black' }, encoding: { x: { ...x, field: 'minMs' }, x2: { field: 'maxMs' } } },

@@ -15,7 +15,12 @@ export function adapterName(r: BenchResult): string {
   const all = `${a.vendor} ${a.architecture} ${a.description}`;
   if (/swiftshader/i.test(all)) return 'swiftshader';
   if (/llvmpipe|lavapipe/i.test(all)) return 'lavapipe';
-  return `${a.vendor}-${a.architecture}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'adapter';
+  return (
+    `${a.vendor}-${a.architecture}`
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'adapter'
+  );
 }
 
 /** The lines that say, per case, ours against each peer (printed first, and in the report). */
@@ -32,14 +37,8 @@ export function headline(r: BenchResult): string[] {
     }
     const parts = rows
       .filter((c) => c.system !== 'ours')
-      .map((c) =>
-        c.valid && c.medianMs !== null
-          ? `${c.system} ${fmtMs(c.medianMs)} (${ratioWords(c.ratioToOurs)})`
-          : `${c.system} ${c.note ?? 'invalid'}`,
-      );
-    lines.push(
-      `${label}: ours ${fmtMs(ours.medianMs)}, max |ours − reference| ${fmtErr(ours.maxError)}${parts.length ? ' · ' + parts.join(' · ') : ''}`,
-    );
+      .map((c) => (c.valid && c.medianMs !== null ? `${c.system} ${fmtMs(c.medianMs)} (${ratioWords(c.ratioToOurs)})` : `${c.system} ${c.note ?? 'invalid'}`));
+    lines.push(`${label}: ours ${fmtMs(ours.medianMs)}, max |ours − reference| ${fmtErr(ours.maxError)}${parts.length ? ` · ${parts.join(' · ')}` : ''}`);
   }
   return lines;
 }
@@ -59,8 +58,11 @@ export function markdown(r: BenchResult, chartFile?: string): string {
   out.push(`# webgpu-rnn benchmark: ${r.runtime}, ${adapterName(r)}${r.quick ? ' (--quick)' : ' (full run)'}`);
   out.push('');
   out.push(`- Adapter: ${adapterLine(r)}`);
-  out.push(`- Date: ${r.date}; whole run ${fmtDuration(r.durationS)}; TF.js ${r.environment.tfjs}${r.environment.wasmFlavor ? `, wasm backend: ${r.environment.wasmFlavor}` : ''}`);
-  if (r.environment.userAgent) out.push(`- ${r.runtime === 'chromium' ? 'Browser' : 'Runtime'}: ${r.environment.userAgent}${r.environment.cpus ? `, ${r.environment.cpus} CPUs` : ''}`);
+  out.push(
+    `- Date: ${r.date}; whole run ${fmtDuration(r.durationS)}; TF.js ${r.environment.tfjs}${r.environment.wasmFlavor ? `, wasm backend: ${r.environment.wasmFlavor}` : ''}`,
+  );
+  if (r.environment.userAgent)
+    out.push(`- ${r.runtime === 'chromium' ? 'Browser' : 'Runtime'}: ${r.environment.userAgent}${r.environment.cpus ? `, ${r.environment.cpus} CPUs` : ''}`);
   const l = r.limits;
   out.push(
     `- Limits measured in this run (fastest of ≥ 5 runs): our GEMM kernel's best ${fmtNum(l.gemmGflops)} GFLOP/s at ${l.gemmSize}³ (${l.gemmSizes
@@ -75,7 +77,9 @@ export function markdown(r: BenchResult, chartFile?: string): string {
   out.push('');
   out.push('## All cases');
   out.push('');
-  out.push('Median, min and max of the timed runs after a warm-up; GFLOP/s = 2·T·B·4H·(D+H) (×3 for a training step) over the median; "peer ÷ ours" is the peer\'s median over ours (above 1: ours is faster). Max error: ours against the Float64 reference, a peer against ours (train: relative error of loss and applied gradient).');
+  out.push(
+    'Median, min and max of the timed runs after a warm-up; GFLOP/s = 2·T·B·4H·(D+H) (×3 for a training step) over the median; "peer ÷ ours" is the peer\'s median over ours (above 1: ours is faster). Max error: ours against the Float64 reference, a peer against ours (train: relative error of loss and applied gradient).',
+  );
   out.push('');
   out.push(row(['case', 'system', 'median', 'min – max', 'runs', 'GFLOP/s', 'dispatches / step', 'max error', 'valid', 'peer ÷ ours', 'note']));
   out.push(row(Array(11).fill('---')));
@@ -97,9 +101,11 @@ export function markdown(r: BenchResult, chartFile?: string): string {
     );
   }
   out.push('');
-  out.push('## Ours against the adapter\'s limits');
+  out.push("## Ours against the adapter's limits");
   out.push('');
-  out.push('Bound = empty dispatch × dispatches of the run + FLOPs at the best GEMM rate; "of limit" = bound ÷ median (1 would be as fast as this adapter allows our kernels). Bytes: napkin count of one run (inputs, weights, gate buffers, Wh re-read every step).');
+  out.push(
+    'Bound = empty dispatch × dispatches of the run + FLOPs at the best GEMM rate; "of limit" = bound ÷ median (1 would be as fast as this adapter allows our kernels). Bytes: napkin count of one run (inputs, weights, gate buffers, Wh re-read every step).',
+  );
   out.push('');
   out.push(row(['case', 'median', 'bound', 'of limit', 'GFLOP/s', 'of GEMM rate', 'dispatches / run', 'MB / run']));
   out.push(row(Array(8).fill('---')));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { reference as ref, type Gpu } from 'webgpu-rnn';
 import { measureLimits } from './limits.js';
 import { bytesPerRun, caseLabel, flops, maxAbs, maxAbsDiff, median } from './stats.js';
-import { LEARNING_RATE, oursSystem, referenceSystem, tfjsSystem, TFJS_BACKENDS, type Problem, type Runner, type System, type TfjsSystem } from './systems.js';
+import { LEARNING_RATE, oursSystem, referenceSystem, tfjsSystem, type Problem, type Runner, type System, type TfjsSystem } from './systems.js';
 import type { BenchOptions, BenchResult, CaseResult, CaseSpec, Kind, Limits, ProgressEvent, Shape, SystemName } from './types.js';
 
 /**
@@ -189,8 +189,7 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
   const reference = referenceSystem();
 
   // 1. The adapter's limits, before the cases, in the same process.
-  const progress = (index: number, label: string, phase: string, system?: string) =>
-    env.onProgress({ index, total: cases.length, label, system, phase });
+  const progress = (index: number, label: string, phase: string, system?: string) => env.onProgress({ index, total: cases.length, label, system, phase });
   // Measured before and after the cases; each limit is the better of the two (other work on
   // a shared machine only ever slows a measurement down).
   const limitOptions = (phase: string) => ({
@@ -238,13 +237,15 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
   }
   if (results.some((r) => r.timedSteps < r.shape.T)) {
     notes.push(
-      'Where five runs of the full sequence did not fit a system\'s time budget, it was timed on the first timedSteps steps and its times multiplied by T / timedSteps (see the note of each row): a forward or a training step does the same work at every step, so this scales exactly up to the fixed cost of a call, which it overstates (against that system) by well under 1 % at these sizes. Ours always runs the full sequence.',
+      "Where five runs of the full sequence did not fit a system's time budget, it was timed on the first timedSteps steps and its times multiplied by T / timedSteps (see the note of each row): a forward or a training step does the same work at every step, so this scales exactly up to the fixed cost of a call, which it overstates (against that system) by well under 1 % at these sizes. Ours always runs the full sequence.",
     );
   }
   notes.push(
     `Every run reads its result back to the CPU (the output of a forward, the loss of a training step). Training: plain SGD, lr ${LEARNING_RATE}, MSE on a Dense(1) head, FLOPs counted as 3× the LSTM forward.`,
   );
-  notes.push('All ratios come from one process and one adapter; the machine may have been shared with other work, which slows every system alike only on average.');
+  notes.push(
+    'All ratios come from one process and one adapter; the machine may have been shared with other work, which slows every system alike only on average.',
+  );
 
   return {
     adapter: { vendor: gpu.info.vendor, architecture: gpu.info.architecture, description: gpu.info.description, isSoftware: gpu.info.isSoftware },
@@ -404,7 +405,7 @@ async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult[]> 
   };
 
   /** Checks a fresh runner: ours against the reference's result; a peer against ours. */
-  const check = async (runner: Runner, steps: number, against: ArrayLike<number> | StepResult): Promise<number> => {
+  const check = async (runner: Runner, _steps: number, against: ArrayLike<number> | StepResult): Promise<number> => {
     const got = await firstResult(runner);
     return kind === 'forward' ? maxAbsDiff(got as ArrayLike<number>, against as ArrayLike<number>) : trainError(against as StepResult, got as StepResult);
   };
@@ -431,10 +432,15 @@ async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult[]> 
     result.minMs = Math.min(...samples) * scale;
     result.maxMs = Math.max(...samples) * scale;
     result.gflops = flops(kind, shape) / (result.medianMs * 1e6);
-    if (steps < T) result.note = [result.note, `${system.name === 'ours' ? '' : 'checked and '}timed on the first ${steps} of ${T} steps, times ×${scale.toFixed(2)}`].filter(Boolean).join('; ');
+    if (steps < T)
+      result.note = [result.note, `${system.name === 'ours' ? '' : 'checked and '}timed on the first ${steps} of ${T} steps, times ×${scale.toFixed(2)}`]
+        .filter(Boolean)
+        .join('; ');
     const scaled = steps < T ? ` (timed on ${steps} of ${T} steps, ×${scale.toFixed(2)})` : '';
     const disp = result.dispatchesPerRun !== null ? `, ${result.dispatchesPerRun} dispatches` : '';
-    ctx.log(`${system.name.padEnd(12)} median ${result.medianMs.toFixed(2)} ms over ${samples.length} runs${scaled}${disp}, max error ${result.maxError?.toExponential(1)}`);
+    ctx.log(
+      `${system.name.padEnd(12)} median ${result.medianMs.toFixed(2)} ms over ${samples.length} runs${scaled}${disp}, max error ${result.maxError?.toExponential(1)}`,
+    );
   };
 
   // 1. Ours, checked against the Float64 reference (on the steps the reference can afford).

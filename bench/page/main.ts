@@ -79,10 +79,7 @@ async function main(): Promise<BenchResult> {
     }
   }
 
-  const result = await runSuite(
-    { gpu, runtime: 'chromium', tfjsAvailable, onProgress: (e) => void window.__benchProgress?.(e), log },
-    options,
-  );
+  const result = await runSuite({ gpu, runtime: 'chromium', tfjsAvailable, onProgress: (e) => void window.__benchProgress?.(e), log }, options);
   result.environment = { userAgent: navigator.userAgent, cpus: navigator.hardwareConcurrency, tfjs: tf.version_core, wasmFlavor };
   gpu.destroy();
   return result;

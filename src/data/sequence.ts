@@ -64,7 +64,9 @@ export function padSequencesFlat(
     for (let k = 0; k < seq.length; k++) {
       const frame = (seq as readonly ArrayLike<number>[])[k];
       if (frame === null || typeof frame !== 'object' || frame.length !== features) {
-        throw new ShapeError(`${where}: step ${k} is ${describe(frame)}; every step must be an array of ${features} features, as the first step of the first non-empty sequence.`);
+        throw new ShapeError(
+          `${where}: step ${k} is ${describe(frame)}; every step must be an array of ${features} features, as the first step of the first non-empty sequence.`,
+        );
       }
       checkNumbers(frame, `${where}, step ${k}`);
     }
@@ -173,7 +175,11 @@ export function slidingWindows(
     throw new ShapeError(`${where}: series must be an array of numbers or of rows of features, got ${describe(series)}.`);
   }
   const stride = options.stride ?? 1;
-  for (const [name, v] of [['window', window], ['horizon', horizon], ['stride', stride]] as const) {
+  for (const [name, v] of [
+    ['window', window],
+    ['horizon', horizon],
+    ['stride', stride],
+  ] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new ShapeError(`${where}: ${name} must be a whole number ≥ 1, got ${v}.`);
   }
   // The series as flat [steps, features].
@@ -182,7 +188,8 @@ export function slidingWindows(
   if (series.length > 0 && typeof series[0] !== 'number') {
     const rows = series as readonly ArrayLike<number>[];
     features = rows[0]?.length;
-    if (typeof features !== 'number' || features < 1) throw new ShapeError(`${where}: step 0 of the series is ${describe(rows[0])}; expected a number or a non-empty array of features.`);
+    if (typeof features !== 'number' || features < 1)
+      throw new ShapeError(`${where}: step 0 of the series is ${describe(rows[0])}; expected a number or a non-empty array of features.`);
     if (options.features !== undefined && options.features !== features) {
       throw new ShapeError(`${where}: options.features is ${options.features} but the rows of the series hold ${features} features.`);
     }
@@ -207,7 +214,8 @@ export function slidingWindows(
   const targets = options.targetFeatures ?? Array.from({ length: features }, (_, f) => f);
   if (!Array.isArray(targets) || targets.length === 0) throw new ShapeError(`${where}: targetFeatures must be a non-empty array of feature indices.`);
   for (const f of targets) {
-    if (!(Number.isInteger(f) && f >= 0 && f < features)) throw new ShapeError(`${where}: targetFeatures holds ${f}; feature indices are whole numbers in [0, ${features}).`);
+    if (!(Number.isInteger(f) && f >= 0 && f < features))
+      throw new ShapeError(`${where}: targetFeatures holds ${f}; feature indices are whole numbers in [0, ${features}).`);
   }
   const steps = flat.length / features;
   if (steps < window + horizon) {
@@ -254,7 +262,9 @@ export function trainTestSplit(data: Windows, testFraction: number): { train: Wi
   }
   const nTrain = Math.floor(n * (1 - testFraction));
   if (nTrain < 1 || nTrain >= n) {
-    throw new ShapeError(`trainTestSplit: testFraction ${testFraction} of ${n} samples leaves ${nTrain} to train and ${n - nTrain} to test; each part needs at least one.`);
+    throw new ShapeError(
+      `trainTestSplit: testFraction ${testFraction} of ${n} samples leaves ${nTrain} to train and ${n - nTrain} to test; each part needs at least one.`,
+    );
   }
   const perX = window * features;
   const part = (from: number, to: number): Windows => ({

@@ -104,7 +104,10 @@ export class Tokenizer {
     if (typeof filters !== 'string') throw new ShapeError(`Tokenizer: filters must be a string of characters, got ${describe(filters)}.`);
     const oovToken = options.oovToken ?? null;
     if (oovToken !== null && typeof oovToken !== 'string') throw new ShapeError(`Tokenizer: oovToken must be a string, got ${describe(oovToken)}.`);
-    for (const [name, v] of [['lower', options.lower], ['charLevel', options.charLevel]] as const) {
+    for (const [name, v] of [
+      ['lower', options.lower],
+      ['charLevel', options.charLevel],
+    ] as const) {
       if (v !== undefined && typeof v !== 'boolean') throw new ShapeError(`Tokenizer: ${name} must be true or false, got ${describe(v)}.`);
     }
     this.numWords = numWords;
@@ -263,7 +266,8 @@ export class Tokenizer {
       oovToken: c.oov_token,
     });
     const documents = c.document_count ?? 0;
-    if (!(Number.isInteger(documents) && documents >= 0)) throw new ShapeError(`Tokenizer.fromJSON: document_count must be a whole number ≥ 0, got ${documents}.`);
+    if (!(Number.isInteger(documents) && documents >= 0))
+      throw new ShapeError(`Tokenizer.fromJSON: document_count must be a whole number ≥ 0, got ${documents}.`);
     t.documents = documents;
     t.counts = new Map(orderedEntries(c.word_counts, 'word_counts', true));
     t.docs = new Map(orderedEntries(c.word_docs, 'word_docs', true));
@@ -273,7 +277,8 @@ export class Tokenizer {
       if (c.index_word !== undefined) {
         for (const [k, w] of orderedEntries(c.index_word, 'index_word', false)) {
           const i = Number(k);
-          if (!(Number.isInteger(i) && i >= 1)) throw new ShapeError(`Tokenizer.fromJSON: index_word holds ${JSON.stringify(k)}: ${JSON.stringify(w)}; expected index → word.`);
+          if (!(Number.isInteger(i) && i >= 1))
+            throw new ShapeError(`Tokenizer.fromJSON: index_word holds ${JSON.stringify(k)}: ${JSON.stringify(w)}; expected index → word.`);
           t.words.set(i, w);
         }
       } else {

@@ -1,5 +1,5 @@
 // Weight initializers with Keras semantics, in plain Float64 on the CPU.
-import { Random } from './random.js';
+import type { Random } from './random.js';
 
 import type { InitializerName } from '../spec/names.js';
 

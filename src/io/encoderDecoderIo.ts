@@ -32,7 +32,9 @@ registerLayerType({
         const { className, config: inner } = (item ?? {}) as { className?: unknown; config?: unknown };
         const type = typeof className === 'string' ? layerTypeOf(className) : undefined;
         if (!type || className === 'EncoderDecoder' || typeof inner !== 'object' || inner === null) {
-          throw new ModelFormatError(`EncoderDecoder: ${side}[${i}] is ${JSON.stringify(className ?? null)}, not a known layer type given as { className, config } (known: ${registeredClassNames().join(', ')}).`);
+          throw new ModelFormatError(
+            `EncoderDecoder: ${side}[${i}] is ${JSON.stringify(className ?? null)}, not a known layer type given as { className, config } (known: ${registeredClassNames().join(', ')}).`,
+          );
         }
         return type.fromConfig(inner as JsonConfig);
       });
@@ -40,7 +42,11 @@ registerLayerType({
     return new EncoderDecoderLayer({ name: typeof config.name === 'string' ? config.name : undefined, encoder: stack('encoder'), decoder: stack('decoder') });
   },
   weightNames(layer) {
-    return (layer as EncoderDecoderLayer).sublayers.flatMap((l) => layerTypeFor(l).weightNames(l).map((w) => `${l.name}/${w}`));
+    return (layer as EncoderDecoderLayer).sublayers.flatMap((l) =>
+      layerTypeFor(l)
+        .weightNames(l)
+        .map((w) => `${l.name}/${w}`),
+    );
   },
 });
 

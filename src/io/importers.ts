@@ -76,7 +76,12 @@ export async function importTfjsModel(gpu: Gpu, modelJson: TfjsModelJson | TfjsM
     const shape = inputShape ?? inferInputShape(saved[0], specs, where);
     model = assembleSequential(gpu, layers, shape, where);
     for (const restore of restores) restore();
-    const values = matchWeights(layers, saved.map((s) => s.name), specs, where);
+    const values = matchWeights(
+      layers,
+      saved.map((s) => s.name),
+      specs,
+      where,
+    );
     try {
       model.setWeights(values);
     } catch (cause) {
@@ -196,7 +201,9 @@ function decodeGroups(groups: Group[], where: string): DecodedWeight[] {
       offset = end;
     }
     if (offset !== group.data.byteLength) {
-      throw new ModelFormatError(`${where}: the shards of group ${g} hold ${group.data.byteLength} bytes but the manifest describes ${offset}: the shards do not belong to this model.json.`);
+      throw new ModelFormatError(
+        `${where}: the shards of group ${g} hold ${group.data.byteLength} bytes but the manifest describes ${offset}: the shards do not belong to this model.json.`,
+      );
     }
   });
   return out;
@@ -295,7 +302,8 @@ function readTopology(topology: unknown, where: string): { layers: KerasLayer[];
 /** Without a declared input shape: [steps = any, features] from the first layer's kernel. */
 function inferInputShape(first: KerasLayer, specs: DecodedWeight[], where: string): (number | null)[] {
   // By name, else the first weight of the file (Keras order starts with the first layer's kernel).
-  const kernel = specs.find((s) => s.spec.name.split('/').includes(first.name) && s.spec.shape.length === 2) ?? (specs[0]?.spec.shape.length === 2 ? specs[0] : undefined);
+  const kernel =
+    specs.find((s) => s.spec.name.split('/').includes(first.name) && s.spec.shape.length === 2) ?? (specs[0]?.spec.shape.length === 2 ? specs[0] : undefined);
   if (!kernel) throw new ModelFormatError(`${where}: the model declares no input shape and the first layer's kernel is not found to infer it.`);
   return first.className === 'Dense' ? [kernel.spec.shape[0]] : [null, kernel.spec.shape[0]];
 }
@@ -324,7 +332,9 @@ function matchWeights(layers: readonly Layer[], names: readonly string[], specs:
     }
     const found = matches[0];
     if (formatShape(found.spec.shape) !== formatShape(e.shape)) {
-      throw new ModelFormatError(`${where}: the weight '${found.spec.name}' has shape ${formatShape(found.spec.shape)} but layer ${e.layer} ('${names[e.layer]}') needs ${formatShape(e.shape)}.`);
+      throw new ModelFormatError(
+        `${where}: the weight '${found.spec.name}' has shape ${formatShape(found.spec.shape)} but layer ${e.layer} ('${names[e.layer]}') needs ${formatShape(e.shape)}.`,
+      );
     }
     byName.push(found.values);
   }

@@ -20,9 +20,28 @@ import { readerFor, toArrayBuffer, toJsonValue, writerFor, downloadName, DOWNLOA
 import type { Layer } from '../layers/layer.js';
 import { instantiateLayer, layerTypeFor, layerTypeOf, registeredClassNames, type LayerType } from './layerRegistry.js';
 import { persistence, Sequential } from '../model/sequential.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type JsonConfig, type ModelArtifacts, type ModelJson, type ModelSource, type SaveTarget, type SavedLayer, type WeightEntry } from '../spec/modelFormat.js';
+import {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelArtifacts,
+  type ModelJson,
+  type ModelSource,
+  type SaveTarget,
+  type SavedLayer,
+  type WeightEntry,
+} from '../spec/modelFormat.js';
 
-export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifacts, type ModelJson, type ModelSource, type SaveHandler, type SaveTarget, type SavedLayer, type WeightEntry } from '../spec/modelFormat.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelArtifacts,
+  type ModelJson,
+  type ModelSource,
+  type SaveHandler,
+  type SaveTarget,
+  type SavedLayer,
+  type WeightEntry,
+} from '../spec/modelFormat.js';
 
 // Sequential.save / loadWeights call these (model/ does not import io/).
 persistence.save = saveModel;
@@ -81,7 +100,9 @@ export async function loadWeights(model: Sequential, source: ModelSource): Promi
   const ours = model.layers.map((l) => layerTypeFor(l).className);
   const theirs = saved.map((l) => l.className);
   if (ours.join() !== theirs.join()) {
-    throw new ModelFormatError(`${where} holds the layers [${theirs.join(', ')}] but the model has [${ours.join(', ')}]: load it with loadModel(gpu, source) instead.`);
+    throw new ModelFormatError(
+      `${where} holds the layers [${theirs.join(', ')}] but the model has [${ours.join(', ')}]: load it with loadModel(gpu, source) instead.`,
+    );
   }
   setAll(model, collectWeights(modelJson, weights, model.layers, where), where);
 }
@@ -215,10 +236,12 @@ export function parseModelJson(json: unknown, where = 'model.json'): ModelJson {
     if (typeof e !== 'object' || e === null || typeof e.name !== 'string') fail(`${what} must have a name.`);
     if (seen.has(e.name as string)) fail(`the weight '${e.name}' is listed twice.`);
     seen.add(e.name as string);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d > 0)) fail(`the weight '${e.name}' has shape ${JSON.stringify(e.shape)}: positive whole numbers expected.`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d > 0))
+      fail(`the weight '${e.name}' has shape ${JSON.stringify(e.shape)}: positive whole numbers expected.`);
     if (e.dtype !== 'float32') fail(`the weight '${e.name}' has dtype ${JSON.stringify(e.dtype)}; only 'float32' is supported.`);
     const offset = e.byteOffset;
-    if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) % 4 !== 0) fail(`the weight '${e.name}' has byteOffset ${JSON.stringify(offset)}: a whole multiple of 4 expected.`);
+    if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) % 4 !== 0)
+      fail(`the weight '${e.name}' has byteOffset ${JSON.stringify(offset)}: a whole multiple of 4 expected.`);
     const end = (offset as number) + 4 * (e.shape as number[]).reduce((a, b) => a * b, 1);
     if (end > byteLength) fail(`the weight '${e.name}' ends at byte ${end}, past the weight file's ${byteLength} bytes.`);
   });
@@ -236,7 +259,9 @@ function checkWeightFile(modelJson: ModelJson, weights: ArrayBuffer, where: stri
   if (m.crc32 !== undefined) {
     const actual = crc32(new Uint8Array(weights));
     if (actual !== m.crc32) {
-      throw new ModelFormatError(`${where}: the weight file ${m.path} does not match model.json (CRC-32 ${actual} ≠ ${m.crc32}): it is corrupt or comes from another save.`);
+      throw new ModelFormatError(
+        `${where}: the weight file ${m.path} does not match model.json (CRC-32 ${actual} ≠ ${m.crc32}): it is corrupt or comes from another save.`,
+      );
     }
   }
 }
@@ -244,7 +269,9 @@ function checkWeightFile(modelJson: ModelJson, weights: ArrayBuffer, where: stri
 function createLayer(saved: SavedLayer, index: number, where: string): { layer: Layer; restore(): void } {
   const type = layerTypeOf(saved.className);
   if (!type) {
-    throw new ModelFormatError(`${where}: layer ${index} is a ${saved.className}, a layer type this version cannot load (known: ${registeredClassNames().join(', ')}).`);
+    throw new ModelFormatError(
+      `${where}: layer ${index} is a ${saved.className}, a layer type this version cannot load (known: ${registeredClassNames().join(', ')}).`,
+    );
   }
   try {
     return instantiateLayer(type, saved.config);
@@ -267,13 +294,23 @@ function collectWeights(modelJson: ModelJson, weights: ArrayBuffer, layers: read
       const expected = layer.weightTensors[j].shape;
       const entry = entries.get(name);
       if (!entry) {
-        throw new ModelFormatError(`${where}: the weight '${name}' of layer ${i} (${saved.className}, shape ${formatShape(expected)}) is missing from the manifest.`);
+        throw new ModelFormatError(
+          `${where}: the weight '${name}' of layer ${i} (${saved.className}, shape ${formatShape(expected)}) is missing from the manifest.`,
+        );
       }
       if (formatShape(entry.shape) !== formatShape(expected)) {
-        throw new ModelFormatError(`${where}: the weight '${name}' has shape ${formatShape(entry.shape)} in the file but layer ${i} needs ${formatShape(expected)}.`);
+        throw new ModelFormatError(
+          `${where}: the weight '${name}' has shape ${formatShape(entry.shape)} in the file but layer ${i} needs ${formatShape(expected)}.`,
+        );
       }
       used.add(name);
-      values.push(readF32(weights, entry.byteOffset, entry.shape.reduce((a, b) => a * b, 1)));
+      values.push(
+        readF32(
+          weights,
+          entry.byteOffset,
+          entry.shape.reduce((a, b) => a * b, 1),
+        ),
+      );
     });
   });
   const unused = [...entries.keys()].filter((n) => !used.has(n));

@@ -86,7 +86,8 @@ export function readerFor(location: string): ArtifactReader {
 export function writerFor(location: string, weightsFile: string): ArtifactWriter {
   if (location.startsWith(INDEXEDDB_SCHEME)) return indexedDbWriter(location.slice(INDEXEDDB_SCHEME.length), location);
   if (location.startsWith(DOWNLOADS_SCHEME)) return downloadsWriter(downloadName(location), location, weightsFile);
-  if (isHttp(location)) throw new ModelIOError(`${location}: saving over HTTP is not supported. Save to memory (no target) and upload { modelJson, weights } yourself.`);
+  if (isHttp(location))
+    throw new ModelIOError(`${location}: saving over HTTP is not supported. Save to memory (no target) and upload { modelJson, weights } yourself.`);
   if (!isNode()) {
     throw new ModelIOError(`${location}: in a browser, save to 'downloads://name' or 'indexeddb://name', or to memory (no target).`);
   }
@@ -256,7 +257,8 @@ async function withStore<T>(where: string, mode: IDBTransactionMode, use: (store
     return await new Promise<T>((resolve, reject) => {
       const tx = db.transaction(STORE, mode);
       const request = use(tx.objectStore(STORE));
-      const fail = (): void => reject(new ModelIOError(`${where}: IndexedDB ${mode} failed: ${(tx.error ?? request.error)?.message}`, { cause: tx.error ?? request.error }));
+      const fail = (): void =>
+        reject(new ModelIOError(`${where}: IndexedDB ${mode} failed: ${(tx.error ?? request.error)?.message}`, { cause: tx.error ?? request.error }));
       // Resolve on the transaction's completion: the write is then durable.
       tx.oncomplete = () => resolve(request.result);
       tx.onerror = fail;

@@ -115,7 +115,12 @@ export class KerasConfigReader {
   /** An initializer's name, or undefined when it has none here (the weights are replaced anyway). */
   initializer(key: string): InitializerName | undefined {
     const v = this.config[key];
-    const className = typeof v === 'string' ? v : typeof v === 'object' && v !== null ? (v as { class_name?: unknown; className?: unknown }).class_name ?? (v as { className?: unknown }).className : undefined;
+    const className =
+      typeof v === 'string'
+        ? v
+        : typeof v === 'object' && v !== null
+          ? ((v as { class_name?: unknown; className?: unknown }).class_name ?? (v as { className?: unknown }).className)
+          : undefined;
     return typeof className === 'string' ? KERAS_INITIALIZERS[className] : undefined;
   }
 
@@ -152,7 +157,9 @@ export class KerasConfigReader {
   }
 
   private checkShape(shape: unknown[], key: string): (number | null)[] {
-    for (const d of shape) if (d !== null && !(Number.isInteger(d) && (d as number) > 0)) this.fail(`'${key}' must hold positive whole numbers or null, got ${JSON.stringify(shape)}.`);
+    for (const d of shape)
+      if (d !== null && !(Number.isInteger(d) && (d as number) > 0))
+        this.fail(`'${key}' must hold positive whole numbers or null, got ${JSON.stringify(shape)}.`);
     return shape as (number | null)[];
   }
 }
@@ -229,7 +236,8 @@ export function kerasRecurrentCommon(r: KerasConfigReader): {
 export function recurrentInputShape(r: KerasConfigReader): [number | null, number] | undefined {
   const shape = r.inputShape();
   if (!shape) return undefined;
-  if (shape.length !== 2 || shape[1] === null) r.fail(`a recurrent layer's input is [batch, steps, features] with a known number of features, got [batch, ${shape.join(', ')}].`);
+  if (shape.length !== 2 || shape[1] === null)
+    r.fail(`a recurrent layer's input is [batch, steps, features] with a known number of features, got [batch, ${shape.join(', ')}].`);
   return [shape[0], shape[1] as number];
 }
 

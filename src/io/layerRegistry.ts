@@ -12,7 +12,15 @@ import { Masking } from '../layers/masking.js';
 import { Embedding } from '../layers/embedding.js';
 import { ModelFormatError } from '../spec/ioErrors.js';
 import { Gru } from '../lstm/gru.js';
-import { denseFromKeras, gruFromKeras, KerasConfigReader, lstmFromKeras, normalizeKerasConfig, recurrentInputShape, simpleRnnFromKeras } from './kerasConfig.js';
+import {
+  denseFromKeras,
+  gruFromKeras,
+  KerasConfigReader,
+  lstmFromKeras,
+  normalizeKerasConfig,
+  recurrentInputShape,
+  simpleRnnFromKeras,
+} from './kerasConfig.js';
 import type { Layer } from '../layers/layer.js';
 import { Lstm } from '../lstm/lstm.js';
 import { SimpleRnn } from '../lstm/simpleRnn.js';
@@ -222,10 +230,13 @@ registerLayerType({
     const inner = config.layer as { className?: unknown; config?: unknown } | undefined;
     const className = inner?.className;
     if (typeof className !== 'string' || !WRAPPABLE.includes(className) || typeof inner?.config !== 'object' || inner.config === null) {
-      throw new ModelFormatError(`Bidirectional wraps LSTM, GRU or SimpleRNN given as { className, config }; got ${JSON.stringify(className ?? inner ?? null)}.`);
+      throw new ModelFormatError(
+        `Bidirectional wraps LSTM, GRU or SimpleRNN given as { className, config }; got ${JSON.stringify(className ?? inner ?? null)}.`,
+      );
     }
     const mergeMode = config.mergeMode === undefined ? 'concat' : config.mergeMode;
-    if (!MERGE_MODES.includes(mergeMode as never)) throw new ModelFormatError(`Bidirectional: mergeMode ${JSON.stringify(mergeMode)} is not one of 'concat', 'sum', 'mul', 'ave' or null.`);
+    if (!MERGE_MODES.includes(mergeMode as never))
+      throw new ModelFormatError(`Bidirectional: mergeMode ${JSON.stringify(mergeMode)} is not one of 'concat', 'sum', 'mul', 'ave' or null.`);
     const layer = layerTypeOf(className)!.fromConfig(inner.config as JsonConfig) as WrappableLayer;
     return new Bidirectional({ ...(config as object), layer, mergeMode: mergeMode as never });
   },
@@ -241,8 +252,12 @@ registerLayerType({
     const className = inner?.class_name ?? inner?.className;
     const type = typeof className === 'string' && WRAPPABLE.includes(className) ? layerTypeOf(className) : undefined;
     if (!type?.fromKeras) reader.fail(`a Bidirectional layer here wraps LSTM, GRU or SimpleRNN, got ${JSON.stringify(className ?? null)}.`);
-    const innerReader = new KerasConfigReader({ ...reader.ctx, className: className as string }, normalizeKerasConfig(inner!.config, `${reader.where}: the wrapped layer`));
-    if (innerReader.bool('go_backwards', false)) reader.fail('the wrapped layer has go_backwards=True; save it with go_backwards=False (the backward direction is the wrapper\'s).');
+    const innerReader = new KerasConfigReader(
+      { ...reader.ctx, className: className as string },
+      normalizeKerasConfig(inner!.config, `${reader.where}: the wrapped layer`),
+    );
+    if (innerReader.bool('go_backwards', false))
+      reader.fail("the wrapped layer has go_backwards=True; save it with go_backwards=False (the backward direction is the wrapper's).");
     const layerConfig = type!.fromKeras!(innerReader);
     const inputShape = recurrentInputShape(reader) ?? (layerConfig.inputShape as [number | null, number] | undefined);
     delete layerConfig.inputShape;

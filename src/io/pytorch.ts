@@ -88,7 +88,8 @@ export function onnxLstmToKeras(
   checkSize(D, 'inputSize');
   checkSize(H, 'hiddenSize');
   const dirs = weights.W.length / (4 * H * D);
-  if (!Number.isInteger(dirs) || dirs < 1 || dirs > 2) throw new ShapeError(`ONNX LSTM: W holds ${weights.W.length} values, not [num_directions, 4·${H}, ${D}].`);
+  if (!Number.isInteger(dirs) || dirs < 1 || dirs > 2)
+    throw new ShapeError(`ONNX LSTM: W holds ${weights.W.length} values, not [num_directions, 4·${H}, ${D}].`);
   if (!(Number.isInteger(direction) && direction >= 0 && direction < dirs)) throw new ShapeError(`ONNX LSTM: direction ${direction} of ${dirs}.`);
   expectLength(weights.R, dirs * 4 * H * H, `ONNX LSTM: R [${dirs}, ${4 * H}, ${H}]`);
   if (weights.B) expectLength(weights.B, dirs * 8 * H, `ONNX LSTM: B [${dirs}, ${8 * H}]`);
@@ -105,7 +106,11 @@ export function onnxLstmToKeras(
 }
 
 /** PyTorch `nn.Linear` (weight [out, in], bias [out]) → Dense [kernel [in, out], bias [out]]. */
-export function pytorchLinearToDense(weight: ArrayLike<number>, bias: ArrayLike<number> | undefined, options: { inFeatures: number; outFeatures: number }): Float32Array[] {
+export function pytorchLinearToDense(
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  options: { inFeatures: number; outFeatures: number },
+): Float32Array[] {
   const { inFeatures: I, outFeatures: O } = options;
   checkSize(I, 'inFeatures');
   checkSize(O, 'outFeatures');
@@ -151,7 +156,8 @@ function importPytorchRnn(dict: StateDict, options: PytorchRnnOptions, module: s
   }
   checkSize(layers, 'numLayers');
   const hh0 = get('weight_hh', 0);
-  if (!hh0) throw new ModelFormatError(`nn.${module}: '${key('weight_hh', 0)}' is missing (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}).`);
+  if (!hh0)
+    throw new ModelFormatError(`nn.${module}: '${key('weight_hh', 0)}' is missing (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}).`);
   const H = options.hiddenSize ?? Math.sqrt(hh0.length / gates);
   if (!Number.isInteger(H) || H < 1) throw new ModelFormatError(`nn.${module}: '${key('weight_hh', 0)}' holds ${hh0.length} values, not [${gates}·H, H].`);
   checkSize(H, 'hiddenSize');
@@ -163,7 +169,8 @@ function importPytorchRnn(dict: StateDict, options: PytorchRnnOptions, module: s
     const hh = get('weight_hh', k);
     if (!ih || !hh) throw new ModelFormatError(`nn.${module}: '${key(ih ? 'weight_hh' : 'weight_ih', k)}' is missing for layer ${k} of ${layers}.`);
     const D = k === 0 ? (options.inputSize ?? ih.length / (gates * H)) : H;
-    if (!Number.isInteger(D) || D < 1) throw new ModelFormatError(`nn.${module}: '${key('weight_ih', k)}' holds ${ih.length} values, not [${gates}·${H}, input_size].`);
+    if (!Number.isInteger(D) || D < 1)
+      throw new ModelFormatError(`nn.${module}: '${key('weight_ih', k)}' holds ${ih.length} values, not [${gates}·${H}, input_size].`);
     expectLength(ih, gates * H * D, `nn.${module} '${key('weight_ih', k)}' [${gates * H}, ${D}]`, ModelFormatError);
     expectLength(hh, gates * H * H, `nn.${module} '${key('weight_hh', k)}' [${gates * H}, ${H}]`, ModelFormatError);
     const bih = get('bias_ih', k);
@@ -181,7 +188,8 @@ function importPytorchRnn(dict: StateDict, options: PytorchRnnOptions, module: s
 function findPrefix(keys: string[], module: string): string {
   const candidates = keys.filter((k) => k.endsWith('weight_ih_l0')).map((k) => k.slice(0, -'weight_ih_l0'.length));
   if (candidates.length === 1) return candidates[0];
-  if (candidates.length === 0) throw new ModelFormatError(`nn.${module}: no key ends in 'weight_ih_l0' (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}).`);
+  if (candidates.length === 0)
+    throw new ModelFormatError(`nn.${module}: no key ends in 'weight_ih_l0' (keys: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}).`);
   throw new ModelFormatError(`nn.${module}: several modules in the state_dict (${candidates.map((c) => `'${c}'`).join(', ')}): pass prefix to choose one.`);
 }
 

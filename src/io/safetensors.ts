@@ -29,7 +29,8 @@ export function readSafetensorsHeader(bytes: ArrayBuffer | ArrayBufferView): Saf
   const fail = (message: string): never => {
     throw new ModelFormatError(`.safetensors: ${message}`);
   };
-  if (buffer.byteLength < 8) fail(`the file holds ${buffer.byteLength} bytes, fewer than the 8 of the header length: it is truncated or not a .safetensors file.`);
+  if (buffer.byteLength < 8)
+    fail(`the file holds ${buffer.byteLength} bytes, fewer than the 8 of the header length: it is truncated or not a .safetensors file.`);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > buffer.byteLength - 8) {
@@ -57,7 +58,8 @@ export function readSafetensorsHeader(bytes: ArrayBuffer | ArrayBufferView): Saf
       fail(`'${name}' has dtype ${JSON.stringify(v.dtype)}; supported: ${Object.keys(BYTES).join(', ')}.`);
     }
     const shape = v.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`'${name}' has shape ${JSON.stringify(shape)}: whole numbers expected.`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`'${name}' has shape ${JSON.stringify(shape)}: whole numbers expected.`);
     const offsets = v.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[1] < offsets[0]) {
       fail(`'${name}' has data_offsets ${JSON.stringify(offsets)}: [begin, end] expected.`);
@@ -151,6 +153,6 @@ const bf16Scratch = new DataView(new ArrayBuffer(4));
 
 /** The value of a bfloat16 given by its 16 bits: the upper half of an f32. */
 export function bfloat16ToFloat32(bits: number): number {
-  bf16Scratch.setUint32(0, (bits & 0xffff) << 16 >>> 0);
+  bf16Scratch.setUint32(0, ((bits & 0xffff) << 16) >>> 0);
   return bf16Scratch.getFloat32(0);
 }

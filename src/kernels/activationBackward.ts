@@ -30,5 +30,12 @@ export function encodeActivationBackward(
   args: { activation: HeadActivationName; y: GPUBuffer; dy: GPUBuffer; dz: GPUBuffer; R: number; C: number },
 ): void {
   const params = run.uniform(new Uint32Array([args.R, args.C, 0, 0]));
-  encodeKernel(gpu, pass, activationBackwardKernel(args.activation), [args.y, args.dy, args.dz, params], [ceilDiv(args.R * args.C, WG)], `${args.activation} backward`);
+  encodeKernel(
+    gpu,
+    pass,
+    activationBackwardKernel(args.activation),
+    [args.y, args.dy, args.dz, params],
+    [ceilDiv(args.R * args.C, WG)],
+    `${args.activation} backward`,
+  );
 }

@@ -48,7 +48,14 @@ export function encodeBidirectionalMerge(
 ): void {
   const params = run.uniform(new Uint32Array([args.T, args.B, args.H, args.f.offset, args.r.offset, 0, 0, 0]));
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  encodeKernel(gpu, pass, bidirectionalMergeKernel(args.mode, args.reverse, !!args.mask), [args.f.buffer, args.r.buffer, args.y, params, mask], [ceilDiv(args.B * args.H, WG), args.T], `bidirectional ${args.mode} (T=${args.T}, B=${args.B}, H=${args.H})`);
+  encodeKernel(
+    gpu,
+    pass,
+    bidirectionalMergeKernel(args.mode, args.reverse, !!args.mask),
+    [args.f.buffer, args.r.buffer, args.y, params, mask],
+    [ceilDiv(args.B * args.H, WG), args.T],
+    `bidirectional ${args.mode} (T=${args.T}, B=${args.B}, H=${args.H})`,
+  );
 }
 
 /** Encodes dF, dR [T, B, H] from dY [T, B, W] (and f, r for 'mul') into `pass`: one dispatch. */

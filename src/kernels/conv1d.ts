@@ -59,7 +59,14 @@ export function encodeIm2col(
 ): void {
   const { B, T, C, To, K, S, pad } = args;
   const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, args.xOffset ?? 0]));
-  encodeKernel(gpu, pass, im2colKernel(!!args.timeMajor), [args.x, args.cols, params], flatWorkgroups(gpu, B * To * K * C), `im2col (B=${B}, T=${T}, C=${C}, K=${K})`);
+  encodeKernel(
+    gpu,
+    pass,
+    im2colKernel(!!args.timeMajor),
+    [args.x, args.cols, params],
+    flatWorkgroups(gpu, B * To * K * C),
+    `im2col (B=${B}, T=${T}, C=${C}, K=${K})`,
+  );
 }
 
 /**
@@ -74,5 +81,12 @@ export function encodeCol2im(
 ): void {
   const { B, T, C, To, K, S, pad } = args;
   const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, 0]));
-  encodeKernel(gpu, pass, col2imKernel(!!args.timeMajor), [args.dcols, args.dx, params], flatWorkgroups(gpu, B * T * C), `col2im (B=${B}, T=${T}, C=${C}, K=${K})`);
+  encodeKernel(
+    gpu,
+    pass,
+    col2imKernel(!!args.timeMajor),
+    [args.dcols, args.dx, params],
+    flatWorkgroups(gpu, B * T * C),
+    `col2im (B=${B}, T=${T}, C=${C}, K=${K})`,
+  );
 }

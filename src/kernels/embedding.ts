@@ -58,5 +58,12 @@ export function encodeEmbeddingScatterAdd(
 ): void {
   const { B, T, E, V } = args;
   const params = run.uniform(new Uint32Array([B, T, E, V, args.idsOffset ?? 0, args.dyOffset ?? 0, args.timeMajor ? 1 : 0, 0]));
-  encodeKernel(gpu, pass, embeddingScatterAddKernel, [args.ids, args.dY, args.dW, params], flatGrid(gpu, B * T * E), `embedding gradient [${B}×${T} ids, ${E}]`);
+  encodeKernel(
+    gpu,
+    pass,
+    embeddingScatterAddKernel,
+    [args.ids, args.dY, args.dW, params],
+    flatGrid(gpu, B * T * E),
+    `embedding gradient [${B}×${T} ids, ${E}]`,
+  );
 }

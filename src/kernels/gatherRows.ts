@@ -26,5 +26,12 @@ export function encodeGatherRows(
   args: { src: GPUBuffer; idx: GPUBuffer; out: GPUBuffer; start: number; B: number; T: number; F: number; timeMajor: boolean; srcT?: number; t0?: number },
 ): void {
   const params = run.uniform(new Uint32Array([args.start, args.B, args.T, args.F, args.srcT ?? args.T, args.t0 ?? 0, 0, 0]));
-  encodeKernel(gpu, pass, gatherRowsKernel(args.timeMajor), [args.src, args.idx, args.out, params], [ceilDiv(args.F, WG), args.T, args.B], `gather batch (B=${args.B}, T=${args.T}, F=${args.F})`);
+  encodeKernel(
+    gpu,
+    pass,
+    gatherRowsKernel(args.timeMajor),
+    [args.src, args.idx, args.out, params],
+    [ceilDiv(args.F, WG), args.T, args.B],
+    `gather batch (B=${args.B}, T=${args.T}, F=${args.F})`,
+  );
 }

@@ -66,9 +66,14 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
 /** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
 export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
   const seq = args.aRowsBatchMajor ?? args.aRowsReversed ?? { steps: 1, batch: 1 };
-  const params = run.uniform(
-    new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]),
-  );
+  const params = run.uniform(new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]));
   const bias = args.bias ?? run.scratch(16, 'no bias');
-  encodeKernel(gpu, pass, gemmKernel({ ...args, hasBias: !!args.bias }), [args.a, args.b, bias, args.y, params], [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG)], `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`);
+  encodeKernel(
+    gpu,
+    pass,
+    gemmKernel({ ...args, hasBias: !!args.bias }),
+    [args.a, args.b, bias, args.y, params],
+    [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG)],
+    `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`,
+  );
 }

@@ -88,7 +88,17 @@ export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, ru
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   const pipelines = phases.map((phase) => {
     const compiled = gpu.kernel(gruStepBackwardKernel({ ...args, rows, phase }));
-    const bindGroup = gpu.bindGroup(compiled, [args.dG, args.dGm, args.uT, args.dY, args.hseq, args.acts, args.aux, args.carry, { buffer: stepParams, size: 32 }]);
+    const bindGroup = gpu.bindGroup(compiled, [
+      args.dG,
+      args.dGm,
+      args.uT,
+      args.dY,
+      args.hseq,
+      args.acts,
+      args.aux,
+      args.carry,
+      { buffer: stepParams, size: 32 },
+    ]);
     return { pipeline: compiled.pipeline, bindGroup };
   });
   const groupsX = ceilDiv(H, WG);

@@ -46,7 +46,9 @@ export function gruForwardDispatchesPerStep(resetAfter: boolean): number {
   return resetAfter ? 1 : 2;
 }
 
-export function gruStepForwardKernel(options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
+export function gruStepForwardKernel(
+  options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean; recurrentDropout?: boolean },
+): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   const hasBias = options.resetAfter && options.hasBias;
@@ -87,8 +89,13 @@ export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run
   const recurrentMask = args.recurrentMask ?? run.scratch(16, 'no recurrent mask');
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   const pipelines = phases.map((phase) => {
-    const compiled = gpu.kernel(gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
-    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, mask, { buffer: stepParams, size: 32 }, recurrentMask]) };
+    const compiled = gpu.kernel(
+      gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
+    );
+    return {
+      pipeline: compiled.pipeline,
+      bindGroup: gpu.bindGroup(compiled, [args.g, args.u, bias, args.hseq, acts, aux, mask, { buffer: stepParams, size: 32 }, recurrentMask]),
+    };
   });
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

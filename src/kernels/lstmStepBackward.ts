@@ -33,14 +33,29 @@ export interface LstmStepBackwardArgs {
   backwards?: boolean;
 }
 
-export function lstmStepBackwardKernel(options: { activation: Activation; recurrentActivation: Activation; dySeq: boolean; rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
+export function lstmStepBackwardKernel(options: {
+  activation: Activation;
+  recurrentActivation: Activation;
+  dySeq: boolean;
+  rows: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   return {
     name: 'lstm_step_backward',
     cacheKey: `lstm_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
     getShaderSource: () => `${activations}\n${source}`,
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, DY_SEQ: +options.dySeq, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout },
+    constants: {
+      WG,
+      TB: options.rows,
+      ACTIVATION: act,
+      RECURRENT_ACTIVATION: rec,
+      DY_SEQ: +options.dySeq,
+      MASKED: +!!options.masked,
+      REC_DROPOUT: +!!options.recurrentDropout,
+    },
     bindings: ['storage', 'read', 'read', 'read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
@@ -52,7 +67,17 @@ export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, r
   const compiled = gpu.kernel(lstmStepBackwardKernel({ ...args, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, T, args.backwards ? T - 1 - t : t]);
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.whT, args.dY, args.acts, args.cseq, args.dc, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
+  const bindGroup = gpu.bindGroup(compiled, [
+    args.dG,
+    args.whT,
+    args.dY,
+    args.acts,
+    args.cseq,
+    args.dc,
+    mask,
+    { buffer: stepParams, size: 32 },
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

@@ -48,7 +48,9 @@ export interface LstmStepArgs extends LstmStepOptions {
   recurrentMask?: GPUBuffer;
 }
 
-export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; splitK?: boolean }): KernelSource {
+export function lstmStepForwardKernel(
+  options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; splitK?: boolean },
+): KernelSource {
   const act = activationId(options.activation, 'activation');
   const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   const split: Record<string, number> = options.splitK ? { SPLIT_UNITS } : {};
@@ -57,7 +59,16 @@ export function lstmStepForwardKernel(options: LstmStepOptions & { rows: number;
     cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}:rd${+!!options.recurrentDropout}:split${+!!options.splitK}`,
     getShaderSource: () => `${activations}\n${source}`,
     entryPoint: options.splitK ? 'main_split_k' : 'main',
-    constants: { WG, TB: options.rows, ACTIVATION: act, RECURRENT_ACTIVATION: rec, KEEP: +options.keep, MASKED: +!!options.masked, REC_DROPOUT: +!!options.recurrentDropout, ...split },
+    constants: {
+      WG,
+      TB: options.rows,
+      ACTIVATION: act,
+      RECURRENT_ACTIVATION: rec,
+      KEEP: +options.keep,
+      MASKED: +!!options.masked,
+      REC_DROPOUT: +!!options.recurrentDropout,
+      ...split,
+    },
     bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
   };
 }
@@ -74,7 +85,16 @@ export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, ru
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const acts = args.acts ?? run.scratch(16, 'no acts');
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.wh, args.hseq, args.cseq, acts, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
+  const bindGroup = gpu.bindGroup(compiled, [
+    args.g,
+    args.wh,
+    args.hseq,
+    args.cseq,
+    acts,
+    mask,
+    { buffer: stepParams, size: 32 },
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, splitK ? SPLIT_UNITS : WG);
   const groupsY = ceilDiv(B, rows);

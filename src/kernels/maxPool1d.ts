@@ -41,7 +41,14 @@ export function encodeMaxPool1d(
   args: Pool1dGeometry & { x: GPUBuffer; xOffset?: number; y: GPUBuffer; timeMajor?: boolean },
 ): void {
   const unused = run.scratch(16, 'max_pool1d: no dy');
-  encodeKernel(gpu, pass, maxPool1dKernel(!!args.timeMajor, false), [args.x, unused, args.y, params(run, args, args.xOffset ?? 0)], flatWorkgroups(gpu, args.B * args.To * args.C), `max pool 1d (B=${args.B}, T=${args.T}, C=${args.C}, P=${args.P})`);
+  encodeKernel(
+    gpu,
+    pass,
+    maxPool1dKernel(!!args.timeMajor, false),
+    [args.x, unused, args.y, params(run, args, args.xOffset ?? 0)],
+    flatWorkgroups(gpu, args.B * args.To * args.C),
+    `max pool 1d (B=${args.B}, T=${args.T}, C=${args.C}, P=${args.P})`,
+  );
 }
 
 /**
@@ -54,5 +61,12 @@ export function encodeMaxPool1dBackward(
   run: RunScope,
   args: Pool1dGeometry & { x: GPUBuffer; xOffset?: number; dy: GPUBuffer; dx: GPUBuffer; timeMajor?: boolean },
 ): void {
-  encodeKernel(gpu, pass, maxPool1dKernel(!!args.timeMajor, true), [args.x, args.dy, args.dx, params(run, args, args.xOffset ?? 0)], flatWorkgroups(gpu, args.B * args.T * args.C), `max pool 1d backward (B=${args.B}, T=${args.T}, C=${args.C}, P=${args.P})`);
+  encodeKernel(
+    gpu,
+    pass,
+    maxPool1dKernel(!!args.timeMajor, true),
+    [args.x, args.dy, args.dx, params(run, args, args.xOffset ?? 0)],
+    flatWorkgroups(gpu, args.B * args.T * args.C),
+    `max pool 1d backward (B=${args.B}, T=${args.T}, C=${args.C}, P=${args.P})`,
+  );
 }

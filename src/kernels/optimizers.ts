@@ -86,9 +86,7 @@ export function encodeGradientControl(gpu: Gpu, pass: GPUComputePassEncoder, run
 
   const mode = config.clipnorm !== undefined ? 1 : config.globalClipnorm !== undefined ? 2 : 0;
   const finalize = gpu.kernel(gradControlKernel('finalize'));
-  const params = run.uniform(
-    controlParams({ count: grads.length, lossIndex: args.lossIndex, mode, clipnorm: config.clipnorm ?? config.globalClipnorm ?? 0 }),
-  );
+  const params = run.uniform(controlParams({ count: grads.length, lossIndex: args.lossIndex, mode, clipnorm: config.clipnorm ?? config.globalClipnorm ?? 0 }));
   pass.setPipeline(finalize.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(finalize, [partials, args.loss, args.control, params]));
   dispatch(gpu, pass, 'Gradient control', 1);
@@ -161,7 +159,15 @@ export function encodeOptimizerUpdate(gpu: Gpu, pass: GPUComputePassEncoder, run
   dispatch(gpu, pass, `Optimizer update of ${size} values`, groups);
 }
 
-function controlParams(p: { size?: number; outOffset?: number; groups?: number; count?: number; lossIndex?: number; mode?: number; clipnorm?: number }): ArrayBuffer {
+function controlParams(p: {
+  size?: number;
+  outOffset?: number;
+  groups?: number;
+  count?: number;
+  lossIndex?: number;
+  mode?: number;
+  clipnorm?: number;
+}): ArrayBuffer {
   const bytes = new ArrayBuffer(32);
   new Uint32Array(bytes, 0, 6).set([p.size ?? 0, p.outOffset ?? 0, p.groups ?? 0, p.count ?? 0, p.lossIndex ?? 0, p.mode ?? 0]);
   new Float32Array(bytes, 24, 1)[0] = p.clipnorm ?? 0;

@@ -21,5 +21,12 @@ export function encodeTimeToBatchMajor(
   args: { src: GPUBuffer; srcOffset: number; y: GPUBuffer; T: number; B: number; H: number },
 ): void {
   const params = run.uniform(new Uint32Array([args.T, args.B, args.H, args.srcOffset]));
-  encodeKernel(gpu, pass, sequenceLayoutKernel, [args.src, args.y, params], [ceilDiv(args.B * args.H, WG), args.T], `sequence layout (T=${args.T}, B=${args.B}, H=${args.H})`);
+  encodeKernel(
+    gpu,
+    pass,
+    sequenceLayoutKernel,
+    [args.src, args.y, params],
+    [ceilDiv(args.B * args.H, WG), args.T],
+    `sequence layout (T=${args.T}, B=${args.B}, H=${args.H})`,
+  );
 }

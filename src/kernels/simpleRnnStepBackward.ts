@@ -32,7 +32,13 @@ export interface SimpleRnnStepBackwardArgs {
   backwards?: boolean;
 }
 
-export function simpleRnnStepBackwardKernel(options: { activation: Activation; dySeq: boolean; rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
+export function simpleRnnStepBackwardKernel(options: {
+  activation: Activation;
+  dySeq: boolean;
+  rows: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}): KernelSource {
   const act = activationId(options.activation, 'activation');
   return {
     name: 'simple_rnn_step_backward',
@@ -47,12 +53,23 @@ export function simpleRnnStepBackwardKernel(options: { activation: Activation; d
 export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepBackwardArgs): void {
   const { T, B, H } = args;
   const rows = rowsPerInvocation(B);
-  const compiled = gpu.kernel(simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
+  const compiled = gpu.kernel(
+    simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
+  );
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, T, args.backwards ? T - 1 - t : t]);
   const mask = args.mask ?? run.scratch(16, 'no mask');
   const carry = args.carry ?? run.scratch(16, 'no carry');
-  const bindGroup = gpu.bindGroup(compiled, [args.dG, args.uT, args.dY, args.hseq, mask, carry, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
+  const bindGroup = gpu.bindGroup(compiled, [
+    args.dG,
+    args.uT,
+    args.dY,
+    args.hseq,
+    mask,
+    carry,
+    { buffer: stepParams, size: 32 },
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

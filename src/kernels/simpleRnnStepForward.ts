@@ -46,7 +46,14 @@ export function encodeSimpleRnnStepsForward(gpu: Gpu, pass: GPUComputePassEncode
   const compiled = gpu.kernel(simpleRnnStepForwardKernel({ activation: args.activation, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }));
   const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
   const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [args.g, args.u, args.hseq, mask, { buffer: stepParams, size: 32 }, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')]);
+  const bindGroup = gpu.bindGroup(compiled, [
+    args.g,
+    args.u,
+    args.hseq,
+    mask,
+    { buffer: stepParams, size: 32 },
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ]);
   pass.setPipeline(compiled.pipeline);
   const groupsX = ceilDiv(H, WG);
   const groupsY = ceilDiv(B, rows);

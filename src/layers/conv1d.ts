@@ -82,7 +82,16 @@ export class Conv1d extends Layer {
     const softmax = this.config.activation === 'softmax';
     const pass = encoder.beginComputePass({ label: this.name });
     encodeIm2col(gpu, pass, run, { ...geometry, x: input.buffer, xOffset: input.offset, timeMajor: input.timeMajor, cols });
-    encodeGemm(gpu, pass, run, { a: cols, b: kernel.buffer, bias: bias?.buffer, y, M: rows, N: F, K: K * C, activation: this.config.activation === 'softmax' ? 'linear' : this.config.activation });
+    encodeGemm(gpu, pass, run, {
+      a: cols,
+      b: kernel.buffer,
+      bias: bias?.buffer,
+      y,
+      M: rows,
+      N: F,
+      K: K * C,
+      activation: this.config.activation === 'softmax' ? 'linear' : this.config.activation,
+    });
     if (softmax) encodeSoftmax(gpu, pass, run, { x: y, rows, cols: F });
     pass.end();
     return { output: { buffer: y, offset: 0, shape: [B, To, F], timeMajor: false }, saved: { input, geometry, cols, y } };

@@ -43,7 +43,9 @@ export class Dense extends Layer {
   protected initialWeights(inputShape: readonly number[]): Float32Array[] {
     const random = new Random(this.config.seed);
     return this.weightShapes(inputShape).map((shape, i) =>
-      Float32Array.from(initialize(i === 0 ? this.config.kernelInitializer : this.config.biasInitializer, shape.length === 2 ? shape[0] : 1, shape[shape.length - 1], random)),
+      Float32Array.from(
+        initialize(i === 0 ? this.config.kernelInitializer : this.config.biasInitializer, shape.length === 2 ? shape[0] : 1, shape[shape.length - 1], random),
+      ),
     );
   }
 

@@ -132,8 +132,7 @@ export abstract class Layer {
   checkInputShape(inputShape: readonly number[]): void {
     const expected = this.inputShape;
     if (!expected) return;
-    const ok =
-      inputShape.length === expected.length && inputShape.every((d, i) => d === expected[i] || (i === 0 && expected.length === 2 && expected[0] < 0));
+    const ok = inputShape.length === expected.length && inputShape.every((d, i) => d === expected[i] || (i === 0 && expected.length === 2 && expected[0] < 0));
     if (!ok) {
       throw new ShapeError(
         `${this.name} expects inputs of shape [batch, ${expected.map((d) => (d < 0 ? 'any' : d)).join(', ')}], got [batch, ${inputShape.join(', ')}].`,

@@ -68,7 +68,14 @@ export class Masking extends Layer {
   }
 
   /** The gradient passes through unchanged (Keras: masked steps get none from the layers above). */
-  encodeBackward(_encoder: GPUCommandEncoder, _run: RunScope, _saved: unknown, dOutput: Flow, _grads: readonly GPUBuffer[], needInputGrad: boolean): Flow | undefined {
+  encodeBackward(
+    _encoder: GPUCommandEncoder,
+    _run: RunScope,
+    _saved: unknown,
+    dOutput: Flow,
+    _grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
     this.requireBuilt();
     if (!needInputGrad) return undefined;
     return { buffer: dOutput.buffer, offset: dOutput.offset, shape: [...dOutput.shape], timeMajor: dOutput.timeMajor };

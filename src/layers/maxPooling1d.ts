@@ -44,7 +44,8 @@ export class MaxPooling1d extends Layer {
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: PoolSaved } {
     const gpu = this.requireBuilt();
     const C = this.inputShape![1];
-    if (input.shape.length !== 3 || input.shape[2] !== C) throw new ShapeError(`${this.name} expects inputs [batch, steps, ${C}], got ${formatShape(input.shape)}.`);
+    if (input.shape.length !== 3 || input.shape[2] !== C)
+      throw new ShapeError(`${this.name} expects inputs [batch, steps, ${C}], got ${formatShape(input.shape)}.`);
     const [B, T] = input.shape;
     const { poolSize: P, strides: S, padding } = this.config;
     const { outSteps: To, padBefore: pad } = window1d(T, P, S, padding, this.name);
@@ -57,7 +58,14 @@ export class MaxPooling1d extends Layer {
     return { output: { buffer: y, offset: 0, shape: [B, To, C], timeMajor: input.timeMajor }, saved: { input, geometry } };
   }
 
-  encodeBackward(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow, _grads: readonly GPUBuffer[], needInputGrad: boolean): Flow | undefined {
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow,
+    _grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
     if (!needInputGrad) return undefined;
     const gpu = this.requireBuilt();
     const { input, geometry } = saved as PoolSaved;

@@ -97,7 +97,9 @@ export class TimeDistributed extends Layer {
 
   private checkSequence(inputShape: readonly number[]): void {
     if (inputShape.length !== 2) {
-      throw new ShapeError(`${this.name} applies ${this.layer.name} to every step of a sequence: it needs inputs of shape [batch, steps, features], got [batch, ${inputShape.join(', ')}].`);
+      throw new ShapeError(
+        `${this.name} applies ${this.layer.name} to every step of a sequence: it needs inputs of shape [batch, steps, features], got [batch, ${inputShape.join(', ')}].`,
+      );
     }
   }
 

@@ -206,8 +206,26 @@ export class Bidirectional extends Layer {
     const dX = needInputGrad ? run.scratch(T * B * D * 4, `${this.name}/dX`) : undefined;
     const count = this.forwardLayer.weightTensors.length;
     const dFlow = (buffer: GPUBuffer, like: Flow): Flow => ({ buffer, offset: 0, shape: like.shape, timeMajor: like.timeMajor });
-    this.forwardLayer.encodeBackward(encoder, run, s.forward, dFlow(dF, s.forwardOut), grads.slice(0, count), false, undefined, dX && { buffer: dX, accumulate: false });
-    this.backwardLayer.encodeBackward(encoder, run, s.backward, dFlow(dR, s.backwardOut), grads.slice(count), false, undefined, dX && { buffer: dX, accumulate: true });
+    this.forwardLayer.encodeBackward(
+      encoder,
+      run,
+      s.forward,
+      dFlow(dF, s.forwardOut),
+      grads.slice(0, count),
+      false,
+      undefined,
+      dX && { buffer: dX, accumulate: false },
+    );
+    this.backwardLayer.encodeBackward(
+      encoder,
+      run,
+      s.backward,
+      dFlow(dR, s.backwardOut),
+      grads.slice(count),
+      false,
+      undefined,
+      dX && { buffer: dX, accumulate: true },
+    );
     return dX && inputGradientFlow(gpu, encoder, run, dX, s.input);
   }
 
@@ -272,7 +290,14 @@ export class Bidirectional extends Layer {
           pass.end();
           dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
         }
-        const dx = this.encodeBackward(encoder, run, saved, dFlow, grads.map((g) => g.buffer), true)!;
+        const dx = this.encodeBackward(
+          encoder,
+          run,
+          saved,
+          dFlow,
+          grads.map((g) => g.buffer),
+          true,
+        )!;
         encoder.copyBufferToBuffer(dx.buffer, dx.offset * 4, dX.buffer, 0, dX.byteLength);
       });
       return { weights: await Promise.all(grads.map((g) => g.data())), x: await dX.data() };
@@ -303,14 +328,26 @@ export class Bidirectional extends Layer {
     const y = run.scratch(steps * B * W * 4, `${this.name}/merged`);
     const pass = encoder.beginComputePass({ label: `${this.name} merge` });
     const seqMask = sequence ? mask : undefined;
-    encodeBidirectionalMerge(gpu, pass, run, { mode, reverse: sequence && reverse, f: { buffer: f.buffer, offset: f.offset }, r: { buffer: r.buffer, offset: r.offset }, y, T: steps, B, H, mask: seqMask });
+    encodeBidirectionalMerge(gpu, pass, run, {
+      mode,
+      reverse: sequence && reverse,
+      f: { buffer: f.buffer, offset: f.offset },
+      r: { buffer: r.buffer, offset: r.offset },
+      y,
+      T: steps,
+      B,
+      H,
+      mask: seqMask,
+    });
     pass.end();
     return sequence ? { buffer: y, offset: 0, shape: [B, T, W], timeMajor: true, mask: seqMask } : { buffer: y, offset: 0, shape: [B, W], timeMajor: false };
   }
 
   private requireMerge(): void {
     if (this.config.mergeMode === null) {
-      throw new RnnError(`${this.name} has mergeMode null: it gives two outputs, which only layer.apply(x) returns. Use mergeMode 'concat', 'sum', 'mul' or 'ave' in a model.`);
+      throw new RnnError(
+        `${this.name} has mergeMode null: it gives two outputs, which only layer.apply(x) returns. Use mergeMode 'concat', 'sum', 'mul' or 'ave' in a model.`,
+      );
     }
   }
 }

@@ -30,7 +30,15 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     return gruWeightShapes(this.config, inputShape[1]);
   }
 
-  protected encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, stateIn?: GPUBuffer, stateOut?: GPUBuffer, keep = false, draw?: DropoutDraw): GruSequence {
+  protected encodeSequence(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    input: Flow,
+    stateIn?: GPUBuffer,
+    stateOut?: GPUBuffer,
+    keep = false,
+    draw?: DropoutDraw,
+  ): GruSequence {
     const gpu = this.requireBuilt();
     const { B, T, D, H } = this.sequenceDims(input, stateIn, stateOut, 3 * this.units);
     const g = run.scratch(T * B * 3 * H * 4, `${this.name}/gates`);
@@ -146,7 +154,17 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
       B,
       H,
     });
-    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H3, K: rows });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      transA: true,
+      ...inputRows(input, T, B, backwards),
+      b: dG,
+      y: grads[0],
+      M: D,
+      N: H3,
+      K: rows,
+    });
     if (resetAfter) {
       encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dGm, y: grads[1], M: H, N: H3, K: rows });
     } else {
@@ -157,7 +175,18 @@ export class Gru extends RecurrentLayer<ResolvedGruConfig> {
     }
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H3 });
     if (dbRec) encodeReduceRows(gpu, pass, run, { x: dGm, y: dbRec, R: rows, N: H3 });
-    if (dX.buffer) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX.buffer, M: rows, N: D, K: H3, accumulate: dX.accumulate });
+    if (dX.buffer)
+      encodeGemm(gpu, pass, run, {
+        a: dG,
+        ...inputGradRows(T, B, backwards),
+        b: kernel.buffer,
+        transB: true,
+        y: dX.buffer,
+        M: rows,
+        N: D,
+        K: H3,
+        accumulate: dX.accumulate,
+      });
     pass.end();
     // The bias [2, 3H]: row 1 (b_rec) from its own column sums.
     if (dbRec) encoder.copyBufferToBuffer(dbRec, 0, grads[2], H3 * 4, H3 * 4);

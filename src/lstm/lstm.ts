@@ -205,7 +205,17 @@ export class Lstm extends Layer {
     encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dG, y: grads[1], M: H, N: 4 * H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: 4 * H });
     if (dX.buffer) {
-      encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX.buffer, M: rows, N: D, K: 4 * H, accumulate: dX.accumulate });
+      encodeGemm(gpu, pass, run, {
+        a: dG,
+        ...inputGradRows(T, B, backwards),
+        b: kernel.buffer,
+        transB: true,
+        y: dX.buffer,
+        M: rows,
+        N: D,
+        K: 4 * H,
+        accumulate: dX.accumulate,
+      });
     }
     // The initial state's gradients: dh0 = (dG[0]·Whᵀ)⊙m (+ the dh carried through masked
     // first steps), dc0 = dc after step 0.
@@ -265,7 +275,15 @@ export class Lstm extends Layer {
           pass.end();
           dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
         }
-        const dx = this.encodeBackward(encoder, run, seq, dFlow, grads.map((g) => g.buffer), true, { h: dState.h.buffer, c: dState.c.buffer })!;
+        const dx = this.encodeBackward(
+          encoder,
+          run,
+          seq,
+          dFlow,
+          grads.map((g) => g.buffer),
+          true,
+          { h: dState.h.buffer, c: dState.c.buffer },
+        )!;
         encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
       });
       const dxBatchMajor = await dX.data(); // the input was batch-major, and so is its gradient

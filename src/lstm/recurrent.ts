@@ -168,7 +168,12 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   }
 
   /** Checks the input flow and the buffer limits; returns its dimensions. */
-  protected sequenceDims(input: Flow, stateIn: GPUBuffer | undefined, stateOut: GPUBuffer | undefined, gateColumns: number): { B: number; T: number; D: number; H: number } {
+  protected sequenceDims(
+    input: Flow,
+    stateIn: GPUBuffer | undefined,
+    stateOut: GPUBuffer | undefined,
+    gateColumns: number,
+  ): { B: number; T: number; D: number; H: number } {
     const gpu = this.requireBuilt();
     if (input.shape.length !== 3) {
       throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
@@ -257,7 +262,15 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
           pass.end();
           dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
         }
-        const dx = this.encodeBackward(encoder, run, seq, dFlow, grads.map((g) => g.buffer), true, { h: dh0.buffer })!;
+        const dx = this.encodeBackward(
+          encoder,
+          run,
+          seq,
+          dFlow,
+          grads.map((g) => g.buffer),
+          true,
+          { h: dh0.buffer },
+        )!;
         encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
       });
       const dxBatchMajor = await dX.data(); // the input was batch-major, and so is its gradient

@@ -42,7 +42,15 @@ export class RecurrentDropout extends RecurrentDropoutStream {
    * output) ⊙ mask, into `target` (added with accumulate) or a new buffer. Without input
    * dropout, nothing to do: returns dX.
    */
-  encodeInputGrad(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, dX: GPUBuffer, shape: readonly number[], draw: DropoutDraw | undefined, target?: InputGradTarget): GPUBuffer {
+  encodeInputGrad(
+    gpu: Gpu,
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    dX: GPUBuffer,
+    shape: readonly number[],
+    draw: DropoutDraw | undefined,
+    target?: InputGradTarget,
+  ): GPUBuffer {
     if (!draw || this.rate === 0) return dX;
     const y = target?.buffer ?? run.scratch(shape.reduce((a, b) => a * b, 1) * 4, 'dX through dropout');
     this.encode(gpu, encoder, run, 'input', { x: dX, y, shape, timeMajor: true, step: draw.step, mode: target?.accumulate ? 'accumulate' : 'multiply' });
@@ -53,7 +61,17 @@ export class RecurrentDropout extends RecurrentDropoutStream {
    * `rows` ⊙ the recurrent mask: states [T, B, H] time-major (or [B, H] with T = 1), into a
    * new buffer or, with 'accumulate', added to `into`.
    */
-  encodeRecurrent(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, rows: GPUBuffer, T: number, B: number, H: number, draw: DropoutDraw, into?: GPUBuffer): GPUBuffer {
+  encodeRecurrent(
+    gpu: Gpu,
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    rows: GPUBuffer,
+    T: number,
+    B: number,
+    H: number,
+    draw: DropoutDraw,
+    into?: GPUBuffer,
+  ): GPUBuffer {
     const y = into ?? run.scratch(T * B * H * 4, 'states through recurrent dropout');
     this.encode(gpu, encoder, run, 'recurrent', { x: rows, y, shape: [B, T, H], timeMajor: true, step: draw.step, mode: into ? 'accumulate' : 'multiply' });
     return y;
@@ -70,7 +88,15 @@ export class RecurrentDropout extends RecurrentDropoutStream {
     encoder: GPUCommandEncoder,
     run: RunScope,
     pass: GPUComputePassEncoder,
-    args: { target: GPUBuffer; B: number; H: number; draw?: DropoutDraw; carried?: GPUBuffer; carriedOffset?: number; encodeProduct: (pass: GPUComputePassEncoder, y: GPUBuffer, accumulate: boolean) => void },
+    args: {
+      target: GPUBuffer;
+      B: number;
+      H: number;
+      draw?: DropoutDraw;
+      carried?: GPUBuffer;
+      carriedOffset?: number;
+      encodeProduct: (pass: GPUComputePassEncoder, y: GPUBuffer, accumulate: boolean) => void;
+    },
   ): void {
     const { target, B, H, draw, carried } = args;
     const bytes = B * H * 4;
@@ -94,7 +120,13 @@ export class RecurrentDropout extends RecurrentDropoutStream {
   }
 
   /** The dX GEMM's output: the caller's target, unless input dropout must mask dX first (then a new buffer). */
-  inputGradBuffer(run: RunScope, draw: DropoutDraw | undefined, bytes: number, needInputGrad: boolean, target?: InputGradTarget): { buffer?: GPUBuffer; accumulate: boolean } {
+  inputGradBuffer(
+    run: RunScope,
+    draw: DropoutDraw | undefined,
+    bytes: number,
+    needInputGrad: boolean,
+    target?: InputGradTarget,
+  ): { buffer?: GPUBuffer; accumulate: boolean } {
     const masked = draw !== undefined && this.rate > 0;
     if (target && !masked) return { buffer: target.buffer, accumulate: target.accumulate };
     return { buffer: needInputGrad || target ? run.scratch(bytes, 'dX') : undefined, accumulate: false };
@@ -105,7 +137,15 @@ export class RecurrentDropout extends RecurrentDropoutStream {
     encoder: GPUCommandEncoder,
     run: RunScope,
     which: 'input' | 'recurrent',
-    args: { x: GPUBuffer; xOffset?: number; y: GPUBuffer; shape: readonly number[]; timeMajor: boolean; step: number; mode?: 'multiply' | 'mask' | 'accumulate' },
+    args: {
+      x: GPUBuffer;
+      xOffset?: number;
+      y: GPUBuffer;
+      shape: readonly number[];
+      timeMajor: boolean;
+      step: number;
+      mode?: 'multiply' | 'mask' | 'accumulate';
+    },
   ): void {
     const rate = which === 'input' ? this.rate : this.recurrentRate;
     const pass = encoder.beginComputePass({ label: `${which} dropout` });

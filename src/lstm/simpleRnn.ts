@@ -22,7 +22,15 @@ export class SimpleRnn extends RecurrentLayer {
   }
 
   /** The training forward keeps nothing beyond hseq, which every forward writes whole. */
-  protected encodeSequence(encoder: GPUCommandEncoder, run: RunScope, input: Flow, stateIn?: GPUBuffer, stateOut?: GPUBuffer, _keep?: boolean, draw?: DropoutDraw): RecurrentSequence {
+  protected encodeSequence(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    input: Flow,
+    stateIn?: GPUBuffer,
+    stateOut?: GPUBuffer,
+    _keep?: boolean,
+    draw?: DropoutDraw,
+  ): RecurrentSequence {
     const gpu = this.requireBuilt();
     const { B, T, D, H } = this.sequenceDims(input, stateIn, stateOut, this.units);
     const g = run.scratch(T * B * H * 4, `${this.name}/pre-activations`);
@@ -109,10 +117,31 @@ export class SimpleRnn extends RecurrentLayer {
       backwards,
       recurrentMask,
     });
-    encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, ...inputRows(input, T, B, backwards), b: dG, y: grads[0], M: D, N: H, K: rows });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      transA: true,
+      ...inputRows(input, T, B, backwards),
+      b: dG,
+      y: grads[0],
+      M: D,
+      N: H,
+      K: rows,
+    });
     encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dG, y: grads[1], M: H, N: H, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N: H });
-    if (dX.buffer) encodeGemm(gpu, pass, run, { a: dG, ...inputGradRows(T, B, backwards), b: kernel.buffer, transB: true, y: dX.buffer, M: rows, N: D, K: H, accumulate: dX.accumulate });
+    if (dX.buffer)
+      encodeGemm(gpu, pass, run, {
+        a: dG,
+        ...inputGradRows(T, B, backwards),
+        b: kernel.buffer,
+        transB: true,
+        y: dX.buffer,
+        M: rows,
+        N: D,
+        K: H,
+        accumulate: dX.accumulate,
+      });
     if (stateGrads) {
       this.dropoutMasks.encodeInitialStateGrad(gpu, encoder, run, pass, {
         target: stateGrads.h,

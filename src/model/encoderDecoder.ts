@@ -17,7 +17,6 @@ import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
-import { ModelFormatError } from '../spec/ioErrors.js';
 import { flowOf, materialize, type Layer, type RecurrentState, type WeightValue } from '../layers/layer.js';
 import { Lstm } from '../lstm/lstm.js';
 import { Sequential } from './sequential.js';
@@ -141,7 +140,8 @@ export class EncoderDecoder {
       const tgt = upload(target, this.core.targetShape, this.core.decoder[0], 'decoder input');
       checkTensorShape(src, this.core.sourceShape, 'predict: the source');
       checkTensorShape(tgt, this.core.targetShape, 'predict: the decoder input');
-      if (src.shape[0] !== tgt.shape[0]) throw new ShapeError(`predict: the source has ${src.shape[0]} samples but the decoder input has ${tgt.shape[0]}: give one decoder input per source.`);
+      if (src.shape[0] !== tgt.shape[0])
+        throw new ShapeError(`predict: the source has ${src.shape[0]} samples but the decoder input has ${tgt.shape[0]}: give one decoder input per source.`);
       let output: Tensor | undefined;
       const done = gpu.submit(`predict ${formatShape(src.shape)} → ${formatShape(tgt.shape)}`, (encoder, run) => {
         let flow = this.core.encodeSides(encoder, run, flowOf(src), flowOf(tgt), false).output;
@@ -166,7 +166,9 @@ export class EncoderDecoder {
     const core = this.core;
     const embedding = core.decoder[0];
     if (!(embedding instanceof Embedding)) {
-      throw new RnnError(`decode feeds each predicted token back to the decoder, so the decoder must start with an Embedding (token ids); it starts with ${embedding.name}.`);
+      throw new RnnError(
+        `decode feeds each predicted token back to the decoder, so the decoder must start with an Embedding (token ids); it starts with ${embedding.name}.`,
+      );
     }
     const classes = this.outputShape()[1];
     const { startToken, endToken } = options ?? ({} as DecodeOptions);
@@ -199,7 +201,11 @@ export class EncoderDecoder {
     return out;
   }
 
-  private async decodeBatch(source: Float32Array, B: number, o: { startToken: number; endToken?: number; maxLength: number; classes: number }): Promise<number[][]> {
+  private async decodeBatch(
+    source: Float32Array,
+    B: number,
+    o: { startToken: number; endToken?: number; maxLength: number; classes: number },
+  ): Promise<number[][]> {
     const gpu = this.gpu;
     const core = this.core;
     // One state a decoder recurrent layer, alive across the steps' submits; the first receives the encoder's.
@@ -281,7 +287,7 @@ export class EncoderDecoder {
   /** One line a layer: the encoder's, the decoder's and the head's, with output shapes and parameters. */
   summary(): string {
     const rows: string[] = [];
-    const line = (name: string, shape: readonly number[], params: number) => `${name.padEnd(24)} [batch, ${shape.join(', ')}]`.padEnd(52) + `${params}`;
+    const line = (name: string, shape: readonly number[], params: number) => `${`${name.padEnd(24)} [batch, ${shape.join(', ')}]`.padEnd(52)}${params}`;
     for (const [title, stack, input] of [
       ['encoder', this.core.encoder, this.core.sourceShape],
       ['decoder', this.core.decoder, this.core.targetShape],
@@ -372,14 +378,18 @@ function checkHead(head: readonly unknown[]): void {
   for (const layer of head) {
     if (!(layer instanceof Dense || layer instanceof TimeDistributed || layer instanceof Dropout)) {
       const what = layer instanceof Object ? `${(layer as Layer).name} (${layer.constructor.name})` : String(layer);
-      throw new RnnError(`encoderDecoder: the head holds ${what}; it is applied to each decoder step by itself, so it takes Dense, TimeDistributed and Dropout layers.`);
+      throw new RnnError(
+        `encoderDecoder: the head holds ${what}; it is applied to each decoder step by itself, so it takes Dense, TimeDistributed and Dropout layers.`,
+      );
     }
   }
 }
 
 function checkPair(inputs: SequencePair, what: string): SequencePair {
   if (!Array.isArray(inputs) || inputs.length !== 2) {
-    throw new ShapeError(`${what}: an encoder–decoder takes two inputs, [source, decoderInput]; got ${Array.isArray(inputs) ? `${inputs.length}` : typeof inputs}.`);
+    throw new ShapeError(
+      `${what}: an encoder–decoder takes two inputs, [source, decoderInput]; got ${Array.isArray(inputs) ? `${inputs.length}` : typeof inputs}.`,
+    );
   }
   return inputs;
 }
@@ -397,7 +407,9 @@ function sideValues(data: TensorData, shape: readonly number[], what: string): {
   const nested = Array.isArray(data) && data.length > 0 && Array.isArray(data[0]);
   const n = nested ? data.length : values.length / size;
   if (!Number.isInteger(n) || n < 1 || values.length !== n * size) {
-    throw new ShapeError(`${what} must have shape [samples, ${shape.join(', ')}] (${size} values a sample); got ${values.length} values${nested ? ` in ${data.length} rows` : ''}.`);
+    throw new ShapeError(
+      `${what} must have shape [samples, ${shape.join(', ')}] (${size} values a sample); got ${values.length} values${nested ? ` in ${data.length} rows` : ''}.`,
+    );
   }
   return { values, n };
 }

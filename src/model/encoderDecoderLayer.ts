@@ -19,7 +19,6 @@ import { Bidirectional } from '../lstm/bidirectional.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
-import { ModelFormatError } from '../spec/ioErrors.js';
 import { Layer, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
 import { Lstm } from '../lstm/lstm.js';
 import { Masking } from '../layers/masking.js';
@@ -77,7 +76,9 @@ export class EncoderDecoderLayer extends Layer {
     this.targetShape = declaredShape(decoder[0], 'decoder');
     const last = encoder[encoder.length - 1];
     if (!isStateLayer(last)) {
-      throw new RnnError(`encoderDecoder: the encoder must end with an LSTM, GRU or SimpleRNN layer (its final state seeds the decoder); it ends with ${describe(last)}.`);
+      throw new RnnError(
+        `encoderDecoder: the encoder must end with an LSTM, GRU or SimpleRNN layer (its final state seeds the decoder); it ends with ${describe(last)}.`,
+      );
     }
     if (last.config.returnSequences) {
       throw new RnnError(`encoderDecoder: the encoder's last layer ${last.name} has returnSequences; leave it false (only its final state is used).`);
@@ -93,7 +94,8 @@ export class EncoderDecoderLayer extends Layer {
       }
     }
     for (const layer of [...encoder, ...decoder]) {
-      if (isStateLayer(layer) && layer.config.stateful) throw new RnnError(`encoderDecoder: ${layer.name} is stateful; an encoder–decoder starts every sequence from the encoder's state.`);
+      if (isStateLayer(layer) && layer.config.stateful)
+        throw new RnnError(`encoderDecoder: ${layer.name} is stateful; an encoder–decoder starts every sequence from the encoder's state.`);
       if (isStateLayer(layer) && layer.config.goBackwards && (layer === last || decoder.includes(layer))) {
         throw new RnnError(
           `encoderDecoder: ${layer.name} has goBackwards; the encoder's last layer and the decoder's layers run forward in time (reverse the source sequences in the data instead).`,
@@ -102,13 +104,17 @@ export class EncoderDecoderLayer extends Layer {
       if (layer instanceof Bidirectional && layer.stateful) throw new RnnError(`encoderDecoder: ${layer.name} is stateful.`);
     }
     const first = decoder.findIndex(isStateLayer);
-    if (first < 0) throw new RnnError('encoderDecoder: the decoder needs a recurrent layer (LSTM, GRU or SimpleRNN) to start from the encoder\'s state.');
+    if (first < 0) throw new RnnError("encoderDecoder: the decoder needs a recurrent layer (LSTM, GRU or SimpleRNN) to start from the encoder's state.");
     const receiver = decoder[first] as StateLayer;
-    if ((receiver instanceof Lstm) !== (last instanceof Lstm)) {
-      throw new RnnError(`encoderDecoder: the encoder's ${describe(last)} and the decoder's ${describe(receiver)} carry different states; use LSTM for both, or GRU / SimpleRNN for both.`);
+    if (receiver instanceof Lstm !== last instanceof Lstm) {
+      throw new RnnError(
+        `encoderDecoder: the encoder's ${describe(last)} and the decoder's ${describe(receiver)} carry different states; use LSTM for both, or GRU / SimpleRNN for both.`,
+      );
     }
     if (receiver.units !== last.units) {
-      throw new RnnError(`encoderDecoder: the encoder's ${last.name} has ${last.units} units but the decoder's ${receiver.name} has ${receiver.units}; its initial state is the encoder's final state, so they must be equal.`);
+      throw new RnnError(
+        `encoderDecoder: the encoder's ${last.name} has ${last.units} units but the decoder's ${receiver.name} has ${receiver.units}; its initial state is the encoder's final state, so they must be equal.`,
+      );
     }
     const names = new Set<string>();
     for (const layer of [...encoder, ...decoder]) {
@@ -122,7 +128,8 @@ export class EncoderDecoderLayer extends Layer {
     this.config = { name, inputShape: [this.sourceSize + this.targetSize] };
     // The decoder's output must be a sequence: computed now, so that a wrong stack fails here.
     const out = this.computeOutputShape(this.config.inputShape);
-    if (out.length !== 2) throw new RnnError(`encoderDecoder: the decoder's output has shape [batch, ${out.join(', ')}]; it must be a sequence [batch, steps, features].`);
+    if (out.length !== 2)
+      throw new RnnError(`encoderDecoder: the decoder's output has shape [batch, ${out.join(', ')}]; it must be a sequence [batch, steps, features].`);
   }
 
   /** Values a source sample holds: steps, or steps·features. */
@@ -226,7 +233,8 @@ export class EncoderDecoderLayer extends Layer {
     const B = source.shape[0];
     this.checkSide(source, this.sourceShape, 'source');
     this.checkSide(target, this.targetShape, 'target input');
-    if (target.shape[0] !== B) throw new ShapeError(`${this.name}: the source has ${B} samples but the target input has ${target.shape[0]}: give one target input per source.`);
+    if (target.shape[0] !== B)
+      throw new ShapeError(`${this.name}: the source has ${B} samples but the target input has ${target.shape[0]}: give one target input per source.`);
     gpu.checkBindingSize(B * this.encoderState.units * 4, `${this.name}: the encoder's state [batch=${B}, units=${this.encoderState.units}]`);
     const state = this.stateBuffers(run, B);
     encoder.clearBuffer(state.h);
@@ -337,14 +345,19 @@ export class EncoderDecoderLayer extends Layer {
    */
   private split(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { source: Flow; target: Flow } {
     const gpu = this.requireBuilt();
-    if (input.shape.length !== 2) throw new ShapeError(`${this.name} expects inputs of shape [batch, ${this.config.inputShape[0]}], got ${formatShape(input.shape)}.`);
+    if (input.shape.length !== 2)
+      throw new ShapeError(`${this.name} expects inputs of shape [batch, ${this.config.inputShape[0]}], got ${formatShape(input.shape)}.`);
     this.checkInputShape(input.shape.slice(1));
     const flat = contiguous(encoder, run, input);
     const B = input.shape[0];
     const [Ls, Lt] = [this.sourceSize, this.targetSize];
     const g = gcd(Ls, Lt);
     const idx = run.scratch(B * 4, `${this.name}/rows`);
-    gpu.device.queue.writeBuffer(idx, 0, Uint32Array.from({ length: B }, (_, i) => i));
+    gpu.device.queue.writeBuffer(
+      idx,
+      0,
+      Uint32Array.from({ length: B }, (_, i) => i),
+    );
     const source = run.scratch(B * Ls * 4, `${this.name}/source`);
     const target = run.scratch(B * Lt * 4, `${this.name}/target`);
     const pass = encoder.beginComputePass({ label: `${this.name} split` });
@@ -388,7 +401,9 @@ function describe(layer: Layer): string {
 
 function checkStack(stack: unknown, side: 'encoder' | 'decoder'): Layer[] {
   if (!Array.isArray(stack) || stack.length === 0 || !stack.every((l) => l instanceof Layer)) {
-    throw new RnnError(`encoderDecoder: ${side} must be a non-empty list of layers, e.g. [layers.embedding({ inputDim, outputDim, inputShape: [steps] }), layers.lstm({ units })].`);
+    throw new RnnError(
+      `encoderDecoder: ${side} must be a non-empty list of layers, e.g. [layers.embedding({ inputDim, outputDim, inputShape: [steps] }), layers.lstm({ units })].`,
+    );
   }
   if (stack.some((l) => l instanceof EncoderDecoderLayer)) throw new RnnError(`encoderDecoder: the ${side} cannot hold another encoder–decoder.`);
   return [...stack];

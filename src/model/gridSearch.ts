@@ -127,7 +127,9 @@ export async function gridSearch<G extends ParamGrid>(args: GridSearchArgs<G>): 
           const values = history.history[metric];
           if (values === undefined) {
             const known = Object.keys(history.history).filter((k) => k.startsWith('val_'));
-            throw new RnnError(`gridSearch: the history has no '${metric}' to score on; it has ${known.join(', ')}. Name one of those as metric, or compile the model with that metric.`);
+            throw new RnnError(
+              `gridSearch: the history has no '${metric}' to score on; it has ${known.join(', ')}. Name one of those as metric, or compile the model with that metric.`,
+            );
           }
           score = values[values.length - 1];
         } catch (e) {
@@ -172,7 +174,11 @@ export function formatGridTable(results: readonly GridResult<ParamGrid>[], optio
   // Columns whose every cell is a number are right-aligned.
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((row) => row[c] !== '' && Number.isFinite(Number(row[c]))));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -188,7 +194,11 @@ function checkModel(model: unknown, params: Record<string, unknown>): asserts mo
 }
 
 /** x, y (and the validation data) as tensors on the model's device, uploading what is not one. */
-function upload(model: Sequential, args: Pick<GridSearchArgs<ParamGrid>, 'x' | 'y' | 'validationData'>, owned: Tensor[]): { x: Tensor; y: Tensor; validation?: [Tensor, Tensor] } {
+function upload(
+  model: Sequential,
+  args: Pick<GridSearchArgs<ParamGrid>, 'x' | 'y' | 'validationData'>,
+  owned: Tensor[],
+): { x: Tensor; y: Tensor; validation?: [Tensor, Tensor] } {
   const sampleShape = model.layers[0].inputShape;
   const toTensor = (value: Tensor | TensorData, what: string, perSample: readonly number[] | undefined, samples?: number): Tensor => {
     if (value instanceof Tensor) {
@@ -206,7 +216,9 @@ function upload(model: Sequential, args: Pick<GridSearchArgs<ParamGrid>, 'x' | '
       }
       const size = shapeSize(perSample);
       if (perSample.some((d) => d < 0) || flat.length % size !== 0) {
-        throw new ShapeError(`gridSearch: ${what} is a flat array of ${flat.length} values, which does not split into samples of shape [${perSample.join(', ')}]; pass a Tensor or nested arrays.`);
+        throw new ShapeError(
+          `gridSearch: ${what} is a flat array of ${flat.length} values, which does not split into samples of shape [${perSample.join(', ')}]; pass a Tensor or nested arrays.`,
+        );
       }
       t = tensor(model.gpu, flat, [flat.length / size, ...perSample]);
     } else {
@@ -224,7 +236,9 @@ function upload(model: Sequential, args: Pick<GridSearchArgs<ParamGrid>, 'x' | '
 }
 
 function formatParams(params: Record<string, unknown>): string {
-  return `{ ${Object.entries(params).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')} }`;
+  return `{ ${Object.entries(params)
+    .map(([k, v]) => `${k}: ${formatValue(v)}`)
+    .join(', ')} }`;
 }
 
 function formatValue(v: unknown): string {

@@ -32,7 +32,11 @@ interface Bar {
 type CliProgress = { SingleBar: new (options: Record<string, unknown>) => Bar };
 
 /** A logger for `epochs` epochs of `batches` batches; `write` takes the epoch lines. */
-export async function createProgressLogger(epochs: number, batches: number, write: (line: string) => void = (line) => console.log(line)): Promise<ProgressLogger> {
+export async function createProgressLogger(
+  epochs: number,
+  batches: number,
+  write: (line: string) => void = (line) => console.log(line),
+): Promise<ProgressLogger> {
   const node = typeof process !== 'undefined' && process.versions?.node !== undefined;
   const tty = node && process.stderr.isTTY === true;
   let bar: Bar | undefined;

@@ -3,7 +3,7 @@
 import type { Gpu } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
-import { flowOf, Layer, materialize, type WeightValue } from '../layers/layer.js';
+import { flowOf, type Layer, materialize, type WeightValue } from '../layers/layer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
 import { Lstm } from '../lstm/lstm.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
@@ -29,7 +29,9 @@ export class Sequential {
     }
     for (const layer of layers) {
       if (layer instanceof Bidirectional && layer.config.mergeMode === null) {
-        throw new RnnError(`${layer.name} has mergeMode null: it gives two outputs [forward, backward], and a Sequential model passes one tensor between layers. Use mergeMode 'concat', 'sum', 'mul' or 'ave', or call layer.apply(x).`);
+        throw new RnnError(
+          `${layer.name} has mergeMode null: it gives two outputs [forward, backward], and a Sequential model passes one tensor between layers. Use mergeMode 'concat', 'sum', 'mul' or 'ave', or call layer.apply(x).`,
+        );
       }
     }
     this.layers = layers;
@@ -182,7 +184,7 @@ export class Sequential {
     let shape = this.layers[0].inputShape!;
     const rows = this.layers.map((l) => {
       shape = l.computeOutputShape(shape);
-      return `${l.name.padEnd(20)} [batch, ${shape.map((d) => (d < 0 ? 'steps' : d)).join(', ')}]`.padEnd(48) + `${l.countParams()}`;
+      return `${`${l.name.padEnd(20)} [batch, ${shape.map((d) => (d < 0 ? 'steps' : d)).join(', ')}]`.padEnd(48)}${l.countParams()}`;
     });
     return [...rows, `Total params: ${this.countParams()}`].join('\n');
   }

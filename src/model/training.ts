@@ -9,7 +9,7 @@ import { encodeGradientControl, encodeOptimizerUpdate } from '../kernels/optimiz
 import type { RunScope } from '../runtime/device.js';
 import { RnnError } from '../spec/errors.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { emptyTensor, type Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
@@ -87,7 +87,9 @@ export class Trainer {
       throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
     }
     if (args.tbptt !== undefined && this.model.layers.some(readsBackwards)) {
-      throw new RnnError('fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.');
+      throw new RnnError(
+        'fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.',
+      );
     }
     const split = args.validationSplit ?? 0;
     if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
@@ -96,7 +98,9 @@ export class Trainer {
     const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
     if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
     if (stateful && nTrain % batchSize !== 0) {
-      throw new RnnError(`fit: a stateful model keeps one state a batch row, so every batch must have batchSize samples: ${nTrain} training samples are not a multiple of batchSize ${batchSize}.`);
+      throw new RnnError(
+        `fit: a stateful model keeps one state a batch row, so every batch must have batchSize samples: ${nTrain} training samples are not a multiple of batchSize ${batchSize}.`,
+      );
     }
     const random = new Random(args.seed ?? 0x5eed);
     const history: History = { epoch: [], history: {} };
@@ -143,7 +147,13 @@ export class Trainer {
   async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: { batchSize?: number } = {}, xShape?: readonly number[]): Promise<Logs> {
     const data = await this.prepare(x, y, xShape, 'evaluate');
     try {
-      return await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), args.batchSize ?? 32, false, 0);
+      return await this.runEpoch(
+        data,
+        Uint32Array.from({ length: data.n }, (_, i) => i),
+        args.batchSize ?? 32,
+        false,
+        0,
+      );
     } finally {
       for (const t of data.owned) t.dispose();
     }
@@ -154,7 +164,13 @@ export class Trainer {
     const data = await this.prepare(x, y, xShape, 'trainOnBatch');
     try {
       this.clearStatus();
-      const logs = await this.runEpoch(data, Uint32Array.from({ length: data.n }, (_, i) => i), data.n, true, 0);
+      const logs = await this.runEpoch(
+        data,
+        Uint32Array.from({ length: data.n }, (_, i) => i),
+        data.n,
+        true,
+        0,
+      );
       return [logs.loss, ...this.metrics.map((m) => logs[m])];
     } finally {
       for (const t of data.owned) t.dispose();
@@ -251,7 +267,10 @@ export class Trainer {
         await this.checkStatus(epoch, batch, bad === undefined ? 0 : values[bad * width], firstIteration + (bad ?? 0));
       }
       // Keras's epoch logs: the mean over batches weighted by their sizes (and steps).
-      return mean(values, Array.from({ length: batches * perBatch }, (_, i) => i));
+      return mean(
+        values,
+        Array.from({ length: batches * perBatch }, (_, i) => i),
+      );
     } finally {
       gpu.pool.release(stats);
       gpu.pool.release(idx);

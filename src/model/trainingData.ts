@@ -33,12 +33,12 @@ export interface Data {
  * for the loss, token ids in range for an Embedding, class indices in range for the sparse loss.
  */
 export async function prepareData(
-model: Trainable,
-loss: LossName,
-x: Tensor | TensorData,
-y: Tensor | TensorData,
-xShape: readonly number[] | undefined,
-what: string,
+  model: Trainable,
+  loss: LossName,
+  x: Tensor | TensorData,
+  y: Tensor | TensorData,
+  xShape: readonly number[] | undefined,
+  what: string,
 ): Promise<Data> {
   const gpu = model.gpu;
   const owned: Tensor[] = [];
@@ -65,7 +65,9 @@ what: string,
     throw new ShapeError(`${what}: x has ${n} samples but y has ${yt.shape[0]}: give one target per input sample.`);
   }
   if (yt.size !== n * yPerSample) {
-    const want = sparse ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)` : formatShape([n, ...out]);
+    const want = sparse
+      ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)`
+      : formatShape([n, ...out]);
     throw new ShapeError(`${what}: the labels have shape ${formatShape(yt.shape)}, but the model's output and the loss ${loss} need ${want}.`);
   }
   if (sparse) {
@@ -108,4 +110,3 @@ export function findNonFinite(values: Float32Array, width: number): number | und
   for (let b = 0; b * width < values.length; b++) if (!Number.isFinite(values[b * width])) return b;
   return undefined;
 }
-

@@ -6,7 +6,13 @@ import type { Tensor, TensorData } from '../runtime/tensor.js';
 import type { Layer } from '../layers/layer.js';
 import type { OptimizerSpec } from '../spec/optimizerConfig.js';
 
-export const LOSSES: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+export const LOSSES: readonly LossName[] = [
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+];
 export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
 
 export interface CompileArgs {

@@ -2,8 +2,17 @@
 // the spec of the GPU's backward kernels. Layouts follow the GPU: time-major inside.
 import { activate, gemm, lstmStep, type Activation, type LstmCellOptions } from './math.js';
 import { softmax } from './losses.js';
-import type { LstmWeights } from './lstm.js';
 import { maskStates } from './dropout.js';
+
+/** An LSTM layer's weights, Keras layout and gate order (i, f, c, o). */
+export interface LstmWeights {
+  /** [D, 4H] */
+  kernel: ArrayLike<number>;
+  /** [H, 4H] */
+  recurrentKernel: ArrayLike<number>;
+  /** [4H], or undefined without bias */
+  bias?: ArrayLike<number>;
+}
 
 /** What the forward keeps for the backward, time-major. */
 export interface LstmCache {
@@ -156,7 +165,15 @@ export function lstmBackward(
 export type DenseActivation = Activation | 'softmax';
 
 /** y = act(x·W + b) for x [R, F], W [F, K]. */
-export function denseForward(x: ArrayLike<number>, kernel: ArrayLike<number>, bias: ArrayLike<number> | undefined, R: number, F: number, K: number, activation: DenseActivation): Float64Array {
+export function denseForward(
+  x: ArrayLike<number>,
+  kernel: ArrayLike<number>,
+  bias: ArrayLike<number> | undefined,
+  R: number,
+  F: number,
+  K: number,
+  activation: DenseActivation,
+): Float64Array {
   if (activation !== 'softmax') return gemm(x, kernel, bias, { M: R, N: K, K: F, activation });
   return softmax(gemm(x, kernel, bias, { M: R, N: K, K: F }), R, K);
 }

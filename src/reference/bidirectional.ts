@@ -34,7 +34,13 @@ export function mergeOutputs(mode: Exclude<ReferenceMergeMode, null>, f: Float64
 }
 
 /** The gradients of merge's inputs f and r from dY. */
-export function mergeBackward(mode: Exclude<ReferenceMergeMode, null>, dY: ArrayLike<number>, f: Float64Array, r: Float64Array, H: number): { dF: Float64Array; dR: Float64Array } {
+export function mergeBackward(
+  mode: Exclude<ReferenceMergeMode, null>,
+  dY: ArrayLike<number>,
+  f: Float64Array,
+  r: Float64Array,
+  H: number,
+): { dF: Float64Array; dR: Float64Array } {
   const rows = f.length / H;
   const dF = new Float64Array(rows * H);
   const dR = new Float64Array(rows * H);

@@ -21,7 +21,6 @@ export interface Conv1dDims {
   padding: 'valid' | 'same';
 }
 
-
 /** y [B, T', F] (batch-major) from x [B, T, C]. */
 export function conv1dForward(
   x: ArrayLike<number>,

@@ -274,7 +274,11 @@ export class ReferenceGru {
   constructor(config: GruConfig) {
     this.config = resolveGruConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
-    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.dropoutMasks = new ReferenceRecurrentDropout(
+      this.config.dropout,
+      this.config.recurrentDropout,
+      this.config.seed ?? Math.floor(Math.random() * 2 ** 32),
+    );
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 

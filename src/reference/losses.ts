@@ -17,7 +17,16 @@
 //   accuracy (argmax p == argmax y, first index on ties) otherwise; 'mae' is the mean
 //   absolute error (against the one-hot label for the sparse loss).
 
-import { accuracyKind, EPSILON, ONE_MINUS_EPSILON, isFusedLoss, type AccuracyKind, type HeadActivation, type LossName, type MetricName } from '../spec/losses.js';
+import {
+  accuracyKind,
+  EPSILON,
+  ONE_MINUS_EPSILON,
+  isFusedLoss,
+  type AccuracyKind,
+  type HeadActivation,
+  type LossName,
+  type MetricName,
+} from '../spec/losses.js';
 
 export { accuracyKind, EPSILON, ONE_MINUS_EPSILON, isFusedLoss, type AccuracyKind, type HeadActivation, type LossName, type MetricName };
 

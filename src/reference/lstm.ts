@@ -1,21 +1,14 @@
 // The LSTM layer forward on the CPU: the spec the GPU layer is tested against.
 import { resolveLstmConfig, lstmWeightShapes, type LstmConfig, type ResolvedLstmConfig } from '../spec/config.js';
-import { lstmBackward, lstmForwardTrain, type LstmCache } from './backward.js';
+import { lstmBackward, lstmForwardTrain, type LstmCache, type LstmWeights } from './backward.js';
+
+export type { LstmWeights };
 import { initialize } from '../init/initializers.js';
 import type { LstmCellOptions } from './math.js';
 import { Random } from '../init/random.js';
 import { inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
 import { maskSequence, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
-
-export interface LstmWeights {
-  /** [D, 4H] */
-  kernel: ArrayLike<number>;
-  /** [H, 4H] */
-  recurrentKernel: ArrayLike<number>;
-  /** [4H], or undefined without bias */
-  bias?: ArrayLike<number>;
-}
 
 export interface LstmForwardResult {
   /** [B, T, H] */
@@ -68,7 +61,11 @@ export class ReferenceLstm {
   constructor(config: LstmConfig) {
     this.config = resolveLstmConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, true);
-    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.dropoutMasks = new ReferenceRecurrentDropout(
+      this.config.dropout,
+      this.config.recurrentDropout,
+      this.config.seed ?? Math.floor(Math.random() * 2 ** 32),
+    );
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 

@@ -36,13 +36,7 @@ export interface GemmShape {
 }
 
 /** Y[M,N] = op(A)·op(B) + bias (+ y0 when given): the twin of kernels/gemm. */
-export function gemm(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  bias: ArrayLike<number> | undefined,
-  shape: GemmShape,
-  y0?: ArrayLike<number>,
-): Float64Array {
+export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, bias: ArrayLike<number> | undefined, shape: GemmShape, y0?: ArrayLike<number>): Float64Array {
   const { M, N, K } = shape;
   const off = shape.aOffset ?? 0;
   const y = new Float64Array(M * N);

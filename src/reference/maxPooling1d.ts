@@ -47,7 +47,8 @@ export function maxPool1dBackward(argmax: Int32Array, dY: ArrayLike<number>, d: 
   const { B, T, C } = d;
   const To = argmax.length / (B * C);
   const dX = new Float64Array(B * T * C);
-  for (let b = 0; b < B; b++) for (let o = 0; o < To; o++) for (let c = 0; c < C; c++) dX[(b * T + argmax[(b * To + o) * C + c]) * C + c] += dY[(b * To + o) * C + c];
+  for (let b = 0; b < B; b++)
+    for (let o = 0; o < To; o++) for (let c = 0; c < C; c++) dX[(b * T + argmax[(b * To + o) * C + c]) * C + c] += dY[(b * To + o) * C + c];
   return dX;
 }
 

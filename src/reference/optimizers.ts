@@ -26,12 +26,7 @@
 // Differences from Keras: Keras adds a regularizer's gradient to the loss's before clipping;
 // here (and on the GPU, whose norm pass does not read the weights) it is added after. The
 // two agree whenever clipping is off. Keras keeps Nadam's Π_t in float32; here it is Float64.
-import {
-  optimizerSlotCount,
-  slotInitialValue,
-  stepScalars,
-  type OptimizerConfig,
-} from '../spec/optimizerConfig.js';
+import { optimizerSlotCount, slotInitialValue, stepScalars, type OptimizerConfig } from '../spec/optimizerConfig.js';
 import { ShapeError } from '../spec/errors.js';
 
 /** The largest finite f32: a sum of squares above it is +∞ in the GPU's f32 reduction. */
@@ -63,7 +58,8 @@ export class ReferenceOptimizer {
     }
     weights.forEach((w, i) => {
       if (grads[i].length !== w.length) throw new ShapeError(`Gradient ${i} has ${grads[i].length} values for a weight of ${w.length}.`);
-      if (this.slots[i] && this.slots[i][0].length !== w.length) throw new ShapeError(`Weight ${i} changed size from ${this.slots[i][0].length} to ${w.length}.`);
+      if (this.slots[i] && this.slots[i][0].length !== w.length)
+        throw new ShapeError(`Weight ${i} changed size from ${this.slots[i][0].length} to ${w.length}.`);
     });
 
     const penalties = weights.map((_, i) => {

@@ -43,7 +43,8 @@ export class ReferenceKeptState {
   get(B: number): KeptState {
     const size = B * this.units;
     if (this.state && this.state.h.length !== size) {
-      if (!this.fresh) throw new ShapeError(`${this.owner} is stateful and carries its state for batches of ${this.state.h.length / this.units}, but got a batch of ${B}.`);
+      if (!this.fresh)
+        throw new ShapeError(`${this.owner} is stateful and carries its state for batches of ${this.state.h.length / this.units}, but got a batch of ${B}.`);
       this.state = undefined;
     }
     this.state ??= { h: new Float64Array(size), c: this.withCell ? new Float64Array(size) : undefined };

@@ -119,7 +119,8 @@ export class ReferenceSequential {
         saved.push(step.saved);
         value = step.y;
       } else {
-        const step = layer instanceof ReferenceLstm ? layer.forwardTrain(value, carry?.[i] as Required<State> | undefined) : layer.forwardTrain(value, carry?.[i]);
+        const step =
+          layer instanceof ReferenceLstm ? layer.forwardTrain(value, carry?.[i] as Required<State> | undefined) : layer.forwardTrain(value, carry?.[i]);
         if (carry) carry[i] = step.state;
         saved.push(step.saved);
         value = step.y;

@@ -1,7 +1,13 @@
 // The SimpleRNN layer on the CPU in Float64: the spec of kernels/simpleRnnStep* and
 // lstm/simpleRnn. Layouts follow the GPU: time-major inside, batch-major at the boundary.
 //   h[t] = act(x[t]·W + h[t-1]·U + b)
-import { resolveSimpleRnnConfig, initialRecurrentWeights, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
+import {
+  resolveSimpleRnnConfig,
+  initialRecurrentWeights,
+  simpleRnnWeightShapes,
+  type ResolvedSimpleRnnConfig,
+  type SimpleRnnConfig,
+} from '../spec/recurrentConfig.js';
 import { activationGradFromOutput } from './backward.js';
 import { initialize } from '../init/initializers.js';
 import { activate, gemm, type Activation } from './math.js';
@@ -30,7 +36,14 @@ export interface RecurrentDims {
  * One step: the twin of kernels/simpleRnnStepForward.
  * @param g [B, H] x[t]·W + b; hPrev [B, H]; u [H, H]. Returns h [B, H].
  */
-export function simpleRnnStep(g: ArrayLike<number>, hPrev: ArrayLike<number>, u: ArrayLike<number>, B: number, H: number, activation: Activation): Float64Array {
+export function simpleRnnStep(
+  g: ArrayLike<number>,
+  hPrev: ArrayLike<number>,
+  u: ArrayLike<number>,
+  B: number,
+  H: number,
+  activation: Activation,
+): Float64Array {
   const z = gemm(hPrev, u, undefined, { M: B, N: H, K: H }, g);
   return z.map((v) => activate(activation, v));
 }
@@ -159,7 +172,11 @@ export class ReferenceSimpleRnn {
   constructor(config: SimpleRnnConfig) {
     this.config = resolveSimpleRnnConfig(config);
     this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
-    this.dropoutMasks = new ReferenceRecurrentDropout(this.config.dropout, this.config.recurrentDropout, this.config.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.dropoutMasks = new ReferenceRecurrentDropout(
+      this.config.dropout,
+      this.config.recurrentDropout,
+      this.config.seed ?? Math.floor(Math.random() * 2 ** 32),
+    );
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 

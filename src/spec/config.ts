@@ -90,7 +90,8 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
 /** A dropout rate option: a number in [0, 1) (0 when absent). */
 export function checkDropoutRate(value: number | undefined, option: string, owner: string): number {
   const rate = value ?? 0;
-  if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) throw new ShapeError(`${owner}: ${option} is the fraction of units dropped, a number in [0, 1); got ${value}.`);
+  if (!(typeof rate === 'number' && rate >= 0 && rate < 1))
+    throw new ShapeError(`${owner}: ${option} is the fraction of units dropped, a number in [0, 1); got ${value}.`);
   return rate;
 }
 
@@ -118,7 +119,9 @@ export interface DenseConfig {
   name?: string;
 }
 
-export function resolveDenseConfig(config: DenseConfig): Required<Pick<DenseConfig, 'units' | 'activation' | 'useBias' | 'kernelInitializer' | 'biasInitializer' | 'name'>> & DenseConfig {
+export function resolveDenseConfig(
+  config: DenseConfig,
+): Required<Pick<DenseConfig, 'units' | 'activation' | 'useBias' | 'kernelInitializer' | 'biasInitializer' | 'name'>> & DenseConfig {
   if (!Number.isInteger(config.units) || config.units < 1) {
     throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
   }

@@ -139,6 +139,7 @@ export function window1d(steps: number, size: number, stride: number, padding: P
     const total = Math.max((outSteps - 1) * stride + size - steps, 0);
     return { outSteps, padBefore: Math.floor(total / 2) };
   }
-  if (steps < size) throw new ShapeError(`${owner}: ${steps} input steps are fewer than the window of ${size} with padding 'valid': use padding 'same' or longer sequences.`);
+  if (steps < size)
+    throw new ShapeError(`${owner}: ${steps} input steps are fewer than the window of ${size} with padding 'valid': use padding 'same' or longer sequences.`);
   return { outSteps: Math.floor((steps - size) / stride) + 1, padBefore: 0 };
 }

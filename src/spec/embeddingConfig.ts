@@ -122,7 +122,8 @@ export function resolveDropoutConfig(config: DropoutConfig): ResolvedDropoutConf
     throw new RnnError(`dropout: rate is the fraction of values dropped, a number in [0, 1); got ${rate}.`);
   }
   if (config.seed !== undefined && !Number.isInteger(config.seed)) throw new RnnError(`dropout: seed must be a whole number, got ${config.seed}.`);
-  if ((config as { noiseShape?: unknown }).noiseShape !== undefined) throw new RnnError('dropout: noiseShape is not supported: every value draws its own mask bit.');
+  if ((config as { noiseShape?: unknown }).noiseShape !== undefined)
+    throw new RnnError('dropout: noiseShape is not supported: every value draws its own mask bit.');
   return {
     rate,
     seed: config.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : config.seed >>> 0,

@@ -13,7 +13,10 @@ export const ONE_MINUS_EPSILON = Math.fround(1 - EPSILON);
 
 /** True where the loss's gradient is taken with respect to the head's logits (fused). */
 export function isFusedLoss(loss: LossName, head: HeadActivation): boolean {
-  return (head === 'sigmoid' && loss === 'binaryCrossentropy') || (head === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy'));
+  return (
+    (head === 'sigmoid' && loss === 'binaryCrossentropy') ||
+    (head === 'softmax' && (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy'))
+  );
 }
 
 /** The Keras rule for the 'accuracy' metric. */

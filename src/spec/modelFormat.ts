@@ -61,9 +61,7 @@ export interface ModelArtifacts {
  *   beside it;
  * - in Node, a directory holding model.json and weights.bin, or the path of the model.json.
  */
-export type ModelSource =
-  | string
-  | { modelJson: ModelJson | string | Blob | ArrayBuffer; weights: ArrayBuffer | ArrayBufferView | Blob };
+export type ModelSource = string | { modelJson: ModelJson | string | Blob | ArrayBuffer; weights: ArrayBuffer | ArrayBufferView | Blob };
 
 /** Receives a saved model: for storage this library does not know. */
 export interface SaveHandler {

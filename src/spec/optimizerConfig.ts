@@ -95,9 +95,7 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
     // A resolved config holds every field, 0 / false where unused: resolving it again is allowed.
     if (key in NEUTRAL && (options[key] === NEUTRAL[key as Hyper] || options[key] === undefined)) continue;
     const hint = key === 'lr' ? ' (the learning rate is `learningRate`)' : key === 'beta_1' || key === 'beta_2' ? ' (spelled `beta1` / `beta2` here)' : '';
-    throw new ShapeError(
-      `Optimizer '${name}' has no option '${key}'${hint}: it takes ${[...Object.keys(defaults), ...CLIP_OPTIONS].join(', ')}.`,
-    );
+    throw new ShapeError(`Optimizer '${name}' has no option '${key}'${hint}: it takes ${[...Object.keys(defaults), ...CLIP_OPTIONS].join(', ')}.`);
   }
   const pick = (key: Exclude<Hyper, 'nesterov'>): number => {
     const value = options[key] ?? defaults[key] ?? 0;
@@ -146,7 +144,9 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
   if (config.clipvalue !== undefined && (config.clipnorm !== undefined || config.globalClipnorm !== undefined)) {
     // Keras applies only the first of clipnorm, global_clipnorm, clipvalue that is set and
     // silently ignores the others; refusing the combination keeps the two libraries equal.
-    throw new ShapeError(`Optimizer '${name}': clipvalue cannot be combined with clipnorm or globalClipnorm (Keras would silently ignore clipvalue): choose one.`);
+    throw new ShapeError(
+      `Optimizer '${name}': clipvalue cannot be combined with clipnorm or globalClipnorm (Keras would silently ignore clipvalue): choose one.`,
+    );
   }
   return config;
 }
@@ -171,7 +171,7 @@ export function slotInitialValue(config: OptimizerConfig, slot: number): number 
 
 /** Nadam's momentum schedule (Keras): u_t = β1·(1 − 0.5·0.96^(0.004·t)). */
 export function nadamMomentum(beta1: number, t: number): number {
-  return beta1 * (1 - 0.5 * Math.pow(0.96, 0.004 * t));
+  return beta1 * (1 - 0.5 * 0.96 ** (0.004 * t));
 }
 
 // Per β1, the running product Π_{i≤t} u_i of the last request, so that a training loop asking
@@ -205,14 +205,14 @@ export function stepScalars(config: OptimizerConfig, iteration: number): [number
   const { beta1, beta2, learningRate: lr } = config;
   switch (config.name) {
     case 'adam':
-      return [(lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t)), 0, 0];
+      return [(lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t), 0, 0];
     case 'adamax':
-      return [1 - Math.pow(beta1, t), 0, 0];
+      return [1 - beta1 ** t, 0, 0];
     case 'nadam': {
       const ut = nadamMomentum(beta1, t);
       const ut1 = nadamMomentum(beta1, t + 1);
       const product = nadamMomentumProduct(beta1, t);
-      return [ut1 / (1 - product * ut1), (1 - ut) / (1 - product), 1 - Math.pow(beta2, t)];
+      return [ut1 / (1 - product * ut1), (1 - ut) / (1 - product), 1 - beta2 ** t];
     }
     default:
       return [0, 0, 0];

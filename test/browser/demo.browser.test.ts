@@ -68,7 +68,10 @@ function watch(page: Page): string[] {
   return problems;
 }
 
-type Snapshot = Pick<DemoHook, 'state' | 'error' | 'adapter' | 'batches' | 'lossHistory' | 'batchTimes' | 'valLossHistory' | 'samples'> & { status: string; sampleText: string };
+type Snapshot = Pick<DemoHook, 'state' | 'error' | 'adapter' | 'batches' | 'lossHistory' | 'batchTimes' | 'valLossHistory' | 'samples'> & {
+  status: string;
+  sampleText: string;
+};
 
 function snapshot(page: Page): Promise<Snapshot> {
   return page.evaluate(() => {
@@ -143,7 +146,10 @@ describe('the demo page in headless Chromium', () => {
     // mean of the last four must be clearly below the first (0.25 nats, batch noise is ~0.05).
     expect(mean(s.lossHistory.slice(-4)), context()).toBeLessThan(s.lossHistory[0] - 0.25);
     // Validation after batches 4 and 8, on windows from the last chapters, never trained on.
-    expect(s.valLossHistory.map((v) => v.batch), context()).toEqual([4, 8]);
+    expect(
+      s.valLossHistory.map((v) => v.batch),
+      context(),
+    ).toEqual([4, 8]);
     expect(s.valLossHistory[1].loss, context()).toBeLessThan(s.lossHistory[0] - 0.25);
 
     // The passage written after training: 24 characters of the page's alphabet after the seed.
@@ -159,7 +165,10 @@ describe('the demo page in headless Chromium', () => {
     const trained = await probe(page);
     await click(page, 'reset', /^New random weights/);
     const fresh = await probe(page);
-    expect(fresh.some((p, i) => Math.abs(p - trained[i]) > 1e-3), 'Reset did not change the predictions').toBe(true);
+    expect(
+      fresh.some((p, i) => Math.abs(p - trained[i]) > 1e-3),
+      'Reset did not change the predictions',
+    ).toBe(true);
     const loaded = await click(page, 'load', /^Loaded indexeddb:\/\/moby-char/);
     expect(loaded).toMatch(/saved after 10 batches/);
     const restored = await probe(page);
@@ -204,14 +213,20 @@ describe('the demo page in headless Chromium', () => {
         state: (window as unknown as { __demo: DemoHook }).__demo.state,
         explanationShown: getComputedStyle(document.getElementById('no-webgpu')!).display !== 'none',
         appShown: getComputedStyle(document.getElementById('app')!).display !== 'none',
-        text: document.getElementById('no-webgpu')!.innerText,
+        text: document.getElementById('no-webgpu')!.textContent,
       }));
       const context = `${c.name}: ${JSON.stringify(shown)}\nproblems:\n${problems.join('\n') || '(none)'}`;
       expect(shown.state, context).toBe('no-webgpu');
       expect(shown.explanationShown, context).toBe(true);
       expect(shown.appShown, context).toBe(false);
       expect(shown.text, context).toMatch(c.reason);
-      for (const advice of ['Chrome and Edge 113+', 'chrome://flags/#enable-unsafe-webgpu', 'Safari Technology Preview', 'Firefox Nightly', 'secure contexts']) {
+      for (const advice of [
+        'Chrome and Edge 113+',
+        'chrome://flags/#enable-unsafe-webgpu',
+        'Safari Technology Preview',
+        'Firefox Nightly',
+        'secure contexts',
+      ]) {
         expect(shown.text, context).toContain(advice);
       }
       expect(problems, context).toEqual([]);

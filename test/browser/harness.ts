@@ -45,8 +45,7 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 export function assertChromium(path: string = CHROMIUM_PATH): void {
   if (!existsSync(path)) {
     throw new Error(
-      `Chromium not found at ${path}. The browser test needs it: run \`apt-get install chromium\` ` +
-        '(or set CHROMIUM_PATH to a Chromium/Chrome binary).',
+      `Chromium not found at ${path}. The browser test needs it: run \`apt-get install chromium\` (or set CHROMIUM_PATH to a Chromium/Chrome binary).`,
     );
   }
 }
@@ -213,7 +212,7 @@ export async function runPage<R = unknown>(options: RunPageOptions = {}): Promis
     try {
       await page.waitForFunction('window.__result !== undefined', { timeout: timeoutMs, polling: 100 });
     } catch (e) {
-      const text = await page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      const text = await page.evaluate(() => document.body?.textContent ?? '').catch(() => '');
       throw new Error(
         `The page published no window.__result within ${timeoutMs} ms (${(e as Error).message}).\n` +
           `Page text: ${text || '(empty)'}\nProblems:\n${problems.join('\n') || '(none)'}`,
@@ -222,7 +221,7 @@ export async function runPage<R = unknown>(options: RunPageOptions = {}): Promis
     timings.page = performance.now() - t;
 
     const result = (await page.evaluate('window.__result')) as R;
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.evaluate(() => document.body.textContent);
     const userAgent = await page.evaluate(() => navigator.userAgent);
     if (screenshotPath) {
       await mkdir(dirname(screenshotPath), { recursive: true });

@@ -52,7 +52,14 @@ describe('save and load in headless Chromium', () => {
       base: './',
       configFile: false,
       logLevel: 'warn',
-      build: { outDir: dist, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false, rollupOptions: { external: ['webgpu', /^node:/] } },
+      build: {
+        outDir: dist,
+        emptyOutDir: true,
+        target: 'es2022',
+        minify: false,
+        reportCompressedSize: false,
+        rollupOptions: { external: ['webgpu', /^node:/] },
+      },
     });
 
     // The model the page loads over HTTP, saved here in Node.

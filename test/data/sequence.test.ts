@@ -8,24 +8,54 @@ const A = [[1], [1, 2], [1, 2, 3]];
 
 describe('padSequences', () => {
   test('padding pre and post', () => {
-    expect(padSequences(A, { maxlen: 3, padding: 'pre' })).toEqual([[0, 0, 1], [0, 1, 2], [1, 2, 3]]);
-    expect(padSequences(A, { maxlen: 3, padding: 'post' })).toEqual([[1, 0, 0], [1, 2, 0], [1, 2, 3]]);
+    expect(padSequences(A, { maxlen: 3, padding: 'pre' })).toEqual([
+      [0, 0, 1],
+      [0, 1, 2],
+      [1, 2, 3],
+    ]);
+    expect(padSequences(A, { maxlen: 3, padding: 'post' })).toEqual([
+      [1, 0, 0],
+      [1, 2, 0],
+      [1, 2, 3],
+    ]);
   });
 
   test('truncating pre and post', () => {
-    expect(padSequences(A, { maxlen: 2, truncating: 'pre' })).toEqual([[0, 1], [1, 2], [2, 3]]);
-    expect(padSequences(A, { maxlen: 2, truncating: 'post' })).toEqual([[0, 1], [1, 2], [1, 2]]);
+    expect(padSequences(A, { maxlen: 2, truncating: 'pre' })).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    expect(padSequences(A, { maxlen: 2, truncating: 'post' })).toEqual([
+      [0, 1],
+      [1, 2],
+      [1, 2],
+    ]);
     expect(padSequences([[1, 2, 3, 4, 5]], { maxlen: 3, padding: 'post', truncating: 'post' })).toEqual([[1, 2, 3]]);
   });
 
   test('value, and maxlen defaulting to the longest', () => {
-    expect(padSequences(A, { maxlen: 3, value: 1 })).toEqual([[1, 1, 1], [1, 1, 2], [1, 2, 3]]);
-    expect(padSequences(A)).toEqual([[0, 0, 1], [0, 1, 2], [1, 2, 3]]);
-    expect(padSequences([[5], [1, 2]], { value: -1, padding: 'post' })).toEqual([[5, -1], [1, 2]]);
+    expect(padSequences(A, { maxlen: 3, value: 1 })).toEqual([
+      [1, 1, 1],
+      [1, 1, 2],
+      [1, 2, 3],
+    ]);
+    expect(padSequences(A)).toEqual([
+      [0, 0, 1],
+      [0, 1, 2],
+      [1, 2, 3],
+    ]);
+    expect(padSequences([[5], [1, 2]], { value: -1, padding: 'post' })).toEqual([
+      [5, -1],
+      [1, 2],
+    ]);
   });
 
   test('empty sequences, an empty batch and maxlen 0', () => {
-    expect(padSequences([[], [7]], { maxlen: 2 })).toEqual([[0, 0], [0, 7]]);
+    expect(padSequences([[], [7]], { maxlen: 2 })).toEqual([
+      [0, 0],
+      [0, 7],
+    ]);
     expect(padSequences([[], []])).toEqual([[], []]);
     expect(padSequences([])).toEqual([]);
     expect(padSequences([[1, 2]], { maxlen: 0 })).toEqual([[]]);
@@ -58,7 +88,14 @@ describe('padSequencesFlat', () => {
   });
 
   test('sequences of frames give [n, maxlen, features], padded frames filled with value', () => {
-    const frames = [[[1, 2], [3, 4]], [[5, 6]], []];
+    const frames = [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [[5, 6]],
+      [],
+    ];
     const pre = padSequencesFlat(frames);
     expect(pre.shape).toEqual([3, 2, 2]);
     expect([...pre.data]).toEqual([1, 2, 3, 4, 0, 0, 5, 6, 0, 0, 0, 0]);
@@ -168,8 +205,28 @@ describe('slidingWindows', () => {
     expect(() => slidingWindows(ramp, 2, 1, { stride: 0.5 })).toThrow(/stride/);
     expect(() => slidingWindows(ramp, 2, 1, { features: 3 })).toThrow(/10 values does not split into steps of 3/);
     expect(() => slidingWindows([[1, 2], [3]], 1)).toThrow(/step 1/);
-    expect(() => slidingWindows([[1, 2], [3, 4]], 1, 1, { features: 3 })).toThrow(/features/);
-    expect(() => slidingWindows([[1, 2], [3, 4]], 1, 1, { targetFeatures: [2] })).toThrow(/targetFeatures/);
+    expect(() =>
+      slidingWindows(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        1,
+        1,
+        { features: 3 },
+      ),
+    ).toThrow(/features/);
+    expect(() =>
+      slidingWindows(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        1,
+        1,
+        { targetFeatures: [2] },
+      ),
+    ).toThrow(/targetFeatures/);
     expect(() => slidingWindows([1, Number.NaN, 3], 1)).toThrow(NonFiniteError);
     expect(() => slidingWindows('123' as unknown as number[], 1)).toThrow(ShapeError);
   });
@@ -177,7 +234,10 @@ describe('slidingWindows', () => {
 
 describe('trainTestSplit', () => {
   test('in order, the last fraction for test, ⌊n·(1 − f)⌋ to train as fit validationSplit', () => {
-    const w = slidingWindows(Array.from({ length: 10 }, (_, i) => i), 3);
+    const w = slidingWindows(
+      Array.from({ length: 10 }, (_, i) => i),
+      3,
+    );
     const { train, test: held } = trainTestSplit(w, 0.2);
     expect(train.xShape).toEqual([5, 3, 1]);
     expect(train.yShape).toEqual([5, 1]);

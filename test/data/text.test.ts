@@ -13,7 +13,7 @@ describe('textToWordSequence', () => {
     expect(textToWordSequence('Hello, World!  hello\tworld\n')).toEqual(['hello', 'world', 'hello', 'world']);
   });
 
-  test("keeps the apostrophe, which the default filters leave out", () => {
+  test('keeps the apostrophe, which the default filters leave out', () => {
     expect(textToWordSequence("Don't stop-me now...")).toEqual(["don't", 'stop', 'me', 'now']);
     expect(DEFAULT_FILTERS.includes("'")).toBe(false);
   });
@@ -43,21 +43,53 @@ describe('Tokenizer', () => {
     const t = new Tokenizer({ numWords: 100, oovToken: '<OOV>' });
     t.fitOnTexts(SENTENCES);
     expect(Object.fromEntries(t.wordIndex)).toEqual({
-      '<OOV>': 1, my: 2, love: 3, dog: 4, i: 5, you: 6, cat: 7, do: 8, think: 9, is: 10, amazing: 11,
+      '<OOV>': 1,
+      my: 2,
+      love: 3,
+      dog: 4,
+      i: 5,
+      you: 6,
+      cat: 7,
+      do: 8,
+      think: 9,
+      is: 10,
+      amazing: 11,
     });
     expect([...t.wordIndex.keys()]).toEqual(['<OOV>', 'my', 'love', 'dog', 'i', 'you', 'cat', 'do', 'think', 'is', 'amazing']);
     expect(t.indexWord.get(4)).toBe('dog');
     expect([...t.wordCounts]).toEqual([
-      ['i', 2], ['love', 3], ['my', 4], ['dog', 3], ['cat', 1], ['you', 2], ['do', 1], ['think', 1], ['is', 1], ['amazing', 1],
+      ['i', 2],
+      ['love', 3],
+      ['my', 4],
+      ['dog', 3],
+      ['cat', 1],
+      ['you', 2],
+      ['do', 1],
+      ['think', 1],
+      ['is', 1],
+      ['amazing', 1],
     ]);
     expect(t.wordDocs.get('my')).toBe(4);
     expect(t.wordDocs.get('dog')).toBe(3);
     expect(t.documentCount).toBe(4);
 
     const sequences = t.textsToSequences(SENTENCES);
-    expect(sequences).toEqual([[5, 3, 2, 4], [5, 3, 2, 7], [6, 3, 2, 4], [8, 6, 9, 2, 4, 10, 11]]);
-    expect(t.textsToSequences(['i really love my dog', 'my dog loves my manatee'])).toEqual([[5, 1, 3, 2, 4], [2, 4, 1, 2, 1]]);
-    expect(padSequences(sequences, { maxlen: 5 })).toEqual([[0, 5, 3, 2, 4], [0, 5, 3, 2, 7], [0, 6, 3, 2, 4], [9, 2, 4, 10, 11]]);
+    expect(sequences).toEqual([
+      [5, 3, 2, 4],
+      [5, 3, 2, 7],
+      [6, 3, 2, 4],
+      [8, 6, 9, 2, 4, 10, 11],
+    ]);
+    expect(t.textsToSequences(['i really love my dog', 'my dog loves my manatee'])).toEqual([
+      [5, 1, 3, 2, 4],
+      [2, 4, 1, 2, 1],
+    ]);
+    expect(padSequences(sequences, { maxlen: 5 })).toEqual([
+      [0, 5, 3, 2, 4],
+      [0, 5, 3, 2, 7],
+      [0, 6, 3, 2, 4],
+      [9, 2, 4, 10, 11],
+    ]);
   });
 
   test('without an OOV token, unknown words are dropped and the first word takes index 1', () => {
@@ -88,18 +120,32 @@ describe('Tokenizer', () => {
   test('ties keep the order of first appearance, also across texts', () => {
     const t = new Tokenizer();
     t.fitOnTexts(['b a', 'a b c c']);
-    expect([...t.wordIndex]).toEqual([['b', 1], ['a', 2], ['c', 3]]);
+    expect([...t.wordIndex]).toEqual([
+      ['b', 1],
+      ['a', 2],
+      ['c', 3],
+    ]);
     const u = new Tokenizer();
     u.fitOnTexts(['x y', 'y']);
-    expect([...u.wordIndex]).toEqual([['y', 1], ['x', 2]]);
+    expect([...u.wordIndex]).toEqual([
+      ['y', 1],
+      ['x', 2],
+    ]);
   });
 
   test('fitting again adds to the counts and re-sorts', () => {
     const t = new Tokenizer();
     t.fitOnTexts(['a b b']);
-    expect([...t.wordIndex]).toEqual([['b', 1], ['a', 2]]);
+    expect([...t.wordIndex]).toEqual([
+      ['b', 1],
+      ['a', 2],
+    ]);
     t.fitOnTexts(['a a c']);
-    expect([...t.wordIndex]).toEqual([['a', 1], ['b', 2], ['c', 3]]);
+    expect([...t.wordIndex]).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
     expect(t.documentCount).toBe(2);
     expect(t.wordDocs.get('a')).toBe(2);
   });
@@ -107,19 +153,32 @@ describe('Tokenizer', () => {
   test('character level: every code point is a token, lower-cased, not filtered', () => {
     const t = new Tokenizer({ charLevel: true });
     t.fitOnTexts(['Hello!']);
-    expect([...t.wordIndex]).toEqual([['l', 1], ['h', 2], ['e', 3], ['o', 4], ['!', 5]]);
+    expect([...t.wordIndex]).toEqual([
+      ['l', 1],
+      ['h', 2],
+      ['e', 3],
+      ['o', 4],
+      ['!', 5],
+    ]);
     expect(t.textsToSequences(['HOLE?'])).toEqual([[2, 4, 1, 3]]);
     expect(t.sequencesToTexts([[2, 3, 1, 1, 4]])).toEqual(['h e l l o']); // joined by spaces, as Keras
     const u = new Tokenizer({ charLevel: true, lower: false, oovToken: '?' });
     u.fitOnTexts(['a😀a']);
-    expect([...u.wordIndex]).toEqual([['?', 1], ['a', 2], ['😀', 3]]);
+    expect([...u.wordIndex]).toEqual([
+      ['?', 1],
+      ['a', 2],
+      ['😀', 3],
+    ]);
     expect(u.textsToSequences(['A😀'])).toEqual([[1, 3]]);
   });
 
   test('pre-split texts are used as tokens, only lower-cased', () => {
     const t = new Tokenizer();
     t.fitOnTexts([['Foo', 'bar.', 'foo']]);
-    expect([...t.wordIndex]).toEqual([['foo', 1], ['bar.', 2]]);
+    expect([...t.wordIndex]).toEqual([
+      ['foo', 1],
+      ['bar.', 2],
+    ]);
     expect(t.textsToSequences([['FOO', 'bar.'], 'bar. foo'])).toEqual([[1, 2], [1]]); // 'bar.' filtered to 'bar', unknown
   });
 
@@ -144,7 +203,11 @@ describe('Tokenizer', () => {
   test('the OOV token found in the texts keeps index 1 and is not indexed twice', () => {
     const t = new Tokenizer({ oovToken: 'unk', numWords: 3 });
     t.fitOnTexts(['unk unk unk a b']);
-    expect([...t.wordIndex]).toEqual([['unk', 1], ['a', 2], ['b', 3]]);
+    expect([...t.wordIndex]).toEqual([
+      ['unk', 1],
+      ['a', 2],
+      ['b', 3],
+    ]);
     expect(t.wordCounts.get('unk')).toBe(3);
     expect(t.textsToSequences(['a b c unk'])).toEqual([[2, 1, 1, 1]]);
   });
@@ -152,7 +215,11 @@ describe('Tokenizer', () => {
   test('words that are names of Object properties are ordinary words', () => {
     const t = new Tokenizer({ filters: '' });
     t.fitOnTexts(['constructor __proto__ tostring constructor']);
-    expect([...t.wordIndex]).toEqual([['constructor', 1], ['__proto__', 2], ['tostring', 3]]);
+    expect([...t.wordIndex]).toEqual([
+      ['constructor', 1],
+      ['__proto__', 2],
+      ['tostring', 3],
+    ]);
   });
 
   test('clear errors', () => {
@@ -193,12 +260,20 @@ describe('Tokenizer JSON', () => {
   test('words that look like integers keep their order, so fitting on after loading breaks ties as before', () => {
     const t = new Tokenizer();
     t.fitOnTexts(['42 apple 42 apple 7']);
-    expect([...t.wordIndex]).toEqual([['42', 1], ['apple', 2], ['7', 3]]);
+    expect([...t.wordIndex]).toEqual([
+      ['42', 1],
+      ['apple', 2],
+      ['7', 3],
+    ]);
     const back = Tokenizer.fromJSON(JSON.stringify(t));
     expect([...back.wordCounts.keys()]).toEqual(['42', 'apple', '7']);
     back.fitOnTexts(['7']);
     t.fitOnTexts(['7']);
-    expect([...back.wordIndex]).toEqual([['42', 1], ['apple', 2], ['7', 3]]);
+    expect([...back.wordIndex]).toEqual([
+      ['42', 1],
+      ['apple', 2],
+      ['7', 3],
+    ]);
     expect([...back.wordIndex]).toEqual([...t.wordIndex]);
   });
 
@@ -213,7 +288,12 @@ describe('Tokenizer JSON', () => {
     const t = Tokenizer.fromJSON(keras);
     expect(t.filters).toBe(DEFAULT_FILTERS);
     expect(t.numWords).toBe(null);
-    expect([...t.wordIndex]).toEqual([['<OOV>', 1], ['the', 2], ['cat', 3], ['dog', 4]]);
+    expect([...t.wordIndex]).toEqual([
+      ['<OOV>', 1],
+      ['the', 2],
+      ['cat', 3],
+      ['dog', 4],
+    ]);
     expect(t.indexWord.get(3)).toBe('cat');
     expect(t.textsToSequences(['The dog, the bird.'])).toEqual([[2, 4, 2, 1]]);
     // And what we write has the same keys, with the maps as JSON text.

@@ -11,7 +11,12 @@ function exportedNames(): string[] {
   const names: string[] = [];
   for (const m of source.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
     for (const part of m[1].split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
       if (name) names.push(name);
     }
   }

@@ -19,7 +19,13 @@ function randomRows(n: number, features: number, random: Random): SparseRow[] {
 
 describe('bagOfWords', () => {
   it('marks each token present once, drops padding and ids past the vocabulary, scales to unit norm', () => {
-    const [row, empty] = bagOfWords([[0, 0, 3, 5, 3, 9, 12], [0, 0]], 10);
+    const [row, empty] = bagOfWords(
+      [
+        [0, 0, 3, 5, 3, 9, 12],
+        [0, 0],
+      ],
+      10,
+    );
     expect(Array.from(row.indices)).toEqual([3, 5, 9]);
     for (const v of row.values) expect(v).toBeCloseTo(1 / Math.sqrt(3), 12);
     expect(empty.indices.length).toBe(0);

@@ -15,7 +15,24 @@ test('runs with tiny options, prints the held-out accuracy against the baseline,
   const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
   let result: Awaited<ReturnType<typeof main>>;
   try {
-    result = await main(['--pairs', '96', '--heldout', '16', '--epochs', '1', '--units', '8', '--embedding', '4', '--batch-size', '48', '--examples', '2', '--save', dir]);
+    result = await main([
+      '--pairs',
+      '96',
+      '--heldout',
+      '16',
+      '--epochs',
+      '1',
+      '--units',
+      '8',
+      '--embedding',
+      '4',
+      '--batch-size',
+      '48',
+      '--examples',
+      '2',
+      '--save',
+      dir,
+    ]);
   } finally {
     log.mockRestore();
   }

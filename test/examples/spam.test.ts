@@ -13,14 +13,35 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 afterEach(() => vi.restoreAllMocks());
 
-const figures = /Held-out \((\d+) messages, spam positive\): (?:Bidirectional )?LSTM accuracy ([\d.]+) %, F1 ([\d.]+) .*; baseline accuracy ([\d.]+) %, F1 ([\d.]+)/;
+const figures =
+  /Held-out \((\d+) messages, spam positive\): (?:Bidirectional )?LSTM accuracy ([\d.]+) %, F1 ([\d.]+) .*; baseline accuracy ([\d.]+) %, F1 ([\d.]+)/;
 
 async function run(extra: string[]): Promise<{ lines: string[]; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'spam-example-'));
   dirs.push(dir);
   const lines: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-  await main(['--per-class', '40', '--test-fraction', '0.25', '--num-words', '300', '--maxlen', '12', '--embedding', '4', '--units', '4', '--epochs', '1', '--batch-size', '16', '--save', dir, ...extra]);
+  await main([
+    '--per-class',
+    '40',
+    '--test-fraction',
+    '0.25',
+    '--num-words',
+    '300',
+    '--maxlen',
+    '12',
+    '--embedding',
+    '4',
+    '--units',
+    '4',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '16',
+    '--save',
+    dir,
+    ...extra,
+  ]);
   return { lines, dir };
 }
 

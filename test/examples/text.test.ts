@@ -21,11 +21,34 @@ describe('examples/text', () => {
     dirs.push(dir);
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-    await main(['--chars', '3000', '--heldout', '400', '--epochs', '1', '--units', '8', '--embedding', '4', '--steps', '16', '--batch-size', '32', '--length', '30', '--temperature', '0.8', '--save', dir]);
+    await main([
+      '--chars',
+      '3000',
+      '--heldout',
+      '400',
+      '--epochs',
+      '1',
+      '--units',
+      '8',
+      '--embedding',
+      '4',
+      '--steps',
+      '16',
+      '--batch-size',
+      '32',
+      '--length',
+      '30',
+      '--temperature',
+      '0.8',
+      '--save',
+      dir,
+    ]);
     vi.restoreAllMocks();
 
     expect(lines.some((l) => l.startsWith('Adapter: '))).toBe(true);
-    const match = lines.map((l) => /Held-out bits per character: LSTM ([\d.]+), unigram \(add-1\) ([\d.]+), bigram \(add-0.1\) ([\d.]+)/.exec(l)).find((m) => m !== null);
+    const match = lines
+      .map((l) => /Held-out bits per character: LSTM ([\d.]+), unigram \(add-1\) ([\d.]+), bigram \(add-0.1\) ([\d.]+)/.exec(l))
+      .find((m) => m !== null);
     expect(match, lines.join('\n')).toBeTruthy();
     const [lstm, unigram, bigram] = match!.slice(1).map(Number);
     const tokenizer = Tokenizer.fromJSON(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
@@ -37,7 +60,10 @@ describe('examples/text', () => {
     expect(Number.isFinite(lstm)).toBe(true);
 
     // The passage: --length characters between the two rules, all from the training alphabet.
-    const passage = lines.find((l) => l.startsWith('Generated at temperature 0.8'))!.split('\n---\n')[1].replace(/\n---$/, '');
+    const passage = lines
+      .find((l) => l.startsWith('Generated at temperature 0.8'))!
+      .split('\n---\n')[1]
+      .replace(/\n---$/, '');
     expect([...passage]).toHaveLength(30);
     for (const c of passage) expect(tokenizer.wordIndex.get(c) ?? 0).toBeGreaterThan(1);
 

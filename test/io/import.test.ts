@@ -68,7 +68,9 @@ function toModelJson(saved: Saved, shardBytes: number, transform?: (json: TfjsMo
     format: 'layers-model',
     generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
     convertedBy: null,
-    weightsManifest: [{ paths: shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`), weights: structuredClone(saved.artifacts.weightSpecs!) as TfjsWeightSpec[] }],
+    weightsManifest: [
+      { paths: shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`), weights: structuredClone(saved.artifacts.weightSpecs!) as TfjsWeightSpec[] },
+    ],
   };
   transform?.(modelJson);
   return { modelJson, shards };
@@ -143,7 +145,11 @@ describe('TensorFlow.js layers model import', () => {
           l.config.name = kerasName;
           if (camel) l.config = Object.fromEntries(Object.entries(l.config).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
         });
-        json.modelTopology = { keras_version: '2.15.0', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [input, ...layerList] } } };
+        json.modelTopology = {
+          keras_version: '2.15.0',
+          backend: 'tensorflow',
+          model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [input, ...layerList] } },
+        };
         for (const w of json.weightsManifest[0].weights) {
           const [layer, weight] = w.name.split('/');
           const kerasLayer = renames.get(layer)!;
@@ -202,7 +208,10 @@ describe('TensorFlow.js layers model import', () => {
     const q = Uint8Array.from(values, (v) => Math.round((v - min) / scale));
     // TF.js given the dequantized values is the expectation.
     const weights = source.getWeights().map((w) => w.clone());
-    weights[index] = tf.tensor(Float32Array.from(q, (v) => v * scale + min), weights[index].shape);
+    weights[index] = tf.tensor(
+      Float32Array.from(q, (v) => v * scale + min),
+      weights[index].shape,
+    );
     source.setWeights(weights);
     const expected = tfPredict(source);
     // Rebuild the weight data with that weight stored as uint8.
@@ -243,7 +252,9 @@ describe('TensorFlow.js import errors', () => {
     const conv = await edit((l) => void (l[1].class_name = 'Conv2D'));
     await expect(importTfjsModel(env.gpu, conv, shards)).rejects.toThrowError(/layer 1 is a Conv2D, which cannot be imported \(importable: LSTM, Dense/);
     const timeMajor = await edit((l) => void (l[0].config.time_major = true));
-    await expect(importTfjsModel(env.gpu, timeMajor, shards)).rejects.toThrowError(/LSTM layer 'lstm_LSTM\d+' \(layer 0 of the file\): time_major=True is not supported/);
+    await expect(importTfjsModel(env.gpu, timeMajor, shards)).rejects.toThrowError(
+      /LSTM layer 'lstm_LSTM\d+' \(layer 0 of the file\): time_major=True is not supported/,
+    );
     const gelu = await edit((l) => void (l[1].config.activation = 'gelu'));
     await expect(importTfjsModel(env.gpu, gelu, shards)).rejects.toThrowError(/activation 'gelu' is not supported/);
     const keras3 = await edit((l) => void (l[1].config.recurrent_activation = 'hard_sigmoid'));
@@ -259,6 +270,8 @@ describe('TensorFlow.js import errors', () => {
       const w = json.weightsManifest[0].weights;
       [w[0].shape, w[1].shape] = [[...w[0].shape].reverse(), w[1].shape]; // kernel [D, 4H] labelled [4H, D]
     });
-    await expect(importTfjsModel(env.gpu, modelJson, shards)).rejects.toThrowError(/the weight 'lstm_LSTM\d+\/kernel' has shape \[32, 5\] but layer 0 .* needs \[5, 32\]/);
+    await expect(importTfjsModel(env.gpu, modelJson, shards)).rejects.toThrowError(
+      /the weight 'lstm_LSTM\d+\/kernel' has shape \[32, 5\] but layer 0 .* needs \[5, 32\]/,
+    );
   });
 });

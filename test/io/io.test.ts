@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { layers, reference, RnnError, sequential, tensor, type Sequential } from '../../src/index.js';
+import { layers, reference, type RnnError, sequential, tensor, type Sequential } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
 import { crc32, loadModel, loadWeights, MODEL_FORMAT_VERSION, saveModel, type ModelArtifacts, type ModelJson } from '../../src/io/io.js';
@@ -89,7 +89,14 @@ describe('round trip', () => {
     ]);
     const saved = await saveModel(model);
     expect(saved.modelJson.modelTopology.layers.map((l) => l.className)).toEqual(['GRU', 'GRU', 'SimpleRNN', 'Dense']);
-    expect(saved.modelJson.weightsManifest.weights.map((w) => w.shape).slice(0, 6)).toEqual([[D, 3 * H], [H, 3 * H], [2, 3 * H], [H, 3 * H], [H, 3 * H], [3 * H]]);
+    expect(saved.modelJson.weightsManifest.weights.map((w) => w.shape).slice(0, 6)).toEqual([
+      [D, 3 * H],
+      [H, 3 * H],
+      [2, 3 * H],
+      [H, 3 * H],
+      [H, 3 * H],
+      [3 * H],
+    ]);
     const loaded = await loadModel(env.gpu, saved);
     expect(loaded.layers[0]).toBeInstanceOf(Gru);
     expect(loaded.layers[2]).toBeInstanceOf(SimpleRnn);
@@ -238,7 +245,11 @@ describe('a bad file changes nothing and says what is wrong', () => {
     bad.modelJson.weightsManifest.weights[0].shape = [4 * H, D]; // same size, transposed
     await rejects(bad, ModelFormatError, /has shape \[24, 4\] in the file but layer 0 needs \[4, 24\]/);
 
-    const other = sequential(env.gpu, [layers.lstm({ units: H, inputShape: [T, D], returnSequences: true }), layers.lstm({ units: H + 1 }), layers.dense({ units: 4 })]);
+    const other = sequential(env.gpu, [
+      layers.lstm({ units: H, inputShape: [T, D], returnSequences: true }),
+      layers.lstm({ units: H + 1 }),
+      layers.dense({ units: 4 }),
+    ]);
     await rejects(await saveModel(other), ModelFormatError, /has shape \[7, 4\] in the file but layer 2 needs \[7, 3\]/, 'loadWeights');
     const shorter = sequential(env.gpu, [layers.lstm({ units: H, inputShape: [T, D] }), layers.dense({ units: 3 })]);
     await rejects(await saveModel(shorter), ModelFormatError, /holds the layers \[LSTM, Dense\] but the model has \[LSTM, LSTM, Dense\]/, 'loadWeights');

@@ -100,8 +100,17 @@ describe('PyTorch nn.LSTM from a .safetensors state_dict', () => {
     const [kernel, recurrent, bias] = importPytorchLstm(dict);
     const ih = dict['lstm.weight_ih_l0'];
     const hh = dict['lstm.weight_hh_l0'];
-    for (const [row, col] of [[0, 0], [2 * H + 3, 4], [4 * H - 1, D - 1]]) expect(kernel[col * 4 * H + row]).toBe(ih[row * D + col]);
-    for (const [row, col] of [[H + 1, 2], [4 * H - 1, H - 1]]) expect(recurrent[col * 4 * H + row]).toBe(hh[row * H + col]);
+    for (const [row, col] of [
+      [0, 0],
+      [2 * H + 3, 4],
+      [4 * H - 1, D - 1],
+    ])
+      expect(kernel[col * 4 * H + row]).toBe(ih[row * D + col]);
+    for (const [row, col] of [
+      [H + 1, 2],
+      [4 * H - 1, H - 1],
+    ])
+      expect(recurrent[col * 4 * H + row]).toBe(hh[row * H + col]);
     expect(bias[5]).toBe(Math.fround(dict['lstm.bias_ih_l0'][5] + dict['lstm.bias_hh_l0'][5]));
   });
 
@@ -134,7 +143,9 @@ describe('PyTorch nn.LSTM from a .safetensors state_dict', () => {
     delete missing['lstm.weight_hh_l1'];
     expect(() => importPytorchLstm(missing)).toThrowError(/'lstm\.weight_hh_l1' is missing for layer 1 of 2/);
     expect(() => importPytorchLstm(dict, { hiddenSize: 5 })).toThrowError(ModelFormatError);
-    expect(() => importPytorchLstm({ ...dict, 'other.weight_ih_l0': dict['lstm.weight_ih_l0'] })).toThrowError(/several modules.*'lstm\.'.*'other\.'.*pass prefix/);
+    expect(() => importPytorchLstm({ ...dict, 'other.weight_ih_l0': dict['lstm.weight_ih_l0'] })).toThrowError(
+      /several modules.*'lstm\.'.*'other\.'.*pass prefix/,
+    );
     expect(() => importPytorchLstm({ ...dict, 'lstm.weight_ih_l0_reverse': dict['lstm.weight_ih_l0'] })).toThrowError(/bidirectional.*direction/);
     const noBias = Object.fromEntries(Object.entries(dict).filter(([k]) => !k.includes('bias_ih_l1')));
     expect(() => importPytorchLstm(noBias)).toThrowError(/layer 1 has only one of bias_ih and bias_hh/);
@@ -207,11 +218,21 @@ describe('PyTorch nn.GRU on the GPU', () => {
     const dict = readSafetensors(bytes('pytorch-gru.safetensors'));
     const { inputSize: D, hiddenSize: H, batch: B, steps: T } = gruFixture;
     const weights = importPytorchGru(dict);
-    const gru = (name: string, extra: Record<string, unknown>) => ({ class_name: 'GRU', config: { name, units: H, return_sequences: true, reset_after: true, recurrent_activation: 'sigmoid', ...extra } });
+    const gru = (name: string, extra: Record<string, unknown>) => ({
+      class_name: 'GRU',
+      config: { name, units: H, return_sequences: true, reset_after: true, recurrent_activation: 'sigmoid', ...extra },
+    });
     const names = ['kernel', 'recurrent_kernel', 'bias'];
     const specs = weights.map((w, i) => {
       const layer = i < 3 ? 'gru' : 'gru_1';
-      const shape = [[D, 3 * H], [H, 3 * H], [2, 3 * H], [H, 3 * H], [H, 3 * H], [2, 3 * H]][i];
+      const shape = [
+        [D, 3 * H],
+        [H, 3 * H],
+        [2, 3 * H],
+        [H, 3 * H],
+        [H, 3 * H],
+        [2, 3 * H],
+      ][i];
       expect(w.length).toBe(shape[0] * shape[1]);
       return { name: `${layer}/${layer}_cell/${names[i % 3]}:0`, shape, dtype: 'float32' };
     });
@@ -219,7 +240,11 @@ describe('PyTorch nn.GRU on the GPU', () => {
     weights.reduce((at, w) => (data.set(w, at), at + w.length), 0);
     const modelJson = {
       format: 'layers-model',
-      modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: { name: 's', layers: [gru('gru', { batch_input_shape: [null, T, D] }), gru('gru_1', {})] } } },
+      modelTopology: {
+        keras_version: '2.15.0',
+        backend: 'tensorflow',
+        model_config: { class_name: 'Sequential', config: { name: 's', layers: [gru('gru', { batch_input_shape: [null, T, D] }), gru('gru_1', {})] } },
+      },
       weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: specs }],
     };
     const model = await importTfjsModel(env.gpu, modelJson, [data.buffer]);

@@ -55,8 +55,14 @@ describe('embedding lookup', () => {
     const padded = new Float32Array(off + rows).fill(-1);
     padded.set(ids, off);
     const table = random.uniformArray(c.V * c.E);
-    const [tIds, tTable, tY] = [tensor(gpu, padded, [off + rows]), tensor(gpu, table, [c.V, c.E]), tensor(gpu, new Float32Array(rows * c.E).fill(7), [rows, c.E])];
-    await runPass(gpu, (pass, run) => encodeEmbeddingGather(gpu, pass, run, { ids: tIds.buffer, idsOffset: off, table: tTable.buffer, y: tY.buffer, rows, E: c.E, V: c.V }));
+    const [tIds, tTable, tY] = [
+      tensor(gpu, padded, [off + rows]),
+      tensor(gpu, table, [c.V, c.E]),
+      tensor(gpu, new Float32Array(rows * c.E).fill(7), [rows, c.E]),
+    ];
+    await runPass(gpu, (pass, run) =>
+      encodeEmbeddingGather(gpu, pass, run, { ids: tIds.buffer, idsOffset: off, table: tTable.buffer, y: tY.buffer, rows, E: c.E, V: c.V }),
+    );
     // A copy of f32 values: exact.
     expect(await tY.data()).toEqual(Float32Array.from(embeddingForward(ids, table, c.V, c.E)));
     for (const t of [tIds, tTable, tY]) t.dispose();
@@ -68,7 +74,11 @@ describe('embedding lookup', () => {
     const ids = Float32Array.from([0, 3, 4, -1, 2.5, NaN, 1e9, -0, 2]);
     const table = new Random(1).uniformArray(V * E);
     const rows = ids.length;
-    const [tIds, tTable, tY] = [tensor(gpu, new Float32Array(rows), [rows]), tensor(gpu, table, [V, E]), tensor(gpu, new Float32Array(rows * E).fill(7), [rows, E])];
+    const [tIds, tTable, tY] = [
+      tensor(gpu, new Float32Array(rows), [rows]),
+      tensor(gpu, table, [V, E]),
+      tensor(gpu, new Float32Array(rows * E).fill(7), [rows, E]),
+    ];
     gpu.device.queue.writeBuffer(tIds.buffer, 0, ids); // tensor() rejects NaN, as it should
     await runPass(gpu, (pass, run) => encodeEmbeddingGather(gpu, pass, run, { ids: tIds.buffer, table: tTable.buffer, y: tY.buffer, rows, E, V }));
     const y = await tY.data();
@@ -99,7 +109,10 @@ function expectWithinSumBound(gpu: Float32Array, ids: ArrayLike<number>, dYbatch
     const bound = ((k * U) / (1 - k * U)) * absSum[i];
     const err = Math.abs(gpu[i] - exact[i]);
     worst = Math.max(worst, err);
-    if (!(err <= bound)) throw new Error(`${what}: dW[${i}] = ${gpu[i]}, exact ${exact[i]}, |err| ${err.toExponential(2)} > rounding bound ${bound.toExponential(2)} (${k + 1} terms)`);
+    if (!(err <= bound))
+      throw new Error(
+        `${what}: dW[${i}] = ${gpu[i]}, exact ${exact[i]}, |err| ${err.toExponential(2)} > rounding bound ${bound.toExponential(2)} (${k + 1} terms)`,
+      );
   }
   return worst;
 }
@@ -124,7 +137,17 @@ describe('embedding gradient (scatter-add)', () => {
     await gpu.submit('test', (encoder, run) => {
       encoder.clearBuffer(dW, 0, c.V * c.E * 4);
       const pass = encoder.beginComputePass();
-      encodeEmbeddingScatterAdd(gpu, pass, run, { ids: tIds.buffer, idsOffset: off, dY: tdY.buffer, timeMajor: !!c.timeMajor, dW, B: c.B, T: c.T, E: c.E, V: c.V });
+      encodeEmbeddingScatterAdd(gpu, pass, run, {
+        ids: tIds.buffer,
+        idsOffset: off,
+        dY: tdY.buffer,
+        timeMajor: !!c.timeMajor,
+        dW,
+        B: c.B,
+        T: c.T,
+        E: c.E,
+        V: c.V,
+      });
       pass.end();
     });
     const got = await readBuffer(gpu, dW, c.V * c.E);
@@ -234,7 +257,17 @@ describe('dropout kernel vs the reference mask', () => {
     const [tx, ty] = [tensor(gpu, stored, [off + count]), tensor(gpu, new Float32Array(count).fill(9), [count])];
     const scale = 1 / (1 - c.rate);
     await runPass(gpu, (pass, run) =>
-      encodeDropout(gpu, pass, run, { x: tx.buffer, xOffset: off, y: ty.buffer, shape: c.shape, timeMajor: !!c.timeMajor, seed, step: c.step, threshold: dropoutThreshold(c.rate), scale }),
+      encodeDropout(gpu, pass, run, {
+        x: tx.buffer,
+        xOffset: off,
+        y: ty.buffer,
+        shape: c.shape,
+        timeMajor: !!c.timeMajor,
+        seed,
+        step: c.step,
+        threshold: dropoutThreshold(c.rate),
+        scale,
+      }),
     );
     const y = await ty.data();
     const mask = dropoutMask(seed, c.step, count, c.rate);
@@ -261,8 +294,20 @@ describe('dropout kernel vs the reference mask', () => {
     const tx = tensor(gpu, x, [count]);
     const [y0, y1] = [tensor(gpu, new Float32Array(count), [count]), tensor(gpu, new Float32Array(count), [count])];
     await runPass(gpu, (pass, run) => {
-      for (const [y, step] of [[y0, 0], [y1, 1]] as const) {
-        encodeDropout(gpu, pass, run, { x: tx.buffer, y: y.buffer, shape: [1, count], timeMajor: false, seed: 99, step, threshold: dropoutThreshold(rate), scale: 1 / (1 - rate) });
+      for (const [y, step] of [
+        [y0, 0],
+        [y1, 1],
+      ] as const) {
+        encodeDropout(gpu, pass, run, {
+          x: tx.buffer,
+          y: y.buffer,
+          shape: [1, count],
+          timeMajor: false,
+          seed: 99,
+          step,
+          threshold: dropoutThreshold(rate),
+          scale: 1 / (1 - rate),
+        });
       }
     });
     const [a, b] = [await y0.data(), await y1.data()];

@@ -45,9 +45,28 @@ const cases: Case[] = [
   { name: 'fused relu epilogue with accumulation', M: 17, N: 5, K: 8, accumulate: true, options: { activation: 'relu' } },
   { name: 'batch-major rows, batch 1', M: 5, N: 40, K: 6, options: { aRowsBatchMajor: { steps: 5, batch: 1 } }, bias: true },
   { name: 'time-major rows read backwards in time (B=3, T=7)', M: 21, N: 70, K: 13, options: { aRowsReversed: { steps: 7, batch: 3 } }, bias: true },
-  { name: 'batch-major rows read backwards in time (B=4, T=5)', M: 20, N: 33, K: 9, options: { aRowsBatchMajor: { steps: 5, batch: 4 }, aRowsReversed: { steps: 5, batch: 4 } } },
-  { name: 'transposed, batch-major, backwards (Xᵀ·dG of goBackwards, B=3, T=5)', M: 13, N: 40, K: 15, options: { transA: true, aRowsBatchMajor: { steps: 5, batch: 3 }, aRowsReversed: { steps: 5, batch: 3 } } },
-  { name: 'transposed time-major backwards from an offset (B=2, T=6)', M: 7, N: 19, K: 12, aOffset: 14, options: { transA: true, aRowsReversed: { steps: 6, batch: 2 } } },
+  {
+    name: 'batch-major rows read backwards in time (B=4, T=5)',
+    M: 20,
+    N: 33,
+    K: 9,
+    options: { aRowsBatchMajor: { steps: 5, batch: 4 }, aRowsReversed: { steps: 5, batch: 4 } },
+  },
+  {
+    name: 'transposed, batch-major, backwards (Xᵀ·dG of goBackwards, B=3, T=5)',
+    M: 13,
+    N: 40,
+    K: 15,
+    options: { transA: true, aRowsBatchMajor: { steps: 5, batch: 3 }, aRowsReversed: { steps: 5, batch: 3 } },
+  },
+  {
+    name: 'transposed time-major backwards from an offset (B=2, T=6)',
+    M: 7,
+    N: 19,
+    K: 12,
+    aOffset: 14,
+    options: { transA: true, aRowsReversed: { steps: 6, batch: 2 } },
+  },
 ];
 
 describe('gemm kernel vs reference', () => {
@@ -61,7 +80,18 @@ describe('gemm kernel vs reference', () => {
     const y0 = random.uniformArray(c.M * c.N);
     const [ta, tb, tbias, ty] = [tensor(gpu, a, [a.length]), tensor(gpu, b, [b.length]), bias && tensor(gpu, bias, [c.N]), tensor(gpu, y0, [c.M, c.N])];
     await runPass(gpu, (pass, run) =>
-      encodeGemm(gpu, pass, run, { ...c.options, a: ta.buffer, aOffset: offset, b: tb.buffer, bias: tbias?.buffer, y: ty.buffer, M: c.M, N: c.N, K: c.K, accumulate: c.accumulate }),
+      encodeGemm(gpu, pass, run, {
+        ...c.options,
+        a: ta.buffer,
+        aOffset: offset,
+        b: tb.buffer,
+        bias: tbias?.buffer,
+        y: ty.buffer,
+        M: c.M,
+        N: c.N,
+        K: c.K,
+        accumulate: c.accumulate,
+      }),
     );
     const got = await readBuffer(gpu, ty.buffer, c.M * c.N);
     const expected = gemm(a, b, bias, { M: c.M, N: c.N, K: c.K, aOffset: offset, ...c.options }, c.accumulate ? y0 : undefined);

@@ -63,7 +63,19 @@ describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%
     const tacts = keep ? tensor(gpu, new Float32Array(T * B * H3), [T * B * H3]) : undefined;
     const taux = keep ? tensor(gpu, new Float32Array(T * B * H), [T * B * H]) : undefined;
     await runPass(gpu, (pass, run) =>
-      encodeGruStepsForward(gpu, pass, run, { g: tg.buffer, u: tu.buffer, bias: tbias?.buffer, hseq: thseq.buffer, acts: tacts?.buffer, aux: taux?.buffer, T, B, H, keep, ...options }),
+      encodeGruStepsForward(gpu, pass, run, {
+        g: tg.buffer,
+        u: tu.buffer,
+        bias: tbias?.buffer,
+        hseq: thseq.buffer,
+        acts: tacts?.buffer,
+        aux: taux?.buffer,
+        T,
+        B,
+        H,
+        keep,
+        ...options,
+      }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
     const acts = tacts && (await readBuffer(gpu, tacts.buffer, T * B * H3));
@@ -116,7 +128,8 @@ describe.each([true, false])('GRU backward step kernel vs reference, resetAfter=
 
     // The kernel takes dY time-major.
     const dY = new Float32Array(dYBatchMajor.length);
-    if (sequence) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
+    if (sequence)
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
     else dY.set(dYBatchMajor);
     const toGpu = (v: ArrayLike<number>) => tensor(gpu, Float32Array.from(v), [v.length]);
     const [u, dy, hseq, acts, aux] = [toGpu(weights.recurrentKernel), toGpu(dY), toGpu(cache.hseq), toGpu(cache.acts), toGpu(cache.aux)];
@@ -162,7 +175,19 @@ describe('GRU dispatches per step', () => {
     const [B, T, H] = [2, 5, 8];
     const H3 = 3 * H;
     const buffer = (n: number) => tensor(gpu, new Float32Array(n), [n]);
-    const [g, u, bias, hseq, acts, aux, dG, dGm, uT, dY, carry] = [T * B * H3, H * H3, 2 * H3, (T + 1) * B * H, T * B * H3, T * B * H, T * B * H3, T * B * H3, H3 * H, T * B * H, B * H].map(buffer);
+    const [g, u, bias, hseq, acts, aux, dG, dGm, uT, dY, carry] = [
+      T * B * H3,
+      H * H3,
+      2 * H3,
+      (T + 1) * B * H,
+      T * B * H3,
+      T * B * H,
+      T * B * H3,
+      T * B * H3,
+      H3 * H,
+      T * B * H,
+      B * H,
+    ].map(buffer);
     const options = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter } as const;
     const counts: number[] = [];
     await runPass(gpu, (pass, run) => {
@@ -175,9 +200,35 @@ describe('GRU dispatches per step', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-      encodeGruStepsForward(gpu, counting, run, { ...options, g: g.buffer, u: u.buffer, bias: bias.buffer, hseq: hseq.buffer, acts: acts.buffer, aux: aux.buffer, keep: true, T, B, H });
+      encodeGruStepsForward(gpu, counting, run, {
+        ...options,
+        g: g.buffer,
+        u: u.buffer,
+        bias: bias.buffer,
+        hseq: hseq.buffer,
+        acts: acts.buffer,
+        aux: aux.buffer,
+        keep: true,
+        T,
+        B,
+        H,
+      });
       counts.push(n);
-      const args = { ...options, dG: dG.buffer, dGm: dGm.buffer, uT: uT.buffer, dY: dY.buffer, dySeq: true, hseq: hseq.buffer, acts: acts.buffer, aux: aux.buffer, carry: carry.buffer, T, B, H };
+      const args = {
+        ...options,
+        dG: dG.buffer,
+        dGm: dGm.buffer,
+        uT: uT.buffer,
+        dY: dY.buffer,
+        dySeq: true,
+        hseq: hseq.buffer,
+        acts: acts.buffer,
+        aux: aux.buffer,
+        carry: carry.buffer,
+        T,
+        B,
+        H,
+      };
       encodeGruStepsBackward(gpu, counting, run, args);
       counts.push(n - counts[0]);
       encodeGruStepsBackward(gpu, counting, run, { ...args, initialStateGrad: true });

@@ -75,7 +75,16 @@ interface Measured {
 }
 
 /** Runs encodeLoss and checks loss, metrics, gradient and the untouched neighbours in `out`. */
-async function check(gpu: Gpu, loss: LossName, head: HeadActivation, rows: number, cols: number, yPred: Float32Array, yTrue: Float32Array, worst: Measured): Promise<void> {
+async function check(
+  gpu: Gpu,
+  loss: LossName,
+  head: HeadActivation,
+  rows: number,
+  cols: number,
+  yPred: Float32Array,
+  yTrue: Float32Array,
+  worst: Measured,
+): Promise<void> {
   const what = `${loss}, ${head} head, [${rows}, ${cols}]`;
   const outIndex = 3;
   const sentinel = 777;
@@ -85,13 +94,30 @@ async function check(gpu: Gpu, loss: LossName, head: HeadActivation, rows: numbe
   const to = tensor(gpu, new Float32Array(8).fill(sentinel), [8]);
   let result: { gradIsPreActivation: boolean } | undefined;
   await runPass(gpu, (pass, run) => {
-    result = encodeLoss(gpu, pass, run, { loss, metrics: METRICS, yPred: tp.buffer, yTrue: tt.buffer, rows, cols, headActivation: head, grad: tg.buffer, out: to.buffer, outIndex });
+    result = encodeLoss(gpu, pass, run, {
+      loss,
+      metrics: METRICS,
+      yPred: tp.buffer,
+      yTrue: tt.buffer,
+      rows,
+      cols,
+      headActivation: head,
+      grad: tg.buffer,
+      out: to.buffer,
+      outIndex,
+    });
   });
   const out = await readBuffer(gpu, to.buffer, 8);
   const grad = await readBuffer(gpu, tg.buffer, rows * cols);
   const expected = lossForward(loss, yPred, yTrue, rows, cols, head);
   expect(result!.gradIsPreActivation, what).toBe(expected.gradIsPreActivation);
-  expect([...out.slice(0, outIndex), ...out.slice(outIndex + 1 + METRICS.length)], `${what}: out outside its slots`).toEqual([sentinel, sentinel, sentinel, sentinel, sentinel]);
+  expect([...out.slice(0, outIndex), ...out.slice(outIndex + 1 + METRICS.length)], `${what}: out outside its slots`).toEqual([
+    sentinel,
+    sentinel,
+    sentinel,
+    sentinel,
+    sentinel,
+  ]);
   expectClose([out[outIndex]], [expected.loss], LOSS_ATOL, LOSS_RTOL, `${what}: loss`);
   worst.loss = Math.max(worst.loss, Math.abs(out[outIndex] - expected.loss) / Math.max(1, Math.abs(expected.loss)));
   for (const [m, name] of METRICS.entries()) {
@@ -117,7 +143,10 @@ describe('loss kernel vs reference', () => {
           await check(env.gpu, loss, head, rows, cols, yPred, yTrue, worst);
         }
       }
-      if (process.env.SHOW_ERR) console.log(`${loss}, ${head}: max rel loss err ${worst.loss.toExponential(2)}, metric err ${worst.metric.toExponential(2)}, grad err / max|grad| ${worst.grad.toExponential(2)}`);
+      if (process.env.SHOW_ERR)
+        console.log(
+          `${loss}, ${head}: max rel loss err ${worst.loss.toExponential(2)}, metric err ${worst.metric.toExponential(2)}, grad err / max|grad| ${worst.grad.toExponential(2)}`,
+        );
     });
   }
 
@@ -145,7 +174,18 @@ describe('loss kernel vs reference', () => {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-      encodeLoss(gpu, counting, run, { loss: 'categoricalCrossentropy', metrics: ['accuracy'], yPred: t.buffer, yTrue: t.buffer, rows: 3, cols: 4, headActivation: 'softmax', grad: g.buffer, out: o.buffer, outIndex: 0 });
+      encodeLoss(gpu, counting, run, {
+        loss: 'categoricalCrossentropy',
+        metrics: ['accuracy'],
+        yPred: t.buffer,
+        yTrue: t.buffer,
+        rows: 3,
+        cols: 4,
+        headActivation: 'softmax',
+        grad: g.buffer,
+        out: o.buffer,
+        outIndex: 0,
+      });
     });
     expect(dispatches).toBe(2);
     for (const x of [t, g, o]) x.dispose();
@@ -162,7 +202,13 @@ describe('softmax kernel vs reference', () => {
   const cases: { name: string; rows: number; cols: number; scale: number; fill?: number[] }[] = [];
   for (const rows of ROWS) for (const cols of COLS) cases.push({ name: `[${rows}, ${cols}] logits in ±4`, rows, cols, scale: 4 });
   cases.push({ name: '[33, 37] logits in ±80', rows: 33, cols: 37, scale: 80 });
-  cases.push({ name: '[7, 3] rows of ±80 and ±1000', rows: 7, cols: 3, scale: 0, fill: [80, -80, 0, 80, 80, 80, -80, -80, -80, 1000, -1000, 999, -1000, -1000, -1000, 0, 80, -80, 88, 88, -88] });
+  cases.push({
+    name: '[7, 3] rows of ±80 and ±1000',
+    rows: 7,
+    cols: 3,
+    scale: 0,
+    fill: [80, -80, 0, 80, 80, 80, -80, -80, -80, 1000, -1000, 999, -1000, -1000, -1000, 0, 80, -80, 88, 88, -88],
+  });
   cases.push({ name: '[2, 300] more columns than the workgroup', rows: 2, cols: 300, scale: 10 });
 
   test.each(cases)('$name', async ({ rows, cols, scale, fill }) => {

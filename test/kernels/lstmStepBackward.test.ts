@@ -37,7 +37,8 @@ describe('LSTM backward step kernel vs reference', () => {
 
     // The kernel takes dY time-major.
     const dY = new Float32Array(dYBatchMajor.length);
-    if (sequence) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
+    if (sequence)
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
     else dY.set(dYBatchMajor);
     const toGpu = (v: ArrayLike<number>) => tensor(gpu, Float32Array.from(v), [v.length]);
     const [wh, dy, acts, cseq] = [toGpu(weights.recurrentKernel), toGpu(dY), toGpu(cache.acts), toGpu(cache.cseq)];
@@ -46,7 +47,19 @@ describe('LSTM backward step kernel vs reference', () => {
     const dc = toGpu(new Float32Array(B * H));
     await runPass(gpu, (pass, run) => {
       encodeTranspose(gpu, pass, run, { x: wh.buffer, y: whT.buffer, R: H, C: 4 * H });
-      encodeLstmStepsBackward(gpu, pass, run, { ...options, dG: dG.buffer, whT: whT.buffer, dY: dy.buffer, dySeq: sequence, acts: acts.buffer, cseq: cseq.buffer, dc: dc.buffer, T, B, H });
+      encodeLstmStepsBackward(gpu, pass, run, {
+        ...options,
+        dG: dG.buffer,
+        whT: whT.buffer,
+        dY: dy.buffer,
+        dySeq: sequence,
+        acts: acts.buffer,
+        cseq: cseq.buffer,
+        dc: dc.buffer,
+        T,
+        B,
+        H,
+      });
     });
     expectClose(await readBuffer(gpu, dG.buffer, T * B * 4 * H), expected.dG, ATOL, RTOL, 'dG');
     expectClose(await readBuffer(gpu, dc.buffer, B * H), expected.dc0, ATOL, RTOL, 'dc0');

@@ -67,7 +67,19 @@ describe('LSTM forward step kernel vs reference', () => {
     const tc = tensor(gpu, cInit, [cInit.length]);
     const tacts = keep ? tensor(gpu, new Float32Array(T * B * H4), [T * B * H4]) : undefined;
     await runPass(gpu, (pass, run) =>
-      encodeLstmStepsForward(gpu, pass, run, { g: tg.buffer, wh: twh.buffer, hseq: thseq.buffer, cseq: tc.buffer, acts: tacts?.buffer, T, B, H, keep, ...options, splitK: c.splitK }),
+      encodeLstmStepsForward(gpu, pass, run, {
+        g: tg.buffer,
+        wh: twh.buffer,
+        hseq: thseq.buffer,
+        cseq: tc.buffer,
+        acts: tacts?.buffer,
+        T,
+        B,
+        H,
+        keep,
+        ...options,
+        splitK: c.splitK,
+      }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
     const cseq = await readBuffer(gpu, tc.buffer, cInit.length);

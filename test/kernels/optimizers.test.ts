@@ -4,7 +4,14 @@
 // the non-finite guard and its sticky status; resolveOptimizer's defaults and errors.
 import { describe, expect, test } from 'vitest';
 import { encodeGradientControl, encodeOptimizerUpdate } from '../../src/kernels/optimizers.js';
-import { OPTIMIZER_NAMES, optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig, type OptimizerSpec } from '../../src/spec/optimizerConfig.js';
+import {
+  OPTIMIZER_NAMES,
+  optimizerSlotCount,
+  resolveOptimizer,
+  slotInitialValue,
+  type OptimizerConfig,
+  type OptimizerSpec,
+} from '../../src/spec/optimizerConfig.js';
 import { ReferenceOptimizer } from '../../src/reference/optimizers.js';
 import { Random } from '../../src/init/random.js';
 import type { Gpu } from '../../src/runtime/device.js';
@@ -144,9 +151,22 @@ const cases: Case[] = [
   // The joint norm of all three ≈ 19: every gradient is scaled by ≈ 0.26.
   { name: 'sgd with momentum and globalClipnorm 5', spec: { name: 'sgd', learningRate: 0.1, momentum: 0.9, globalClipnorm: 5 } },
   { name: 'rmsprop with clipvalue 0.3', spec: { name: 'rmsprop', clipvalue: 0.3 } },
-  { name: 'sgd with L1 / L2 regularizers', spec: { name: 'sgd', learningRate: 0.1, momentum: 0.5 }, regularizers: [undefined, { l2: 0.05 }, { l1: 0.02, l2: 0.01 }] },
-  { name: 'adagrad with an L1 regularizer and clipvalue', spec: { name: 'adagrad', learningRate: 0.01, clipvalue: 0.5 }, regularizers: [{ l1: 0.1 }, undefined, { l1: 0.05 }] },
-  { name: 'nadam, large gradients, clipnorm 1, L2', spec: { name: 'nadam', learningRate: 0.01, clipnorm: 1 }, scale: 30, regularizers: [{ l2: 0.1 }, { l2: 0.1 }, undefined] },
+  {
+    name: 'sgd with L1 / L2 regularizers',
+    spec: { name: 'sgd', learningRate: 0.1, momentum: 0.5 },
+    regularizers: [undefined, { l2: 0.05 }, { l1: 0.02, l2: 0.01 }],
+  },
+  {
+    name: 'adagrad with an L1 regularizer and clipvalue',
+    spec: { name: 'adagrad', learningRate: 0.01, clipvalue: 0.5 },
+    regularizers: [{ l1: 0.1 }, undefined, { l1: 0.05 }],
+  },
+  {
+    name: 'nadam, large gradients, clipnorm 1, L2',
+    spec: { name: 'nadam', learningRate: 0.01, clipnorm: 1 },
+    scale: 30,
+    regularizers: [{ l2: 0.1 }, { l2: 0.1 }, undefined],
+  },
 ];
 
 describe('optimizer update kernels vs reference', () => {

@@ -79,7 +79,8 @@ describe('SimpleRNN backward step kernel vs reference', () => {
     const dYBatchMajor = f32(sequence ? B * T * H : B * H, 1);
     const expected = simpleRnnBackward(x, dims, weights, { activation: 'tanh' }, cache, sequence ? { sequence: dYBatchMajor } : { last: dYBatchMajor });
     const dY = new Float32Array(dYBatchMajor.length);
-    if (sequence) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
+    if (sequence)
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
     else dY.set(dYBatchMajor);
     const toGpu = (v: ArrayLike<number>) => tensor(gpu, Float32Array.from(v), [v.length]);
     const [u, dy, hseq] = [toGpu(weights.recurrentKernel), toGpu(dY), toGpu(cache.hseq)];
@@ -87,7 +88,17 @@ describe('SimpleRNN backward step kernel vs reference', () => {
     const dG = toGpu(new Float32Array(T * B * H));
     await runPass(gpu, (pass, run) => {
       encodeTranspose(gpu, pass, run, { x: u.buffer, y: uT.buffer, R: H, C: H });
-      encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: 'tanh', dG: dG.buffer, uT: uT.buffer, dY: dy.buffer, dySeq: sequence, hseq: hseq.buffer, T, B, H });
+      encodeSimpleRnnStepsBackward(gpu, pass, run, {
+        activation: 'tanh',
+        dG: dG.buffer,
+        uT: uT.buffer,
+        dY: dy.buffer,
+        dySeq: sequence,
+        hseq: hseq.buffer,
+        T,
+        B,
+        H,
+      });
     });
     const got = await readBuffer(gpu, dG.buffer, T * B * H);
     expectClose(got, expected.dG, BACK_ATOL, BACK_RTOL, 'dG');

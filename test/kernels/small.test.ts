@@ -71,8 +71,14 @@ describe('activation backward', () => {
       const rowGrad = denseBackward(x.subarray(r, r + 1), w, y.subarray(r * K, (r + 1) * K), dy.subarray(r * K, (r + 1) * K), 1, F, K, activation);
       expected.set(rowGrad.dBias, r * K);
     }
-    const [ty, tdy, tdz] = [tensor(gpu, Float32Array.from(y), [R, K]), tensor(gpu, Float32Array.from(dy), [R, K]), tensor(gpu, new Float32Array(R * K), [R, K])];
-    await runPass(gpu, (pass, run) => encodeActivationBackward(gpu, pass, run, { activation: activation, y: ty.buffer, dy: tdy.buffer, dz: tdz.buffer, R, C: K }));
+    const [ty, tdy, tdz] = [
+      tensor(gpu, Float32Array.from(y), [R, K]),
+      tensor(gpu, Float32Array.from(dy), [R, K]),
+      tensor(gpu, new Float32Array(R * K), [R, K]),
+    ];
+    await runPass(gpu, (pass, run) =>
+      encodeActivationBackward(gpu, pass, run, { activation: activation, y: ty.buffer, dy: tdy.buffer, dz: tdz.buffer, R, C: K }),
+    );
     // One or two f32 products per element (softmax: a K-term dot): ≤ 1e-6 rounding.
     expectClose(await tdz.data(), expected, 2e-6, 1e-5, activation);
   });
@@ -92,7 +98,9 @@ describe('gather rows', () => {
     const tsrc = tensor(gpu, src, [N * srcT * F]);
     const tidx = tensor(gpu, new Float32Array(order.buffer), [N]);
     const tout = tensor(gpu, new Float32Array(B * T * F), [B * T * F]);
-    await runPass(gpu, (pass, run) => encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor, srcT, t0 }));
+    await runPass(gpu, (pass, run) =>
+      encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor, srcT, t0 }),
+    );
     const expected = new Float32Array(B * T * F);
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T; t++) {

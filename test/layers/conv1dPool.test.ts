@@ -35,7 +35,15 @@ describe('TensorFlow.js layers equivalence', () => {
     const { gpu } = env;
     const tfModel = tfl.sequential({
       layers: [
-        tfl.layers.conv1d({ filters: c.F, kernelSize: c.K, strides: c.S, padding: c.padding, activation: c.activation, inputShape: [c.T, c.C], biasInitializer: 'randomUniform' }),
+        tfl.layers.conv1d({
+          filters: c.F,
+          kernelSize: c.K,
+          strides: c.S,
+          padding: c.padding,
+          activation: c.activation,
+          inputShape: [c.T, c.C],
+          biasInitializer: 'randomUniform',
+        }),
         tfl.layers.maxPooling1d({ poolSize: c.P, strides: c.PS, padding: c.PP }),
       ],
     });
@@ -59,7 +67,18 @@ const convCases: (Conv1dConfig & { name: string; B: number; T: number; C: number
   { name: 'batch 1, one step, same', B: 1, T: 1, C: 2, filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' },
   { name: 'valid stride 2, relu', B: 3, T: 12, C: 5, filters: 67, kernelSize: 3, strides: 2, activation: 'relu' },
   { name: 'same stride 1, softmax, no bias', B: 2, T: 9, C: 3, filters: 4, kernelSize: 4, padding: 'same', activation: 'softmax', useBias: false },
-  { name: 'time-major input, same stride 2, sigmoid', B: 3, T: 10, C: 4, filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid', timeMajor: true },
+  {
+    name: 'time-major input, same stride 2, sigmoid',
+    B: 3,
+    T: 10,
+    C: 4,
+    filters: 6,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    activation: 'sigmoid',
+    timeMajor: true,
+  },
 ];
 
 describe('Conv1D layer vs its twin, forward and backward', () => {
@@ -80,7 +99,8 @@ describe('Conv1D layer vs its twin, forward and backward', () => {
     // The GPU input in its layout: time-major [T, B, C] at an element offset of 3.
     const off = timeMajor ? 3 : 0;
     const xl = new Float32Array(off + x.length);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) xl[off + (timeMajor ? (t * B + b) * C + c : (b * T + t) * C + c)] = x[(b * T + t) * C + c];
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) xl[off + (timeMajor ? (t * B + b) * C + c : (b * T + t) * C + c)] = x[(b * T + t) * C + c];
     const tx = tensor(gpu, xl, [xl.length]);
     const tdy = tensor(gpu, dy, [dy.length]);
     const grads = layer.weightTensors.map((w) => tensor(gpu, new Float32Array(w.size), w.shape));
@@ -91,7 +111,14 @@ describe('Conv1D layer vs its twin, forward and backward', () => {
     await gpu.submit('test', (encoder, run) => {
       const step = layer.encodeTrain(encoder, run, { buffer: tx.buffer, offset: off, shape: [B, T, C], timeMajor: !!timeMajor });
       out = step.output;
-      dx = layer.encodeBackward(encoder, run, step.saved, { ...step.output, buffer: tdy.buffer }, grads.map((g) => g.buffer), true);
+      dx = layer.encodeBackward(
+        encoder,
+        run,
+        step.saved,
+        { ...step.output, buffer: tdy.buffer },
+        grads.map((g) => g.buffer),
+        true,
+      );
       // Scratch buffers return to the pool at the submit: copy the flows out.
       encoder.copyBufferToBuffer(out.buffer, out.offset * 4, yOut.buffer, 0, dy.length * 4);
       encoder.copyBufferToBuffer(dx!.buffer, dx!.offset * 4, dxOut.buffer, 0, x.length * 4);
@@ -102,7 +129,8 @@ describe('Conv1D layer vs its twin, forward and backward', () => {
     for (const [i, g] of ref.grads.entries()) expectClose(await grads[i].data(), g, 1e-5, 1e-4, `gradient of weight ${i}`);
     const dxGpu = await dxOut.data();
     const dxBatch = new Float32Array(x.length);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) dxBatch[(b * T + t) * C + c] = dxGpu[timeMajor ? (t * B + b) * C + c : (b * T + t) * C + c];
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) dxBatch[(b * T + t) * C + c] = dxGpu[timeMajor ? (t * B + b) * C + c : (b * T + t) * C + c];
     expectClose(dxBatch, ref.dX, 1e-5, 1e-4, 'dX');
     for (const t of [tx, tdy, yOut, dxOut, ...grads]) t.dispose();
     layer.dispose();
@@ -117,10 +145,27 @@ describe('Conv1D → MaxPooling1D → LSTM → Dense: gradients vs the twins', (
     { B: 4, T: 13, C: 3, F: 8, K: 4, padding: 'valid', P: 3, H: 9, loss: 'binaryCrossentropy', head: 'sigmoid' },
   ] as const)('B=$B T=$T C=$C F=$F K=$K $padding P=$P H=$H $loss', async (c) => {
     const { gpu } = env;
-    const conv = { filters: c.F, kernelSize: c.K, padding: c.padding as Padding, activation: 'relu' as const, inputShape: [c.T, c.C] as [number, number], seed: 5 };
-    const model = sequential(gpu, [new Conv1d(conv), new MaxPooling1d({ poolSize: c.P }), layers.lstm({ units: c.H, seed: 6 }), layers.dense({ units: 1, activation: c.head, seed: 7 })]);
+    const conv = {
+      filters: c.F,
+      kernelSize: c.K,
+      padding: c.padding as Padding,
+      activation: 'relu' as const,
+      inputShape: [c.T, c.C] as [number, number],
+      seed: 5,
+    };
+    const model = sequential(gpu, [
+      new Conv1d(conv),
+      new MaxPooling1d({ poolSize: c.P }),
+      layers.lstm({ units: c.H, seed: 6 }),
+      layers.dense({ units: 1, activation: c.head, seed: 7 }),
+    ]);
     model.compile({ optimizer: 'sgd', loss: c.loss });
-    const chain = [new ReferenceConv1d(conv), new ReferenceMaxPooling1d({ poolSize: c.P }), reference.layers.lstm({ units: c.H }), reference.layers.dense({ units: 1, activation: c.head })];
+    const chain = [
+      new ReferenceConv1d(conv),
+      new ReferenceMaxPooling1d({ poolSize: c.P }),
+      reference.layers.lstm({ units: c.H }),
+      reference.layers.dense({ units: 1, activation: c.head }),
+    ];
     const weights = await model.getWeightData();
     let at = 0;
     for (const [i, n] of [2, 0, 3, 2].entries()) {
@@ -165,7 +210,9 @@ describe('configs: Keras / TF.js import and the saved JSON', () => {
     const { conv1dFromKeras, maxPooling1dFromKeras } = await import('../../src/io/convKeras.js');
     const tfConv = tfl.layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [9, 2], name: 'c1' });
     const tfPool = tfl.layers.maxPooling1d({ poolSize: 3, strides: 1, name: 'p1' });
-    const conv = conv1dFromKeras(new KerasConfigReader({ className: 'Conv1D', index: 0 }, normalizeKerasConfig({ ...tfConv.getConfig(), batch_input_shape: [null, 9, 2] }, 'c1')));
+    const conv = conv1dFromKeras(
+      new KerasConfigReader({ className: 'Conv1D', index: 0 }, normalizeKerasConfig({ ...tfConv.getConfig(), batch_input_shape: [null, 9, 2] }, 'c1')),
+    );
     expect(conv).toMatchObject({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', useBias: true, name: 'c1', inputShape: [9, 2] });
     const pool = maxPooling1dFromKeras(new KerasConfigReader({ className: 'MaxPooling1D', index: 1 }, normalizeKerasConfig(tfPool.getConfig(), 'p1')));
     expect(pool).toMatchObject({ poolSize: 3, strides: 1, padding: 'valid', name: 'p1' });

@@ -30,7 +30,18 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'batch 1, one step', V: 2, E: 1, B: 1, T: 1, H: 1, rate: 0, perStep: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' },
-  { name: 'embedding → lstm → dense softmax', V: 11, E: 6, B: 4, T: 5, H: 7, rate: 0, perStep: false, head: { units: 3, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' },
+  {
+    name: 'embedding → lstm → dense softmax',
+    V: 11,
+    E: 6,
+    B: 4,
+    T: 5,
+    H: 7,
+    rate: 0,
+    perStep: false,
+    head: { units: 3, activation: 'softmax' },
+    loss: 'sparseCategoricalCrossentropy',
+  },
   // Dropout on a batch-major [B, T, E] flow (after the embedding; its gradient comes back
   // time-major from the LSTM) and on the LSTM's last output [B, H].
   { name: 'with dropout', V: 9, E: 70, B: 3, T: 6, H: 5, rate: 0.4, perStep: false, head: { units: 2, activation: 'tanh' }, loss: 'meanSquaredError' },
@@ -189,7 +200,14 @@ describe('layer chain: embedding → dropout → lstm (sequences) → dropout �
       output = materialize(gpu, encoder, run, flow);
       let d: Flow | undefined = { buffer: (flow.timeMajor ? dYs.time : dYs.batch).buffer, offset: 0, shape: [B, T, K], timeMajor: flow.timeMajor };
       for (let i = chain.length - 1; i >= 0; i--) {
-        d = chain[i].encodeBackward(encoder, run, saved[i], d!, gradTensors[i].map((g) => g.buffer), i > 0);
+        d = chain[i].encodeBackward(
+          encoder,
+          run,
+          saved[i],
+          d!,
+          gradTensors[i].map((g) => g.buffer),
+          i > 0,
+        );
       }
     });
     let value = reference.tensor(ids, [B, T]);
@@ -313,7 +331,9 @@ describe('API checks', () => {
     ref.setWeights(await dense.getWeightData());
     // One f32 dot of 2 terms plus a bias per value: ≤ 3 roundings of O(1) values.
     expectClose(out, ref.apply(reference.tensor(x, [1, 4, 2])).data, 1e-6, 1e-6, 'timeDistributed(dense)');
-    expect(() => sequential(env.gpu, [new TimeDistributed({ layer: layers.dense({ units: 1 }), inputShape: [3] as never })])).toThrow(/\[batch, steps, features\]/);
+    expect(() => sequential(env.gpu, [new TimeDistributed({ layer: layers.dense({ units: 1 }), inputShape: [3] as never })])).toThrow(
+      /\[batch, steps, features\]/,
+    );
     model.dispose();
   });
 });

@@ -52,7 +52,7 @@ function buildBoth(c: Case) {
     L.dropout!({ rate: c.rate, seed: 6 }),
   ];
   const dense = layers.dense({ units: c.K, activation: c.head, seed: 3 }) as Dense;
-  gpuLayers.push(c.perStep ?? true ? L.timeDistributed!({ layer: dense }) : dense);
+  gpuLayers.push((c.perStep ?? true) ? L.timeDistributed!({ layer: dense }) : dense);
   const refLayers = [
     R.embedding!({ inputDim: c.V, outputDim: c.E }),
     R.dropout!({ rate: c.rate, seed: 5 }),
@@ -67,8 +67,9 @@ function makeData(c: Case, seed: number) {
   const random = new reference.Random(seed);
   const ids = Float32Array.from({ length: c.N * c.T }, () => random.int(c.V));
   ids[0] = c.V - 1;
-  const rows = c.perStep ?? true ? c.N * c.T : c.N;
-  const y = c.loss === 'sparseCategoricalCrossentropy' ? Float32Array.from({ length: rows }, () => random.int(c.K)) : random.uniformArray(rows * c.K, -0.8, 0.8);
+  const rows = (c.perStep ?? true) ? c.N * c.T : c.N;
+  const y =
+    c.loss === 'sparseCategoricalCrossentropy' ? Float32Array.from({ length: rows }, () => random.int(c.K)) : random.uniformArray(rows * c.K, -0.8, 0.8);
   return { ids, y };
 }
 
@@ -118,7 +119,15 @@ describe.skipIf(!integrated)('embedding models through the public API', () => {
     model.compile({ optimizer: 'sgd', loss: c.loss });
     const y = new Float32Array(c.N * c.T);
     await expect(model.fit(tensor(env.gpu, [0, 1, 2, 3, 4, 0], [2, 3]), y)).rejects.toThrowError(/fit: x: token id 4 at flat index 4/);
-    await expect(model.fit([[0, 1, 2], [3, 2.5, 0]], y)).rejects.toThrowError(ShapeError);
+    await expect(
+      model.fit(
+        [
+          [0, 1, 2],
+          [3, 2.5, 0],
+        ],
+        y,
+      ),
+    ).rejects.toThrowError(ShapeError);
     expect(() => model.predict([[0, 1, -1]])).toThrowError(/predict: x: token id -1 at flat index 2/);
     // Sequences of another length than inputLength.
     await expect(model.fit(tensor(env.gpu, [0, 1, 2, 3], [2, 2]), y.subarray(0, 4))).rejects.toThrowError(/expects token ids of shape \[batch, 3\]/);

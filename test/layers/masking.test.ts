@@ -36,7 +36,11 @@ type Cell = 'lstm' | 'gruAfter' | 'gruBefore' | 'simpleRnn';
 
 interface GpuCell {
   apply(x: Tensor, options: { mask?: Tensor }): Tensor | Tensor[];
-  gradients(x: Tensor, dY: Tensor, options: { mask?: Tensor; initialState?: never }): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: Float32Array[] }>;
+  gradients(
+    x: Tensor,
+    dY: Tensor,
+    options: { mask?: Tensor; initialState?: never },
+  ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: Float32Array[] }>;
   getWeightData(): Promise<Float32Array[]>;
   dispose(): void;
 }
@@ -53,7 +57,10 @@ function makeCells(cell: Cell, config: { units: number; returnSequences: boolean
     case 'gruAfter':
     case 'gruBefore': {
       const resetAfter = cell === 'gruAfter';
-      return { gpu: layers.gru({ ...config, resetAfter, seed: 7 }) as unknown as GpuCell, ref: new ReferenceGru({ ...config, resetAfter }) as unknown as RefCell };
+      return {
+        gpu: layers.gru({ ...config, resetAfter, seed: 7 }) as unknown as GpuCell,
+        ref: new ReferenceGru({ ...config, resetAfter }) as unknown as RefCell,
+      };
     }
     case 'simpleRnn':
       return { gpu: layers.simpleRNN({ ...config, seed: 7 }) as unknown as GpuCell, ref: new ReferenceSimpleRnn(config) as unknown as RefCell };
@@ -83,7 +90,8 @@ describe('masked recurrent layers vs reference', () => {
       const { y: refY, saved } = ref.forwardTrain(reference.tensor(xs, [B, T, D]), undefined, mask);
       const got = await y.data();
       expectClose(got, refY.data, ATOL, RTOL, `forward returnSequences=${returnSequences}`);
-      if (process.env.SHOW_ERR) console.log(`${cell} masked forward B=${B} T=${T} H=${H} seq=${returnSequences}: ${maxAbsError(got, refY.data).toExponential(2)}`);
+      if (process.env.SHOW_ERR)
+        console.log(`${cell} masked forward B=${B} T=${T} H=${H} seq=${returnSequences}: ${maxAbsError(got, refY.data).toExponential(2)}`);
       // A fully masked sample keeps h0 = 0 throughout.
       expect(Array.from(got.subarray(0, returnSequences ? T * H : H)).every((v) => v === 0)).toBe(true);
 
@@ -92,7 +100,8 @@ describe('masked recurrent layers vs reference', () => {
       const refG = ref.backward(saved, Float64Array.from(dYs));
       refG.grads.forEach((w, i) => expectClose(g.weights[i], w, GRAD_ATOL, GRAD_RTOL, `dW${i} returnSequences=${returnSequences}`));
       expectClose(g.x, refG.dX, GRAD_ATOL, GRAD_RTOL, `dX returnSequences=${returnSequences}`);
-      if (process.env.SHOW_ERR) console.log(`${cell} masked grads: dU ${maxAbsError(g.weights[1], refG.grads[1]).toExponential(2)} dX ${maxAbsError(g.x, refG.dX).toExponential(2)}`);
+      if (process.env.SHOW_ERR)
+        console.log(`${cell} masked grads: dU ${maxAbsError(g.weights[1], refG.grads[1]).toExponential(2)} dX ${maxAbsError(g.x, refG.dX).toExponential(2)}`);
       // Masked input steps get no gradient.
       for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if (mask[b * T + t] === 0) for (let d = 0; d < D; d++) expect(g.x[(b * T + t) * D + d]).toBe(0);
       layer.dispose();
@@ -134,8 +143,14 @@ describe('dh0 through masked first steps, GRU and SimpleRNN', () => {
     const h0 = random.uniformArray(B * H);
     const dYs = random.uniformArray(B * T * H);
     const resetAfter = cell === 'gruAfter';
-    const layer = cell === 'simpleRnn' ? layers.simpleRNN({ units: H, returnSequences: true, seed: 3 }) : layers.gru({ units: H, returnSequences: true, resetAfter, seed: 3 });
-    const g = await layer.gradients(tensor(gpu, xs, [B, T, D]), tensor(gpu, dYs, [B, T, H]), { mask: tensor(gpu, mask, [B, T]), initialState: tensor(gpu, h0, [B, H]) });
+    const layer =
+      cell === 'simpleRnn'
+        ? layers.simpleRNN({ units: H, returnSequences: true, seed: 3 })
+        : layers.gru({ units: H, returnSequences: true, resetAfter, seed: 3 });
+    const g = await layer.gradients(tensor(gpu, xs, [B, T, D]), tensor(gpu, dYs, [B, T, H]), {
+      mask: tensor(gpu, mask, [B, T]),
+      initialState: tensor(gpu, h0, [B, H]),
+    });
     const [kernel, recurrentKernel, bias] = await layer.getWeightData();
     const weights = { kernel, recurrentKernel, bias };
     const dims = { B, T, D, H };
@@ -171,7 +186,9 @@ describe('masked GRU and SimpleRNN reference', () => {
     const dims = { B, T, D, H };
     const options = { activation: 'tanh' as const, recurrentActivation: 'sigmoid' as const, resetAfter };
     const forward = () =>
-      cell === 'simpleRnn' ? simpleRnnForwardTrain(x, dims, weights, { activation: 'tanh', initialState: h0, mask }) : gruForwardTrain(x, dims, weights, { ...options, initialState: h0, mask });
+      cell === 'simpleRnn'
+        ? simpleRnnForwardTrain(x, dims, weights, { activation: 'tanh', initialState: h0, mask })
+        : gruForwardTrain(x, dims, weights, { ...options, initialState: h0, mask });
     const loss = () => {
       const { hseq } = forward();
       let sum = 0;
@@ -222,7 +239,8 @@ describe('masked LSTM reference', () => {
     const loss = () => {
       const cache = lstmForwardTrain(x, dims, weights, { ...options, initialState: { h: h0, c: c0 }, mask });
       let sum = 0;
-      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) sum += cache.hseq[((t + 1) * B + b) * H + j] * dY[(b * T + t) * H + j];
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) sum += cache.hseq[((t + 1) * B + b) * H + j] * dY[(b * T + t) * H + j];
       return sum;
     };
     const cache = lstmForwardTrain(x, dims, weights, { ...options, initialState: { h: h0, c: c0 }, mask });
@@ -261,7 +279,11 @@ describe('padded batch equals the sequences one by one', () => {
     const seqs = lengths.map((L) => random.uniformArray(L * D));
     const padded = new Float32Array(B * T * D).fill(maskValue);
     seqs.forEach((s, b) => padded.set(s, b * T * D));
-    const model = sequential(gpu, [layers.masking({ maskValue, inputShape: [null, D] }), layers.lstm({ units: H, returnSequences: true, seed: 1 }), layers.lstm({ units: H, seed: 2 })]);
+    const model = sequential(gpu, [
+      layers.masking({ maskValue, inputShape: [null, D] }),
+      layers.lstm({ units: H, returnSequences: true, seed: 1 }),
+      layers.lstm({ units: H, seed: 2 }),
+    ]);
     const batch = await model.predict(padded, [B, T, D]).data();
     let worst = 0;
     for (let b = 0; b < B; b++) {
@@ -309,7 +331,9 @@ describe('padded batch equals the sequences one by one', () => {
     const padded = new Float32Array(B * T * D);
     seqs.forEach((s, b) => padded.set(s, b * T * D));
     const recurrent = (returnSequences: boolean, seed: number) =>
-      cell === 'simpleRnn' ? layers.simpleRNN({ units: H, returnSequences, seed }) : layers.gru({ units: H, returnSequences, seed, resetAfter: cell === 'gruAfter' });
+      cell === 'simpleRnn'
+        ? layers.simpleRNN({ units: H, returnSequences, seed })
+        : layers.gru({ units: H, returnSequences, seed, resetAfter: cell === 'gruAfter' });
     const model = sequential(gpu, [layers.masking({ inputShape: [null, D] }), recurrent(true, 1), recurrent(false, 2)]);
     const batch = await model.predict(padded, [B, T, D]).data();
     for (let b = 0; b < B; b++) {
@@ -318,7 +342,6 @@ describe('padded batch equals the sequences one by one', () => {
     }
     model.dispose();
   });
-
 });
 
 describe('TensorFlow.js equivalence of a masked LSTM', () => {
@@ -360,7 +383,10 @@ test('Masking and Embedding maskZero save and load, predictions bit-identical', 
   expect(await loaded.predict(xs, [B, T, D]).data()).toEqual(before);
 
   const ids = new Float32Array([3, 1, 0, 0, 2, 2, 2, 5]);
-  const embedded = sequential(gpu, [layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [null], seed: 2 }), layers.simpleRNN({ units: 4, seed: 3 })]);
+  const embedded = sequential(gpu, [
+    layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [null], seed: 2 }),
+    layers.simpleRNN({ units: 4, seed: 3 }),
+  ]);
   const y = await embedded.predict(ids, [2, 4]).data();
   const back = await loadModel(gpu, await embedded.save());
   expect(await back.predict(ids, [2, 4]).data()).toEqual(y);

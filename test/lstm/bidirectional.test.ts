@@ -30,7 +30,14 @@ const RTOL = 1e-4;
 const GRAD_ATOL = 1e-6;
 const GRAD_RTOL = 1e-4;
 
-type Config = { units: number; inputShape?: [number | null, number]; returnSequences?: boolean; seed?: number; biasInitializer?: 'randomUniform'; stateful?: boolean };
+type Config = {
+  units: number;
+  inputShape?: [number | null, number];
+  returnSequences?: boolean;
+  seed?: number;
+  biasInitializer?: 'randomUniform';
+  stateful?: boolean;
+};
 interface Family {
   name: string;
   gpu: (c: Config) => Lstm | Gru | SimpleRnn;
@@ -163,7 +170,17 @@ describe('mergeMode null', () => {
       ref.build(D);
       ref.setWeights(await layer.getWeightData());
       const [rf, rr] = ref.apply(cpuTensor(xs, [B, T, D])) as CpuTensor[];
-      expect([f.shape, r.shape]).toEqual(returnSequences ? [[B, T, H], [B, T, H]] : [[B, H], [B, H]]);
+      expect([f.shape, r.shape]).toEqual(
+        returnSequences
+          ? [
+              [B, T, H],
+              [B, T, H],
+            ]
+          : [
+              [B, H],
+              [B, H],
+            ],
+      );
       expectClose(await f.data(), rf.data, ATOL, RTOL, 'forward');
       expectClose(await r.data(), rr.data, ATOL, RTOL, 'backward');
       layer.dispose();
@@ -183,7 +200,7 @@ test('bad options name the problem', () => {
   expect(() => new Bidirectional({ layer: new Gru({ units: 2, returnState: true }) })).toThrowError(/returnState/);
 });
 
-test('directions named as Keras, weights in Keras order, the wrapped layer\'s config copied (goBackwards flipped)', () => {
+test("directions named as Keras, weights in Keras order, the wrapped layer's config copied (goBackwards flipped)", () => {
   const { gpu } = env;
   const layer = new Bidirectional({ layer: new Gru({ units: 3, name: 'enc', inputShape: [5, 2], resetAfter: false }), name: 'bi' });
   const model = sequential(gpu, [layer]);
@@ -210,7 +227,12 @@ test('save and load round trip: a nested layer config, bit-identical predictions
   expect(topology[0].config).toMatchObject({ mergeMode: 'ave', layer: { className: 'LSTM', config: { units: 4, returnSequences: true } } });
   expect(topology[1].config).toMatchObject({ mergeMode: 'concat', layer: { className: 'GRU', config: { units: 3, resetAfter: true } } });
   const names = saved.modelJson.weightsManifest.weights.map((w) => w.name);
-  expect(names.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${model.layers[0].name}/${i < 3 ? 'forward' : 'backward'}_${(model.layers[0] as Bidirectional).template.name}/${['kernel', 'recurrent_kernel', 'bias'][i % 3]}`));
+  expect(names.slice(0, 6)).toEqual(
+    [0, 1, 2, 3, 4, 5].map(
+      (i) =>
+        `${model.layers[0].name}/${i < 3 ? 'forward' : 'backward'}_${(model.layers[0] as Bidirectional).template.name}/${['kernel', 'recurrent_kernel', 'bias'][i % 3]}`,
+    ),
+  );
   const loaded = await loadModel(gpu, saved);
   expect(loaded.layers[1]).toBeInstanceOf(Bidirectional);
   expect((loaded.layers[1] as Bidirectional).forwardLayer).toBeInstanceOf(Gru);

@@ -11,9 +11,15 @@ test('fit of a Bidirectional model equals the reference Sequential fit', async (
   const { gpu } = env;
   const [N, T, D, H] = [6, 5, 3, 4];
   for (const returnSequences of [false, true]) {
-    const model = sequential(gpu, [layers.bidirectional({ layer: layers.gru({ units: H, inputShape: [T, D], returnSequences, seed: 1 }), mergeMode: 'mul' }), layers.dense({ units: 2, seed: 2 })]);
+    const model = sequential(gpu, [
+      layers.bidirectional({ layer: layers.gru({ units: H, inputShape: [T, D], returnSequences, seed: 1 }), mergeMode: 'mul' }),
+      layers.dense({ units: 2, seed: 2 }),
+    ]);
     model.compile({ optimizer: { name: 'sgd', learningRate: 0.1 }, loss: 'meanSquaredError' });
-    const ref = reference.sequential([reference.layers.bidirectional({ layer: reference.layers.gru({ units: H, inputShape: [T, D], returnSequences }), mergeMode: 'mul' }), reference.layers.dense({ units: 2 })]);
+    const ref = reference.sequential([
+      reference.layers.bidirectional({ layer: reference.layers.gru({ units: H, inputShape: [T, D], returnSequences }), mergeMode: 'mul' }),
+      reference.layers.dense({ units: 2 }),
+    ]);
     ref.setWeights(await model.getWeightData());
     ref.compile({ optimizer: { name: 'sgd', learningRate: 0.1 }, loss: 'meanSquaredError' });
     const random = new Random(3);

@@ -58,7 +58,8 @@ describe('masked Bidirectional vs reference', () => {
     expectClose(got, refY.data, ATOL, RTOL, 'output');
     if (returnSequences) {
       // Masked steps are exact zeros.
-      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if (mask[b * T + t] === 0) for (let k = 0; k < y.shape[2]; k++) expect(got[(b * T + t) * y.shape[2] + k]).toBe(0);
+      for (let b = 0; b < B; b++)
+        for (let t = 0; t < T; t++) if (mask[b * T + t] === 0) for (let k = 0; k < y.shape[2]; k++) expect(got[(b * T + t) * y.shape[2] + k]).toBe(0);
     }
     const dY = random.uniformArray(refY.data.length);
     const g = await gpu.gradients(x, tensor(env.gpu, dY, refY.shape), { mask: m });

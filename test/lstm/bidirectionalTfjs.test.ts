@@ -38,7 +38,8 @@ const families = [
   },
   {
     name: 'GRU (resetAfter=false)',
-    tfLayer: (c: Options) => tfl.layers.gru({ ...c, recurrentActivation: 'sigmoid', recurrentInitializer, resetAfter: false } as Parameters<typeof tfl.layers.gru>[0]),
+    tfLayer: (c: Options) =>
+      tfl.layers.gru({ ...c, recurrentActivation: 'sigmoid', recurrentInitializer, resetAfter: false } as Parameters<typeof tfl.layers.gru>[0]),
     ours: (c: Options) => new Gru({ ...c, resetAfter: false }),
   },
   {
@@ -52,14 +53,20 @@ const [B, T, D, H] = [3, 6, 5, 11];
 const xs = new Random(77).uniformArray(B * T * D);
 
 describe.each(families)('TensorFlow.js equivalence: $name', (family) => {
-  test('goBackwards, sequence and last-step outputs, stacked (the second reads the first one\'s time-major output)', async () => {
+  test("goBackwards, sequence and last-step outputs, stacked (the second reads the first one's time-major output)", async () => {
     const { gpu } = env;
     for (const returnSequences of [true, false]) {
       const tfModel = tfl.sequential({
-        layers: [family.tfLayer({ units: H, inputShape: [T, D], returnSequences: true, goBackwards: true }), family.tfLayer({ units: H, returnSequences, goBackwards: true })],
+        layers: [
+          family.tfLayer({ units: H, inputShape: [T, D], returnSequences: true, goBackwards: true }),
+          family.tfLayer({ units: H, returnSequences, goBackwards: true }),
+        ],
       });
       const expected = (tfModel.predict(tf.tensor3d(xs, [B, T, D])) as tf.Tensor).dataSync();
-      const ours = sequential(gpu, [family.ours({ units: H, inputShape: [T, D], returnSequences: true, goBackwards: true }), family.ours({ units: H, returnSequences, goBackwards: true })]);
+      const ours = sequential(gpu, [
+        family.ours({ units: H, inputShape: [T, D], returnSequences: true, goBackwards: true }),
+        family.ours({ units: H, returnSequences, goBackwards: true }),
+      ]);
       ours.setWeights(tfModel.getWeights().map((w) => w.dataSync() as Float32Array));
       expectClose(await ours.predict(tensor(gpu, xs, [B, T, D])).data(), expected, ATOL, RTOL, `returnSequences=${returnSequences}`);
       ours.dispose();
@@ -88,10 +95,13 @@ describe.each(families)('TensorFlow.js equivalence: $name', (family) => {
   });
 });
 
-test('mergeMode null: apply gives TF.js\'s two outputs', async () => {
+test("mergeMode null: apply gives TF.js's two outputs", async () => {
   const { gpu } = env;
   const family = families[0];
-  const tfLayer = tfl.layers.bidirectional({ layer: family.tfLayer({ units: H, returnSequences: true }) as tfl.RNN, mergeMode: null as unknown as MergeMode & string });
+  const tfLayer = tfl.layers.bidirectional({
+    layer: family.tfLayer({ units: H, returnSequences: true }) as tfl.RNN,
+    mergeMode: null as unknown as MergeMode & string,
+  });
   const expected = (tfLayer.apply(tf.tensor3d(xs, [B, T, D])) as tf.Tensor[]).map((t) => t.dataSync());
   const ours = new Bidirectional({ layer: family.ours({ units: H, returnSequences: true }), mergeMode: null });
   ours.build(gpu, [T, D]);

@@ -39,7 +39,12 @@ describe('input to predict', () => {
   });
   test('wrong feature size', async () => {
     const m = model();
-    await expectUnchanged(m, () => m.predict(tensor(env.gpu, new Float32Array(B * T * 3), [B, T, 3])), ShapeError, /expects inputs of shape \[batch, 5, 4\], got \[batch, 5, 3\]/);
+    await expectUnchanged(
+      m,
+      () => m.predict(tensor(env.gpu, new Float32Array(B * T * 3), [B, T, 3])),
+      ShapeError,
+      /expects inputs of shape \[batch, 5, 4\], got \[batch, 5, 3\]/,
+    );
   });
   test('wrong number of steps for a fixed inputShape', async () => {
     const m = model();

@@ -1,7 +1,7 @@
 // The LSTM layer and Sequential model on the GPU against the CPU reference: sequences, state,
 // initial state, stacks, long sequences, and the steady state of buffers and pipelines.
 import { describe, expect, test } from 'vitest';
-import { layers, reference, sequential, tensor, Tensor } from '../../src/index.js';
+import { layers, reference, sequential, tensor, type Tensor } from '../../src/index.js';
 import { expectClose, maxAbsError, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -42,11 +42,7 @@ describe('LSTM layer vs reference', () => {
     const { gpu } = env;
     const [B, D, H] = [3, 13, 37];
     const config = (i: number, returnSequences: boolean) => ({ units: H + i, returnSequences, seed: 10 + i });
-    const model = sequential(gpu, [
-      layers.lstm({ ...config(0, true), inputShape: [null, D] }),
-      layers.lstm(config(1, true)),
-      layers.lstm(config(2, false)),
-    ]);
+    const model = sequential(gpu, [layers.lstm({ ...config(0, true), inputShape: [null, D] }), layers.lstm(config(1, true)), layers.lstm(config(2, false))]);
     const ref = reference.sequential([
       reference.layers.lstm({ ...config(0, true), inputShape: [null, D] }),
       reference.layers.lstm(config(1, true)),
@@ -82,11 +78,17 @@ describe('LSTM layer vs reference', () => {
     const c0 = random.uniformArray(B * H);
     const layer = layers.lstm({ units: H, returnSequences: true, returnState: true, seed: 4 });
     const [out, h, c] = layer.apply(tensor(gpu, xs, [B, T, D]), { initialState: [tensor(gpu, h0, [B, H]), tensor(gpu, c0, [B, H])] }) as Tensor[];
-    expect([out.shape, h.shape, c.shape]).toEqual([[B, T, H], [B, H], [B, H]]);
+    expect([out.shape, h.shape, c.shape]).toEqual([
+      [B, T, H],
+      [B, H],
+      [B, H],
+    ]);
 
     const ref = reference.layers.lstm({ units: H, returnSequences: true, returnState: true });
     ref.setWeights(await layer.getWeightData());
-    const [rOut, rh, rc] = ref.apply(reference.tensor(xs, [B, T, D]), { initialState: [reference.tensor(h0, [B, H]), reference.tensor(c0, [B, H])] }) as reference.CpuTensor[];
+    const [rOut, rh, rc] = ref.apply(reference.tensor(xs, [B, T, D]), {
+      initialState: [reference.tensor(h0, [B, H]), reference.tensor(c0, [B, H])],
+    }) as reference.CpuTensor[];
     expectClose(await out.data(), rOut.data, ATOL, RTOL, 'sequence');
     expectClose(await h.data(), rh.data, ATOL, RTOL, 'h');
     expectClose(await c.data(), rc.data, ATOL, RTOL, 'c');
@@ -132,7 +134,10 @@ describe('steady state', () => {
   test('one submit and T+1 dispatches per layer and sequence (+1 for a returned sequence)', async () => {
     const { gpu } = env;
     const [B, T, D, H] = [2, 12, 3, 8];
-    const model = sequential(gpu, [layers.lstm({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }), layers.lstm({ units: H, returnSequences: true, seed: 2 })]);
+    const model = sequential(gpu, [
+      layers.lstm({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
+      layers.lstm({ units: H, returnSequences: true, seed: 2 }),
+    ]);
     const x = tensor(gpu, input(2, B, T, D), [B, T, D]);
     await model.predict(x).data(); // compile first
     const queue = gpu.device.queue;

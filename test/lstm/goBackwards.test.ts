@@ -32,7 +32,14 @@ const RTOL = 1e-4;
 const GRAD_ATOL = 1e-6;
 const GRAD_RTOL = 1e-4;
 
-type Config = { units: number; inputShape?: [number | null, number]; returnSequences?: boolean; goBackwards?: boolean; seed?: number; biasInitializer?: 'randomUniform' };
+type Config = {
+  units: number;
+  inputShape?: [number | null, number];
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  seed?: number;
+  biasInitializer?: 'randomUniform';
+};
 type RefLayer = ReferenceLstm | ReferenceGru | ReferenceSimpleRnn;
 interface Family {
   name: string;
@@ -73,7 +80,13 @@ describe.each(families)('$name goBackwards vs reference', (family) => {
       if (returnSequences) {
         const plain = family.ref({ units: H, inputShape: [T, D], returnSequences: true });
         plain.setWeights(await model.getWeightData());
-        expectClose(expected, forward(plain, cpuTensor(reverseSteps(xs, B, T, D), [B, T, D])).y.data, 0, 0, 'reference: goBackwards = forward on the reversed input');
+        expectClose(
+          expected,
+          forward(plain, cpuTensor(reverseSteps(xs, B, T, D), [B, T, D])).y.data,
+          0,
+          0,
+          'reference: goBackwards = forward on the reversed input',
+        );
       }
       model.dispose();
     }
@@ -162,7 +175,9 @@ test('truncated BPTT refuses a goBackwards layer (its windows would run forward 
   const model = sequential(gpu, [layers.gru({ units: 3, inputShape: [6, 2], goBackwards: true }), layers.dense({ units: 1 })]);
   model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
   const before = await model.getWeightData();
-  await expect(model.fit(tensor(gpu, new Float32Array(4 * 6 * 2), [4, 6, 2]), new Float32Array(4), { batchSize: 4, tbptt: 2 })).rejects.toThrowError(/goBackwards.*tbptt/);
+  await expect(model.fit(tensor(gpu, new Float32Array(4 * 6 * 2), [4, 6, 2]), new Float32Array(4), { batchSize: 4, tbptt: 2 })).rejects.toThrowError(
+    /goBackwards.*tbptt/,
+  );
   expect(await model.getWeightData()).toEqual(before);
   model.dispose();
 });

@@ -5,8 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { layers, loadModel, reference, sequential, ShapeError, tensor, type LossName, type Tensor } from '../../src/index.js';
 import { flowOf, materialize, type Layer } from '../../src/layers/layer.js';
-import { Lstm } from '../../src/lstm/lstm.js';
-import { RecurrentLayer } from '../../src/lstm/recurrent.js';
+import type { Lstm } from '../../src/lstm/lstm.js';
+import type { RecurrentLayer } from '../../src/lstm/recurrent.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
 import { ReferenceRecurrentDropout, sequenceDropoutScales } from '../../src/reference/dropout.js';
 import type { ReferenceLayer } from '../../src/reference/sequential.js';
@@ -60,8 +60,29 @@ interface Case {
 const cases: Case[] = [
   { name: 'batch 1, one step', B: 1, T: 1, D: 3, H: 2, dropout: 0.5, recurrentDropout: 0.5, loss: 'meanSquaredError' },
   { name: 'sizes off the workgroup, both masks', B: 5, T: 6, D: 70, H: 65, dropout: 0.3, recurrentDropout: 0.4, loss: 'meanSquaredError' },
-  { name: 'recurrent dropout only, per-step head', B: 3, T: 5, D: 4, H: 9, dropout: 0, recurrentDropout: 0.5, returnSequences: true, loss: 'meanAbsoluteError' },
-  { name: 'input dropout only, goBackwards, stack', B: 4, T: 4, D: 6, H: 5, dropout: 0.5, recurrentDropout: 0, goBackwards: true, stack: true, loss: 'meanSquaredError' },
+  {
+    name: 'recurrent dropout only, per-step head',
+    B: 3,
+    T: 5,
+    D: 4,
+    H: 9,
+    dropout: 0,
+    recurrentDropout: 0.5,
+    returnSequences: true,
+    loss: 'meanAbsoluteError',
+  },
+  {
+    name: 'input dropout only, goBackwards, stack',
+    B: 4,
+    T: 4,
+    D: 6,
+    H: 5,
+    dropout: 0.5,
+    recurrentDropout: 0,
+    goBackwards: true,
+    stack: true,
+    loss: 'meanSquaredError',
+  },
   { name: 'bidirectional', B: 3, T: 4, D: 5, H: 6, dropout: 0.25, recurrentDropout: 0.25, bidirectional: true, loss: 'meanSquaredError' },
 ];
 
@@ -266,7 +287,10 @@ describe('options', () => {
   });
 
   test('save and load keep the rates', async () => {
-    const model = sequential(env.gpu, [layers.lstm({ units: 3, dropout: 0.2, recurrentDropout: 0.3, returnSequences: true, inputShape: [4, 2] }), layers.gru({ units: 2, dropout: 0.1 })]);
+    const model = sequential(env.gpu, [
+      layers.lstm({ units: 3, dropout: 0.2, recurrentDropout: 0.3, returnSequences: true, inputShape: [4, 2] }),
+      layers.gru({ units: 2, dropout: 0.1 }),
+    ]);
     const loaded = await loadModel(env.gpu, await model.save());
     const [lstm, gru] = loaded.layers as [Lstm, RecurrentLayer];
     expect([lstm.config.dropout, lstm.config.recurrentDropout, gru.config.dropout, gru.config.recurrentDropout]).toEqual([0.2, 0.3, 0.1, 0]);
@@ -334,13 +358,21 @@ describe('the initial state gradient with dropout on the GPU', () => {
     const layer = gpuLayer(kind, options) as Lstm | RecurrentLayer;
     const ref = refLayer(kind, options) as unknown as {
       setWeights(w: Float32Array[]): void;
-      forwardTrain(x: unknown, state: unknown, mask: unknown): { saved: { draw?: { input?: Float64Array; recurrent?: Float64Array }; x: { data: Float64Array } } };
+      forwardTrain(
+        x: unknown,
+        state: unknown,
+        mask: unknown,
+      ): { saved: { draw?: { input?: Float64Array; recurrent?: Float64Array }; x: { data: Float64Array } } };
     };
     sequential(env.gpu, [layer]);
     const weights = await layer.getWeightData();
     ref.setWeights(weights);
     const c0 = new Float64Array(B * H);
-    const forward = ref.forwardTrain(reference.tensor(x, [B, T, D]), kind === 'lstm' ? { h: Float64Array.from(h0), c: c0 } : { h: Float64Array.from(h0) }, sequenceMask);
+    const forward = ref.forwardTrain(
+      reference.tensor(x, [B, T, D]),
+      kind === 'lstm' ? { h: Float64Array.from(h0), c: c0 } : { h: Float64Array.from(h0) },
+      sequenceMask,
+    );
     const draw = forward.saved.draw!;
     const dims = { B, T, D, H };
     const [kernel, recurrentKernel, bias] = weights;
@@ -348,12 +380,32 @@ describe('the initial state gradient with dropout on the GPU', () => {
     if (kind === 'lstm') {
       const w = { kernel, recurrentKernel, bias };
       const o = { activation: 'tanh' as const, recurrentActivation: 'sigmoid' as const };
-      const cache = lstmForwardTrain(forward.saved.x.data, dims, w, { ...o, initialState: { h: h0, c: c0 }, mask: sequenceMask, recurrentMask: draw.recurrent });
+      const cache = lstmForwardTrain(forward.saved.x.data, dims, w, {
+        ...o,
+        initialState: { h: h0, c: c0 },
+        mask: sequenceMask,
+        recurrentMask: draw.recurrent,
+      });
       expected = lstmBackward(forward.saved.x.data, dims, w, o, cache, { sequence: dY }, {}, sequenceMask, draw.recurrent).dh0;
     } else if (kind === 'simpleRNN') {
       const w = { kernel, recurrentKernel, bias };
-      const cache = reference.simpleRnnForwardTrain(forward.saved.x.data, dims, w, { activation: 'tanh', initialState: h0, mask: sequenceMask, recurrentMask: draw.recurrent });
-      expected = reference.simpleRnnBackward(forward.saved.x.data, dims, w, { activation: 'tanh' }, cache, { sequence: dY }, {}, sequenceMask, draw.recurrent).dh0;
+      const cache = reference.simpleRnnForwardTrain(forward.saved.x.data, dims, w, {
+        activation: 'tanh',
+        initialState: h0,
+        mask: sequenceMask,
+        recurrentMask: draw.recurrent,
+      });
+      expected = reference.simpleRnnBackward(
+        forward.saved.x.data,
+        dims,
+        w,
+        { activation: 'tanh' },
+        cache,
+        { sequence: dY },
+        {},
+        sequenceMask,
+        draw.recurrent,
+      ).dh0;
     } else {
       const w = { kernel, recurrentKernel, bias };
       const o = { activation: 'tanh' as const, recurrentActivation: 'sigmoid' as const, resetAfter: kind === 'gruResetAfter' };
@@ -370,7 +422,15 @@ describe('the initial state gradient with dropout on the GPU', () => {
     await env.gpu.submit('train with state gradients', (encoder, run) => {
       const { saved } = layer.encodeTrain(encoder, run, { ...flowOf(xt), mask: maskT.buffer }, { h: state.h.buffer, c: state.c.buffer });
       const dFlow = { buffer: dYt.buffer, offset: 0, shape: [B, T, H], timeMajor: true };
-      layer.encodeBackward(encoder, run, saved, dFlow, grads.map((g) => g.buffer), false, { h: dh0.buffer, c: dc0.buffer });
+      layer.encodeBackward(
+        encoder,
+        run,
+        saved,
+        dFlow,
+        grads.map((g) => g.buffer),
+        false,
+        { h: dh0.buffer, c: dc0.buffer },
+      );
     });
     expectClose(await dh0.data(), expected, 1e-6, 1e-4, 'dh0');
     for (const t of [xt, maskT, state.h, state.c, dYt, dh0, dc0, ...grads]) t.dispose();

@@ -2,7 +2,7 @@
 // sequences, initial state and returned state, stacks with any sequence length, a long
 // sequence, seeded initial weights, and the dispatches, submits and buffers of a predict.
 import { describe, expect, test } from 'vitest';
-import { layers, sequential, tensor, Tensor } from '../../src/index.js';
+import { layers, sequential, tensor, type Tensor } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
 import type { GruConfig, SimpleRnnConfig } from '../../src/spec/recurrentConfig.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
@@ -113,7 +113,10 @@ describe.each(families)('$name layer vs reference', (family) => {
     const h0 = new Random(9).uniformArray(B * H);
     const layer = family.gpu({ units: H, returnSequences: true, returnState: true, seed: 4 });
     const [out, h] = layer.apply(tensor(gpu, xs, [B, T, D]), { initialState: tensor(gpu, h0, [B, H]) }) as Tensor[];
-    expect([out.shape, h.shape]).toEqual([[B, T, H], [B, H]]);
+    expect([out.shape, h.shape]).toEqual([
+      [B, T, H],
+      [B, H],
+    ]);
     const ref = family.ref({ units: H, returnSequences: true, returnState: true });
     ref.setWeights(await layer.getWeightData());
     const [rOut, rh] = ref.apply(cpuTensor(xs, [B, T, D]), { initialState: cpuTensor(h0, [B, H]) }) as CpuTensor[];
@@ -150,7 +153,10 @@ describe.each(families)('$name layer vs reference', (family) => {
   test('one submit and 1 + (dispatches a step)·T dispatches per layer (+1 for a returned sequence); no new buffers or pipelines when repeated', async () => {
     const { gpu } = env;
     const [B, T, D, H] = [2, 12, 3, 8];
-    const model = sequential(gpu, [family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }), family.gpu({ units: H, returnSequences: true, seed: 2 })]);
+    const model = sequential(gpu, [
+      family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
+      family.gpu({ units: H, returnSequences: true, seed: 2 }),
+    ]);
     const x = tensor(gpu, input(2, B, T, D), [B, T, D]);
     const first = model.predict(x); // compiles, and fills the pool
     const expected = await first.data();
@@ -192,7 +198,17 @@ describe.each(families)('$name layer vs reference', (family) => {
 describe('configuration', () => {
   test('Keras defaults', () => {
     const gru = new Gru({ units: 4 });
-    expect(gru.config).toMatchObject({ activation: 'tanh', recurrentActivation: 'sigmoid', useBias: true, resetAfter: true, kernelInitializer: 'glorotUniform', recurrentInitializer: 'orthogonal', biasInitializer: 'zeros', returnSequences: false, returnState: false });
+    expect(gru.config).toMatchObject({
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      useBias: true,
+      resetAfter: true,
+      kernelInitializer: 'glorotUniform',
+      recurrentInitializer: 'orthogonal',
+      biasInitializer: 'zeros',
+      returnSequences: false,
+      returnState: false,
+    });
     expect(new SimpleRnn({ units: 4 }).config).toMatchObject({ activation: 'tanh', useBias: true, recurrentInitializer: 'orthogonal' });
   });
   test('bad options name the problem', () => {
@@ -206,6 +222,8 @@ describe('configuration', () => {
     const { gpu } = env;
     const layer = new Gru({ units: 3, inputShape: [4, 2] });
     expect(() => layer.apply(tensor(gpu, new Float32Array(2 * 4 * 3), [2, 4, 3]))).toThrowError(/expects inputs of shape \[batch, 4, 2\]/);
-    expect(() => layer.apply(tensor(gpu, new Float32Array(2 * 4 * 2), [2, 4, 2]), { initialState: tensor(gpu, new Float32Array(3), [1, 3]) })).toThrowError(/initialState must have shape \[2, 3\]/);
+    expect(() => layer.apply(tensor(gpu, new Float32Array(2 * 4 * 2), [2, 4, 2]), { initialState: tensor(gpu, new Float32Array(3), [1, 3]) })).toThrowError(
+      /initialState must have shape \[2, 3\]/,
+    );
   });
 });

@@ -30,7 +30,8 @@ const recurrentInitializer = 'glorotUniform';
 const families = [
   {
     name: 'GRU (resetAfter=false)',
-    tfLayer: (c: { units: number; inputShape?: [number, number]; returnSequences: boolean }) => tfl.layers.gru({ ...c, recurrentActivation: 'sigmoid', recurrentInitializer, resetAfter: false } as Parameters<typeof tfl.layers.gru>[0]),
+    tfLayer: (c: { units: number; inputShape?: [number, number]; returnSequences: boolean }) =>
+      tfl.layers.gru({ ...c, recurrentActivation: 'sigmoid', recurrentInitializer, resetAfter: false } as Parameters<typeof tfl.layers.gru>[0]),
     ours: (c: { units: number; inputShape?: [number, number]; returnSequences: boolean }) => new Gru({ ...c, resetAfter: false }),
   },
   {
@@ -47,7 +48,9 @@ describe.each(families)('TensorFlow.js layers equivalence: $name', (family) => {
     { B: 2, T: 20, D: 5, H: 70, returnSequences: false },
   ])('stack of two, B=$B T=$T D=$D H=$H returnSequences=$returnSequences', async ({ B, T, D, H, returnSequences }) => {
     const { gpu } = env;
-    const tfModel = tfl.sequential({ layers: [family.tfLayer({ units: H, inputShape: [T, D], returnSequences: true }), family.tfLayer({ units: H, returnSequences })] });
+    const tfModel = tfl.sequential({
+      layers: [family.tfLayer({ units: H, inputShape: [T, D], returnSequences: true }), family.tfLayer({ units: H, returnSequences })],
+    });
     const xs = new Random(B * T).uniformArray(B * T * D);
     const expected = (tfModel.predict(tf.tensor3d(xs, [B, T, D])) as tf.Tensor).dataSync();
 

@@ -46,9 +46,37 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'one of everything', B: 1, T: 1, D: 1, H: 1, returnSequences: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' },
-  { name: 'softmax head, categorical CE', B: 4, T: 6, D: 13, H: 37, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'categoricalCrossentropy' },
-  { name: 'per-step sigmoid head, binary CE', B: 3, T: 5, D: 4, H: 9, returnSequences: true, head: { units: 2, activation: 'sigmoid' }, loss: 'binaryCrossentropy' },
-  { name: 'stack of two, batch 5', B: 5, T: 4, D: 3, H: 65, returnSequences: false, stack: true, head: { units: 1, activation: 'tanh' }, loss: 'meanAbsoluteError' },
+  {
+    name: 'softmax head, categorical CE',
+    B: 4,
+    T: 6,
+    D: 13,
+    H: 37,
+    returnSequences: false,
+    head: { units: 3, activation: 'softmax' },
+    loss: 'categoricalCrossentropy',
+  },
+  {
+    name: 'per-step sigmoid head, binary CE',
+    B: 3,
+    T: 5,
+    D: 4,
+    H: 9,
+    returnSequences: true,
+    head: { units: 2, activation: 'sigmoid' },
+    loss: 'binaryCrossentropy',
+  },
+  {
+    name: 'stack of two, batch 5',
+    B: 5,
+    T: 4,
+    D: 3,
+    H: 65,
+    returnSequences: false,
+    stack: true,
+    head: { units: 1, activation: 'tanh' },
+    loss: 'meanAbsoluteError',
+  },
 ];
 
 function makeData(c: Case, seed: number) {
@@ -104,7 +132,12 @@ function referenceGradients(stack: RefRecurrent[], head: ReferenceDense, x: CpuT
 }
 
 function buildBoth(family: Family, c: Case) {
-  const recurrent = (i: number, last: boolean) => ({ units: c.H, returnSequences: last ? c.returnSequences : true, seed: 1 + i, ...(i === 0 ? { inputShape: [c.T, c.D] as [number, number] } : {}) });
+  const recurrent = (i: number, last: boolean) => ({
+    units: c.H,
+    returnSequences: last ? c.returnSequences : true,
+    seed: 1 + i,
+    ...(i === 0 ? { inputShape: [c.T, c.D] as [number, number] } : {}),
+  });
   const configs = c.stack ? [recurrent(0, false), recurrent(1, true)] : [recurrent(0, true)];
   const model = sequential(env.gpu, [...configs.map((cfg) => family.gpu(cfg)), layers.dense({ ...c.head, seed: 9 })]);
   const stack = configs.map((cfg) => family.ref(cfg));
@@ -166,7 +199,14 @@ describe.each(families)('$name gradients: GPU vs reference', (family) => {
       const options = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: layer.config.resetAfter } as const;
       expected = gruBackward(x, dims, weights, options, gruForwardTrain(x, dims, weights, { ...options, initialState: h0 }), dY);
     } else {
-      expected = simpleRnnBackward(x, dims, weights, { activation: 'tanh' }, simpleRnnForwardTrain(x, dims, weights, { activation: 'tanh', initialState: h0 }), dY);
+      expected = simpleRnnBackward(
+        x,
+        dims,
+        weights,
+        { activation: 'tanh' },
+        simpleRnnForwardTrain(x, dims, weights, { activation: 'tanh', initialState: h0 }),
+        dY,
+      );
     }
     // As the model gradients: f32 sums over B·T rows. dOutput is ±1 on every unit here, so the
     // gradients are larger than the model's; measured ≤ 1.1e-6 absolute (SimpleRNN's dU).
@@ -196,12 +236,30 @@ describe.each(families)('$name gradients: GPU vs reference', (family) => {
     const expected = referenceGradients(stack, head, window(6, 2), y, c.loss, state);
     const after = await model.getWeightData();
     // w − lr·g in f32: the gradient's error (≤ 1e-6, as above) times lr, plus f32 rounding of w.
-    after.forEach((w, i) => expectClose(w, before[i].map((v, k) => v - learningRate * expected.grads[i][k]), 1e-6, 1e-5, `weight ${i} after the step`));
+    after.forEach((w, i) =>
+      expectClose(
+        w,
+        before[i].map((v, k) => v - learningRate * expected.grads[i][k]),
+        1e-6,
+        1e-5,
+        `weight ${i} after the step`,
+      ),
+    );
     model.dispose();
   });
 
   test('a steady-state training step creates no GPU buffers and compiles nothing', async () => {
-    const c: Case = { name: 'steady', B: 8, T: 6, D: 3, H: 10, returnSequences: true, stack: true, head: { units: 2, activation: 'sigmoid' }, loss: 'binaryCrossentropy' };
+    const c: Case = {
+      name: 'steady',
+      B: 8,
+      T: 6,
+      D: 3,
+      H: 10,
+      returnSequences: true,
+      stack: true,
+      head: { units: 2, activation: 'sigmoid' },
+      loss: 'binaryCrossentropy',
+    };
     const { model } = buildBoth(family, c);
     model.compile({ optimizer: 'adam', loss: c.loss, metrics: ['accuracy'] });
     const { x, y } = makeData(c, 1);

@@ -23,7 +23,15 @@ const env = useGpu();
 const ATOL = 1e-4;
 const RTOL = 1e-4;
 
-type Config = { units: number; inputShape?: [number | null, number]; returnSequences?: boolean; stateful?: boolean; goBackwards?: boolean; seed?: number; biasInitializer?: 'randomUniform' };
+type Config = {
+  units: number;
+  inputShape?: [number | null, number];
+  returnSequences?: boolean;
+  stateful?: boolean;
+  goBackwards?: boolean;
+  seed?: number;
+  biasInitializer?: 'randomUniform';
+};
 const families = [
   { name: 'LSTM', gpu: (c: Config) => new Lstm(c), ref: (c: Config) => new ReferenceLstm(c) },
   { name: 'GRU resetAfter=true', gpu: (c: Config) => new Gru({ ...c, resetAfter: true }), ref: (c: Config) => new ReferenceGru({ ...c, resetAfter: true }) },
@@ -130,7 +138,9 @@ test('a batch of another size is a clear error that changes nothing; after reset
   await model.predict(x(2)).data();
   const layer = model.layers[0] as Lstm;
   const state = await layer.getStates();
-  expect(() => model.predict(x(3))).toThrowError(/lstm_\d+ is stateful and carries its state for batches of 2, but got a batch of 3\. Keep the batch size fixed .* or call resetStates\(\)/);
+  expect(() => model.predict(x(3))).toThrowError(
+    /lstm_\d+ is stateful and carries its state for batches of 2, but got a batch of 3\. Keep the batch size fixed .* or call resetStates\(\)/,
+  );
   expect(await layer.getStates()).toEqual(state);
   layer.resetStates();
   expect(await layer.getStates()).toEqual([new Float32Array(8), new Float32Array(8)]);

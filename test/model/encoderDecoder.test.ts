@@ -256,7 +256,15 @@ describe('encoder–decoder vs the CPU reference', () => {
     await both.model.trainOnBatch([chunk(data.source, c.Ts), chunk(data.target, c.Tt)], data.y);
     const after = await both.model.getWeightData();
     // w − lr·g in f32: the gradient's error (≤ 1e-6, above) times lr, plus f32 rounding of w.
-    after.forEach((w, i) => expectClose(w, before[i].map((v, k) => v - learningRate * expected.grads[i][k]), 1e-6, 1e-5, `weight ${i} after the step`));
+    after.forEach((w, i) =>
+      expectClose(
+        w,
+        before[i].map((v, k) => v - learningRate * expected.grads[i][k]),
+        1e-6,
+        1e-5,
+        `weight ${i} after the step`,
+      ),
+    );
     both.model.dispose();
   });
 });
@@ -313,7 +321,9 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
       validationSplit: 0.1,
       seed: 3,
     });
-    console.log(`reversal: ${((performance.now() - started) / 1000).toFixed(1)} s, last epoch ${JSON.stringify(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, +v[v.length - 1].toFixed(4)])))}`);
+    console.log(
+      `reversal: ${((performance.now() - started) / 1000).toFixed(1)} s, last epoch ${JSON.stringify(Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, +v[v.length - 1].toFixed(4)])))}`,
+    );
     dir = mkdtempSync(join(tmpdir(), 'seq2seq-test-'));
   });
 
@@ -404,13 +414,44 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
 describe('encoder–decoder configuration errors', () => {
   const emb = (steps: number) => layers.embedding({ inputDim: 5, outputDim: 2, inputShape: [steps] });
   test.each([
-    ['the encoder ends with a Dense', () => ({ encoder: [emb(3), layers.lstm({ units: 4 }), layers.dense({ units: 2 })], decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })] }), /must end with an LSTM, GRU or SimpleRNN/],
-    ['units differ', () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.lstm({ units: 5, returnSequences: true })] }), /has 4 units but the decoder's .* has 5/],
-    ['LSTM into GRU', () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.gru({ units: 4, returnSequences: true })] }), /carry different states/],
-    ['no steps declared', () => ({ encoder: [layers.embedding({ inputDim: 5, outputDim: 2 }), layers.lstm({ units: 4 })], decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })] }), /must declare its input with a fixed number of steps/],
-    ['decoder without returnSequences', () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.lstm({ units: 4 })] }), /needs returnSequences: true/],
-    ['encoder with returnSequences', () => ({ encoder: [emb(3), layers.lstm({ units: 4, returnSequences: true })], decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })] }), /has returnSequences; leave it false/],
-    ['no recurrent decoder layer', () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.dense({ units: 4 })] }), /decoder needs a recurrent layer/],
+    [
+      'the encoder ends with a Dense',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4 }), layers.dense({ units: 2 })], decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })] }),
+      /must end with an LSTM, GRU or SimpleRNN/,
+    ],
+    [
+      'units differ',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.lstm({ units: 5, returnSequences: true })] }),
+      /has 4 units but the decoder's .* has 5/,
+    ],
+    [
+      'LSTM into GRU',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.gru({ units: 4, returnSequences: true })] }),
+      /carry different states/,
+    ],
+    [
+      'no steps declared',
+      () => ({
+        encoder: [layers.embedding({ inputDim: 5, outputDim: 2 }), layers.lstm({ units: 4 })],
+        decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })],
+      }),
+      /must declare its input with a fixed number of steps/,
+    ],
+    [
+      'decoder without returnSequences',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.lstm({ units: 4 })] }),
+      /needs returnSequences: true/,
+    ],
+    [
+      'encoder with returnSequences',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4, returnSequences: true })], decoder: [emb(2), layers.lstm({ units: 4, returnSequences: true })] }),
+      /has returnSequences; leave it false/,
+    ],
+    [
+      'no recurrent decoder layer',
+      () => ({ encoder: [emb(3), layers.lstm({ units: 4 })], decoder: [emb(2), layers.dense({ units: 4 })] }),
+      /decoder needs a recurrent layer/,
+    ],
   ])('%s', (_name, config, message) => {
     expect(() => encoderDecoder(env.gpu, { ...config(), head: layers.dense({ units: 5, activation: 'softmax' }) })).toThrow(message);
     expect(() => encoderDecoder(env.gpu, { ...config(), head: layers.dense({ units: 5, activation: 'softmax' }) })).toThrow(RnnError);

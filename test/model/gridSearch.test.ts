@@ -35,11 +35,20 @@ interface FitCall {
 /** A build that makes LSTM(units) → Dense(1) and records every fit call it sees. */
 function recordingBuild(calls: FitCall[], compile = true) {
   return (params: Record<string, unknown>): Sequential => {
-    const model = sequential(ctx.gpu, [layers.lstm({ units: (params.units as number | undefined) ?? 2, inputShape: [3, 1], seed: 1 }), layers.dense({ units: 1, seed: 2 })]);
-    if (compile) model.compile({ optimizer: { name: (params.optimizer as 'adam' | 'sgd' | undefined) ?? 'adam', learningRate: (params.learningRate as number | undefined) ?? 0.01 }, loss: 'meanSquaredError', metrics: 'mae' });
+    const model = sequential(ctx.gpu, [
+      layers.lstm({ units: (params.units as number | undefined) ?? 2, inputShape: [3, 1], seed: 1 }),
+      layers.dense({ units: 1, seed: 2 }),
+    ]);
+    if (compile)
+      model.compile({
+        optimizer: { name: (params.optimizer as 'adam' | 'sgd' | undefined) ?? 'adam', learningRate: (params.learningRate as number | undefined) ?? 0.01 },
+        loss: 'meanSquaredError',
+        metrics: 'mae',
+      });
     const fit = model.fit.bind(model);
     vi.spyOn(model, 'fit').mockImplementation((x, y, args) => {
       calls.push({ params, x: x as Tensor, y: y as Tensor, args: args! });
+      // biome-ignore lint/suspicious/noFocusedTests: `fit` is the spied model method, not a focused test.
       return fit(x, y, args);
     });
     return model;
@@ -157,7 +166,9 @@ describe('gridSearch', () => {
     await expect(gridSearch({ ...base, grid: { units: [2] }, build: recordingBuild([], false) })).rejects.toThrow(/not compiled: call model\.compile/);
     await expect(gridSearch({ ...base, grid: { units: [2] }, validationSplit: undefined })).rejects.toThrow(/give validationSplit/);
     await expect(gridSearch({ ...base, grid: { units: [2] }, validationSplit: 1.5 })).rejects.toThrow(/validationSplit must be in \(0, 1\)/);
-    await expect(gridSearch({ ...base, grid: { units: [2] }, metric: 'val_accuracy' })).rejects.toThrow(/no 'val_accuracy' to score on; it has val_loss, val_mae/);
+    await expect(gridSearch({ ...base, grid: { units: [2] }, metric: 'val_accuracy' })).rejects.toThrow(
+      /no 'val_accuracy' to score on; it has val_loss, val_mae/,
+    );
     await expect(gridSearch({ ...base, grid: { units: [2] }, y: yData.subarray(0, 10) })).rejects.toThrow(RnnError);
   });
 

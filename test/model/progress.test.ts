@@ -25,7 +25,11 @@ describe('progress', () => {
   test('fit with verbose: 1 prints every epoch and reads each batch (the callbacks still run)', async () => {
     const model = sequential(env.gpu, [layers.lstm({ units: 3, inputShape: [4, 2], seed: 1 }), layers.dense({ units: 1, seed: 2 })]);
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: 'mae' });
-    const x = tensor(env.gpu, Float32Array.from({ length: 10 * 4 * 2 }, (_, i) => Math.sin(i)), [10, 4, 2]);
+    const x = tensor(
+      env.gpu,
+      Float32Array.from({ length: 10 * 4 * 2 }, (_, i) => Math.sin(i)),
+      [10, 4, 2],
+    );
     const y = Float32Array.from({ length: 10 }, (_, i) => Math.cos(i));
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const batches: number[] = [];

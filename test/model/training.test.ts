@@ -28,10 +28,47 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'one of everything', B: 1, T: 1, D: 1, H: 1, returnSequences: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' },
-  { name: 'softmax head, categorical CE', B: 4, T: 6, D: 13, H: 37, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'categoricalCrossentropy' },
-  { name: 'per-step sigmoid head, binary CE', B: 3, T: 5, D: 4, H: 9, returnSequences: true, head: { units: 2, activation: 'sigmoid' }, loss: 'binaryCrossentropy' },
-  { name: 'stack of two, batch 5', B: 5, T: 4, D: 3, H: 65, returnSequences: false, stack: true, head: { units: 1, activation: 'tanh' }, loss: 'meanAbsoluteError' },
-  { name: 'sparse labels, softmax', B: 6, T: 3, D: 5, H: 20, returnSequences: false, head: { units: 4, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' },
+  {
+    name: 'softmax head, categorical CE',
+    B: 4,
+    T: 6,
+    D: 13,
+    H: 37,
+    returnSequences: false,
+    head: { units: 3, activation: 'softmax' },
+    loss: 'categoricalCrossentropy',
+  },
+  {
+    name: 'per-step sigmoid head, binary CE',
+    B: 3,
+    T: 5,
+    D: 4,
+    H: 9,
+    returnSequences: true,
+    head: { units: 2, activation: 'sigmoid' },
+    loss: 'binaryCrossentropy',
+  },
+  {
+    name: 'stack of two, batch 5',
+    B: 5,
+    T: 4,
+    D: 3,
+    H: 65,
+    returnSequences: false,
+    stack: true,
+    head: { units: 1, activation: 'tanh' },
+    loss: 'meanAbsoluteError',
+  },
+  {
+    name: 'sparse labels, softmax',
+    B: 6,
+    T: 3,
+    D: 5,
+    H: 20,
+    returnSequences: false,
+    head: { units: 4, activation: 'softmax' },
+    loss: 'sparseCategoricalCrossentropy',
+  },
 ];
 
 function makeData(c: Case, seed: number) {
@@ -50,7 +87,12 @@ function makeData(c: Case, seed: number) {
 }
 
 function buildBoth(c: Case) {
-  const recurrent = (i: number, last: boolean) => ({ units: c.H, returnSequences: last ? c.returnSequences : true, seed: 1 + i, ...(i === 0 ? { inputShape: [c.T, c.D] as [number, number] } : {}) });
+  const recurrent = (i: number, last: boolean) => ({
+    units: c.H,
+    returnSequences: last ? c.returnSequences : true,
+    seed: 1 + i,
+    ...(i === 0 ? { inputShape: [c.T, c.D] as [number, number] } : {}),
+  });
   const configs = c.stack ? [recurrent(0, false), recurrent(1, true)] : [recurrent(0, true)];
   const model = sequential(env.gpu, [...configs.map((cfg) => layers.lstm(cfg)), layers.dense({ ...c.head, seed: 9 })]);
   const ref = reference.sequential([...configs.map((cfg) => reference.layers.lstm(cfg)), reference.layers.dense({ ...c.head })]);
@@ -84,8 +126,16 @@ describe('gradients: GPU vs reference', () => {
 describe('gradients through layers below a recurrent layer', () => {
   test.each(['lstm', 'gru', 'simpleRNN'] as const)('dense → %s → dense: the input gradient reaches the first Dense in its own layout', async (kind) => {
     const [B, T, D, H] = [3, 4, 5, 6];
-    const model = sequential(env.gpu, [layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D], seed: 1 }), layers[kind]({ units: H, seed: 2 }), layers.dense({ units: 1, seed: 3 })]);
-    const ref = reference.sequential([reference.layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D] }), reference.layers[kind]({ units: H }), reference.layers.dense({ units: 1 })]);
+    const model = sequential(env.gpu, [
+      layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D], seed: 1 }),
+      layers[kind]({ units: H, seed: 2 }),
+      layers.dense({ units: 1, seed: 3 }),
+    ]);
+    const ref = reference.sequential([
+      reference.layers.dense({ units: 7, activation: 'tanh', inputShape: [T, D] }),
+      reference.layers[kind]({ units: H }),
+      reference.layers.dense({ units: 1 }),
+    ]);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     ref.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     ref.setWeights(await model.getWeightData());
@@ -147,10 +197,25 @@ describe('training', () => {
   });
 
   test('clipping, regularizers and metrics agree with the reference over epochs', async () => {
-    const c: Case = { name: 'clip', B: 16, T: 5, D: 3, H: 12, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'categoricalCrossentropy' };
+    const c: Case = {
+      name: 'clip',
+      B: 16,
+      T: 5,
+      D: 3,
+      H: 12,
+      returnSequences: false,
+      head: { units: 3, activation: 'softmax' },
+      loss: 'categoricalCrossentropy',
+    };
     const regularized = { kernelRegularizer: { l2: 0.01 }, recurrentRegularizer: { l1: 0.001 } };
-    const model = sequential(env.gpu, [layers.lstm({ units: c.H, inputShape: [c.T, c.D], seed: 1, ...regularized }), layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } })]);
-    const ref = reference.sequential([reference.layers.lstm({ units: c.H, inputShape: [c.T, c.D], ...regularized }), reference.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } })]);
+    const model = sequential(env.gpu, [
+      layers.lstm({ units: c.H, inputShape: [c.T, c.D], seed: 1, ...regularized }),
+      layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } }),
+    ]);
+    const ref = reference.sequential([
+      reference.layers.lstm({ units: c.H, inputShape: [c.T, c.D], ...regularized }),
+      reference.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: { l1: 0.01, l2: 0.01 } }),
+    ]);
     const optimizer = { name: 'sgd', learningRate: 0.5, momentum: 0.9, nesterov: true, globalClipnorm: 0.3 } as const;
     model.compile({ optimizer, loss: c.loss, metrics: ['accuracy', 'mae'] });
     ref.compile({ optimizer, loss: c.loss, metrics: ['accuracy', 'mae'] });
@@ -206,7 +271,16 @@ describe('training', () => {
   });
 
   test('callbacks and validation data: logs per batch and epoch, val_ metrics', async () => {
-    const c: Case = { name: 'callbacks', B: 10, T: 3, D: 2, H: 5, returnSequences: false, head: { units: 2, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' };
+    const c: Case = {
+      name: 'callbacks',
+      B: 10,
+      T: 3,
+      D: 2,
+      H: 5,
+      returnSequences: false,
+      head: { units: 2, activation: 'softmax' },
+      loss: 'sparseCategoricalCrossentropy',
+    };
     const { model } = buildBoth(c);
     model.compile({ optimizer: 'adam', loss: c.loss, metrics: 'accuracy' });
     const { x, y } = makeData(c, 8);
@@ -228,7 +302,18 @@ describe('training', () => {
       },
     });
     // 8 training samples (the last 2 held out) in batches of 4.
-    expect(seen).toEqual(['train', 'epoch 0', 'batch 0', 'batch 1', 'end 0 accuracy,loss,val_accuracy,val_loss', 'epoch 1', 'batch 0', 'batch 1', 'end 1 accuracy,loss,val_accuracy,val_loss', 'done']);
+    expect(seen).toEqual([
+      'train',
+      'epoch 0',
+      'batch 0',
+      'batch 1',
+      'end 0 accuracy,loss,val_accuracy,val_loss',
+      'epoch 1',
+      'batch 0',
+      'batch 1',
+      'end 1 accuracy,loss,val_accuracy,val_loss',
+      'done',
+    ]);
     expect(history.epoch).toEqual([0, 1]);
     expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     // The epoch loss is the mean of its two equal-size batches.
@@ -296,7 +381,16 @@ describe('truncated BPTT', () => {
 });
 
 describe('bad input to fit', () => {
-  const c: Case = { name: 'bad', B: 6, T: 3, D: 2, H: 4, returnSequences: false, head: { units: 3, activation: 'softmax' }, loss: 'sparseCategoricalCrossentropy' };
+  const c: Case = {
+    name: 'bad',
+    B: 6,
+    T: 3,
+    D: 2,
+    H: 4,
+    returnSequences: false,
+    head: { units: 3, activation: 'softmax' },
+    loss: 'sparseCategoricalCrossentropy',
+  };
   test('x and y of different batch sizes', async () => {
     const { model } = buildBoth(c);
     model.compile({ optimizer: 'sgd', loss: c.loss });

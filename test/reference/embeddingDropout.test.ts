@@ -77,7 +77,13 @@ describe('Dropout backward vs finite differences', () => {
     expect(layer.step).toBe(step + 1);
     const { dX, grads } = layer.backward(saved, lossOf(y.data, w).dY);
     expect(grads).toEqual([]);
-    expectClose(dX, numericGradient(x, () => lossOf(forward().y.data, w).loss), ATOL, RTOL, 'dX');
+    expectClose(
+      dX,
+      numericGradient(x, () => lossOf(forward().y.data, w).loss),
+      ATOL,
+      RTOL,
+      'dX',
+    );
     if (rate === 0) expect(Array.from(y.data)).toEqual(Array.from(x));
     // Inference is the identity.
     expect(layer.apply(cpuTensor(x, shape)).data).toEqual(x);

@@ -25,7 +25,17 @@ const cases: Case[] = [
   { name: 'last output', B: 2, T: 4, D: 3, H: 5, sequence: false, activation: 'tanh', recurrentActivation: 'sigmoid' },
   { name: 'whole sequence', B: 3, T: 3, D: 2, H: 4, sequence: true, activation: 'tanh', recurrentActivation: 'sigmoid' },
   { name: 'batch 1, one step, one unit', B: 1, T: 1, D: 2, H: 1, sequence: true, activation: 'tanh', recurrentActivation: 'sigmoid' },
-  { name: 'linear activation, tanh gates, no bias', B: 2, T: 3, D: 2, H: 3, sequence: false, activation: 'linear', recurrentActivation: 'tanh', useBias: false },
+  {
+    name: 'linear activation, tanh gates, no bias',
+    B: 2,
+    T: 3,
+    D: 2,
+    H: 3,
+    sequence: false,
+    activation: 'linear',
+    recurrentActivation: 'tanh',
+    useBias: false,
+  },
 ];
 
 describe('GRU backward (BPTT) vs finite differences', () => {
@@ -76,31 +86,31 @@ describe('GRU backward (BPTT) vs finite differences', () => {
 });
 
 describe('SimpleRNN backward (BPTT) vs finite differences', () => {
-  test.each([
-    ...cases,
-    { name: 'relu activation', B: 2, T: 3, D: 2, H: 3, sequence: true, activation: 'relu', recurrentActivation: 'sigmoid' } as Case,
-  ])('$name (B=$B T=$T D=$D H=$H)', ({ B, T, D, H, sequence, activation, useBias = true }) => {
-    const random = new Random(B * 100 + T * 10 + H + 7);
-    const x = randomArray(random, B * T * D);
-    const kernel = randomArray(random, D * H, 0.7);
-    const recurrentKernel = randomArray(random, H * H, 0.7);
-    const bias = useBias ? randomArray(random, H, 0.3) : undefined;
-    const h0 = randomArray(random, B * H, 0.5);
-    const wOut = randomArray(random, sequence ? B * T * H : B * H);
-    const wH = randomArray(random, B * H);
-    const dims = { B, T, D, H };
-    const weights = { kernel, recurrentKernel, bias };
-    const loss = () => {
-      const { hseq } = simpleRnnForwardTrain(x, dims, weights, { activation, initialState: h0 });
-      const out = sequence ? toBatchMajor(hseq.subarray(B * H), B, T, H) : hseq.subarray(T * B * H);
-      return dot(wOut, out) + dot(wH, hseq.subarray(T * B * H));
-    };
-    const cache = simpleRnnForwardTrain(x, dims, weights, { activation, initialState: h0 });
-    const grads = simpleRnnBackward(x, dims, weights, { activation }, cache, sequence ? { sequence: wOut } : { last: wOut }, { dhT: wH });
-    expectClose(grads.dKernel, numericGradient(kernel, loss), ATOL, RTOL, 'dKernel');
-    expectClose(grads.dRecurrentKernel, numericGradient(recurrentKernel, loss), ATOL, RTOL, 'dRecurrentKernel');
-    if (bias) expectClose(grads.dBias, numericGradient(bias, loss), ATOL, RTOL, 'dBias');
-    expectClose(grads.dX, numericGradient(x, loss), ATOL, RTOL, 'dX');
-    expectClose(grads.dh0, numericGradient(h0, loss), ATOL, RTOL, 'dh0');
-  });
+  test.each([...cases, { name: 'relu activation', B: 2, T: 3, D: 2, H: 3, sequence: true, activation: 'relu', recurrentActivation: 'sigmoid' } as Case])(
+    '$name (B=$B T=$T D=$D H=$H)',
+    ({ B, T, D, H, sequence, activation, useBias = true }) => {
+      const random = new Random(B * 100 + T * 10 + H + 7);
+      const x = randomArray(random, B * T * D);
+      const kernel = randomArray(random, D * H, 0.7);
+      const recurrentKernel = randomArray(random, H * H, 0.7);
+      const bias = useBias ? randomArray(random, H, 0.3) : undefined;
+      const h0 = randomArray(random, B * H, 0.5);
+      const wOut = randomArray(random, sequence ? B * T * H : B * H);
+      const wH = randomArray(random, B * H);
+      const dims = { B, T, D, H };
+      const weights = { kernel, recurrentKernel, bias };
+      const loss = () => {
+        const { hseq } = simpleRnnForwardTrain(x, dims, weights, { activation, initialState: h0 });
+        const out = sequence ? toBatchMajor(hseq.subarray(B * H), B, T, H) : hseq.subarray(T * B * H);
+        return dot(wOut, out) + dot(wH, hseq.subarray(T * B * H));
+      };
+      const cache = simpleRnnForwardTrain(x, dims, weights, { activation, initialState: h0 });
+      const grads = simpleRnnBackward(x, dims, weights, { activation }, cache, sequence ? { sequence: wOut } : { last: wOut }, { dhT: wH });
+      expectClose(grads.dKernel, numericGradient(kernel, loss), ATOL, RTOL, 'dKernel');
+      expectClose(grads.dRecurrentKernel, numericGradient(recurrentKernel, loss), ATOL, RTOL, 'dRecurrentKernel');
+      if (bias) expectClose(grads.dBias, numericGradient(bias, loss), ATOL, RTOL, 'dBias');
+      expectClose(grads.dX, numericGradient(x, loss), ATOL, RTOL, 'dX');
+      expectClose(grads.dh0, numericGradient(h0, loss), ATOL, RTOL, 'dh0');
+    },
+  );
 });

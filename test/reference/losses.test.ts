@@ -116,8 +116,14 @@ describe('reference loss values (Keras semantics)', () => {
     expect(lossForward('meanSquaredError', [0.5, 1, 0, 0.5], [0, 1, 1, 0], 2, 2, 'linear').loss).toBeCloseTo(0.375, 15);
     expect(lossForward('meanAbsoluteError', [0.5, 1, 0, 0.5], [0, 1, 1, 0], 2, 2, 'linear').loss).toBeCloseTo(0.5, 15);
     // Categorical CE: sum over classes, mean over rows: (−ln 0.7 − ln 0.5) / 2
-    expect(lossForward('categoricalCrossentropy', [0.7, 0.3, 0.5, 0.5], [1, 0, 0, 1], 2, 2, 'softmax').loss).toBeCloseTo((-Math.log(0.7) - Math.log(0.5)) / 2, 14);
-    expect(lossForward('sparseCategoricalCrossentropy', [0.7, 0.3, 0.5, 0.5], [0, 1], 2, 2, 'softmax').loss).toBeCloseTo((-Math.log(0.7) - Math.log(0.5)) / 2, 14);
+    expect(lossForward('categoricalCrossentropy', [0.7, 0.3, 0.5, 0.5], [1, 0, 0, 1], 2, 2, 'softmax').loss).toBeCloseTo(
+      (-Math.log(0.7) - Math.log(0.5)) / 2,
+      14,
+    );
+    expect(lossForward('sparseCategoricalCrossentropy', [0.7, 0.3, 0.5, 0.5], [0, 1], 2, 2, 'softmax').loss).toBeCloseTo(
+      (-Math.log(0.7) - Math.log(0.5)) / 2,
+      14,
+    );
     // A probability of 0 is clipped to f32(1e-7), one of 1 to f32(1 − 1e-7) = 1 − 2⁻²³.
     expect(lossForward('binaryCrossentropy', [0], [1], 1, 1, 'sigmoid').loss).toBeCloseTo(-Math.log(Math.fround(1e-7)), 12);
     expect(lossForward('binaryCrossentropy', [1], [0], 1, 1, 'sigmoid').loss).toBeCloseTo(-Math.log(2 ** -23), 12);

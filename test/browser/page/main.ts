@@ -112,5 +112,3 @@ run().then(publish, (e: unknown) => {
     error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
   });
 });
-
-export {};

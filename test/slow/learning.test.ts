@@ -23,7 +23,15 @@ describe('learning', () => {
     // Held-out windows (every fifth): an error of half a unit is 0.005 scaled, 2.5e-5
     // squared; predicting the mean would cost ~0.07.
     expect(valLoss).toBeLessThan(2.5e-5);
-    const [six] = await model.predict(tensor(env.gpu, [1, 2, 3, 4, 5].map((v) => v / 100), [1, 5, 1])).data();
+    const [six] = await model
+      .predict(
+        tensor(
+          env.gpu,
+          [1, 2, 3, 4, 5].map((v) => v / 100),
+          [1, 5, 1],
+        ),
+      )
+      .data();
     expect(Math.abs(six * 100 - 6)).toBeLessThan(0.5);
     model.dispose();
   });
