@@ -1,6 +1,7 @@
 // `npm run bench`: the suite in Node, on Dawn (the `webgpu` package), against the built
 // package in dist/. TF.js's webgpu backend runs on a second Dawn instance of the same adapter.
 //   npm run bench -- [--quick] [--filter REGEX] [--out FILE] [--adapter default|swiftshader|lavapipe]
+//   npm run bench -- --kernel NAME|all|list [--quick] [--adapter …]   (bench/kernels, on src/)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -70,6 +71,11 @@ async function tryBackend(name: string): Promise<true | string> {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2), 'node');
+  if (options.kernel !== undefined) {
+    const { runKernelBenches } = await import('./kernels/run.js');
+    process.exitCode = await runKernelBenches({ kernel: options.kernel, quick: options.quick, adapter: options.adapter });
+    return;
+  }
   const progress = new Progress();
   tf.enableProdMode();
   const gpu = await createDevice({ adapter: options.adapter });
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     console.error(e);
     process.exit(1);

@@ -13,6 +13,8 @@ export const RESULTS_DIR = join(BENCH_DIR, 'results');
 
 export interface CliOptions extends BenchOptions {
   out?: string;
+  /** Node only: a kernel micro-benchmark (bench/kernels) instead of the suite: a name, 'all' or 'list'. */
+  kernel?: string;
 }
 
 export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOptions {
@@ -27,8 +29,14 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
     .addOption(new Option('--adapter <name>', 'WebGPU adapter').choices(['default', 'swiftshader', 'lavapipe']).default('default'))
     .option('--systems <list>', 'comma-separated peers to time beside ours', SYSTEMS.filter((s) => s !== 'ours').join(','))
     .option('--no-train', 'leave out the training-step cases');
+  if (runtime === 'node') {
+    program.option(
+      '--kernel <name>',
+      'instead of the suite, the micro-benchmark of one kernel of src/kernels (its shader\'s name), "all", or "list"; with --quick, small shapes',
+    );
+  }
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ quick: boolean; filter?: string; out?: string; adapter: AdapterChoice; systems: string; train: boolean }>();
+  const o = program.opts<{ quick: boolean; filter?: string; out?: string; adapter: AdapterChoice; systems: string; train: boolean; kernel?: string }>();
   const systems = o.systems
     .split(',')
     .map((s) => s.trim())
@@ -41,7 +49,7 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
       program.error(`--filter: ${(e as Error).message}`);
     }
   }
-  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train };
+  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train, kernel: o.kernel };
 }
 
 /** One status line on stderr, redrawn in place on a terminal; log lines print above it. */

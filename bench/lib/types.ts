@@ -75,7 +75,7 @@ export interface CaseResult {
    * peer against ours (forward: the output; train: the loss and every weight after the step).
    */
   maxError: number | null;
-  /** Tolerance the error was held to (see bench/lib/suite.ts for the reasons of each). */
+  /** Tolerance the error was held to (see bench/lib/validate.ts for the reasons of each). */
   tolerance: number | null;
   /** False when the outputs disagree (the case is then not timed) or the run failed. */
   valid: boolean;

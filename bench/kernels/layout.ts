@@ -1,0 +1,20 @@
+// Host-side layout changes the kernels' inputs need, so that a bench times its kernel alone.
+
+/** y [C, R] = xᵀ for x [R, C]. */
+export function transposed(x: ArrayLike<number>, R: number, C: number): Float32Array {
+  const y = new Float32Array(R * C);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) y[c * R + r] = x[r * C + c];
+  return y;
+}
+
+/** A batch-major [B, T, F] array as time-major [T, B, F]. */
+export function timeMajor(x: ArrayLike<number>, B: number, T: number, F: number): Float32Array {
+  const y = new Float32Array(B * T * F);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let f = 0; f < F; f++) y[(t * B + b) * F + f] = x[(b * T + t) * F + f];
+  return y;
+}
+
+/** f32 values as a Float64Array (exact), the twins' input type. */
+export function f64(values: Float32Array): Float64Array {
+  return Float64Array.from(values);
+}

@@ -1,0 +1,27 @@
+// The kernel micro-benchmarks by kernel name (the shader's file name): `--kernel NAME`.
+import { gemmBench } from './gemm.js';
+import { gruStepBackward, gruStepForward } from './gru.js';
+import type { AnyKernelBench } from './harness.js';
+import { lossBench } from './loss.js';
+import { lstmStepBackward, lstmStepForward } from './lstm.js';
+import { gradControl, optimizers } from './optimizers.js';
+import { simpleRnnStepBackward, simpleRnnStepForward } from './simpleRnn.js';
+import { reduceRows, softmaxBench, transpose } from './small.js';
+
+const BENCHES: AnyKernelBench[] = [
+  lstmStepForward,
+  lstmStepBackward,
+  gruStepForward,
+  gruStepBackward,
+  simpleRnnStepForward,
+  simpleRnnStepBackward,
+  gemmBench,
+  reduceRows,
+  transpose,
+  softmaxBench,
+  lossBench,
+  optimizers,
+  gradControl,
+];
+
+export const KERNEL_BENCHES: ReadonlyMap<string, AnyKernelBench> = new Map(BENCHES.map((b) => [b.name, b]));
