@@ -1,8 +1,10 @@
 // Backpropagation through time and the Dense layer's backward pass on the CPU, in Float64:
 // the spec of the GPU's backward kernels. Layouts follow the GPU: time-major inside.
-import { activate, gemm, lstmStep, type Activation, type LstmCellOptions } from './math.js';
+import { activate, columnSums, gemm, lstmStep, toBatchMajor, type Activation, type LstmCellOptions } from './math.js';
 import { softmax } from './losses.js';
 import { maskStates } from './dropout.js';
+import type { RecurrentDims, RecurrentOutputGrad } from './recurrent.js';
+import { carryMaskedStep } from './sequenceOptions.js';
 
 /** An LSTM layer's weights, Keras layout and gate order (i, f, c, o). */
 export interface LstmWeights {
@@ -24,12 +26,7 @@ export interface LstmCache {
   acts: Float64Array;
 }
 
-export interface LstmDims {
-  B: number;
-  T: number;
-  D: number;
-  H: number;
-}
+export type LstmDims = RecurrentDims;
 
 /** The layer forward keeping its activations. x: [B, T, D] batch-major. */
 export function lstmForwardTrain(
@@ -57,14 +54,9 @@ export function lstmForwardTrain(
     cseq.set(step.c, (t + 1) * B * H);
     acts.set(step.acts, t * B * H4);
     // Keras masking: a masked step (mask[b, t] = 0) keeps h and c; its acts are zeros.
-    if (options.mask) {
-      for (let b = 0; b < B; b++) {
-        if (options.mask[b * T + t] !== 0) continue;
-        hseq.copyWithin((t + 1) * B * H + b * H, t * B * H + b * H, t * B * H + (b + 1) * H);
-        cseq.copyWithin((t + 1) * B * H + b * H, t * B * H + b * H, t * B * H + (b + 1) * H);
-        acts.fill(0, (t * B + b) * H4, (t * B + b + 1) * H4);
-      }
-    }
+    carryMaskedStep(hseq, options.mask, t, B, T, H);
+    carryMaskedStep(cseq, options.mask, t, B, T, H);
+    for (let b = 0; b < B; b++) if (options.mask?.[b * T + t] === 0) acts.fill(0, (t * B + b) * H4, (t * B + b + 1) * H4);
   }
   return { hseq, cseq, acts };
 }
@@ -109,25 +101,24 @@ export function lstmBackward(
   weights: LstmWeights,
   options: LstmCellOptions,
   cache: LstmCache,
-  dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
+  dY: RecurrentOutputGrad,
   finalStateGrads: { dhT?: ArrayLike<number>; dcT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
   recurrentMask?: ArrayLike<number>,
 ): LstmGradients {
-  const { B, T, D, H } = dims;
+  const { B, T, H } = dims;
   const H4 = 4 * H;
   const dG = new Float64Array(T * B * H4);
   let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   const dc: Float64Array = Float64Array.from(finalStateGrads.dcT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
+    const dhs = stepStateGrad(dhNext, dY, t, B, T, H);
     // A masked step passes dh and dc through unchanged; its gate gradients are zero.
     const carried = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
-        let dh = dhNext[b * H + j];
-        if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
-        else if (t === T - 1) dh += dY.last[b * H + j];
+        const dh = dhs[b * H + j];
         const a = (t * B + b) * H4 + j;
         if (masked) {
           carried[b * H + j] = dh;
@@ -145,21 +136,80 @@ export function lstmBackward(
         dc[b * H + j] = dcr * f;
       }
     }
-    // dh[t-1] = (dG[t]·Whᵀ)⊙m
-    dhNext = gemm(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, undefined, { M: B, N: H, K: H4, transB: true });
-    if (recurrentMask) dhNext = maskStates(dhNext, recurrentMask);
-    for (let e = 0; e < B * H; e++) dhNext[e] += carried[e];
+    dhNext = recurrentStateGrad(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, H4, B, H, recurrentMask, carried);
   }
-  const rows = T * B;
-  const dKernel = gemm(x, dG, undefined, { M: D, N: H4, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
-  const hPrev = recurrentMask ? maskStates(cache.hseq.subarray(0, rows * H), recurrentMask) : cache.hseq;
-  const dRecurrentKernel = gemm(hPrev, dG, undefined, { M: H, N: H4, K: rows, transA: true });
-  const dBias = new Float64Array(H4);
-  for (let r = 0; r < rows; r++) for (let n = 0; n < H4; n++) dBias[n] += dG[r * H4 + n];
-  const dXTimeMajor = gemm(dG, weights.kernel, undefined, { M: rows, N: D, K: H4, transB: true });
-  const dX = new Float64Array(B * T * D);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) dX.set(dXTimeMajor.subarray((t * B + b) * D, (t * B + b + 1) * D), (b * T + t) * D);
+  const { dKernel, dBias, dX } = inputProjectionGrads(x, dG, weights.kernel, dims, H4);
+  const dRecurrentKernel = recurrentKernelGrad(cache.hseq, dG, recurrentMask, dims, H4);
   return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dc0: dc, dG };
+}
+
+/** dh of step t [B, H]: what step t+1 passes back (dhNext [B, H]) plus the output's gradient at step t. */
+export function stepStateGrad(dhNext: ArrayLike<number>, dY: RecurrentOutputGrad, t: number, B: number, T: number, H: number): Float64Array {
+  const dh = Float64Array.from(dhNext);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      if ('sequence' in dY) dh[b * H + j] += dY.sequence[(b * T + t) * H + j];
+      else if (t === T - 1) dh[b * H + j] += dY.last[b * H + j];
+    }
+  }
+  return dh;
+}
+
+/**
+ * dh[t-1] [B, H] = (dG[t]·Uᵀ)⊙m + carried: the gradient through the recurrent matmul (dG[t]
+ * [B, N], U [H, N]), times the recurrent-dropout mask m [B, H] the forward read h[t-1] with,
+ * plus what masked steps pass on unchanged (`carried` [B, H]).
+ */
+export function recurrentStateGrad(
+  dGt: ArrayLike<number>,
+  u: ArrayLike<number>,
+  N: number,
+  B: number,
+  H: number,
+  recurrentMask: ArrayLike<number> | undefined,
+  carried: ArrayLike<number>,
+): Float64Array {
+  let dh = gemm(dGt, u, undefined, { M: B, N: H, K: N, transB: true });
+  if (recurrentMask) dh = maskStates(dh, recurrentMask);
+  for (let e = 0; e < B * H; e++) dh[e] += carried[e];
+  return dh;
+}
+
+/**
+ * dU = h'ᵀ·dG [H, N] over all T·B rows: h' [T, B, H] = h[t-1]⊙m, the states the cell read
+ * (slots 0 … T−1 of hseq, times the recurrent-dropout mask [B, H] when given); dG [T, B, N].
+ */
+export function recurrentKernelGrad(
+  hseq: Float64Array,
+  dG: ArrayLike<number>,
+  recurrentMask: ArrayLike<number> | undefined,
+  dims: RecurrentDims,
+  N: number,
+): Float64Array {
+  const { B, T, H } = dims;
+  const rows = T * B;
+  const hPrev = recurrentMask ? maskStates(hseq.subarray(0, rows * H), recurrentMask) : hseq;
+  return gemm(hPrev, dG, undefined, { M: H, N, K: rows, transA: true });
+}
+
+/**
+ * The backward of the input projection G = X·W + b over all steps, from dG [T, B, N]
+ * (time-major): dW = Xᵀ·dG [D, N], db = Σ_rows dG [N], dX = dG·Wᵀ [B, T, D] batch-major.
+ * x [B, T, D] batch-major.
+ */
+export function inputProjectionGrads(
+  x: ArrayLike<number>,
+  dG: Float64Array,
+  kernel: ArrayLike<number>,
+  dims: RecurrentDims,
+  N: number,
+): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
+  const { B, T, D } = dims;
+  const rows = T * B;
+  const dKernel = gemm(x, dG, undefined, { M: D, N, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
+  const dBias = columnSums(dG, rows, N);
+  const dX = toBatchMajor(gemm(dG, kernel, undefined, { M: rows, N: D, K: N, transB: true }), B, T, D);
+  return { dKernel, dBias, dX };
 }
 
 export type DenseActivation = Activation | 'softmax';
@@ -193,20 +243,35 @@ export function denseBackward(
   activation: DenseActivation,
   gradIsPreActivation = false,
 ): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
+  const dz = preActivationGrad(y, dOut, R, K, activation, gradIsPreActivation);
+  const dKernel = gemm(x, dz, undefined, { M: F, N: K, K: R, transA: true });
+  const dBias = columnSums(dz, R, K);
+  const dX = gemm(dz, kernel, undefined, { M: R, N: F, K, transB: true });
+  return { dKernel, dBias, dX };
+}
+
+/**
+ * dZ [R, K] of y = act(z) (rows of K) from y and dY: dY·act'(z), softmax y⊙(dY − Σ_k dY⊙y) per
+ * row; with `gradIsPreActivation` dY already is dZ (a fused loss) and is copied.
+ */
+export function preActivationGrad(
+  y: ArrayLike<number>,
+  dY: ArrayLike<number>,
+  R: number,
+  K: number,
+  activation: DenseActivation,
+  gradIsPreActivation: boolean,
+): Float64Array {
   const dz = new Float64Array(R * K);
   for (let r = 0; r < R; r++) {
     let dot = 0;
-    if (activation === 'softmax') for (let k = 0; k < K; k++) dot += dOut[r * K + k] * y[r * K + k];
+    if (activation === 'softmax') for (let k = 0; k < K; k++) dot += dY[r * K + k] * y[r * K + k];
     for (let k = 0; k < K; k++) {
       const e = r * K + k;
-      if (gradIsPreActivation) dz[e] = dOut[e];
-      else if (activation === 'softmax') dz[e] = y[e] * (dOut[e] - dot);
-      else dz[e] = dOut[e] * activationGradFromOutput(activation, y[e]);
+      if (gradIsPreActivation) dz[e] = dY[e];
+      else if (activation === 'softmax') dz[e] = y[e] * (dY[e] - dot);
+      else dz[e] = dY[e] * activationGradFromOutput(activation, y[e]);
     }
   }
-  const dKernel = gemm(x, dz, undefined, { M: F, N: K, K: R, transA: true });
-  const dBias = new Float64Array(K);
-  for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) dBias[k] += dz[r * K + k];
-  const dX = gemm(dz, kernel, undefined, { M: R, N: F, K, transB: true });
-  return { dKernel, dBias, dX };
+  return dz;
 }

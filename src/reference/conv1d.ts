@@ -4,7 +4,7 @@
 //   y = act(z)
 import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
 import { ShapeError } from '../spec/errors.js';
-import { activationGradFromOutput } from './backward.js';
+import { preActivationGrad } from './backward.js';
 import { convKernelInitial, initialize } from '../init/initializers.js';
 import { softmax } from './losses.js';
 import { activate } from './math.js';
@@ -67,17 +67,7 @@ export function conv1dBackward(
   const { B, T, C, F, kernelSize: K, strides: s } = d;
   const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d');
   const rows = B * To;
-  const dz = new Float64Array(rows * F);
-  for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    if (activation === 'softmax') for (let f = 0; f < F; f++) dot += dY[r * F + f] * y[r * F + f];
-    for (let f = 0; f < F; f++) {
-      const e = r * F + f;
-      if (gradIsPreActivation) dz[e] = dY[e];
-      else if (activation === 'softmax') dz[e] = y[e] * (dY[e] - dot);
-      else dz[e] = dY[e] * activationGradFromOutput(activation, y[e]);
-    }
-  }
+  const dz = preActivationGrad(y, dY, rows, F, activation, gradIsPreActivation);
   const dKernel = new Float64Array(K * C * F);
   const dBias = new Float64Array(F);
   const dX = new Float64Array(B * T * C);

@@ -4,15 +4,19 @@
 //   resetAfter:  m = h[t-1]·U + b_rec;  z = σ(a_z + m_z), r = σ(a_r + m_r), n = act(a_h + r⊙m_h)
 //   otherwise:   z = σ(a_z + h[t-1]·U_z), r = σ(a_r + h[t-1]·U_r), n = act(a_h + (r⊙h[t-1])·U_h)
 //   h[t] = z⊙h[t-1] + (1 − z)⊙n
-import { gruWeightShapes, initialRecurrentWeights, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
-import { activationGradFromOutput } from './backward.js';
-import { initialize } from '../init/initializers.js';
-import { activate, gemm, type Activation } from './math.js';
-import { Random } from '../init/random.js';
-import { columnSums, recurrentOutput, toBatchMajor, type RecurrentDims } from './simpleRnn.js';
-import { carryMaskedStep, inputGradient, processingInput, processingMask, ReferenceKeptState } from './sequenceOptions.js';
-import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
-import { maskSequence, maskStates, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
+import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
+import { activationGradFromOutput, inputProjectionGrads, recurrentKernelGrad, stepStateGrad } from './backward.js';
+import { activate, columnSums, gemm, type Activation } from './math.js';
+import {
+  ReferenceRecurrent,
+  type HiddenState,
+  type RecurrentDims,
+  type RecurrentOutputGrad,
+  type RecurrentRun,
+  type ReferenceRecurrentSaved,
+} from './recurrent.js';
+import { carryMaskedStep } from './sequenceOptions.js';
+import { maskStates } from './dropout.js';
 
 export interface GruCellOptions {
   activation: Activation;
@@ -157,12 +161,12 @@ export function gruBackward(
   weights: GruWeights,
   options: GruCellOptions,
   cache: GruCache,
-  dY: { sequence: ArrayLike<number> } | { last: ArrayLike<number> },
+  dY: RecurrentOutputGrad,
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
   recurrentMask?: ArrayLike<number>,
 ): GruGradients {
-  const { B, T, D, H } = dims;
+  const { B, T, H } = dims;
   const H3 = 3 * H;
   const { activation: act, recurrentActivation: rec, resetAfter } = options;
   const u = weights.recurrentKernel;
@@ -172,15 +176,14 @@ export function gruBackward(
   const hseq = recurrentMask ? maskStates(cache.hseq, recurrentMask) : cache.hseq;
   let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
+    const dhs = stepStateGrad(dhNext, dY, t, B, T, H);
     const dhPrev = new Float64Array(B * H);
     const dn = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       // A masked step passes dh through unchanged; its gate gradients (and dn) stay zero.
       const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
-        let dh = dhNext[b * H + j];
-        if ('sequence' in dY) dh += dY.sequence[(b * T + t) * H + j];
-        else if (t === T - 1) dh += dY.last[b * H + j];
+        const dh = dhs[b * H + j];
         if (masked) {
           dhPrev[b * H + j] = dh;
           continue;
@@ -238,143 +241,35 @@ export function gruBackward(
     dhNext = dhPrev;
   }
   const rows = T * B;
-  const dKernel = gemm(x, dGx, undefined, { M: D, N: H3, K: rows, transA: true, aRowsBatchMajor: { steps: T, batch: B } });
+  const input = inputProjectionGrads(x, dGx, weights.kernel, dims, H3);
   let dRecurrentKernel: Float64Array;
-  if (resetAfter) dRecurrentKernel = gemm(hseq, dGm, undefined, { M: H, N: H3, K: rows, transA: true });
+  if (resetAfter) dRecurrentKernel = recurrentKernelGrad(cache.hseq, dGm, recurrentMask, dims, H3);
   else {
     // Columns z, r multiply h[t-1]; columns h multiply q = r⊙h[t-1].
-    const fromH = gemm(hseq, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
+    const fromH = recurrentKernelGrad(cache.hseq, dGx, recurrentMask, dims, H3);
     const fromQ = gemm(cache.aux, dGx, undefined, { M: H, N: H3, K: rows, transA: true });
     dRecurrentKernel = fromH;
     for (let k = 0; k < H; k++) dRecurrentKernel.set(fromQ.subarray(k * H3 + 2 * H, (k + 1) * H3), k * H3 + 2 * H);
   }
-  const dBias = resetAfter ? Float64Array.from([...columnSums(dGx, rows, H3), ...columnSums(dGm, rows, H3)]) : columnSums(dGx, rows, H3);
-  const dX = toBatchMajor(gemm(dGx, weights.kernel, undefined, { M: rows, N: D, K: H3, transB: true }), B, T, D);
-  return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dGx, dGm };
+  // resetAfter: [2, 3H], the input row (of dGx) then the recurrent row (of dGm).
+  const dBias = resetAfter ? Float64Array.from([...input.dBias, ...columnSums(dGm, rows, H3)]) : input.dBias;
+  return { dKernel: input.dKernel, dRecurrentKernel, dBias, dX: input.dX, dh0: dhNext, dGx, dGm };
 }
 
 /** What ReferenceGru.backward needs from its forwardTrain. */
-export interface GruSaved {
-  /** The processed input (dropped, reversed with goBackwards) [B, T, D]. */
-  x: CpuTensor;
-  cache: GruCache;
-  mask?: Float64Array;
-  draw?: ReferenceDropoutDraw;
-}
+export type GruSaved = ReferenceRecurrentSaved<GruCache>;
 
 /** The GRU layer on the CPU, with the configuration and weights of the GPU layer. */
-export class ReferenceGru {
-  readonly config: ResolvedGruConfig;
-  private weights: Float64Array[] | undefined;
-  private features: number | undefined;
-  private readonly kept: ReferenceKeptState;
-  /** dropout / recurrentDropout masks, as the GPU layer's `dropoutMasks`. */
-  readonly dropoutMasks: ReferenceRecurrentDropout;
-
+export class ReferenceGru extends ReferenceRecurrent<ResolvedGruConfig, GruCache> {
   constructor(config: GruConfig) {
-    this.config = resolveGruConfig(config);
-    this.kept = new ReferenceKeptState(this.config.name, this.config.units, false);
-    this.dropoutMasks = new ReferenceRecurrentDropout(
-      this.config.dropout,
-      this.config.recurrentDropout,
-      this.config.seed ?? Math.floor(Math.random() * 2 ** 32),
-    );
-    if (config.inputShape) this.build(config.inputShape[1]);
+    super(resolveGruConfig(config), { gates: 3, withCell: false, weightShapes: gruWeightShapes });
   }
 
-  /** Zeros the state a stateful layer keeps. */
-  resetStates(): void {
-    this.kept.reset();
+  protected forwardSequence({ x, dims, weights, mask, recurrentMask }: RecurrentRun, start: HiddenState | undefined): GruCache {
+    return gruForwardTrain(x, dims, weights, { ...this.config, initialState: start?.h, mask, recurrentMask });
   }
 
-  /** The kept state [h] of a stateful layer (undefined before its first call). */
-  getStates(): [Float64Array] | undefined {
-    const s = this.kept.current();
-    return s && [s.h];
-  }
-
-  build(features: number): void {
-    if (this.weights) return;
-    const random = new Random(this.config.seed);
-    this.weights = initialRecurrentWeights(this.config, this.weightShapes(features), (name, rows, cols) => initialize(name, rows, cols, random));
-    this.features = features;
-  }
-
-  weightShapes(features: number): number[][] {
-    return gruWeightShapes(this.config, features);
-  }
-
-  getWeights(): Float64Array[] {
-    if (!this.weights) throw new Error(`${this.config.name} has no weights until it is built (give inputShape or call it once).`);
-    return this.weights.map((w) => w.slice());
-  }
-
-  setWeights(weights: readonly ArrayLike<number>[]): void {
-    const features = this.features ?? weights[0].length / (3 * this.config.units);
-    this.weights = checkWeights(weights, this.weightShapes(features), this.config.name);
-    this.features = features;
-  }
-
-  weightCount(): number {
-    return this.config.useBias ? 3 : 2;
-  }
-
-  regularizers() {
-    const c = this.config;
-    return [c.kernelRegularizer, c.recurrentRegularizer, ...(c.useBias ? [c.biasRegularizer] : [])];
-  }
-
-  /**
-   * The forward of training. x: [B, T, D]; `state.h` [B, H], zeros without it (a stateful
-   * layer's kept state). With goBackwards the layer runs on x reversed in time and its output
-   * stays in processing order. In training (not in apply), dropout / recurrentDropout draw the
-   * masks of the next step.
-   */
-  forwardTrain(
-    x: CpuTensor,
-    state?: { h: Float64Array },
-    mask?: ArrayLike<number>,
-    training = true,
-  ): { y: CpuTensor; saved: GruSaved; state: { h: Float64Array } } {
-    const [B, T, D] = x.shape;
-    this.build(D);
-    const H = this.config.units;
-    const draw = training ? this.dropoutMasks.draw(B, D, H) : undefined;
-    const dropped = draw?.input ? cpuTensor(maskSequence(x.data, draw.input, B, T, D), x.shape) : x;
-    const processed = processingInput(dropped, this.config.goBackwards);
-    const start = state ?? (this.config.stateful ? this.kept.get(B) : undefined);
-    const processedMask = processingMask(mask, B, T, this.config.goBackwards);
-    const cache = gruForwardTrain(processed.data, { B, T, D, H }, this.namedWeights(), {
-      ...this.config,
-      initialState: start?.h,
-      mask: processedMask,
-      recurrentMask: draw?.recurrent,
-    });
-    const final = { h: cache.hseq.slice(T * B * H) };
-    if (this.config.stateful) this.kept.set(final);
-    return { y: recurrentOutput(cache.hseq, B, T, H, this.config.returnSequences), saved: { x: processed, cache, mask: processedMask, draw }, state: final };
-  }
-
-  /** Gradients of the weights (Keras order) and of the input [B, T, D] from dY (the output's layout). */
-  backward(saved: GruSaved, dY: Float64Array): { grads: Float64Array[]; dX: Float64Array } {
-    const [B, T, D] = saved.x.shape;
-    const H = this.config.units;
-    const dYs = this.config.returnSequences ? { sequence: dY } : { last: dY };
-    const g = gruBackward(saved.x.data, { B, T, D, H }, this.namedWeights(), this.config, saved.cache, dYs, {}, saved.mask, saved.draw?.recurrent);
-    const dDropped = inputGradient(g.dX, B, T, D, this.config.goBackwards);
-    const dX = saved.draw?.input ? maskSequence(dDropped, saved.draw.input, B, T, D) : dDropped;
-    return { grads: this.config.useBias ? [g.dKernel, g.dRecurrentKernel, g.dBias] : [g.dKernel, g.dRecurrentKernel], dX };
-  }
-
-  /** x: [B, T, D]. Returns the output (and with returnState, [output, h]). */
-  apply(x: CpuTensor, options: { initialState?: CpuTensor | [CpuTensor] } = {}): CpuTensor | CpuTensor[] {
-    const h0 = Array.isArray(options.initialState) ? options.initialState[0] : options.initialState;
-    const { y, state } = this.forwardTrain(x, h0 && { h: h0.data }, undefined, false);
-    return this.config.returnState ? [y, cpuTensor(state.h, [x.shape[0], this.config.units])] : y;
-  }
-
-  private namedWeights(): GruWeights {
-    const [kernel, recurrentKernel, bias] = this.weights!;
-    return { kernel, recurrentKernel, bias };
+  protected backwardSequence({ x, dims, weights, mask, recurrentMask }: RecurrentRun, cache: GruCache, dY: RecurrentOutputGrad) {
+    return gruBackward(x, dims, weights, this.config, cache, dY, {}, mask, recurrentMask);
   }
 }

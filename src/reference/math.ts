@@ -61,6 +61,20 @@ export function gemm(a: ArrayLike<number>, b: ArrayLike<number>, bias: ArrayLike
   return y;
 }
 
+/** Σ over the rows of x [rows, cols]: [cols] (a bias's gradient). */
+export function columnSums(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let n = 0; n < cols; n++) out[n] += x[r * cols + n];
+  return out;
+}
+
+/** A time-major [T, B, F] array as batch-major [B, T, F]. */
+export function toBatchMajor(timeMajor: ArrayLike<number>, B: number, T: number, F: number): Float64Array {
+  const out = new Float64Array(B * T * F);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) out[(b * T + t) * F + f] = timeMajor[(t * B + b) * F + f];
+  return out;
+}
+
 export interface LstmCellOptions {
   activation: Activation;
   recurrentActivation: Activation;
