@@ -13,7 +13,7 @@
 //     PHASE 0: recurrent term = dG[t+1]_{z,r}·U_{z,r}ᵀ
 //              writes dG[t]_z = dz, dG[t]_h = dn, dGm[t] = dn (dGh), carry = dh⊙z
 //     PHASE 1: dq = dGh[t]·U_hᵀ;  dG[t]_r = dq⊙h[t-1]⊙σ'(r);  carry += dq⊙r
-//   FINAL (uniform flag, PHASE 0, one more dispatch when the initial state's gradient is
+//   s.finalPass = 1 (PHASE 0, one more dispatch when the initial state's gradient is
 //   wanted): carry = carry + the recurrent term from step 0 = dh0.
 //   REC_DROPOUT: the forward read h' = h[t-1]⊙m everywhere, so h[t-1] above is h', and the
 //   gradient a step passes back (recurrent term and carry) is that of h', times m: the
@@ -42,29 +42,16 @@
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of the multiplied
 // gradient in shared memory; each UT element read serves TB rows.
+//
+// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
+// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
+// and activate_grad_from_output from them; defines staged_value and weight_row for
+// staged_matvec.
 
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  T: u32,
-  final_: u32,
-  tIn: u32, // the input step read at processing step t (mask column)
-  _pad1: u32,
-  _pad2: u32,
-}
-
-override WG: u32 = 64;
-override TB: u32 = 4;
-override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override DY_SEQ: bool = true;
 override RESET_AFTER: bool = true;
 override PHASE: u32 = 0;
-override MASKED: bool = false;
-override REC_DROPOUT: bool = false;
-
-const MAX_TB: u32 = 8u;
 
 @group(0) @binding(0) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dGm: array<f32>;
@@ -76,15 +63,32 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(7) var<storage, read_write> carry: array<f32>;
 @group(0) @binding(8) var<uniform> s: Step;
 
-var<workgroup> tile: array<f32, TB * WG>; // [TB][WG]: gradient rows b0.., columns k0..k0+WG
+fn phase1() -> bool {
+  return !RESET_AFTER && PHASE == 1u;
+}
 
-// Reset before, phase 0 multiplies dG's z, r blocks; every other dispatch multiplies dGm
-// (RESET_AFTER: all of dGm; phase 1: dGh).
-fn source(i: u32) -> f32 {
+// The slice of the multiplied gradient: t+1, t in phase 1, 0 on the final pass (≥ T: none).
+fn source_slice() -> u32 {
+  if (s.finalPass != 0u) {
+    return 0u;
+  }
+  return select(s.t + 1u, s.t, phase1());
+}
+
+// staged_matvec's vector, [B, K] with row stride 3H (or H in phase 1): reset before, phase 0
+// multiplies dG's z, r blocks; every other dispatch dGm (RESET_AFTER: all of it; phase 1: dGh).
+fn staged_value(b: u32, k: u32) -> f32 {
+  let stride = select(3u * s.H, s.H, phase1());
+  let i = (source_slice() * s.B + b) * stride + k;
   if (!RESET_AFTER && PHASE == 0u) {
     return dG[i];
   }
   return dGm[i];
+}
+
+// Row k of the multiplied block of UT at unit j (one column): rows 0… , or 2H… in phase 1.
+fn weight_row(k: u32, j: u32) -> vec4f {
+  return vec4f(UT[(select(0u, 2u * s.H, phase1()) + k) * s.H + j], 0.0, 0.0, 0.0);
 }
 
 @compute @workgroup_size(WG)
@@ -95,45 +99,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let H3 = 3u * H;
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
-  let isFinal = s.final_ != 0u;
-  let phase1 = !RESET_AFTER && PHASE == 1u;
+  let isFinal = s.finalPass != 0u;
 
-  // The multiplied gradient: its slice, row stride, width K and first row of UT.
-  var srcSlice = t + 1u;
-  if (isFinal) {
-    srcSlice = 0u;
-  } else if (phase1) {
-    srcSlice = t;
-  }
-  let stride = select(H3, H, phase1);
-  let K = select(select(2u * H, H3, RESET_AFTER), H, phase1);
-  let row0 = select(0u, 2u * H, phase1);
-  let srcBase = srcSlice * B * stride;
-
-  var acc: array<f32, MAX_TB>;
-  if (srcSlice < s.T) {
-    for (var k0 = 0u; k0 < K; k0 += WG) {
-      let k = k0 + lid.x;
-      for (var r = 0u; r < TB; r++) {
-        let b = b0 + r;
-        var v = 0.0;
-        if (b < B && k < K) {
-          v = source(srcBase + b * stride + k);
-        }
-        tile[r * WG + lid.x] = v;
-      }
-      workgroupBarrier();
-      if (j < H) {
-        let kEnd = min(WG, K - k0);
-        for (var kk = 0u; kk < kEnd; kk++) {
-          let w = UT[(row0 + k0 + kk) * H + j];
-          for (var r = 0u; r < TB; r++) {
-            acc[r] = fma(tile[r * WG + kk], w, acc[r]);
-          }
-        }
-      }
-      workgroupBarrier();
-    }
+  // The width of the multiplied gradient: 2H (z, r) or 3H, H in phase 1.
+  let K = select(select(2u * H, H3, RESET_AFTER), H, phase1());
+  var acc: array<vec4f, MAX_TB>;
+  if (source_slice() < s.T) {
+    acc = staged_matvec(acc, K, j, b0, lid.x);
   }
 
   if (j >= H) {
@@ -151,7 +123,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       m = carry[B * H + select(0u, B * s.T, MASKED) + c];
     }
     if (isFinal) {
-      carry[c] += acc[r] * m;
+      carry[c] += acc[r].x * m;
       continue;
     }
     let g = (t * B + b) * H3 + j;
@@ -159,18 +131,18 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let z = acts[g];
     let rg = acts[g + H];
     let hPrev = hseq[x] * m;
-    let masked = MASKED && carry[B * H + b * s.T + s.tIn] == 0.0;
-    if (phase1) {
+    let masked = MASKED && carry[B * H + mask_index(b)] == 0.0;
+    if (phase1()) {
       if (masked) {
         dG[g + H] = 0.0;
         continue;
       }
-      let dq = acc[r];
+      let dq = acc[r].x;
       dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
       carry[c] += dq * rg * m;
       continue;
     }
-    var dh = acc[r] * m + carry[c];
+    var dh = acc[r].x * m + carry[c];
     if (DY_SEQ) {
       dh += dY[x];
     } else if (t + 1u == s.T) {

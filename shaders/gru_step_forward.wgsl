@@ -33,30 +33,16 @@
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
 // rows of the multiplied vector (h[t-1] or q) in shared memory; each U element read serves TB
 // rows. U reads are coalesced in j.
+//
+// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
+// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
+// and activate from them; defines staged_value and weight_row for staged_matvec.
 
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  tIn: u32, // the input step read at processing step t (mask column)
-  T: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-override WG: u32 = 64;
-override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
-override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
 override RESET_AFTER: bool = true;
 override HAS_BIAS: bool = true;
 override PHASE: u32 = 0;
-override MASKED: bool = false;
-override REC_DROPOUT: bool = false;
-
-const MAX_TB: u32 = 8u;
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -68,23 +54,35 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(7) var<uniform> s: Step;
 @group(0) @binding(8) var<storage, read> recMask: array<f32>;
 
-var<workgroup> tile: array<f32, TB * WG>; // [TB][WG]: rows b0.., columns k0..k0+WG
-
 // Phase 1 (reset before) multiplies q; every other dispatch multiplies h[t-1].
 fn candidate_phase() -> bool {
   return !RESET_AFTER && PHASE == 1u;
 }
 
-// Element (b, k) of the multiplied vector starting at `base`: q, or h[t-1]⊙m.
-fn source(base: u32, b: u32, k: u32) -> f32 {
-  let i = base + b * s.H + k;
+// staged_matvec's vector [B, H]: this step's q, or h[t-1]⊙m (slot t of hseq).
+fn staged_value(b: u32, k: u32) -> f32 {
   if (candidate_phase()) {
-    return aux[i];
+    return aux[(select(0u, s.t, KEEP) * s.B + b) * s.H + k];
   }
+  let v = hseq[(s.t * s.B + b) * s.H + k];
   if (REC_DROPOUT) {
-    return hseq[i] * recMask[b * s.H + k];
+    return v * recMask[b * s.H + k];
   }
-  return hseq[i];
+  return v;
+}
+
+// Row k of U at unit j: the z, r (and RESET_AFTER: h) columns, or phase 1's h column alone.
+fn weight_row(k: u32, j: u32) -> vec4f {
+  let H = s.H;
+  let w = k * 3u * H + select(0u, 2u * H, candidate_phase()) + j;
+  var wv = vec4f(U[w], 0.0, 0.0, 0.0);
+  if (!candidate_phase()) {
+    wv.y = U[w + H];
+    if (RESET_AFTER) {
+      wv.z = U[w + 2u * H];
+    }
+  }
+  return wv;
 }
 
 @compute @workgroup_size(WG)
@@ -96,40 +94,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
   let slot = select(0u, t, KEEP); // the acts / aux slot of this step
-  // The multiplied vector: slot t of hseq, or this step's q; the first U column multiplied.
-  let srcBase = select(t * B * H, slot * B * H, candidate_phase());
-  let col0 = select(0u, 2u * H, candidate_phase());
-
-  var acc: array<vec3f, MAX_TB>;
-  for (var k0 = 0u; k0 < H; k0 += WG) {
-    let k = k0 + lid.x;
-    for (var r = 0u; r < TB; r++) {
-      let b = b0 + r;
-      var v = 0.0;
-      if (b < B && k < H) {
-        v = source(srcBase, b, k);
-      }
-      tile[r * WG + lid.x] = v;
-    }
-    workgroupBarrier();
-    if (j < H) {
-      let kEnd = min(WG, H - k0);
-      for (var kk = 0u; kk < kEnd; kk++) {
-        let w = (k0 + kk) * H3 + col0 + j;
-        var wv = vec3f(U[w], 0.0, 0.0);
-        if (!candidate_phase()) {
-          wv.y = U[w + H];
-          if (RESET_AFTER) {
-            wv.z = U[w + 2u * H];
-          }
-        }
-        for (var r = 0u; r < TB; r++) {
-          acc[r] = fma(vec3f(tile[r * WG + kk]), wv, acc[r]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+  var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
 
   if (j >= H) {
     return;
@@ -149,12 +114,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     let hOut = ((t + 1u) * B + b) * H + j;
     // A masked step carries h through (the last dispatch of the step writes it).
-    if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[b * s.T + s.tIn] == 0.0) {
+    if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[mask_index(b)] == 0.0) {
       hseq[hOut] = hRaw;
       continue;
     }
     if (RESET_AFTER) {
-      var m = acc[r];
+      var m = acc[r].xyz;
       if (HAS_BIAS) {
         m += vec3f(bias[H3 + j], bias[H3 + H + j], bias[H3 + 2u * H + j]);
       }

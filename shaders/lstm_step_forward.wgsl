@@ -32,28 +32,14 @@
 //   sums unit u's gates over k ≡ lane (mod WG / SPLIT_UNITS), so each row k of Wh is read as
 //   SPLIT_UNITS consecutive floats (a 32-byte sector at 8). The lanes' partial sums are reduced
 //   in shared memory, and lane r does the cell update of batch row r.
+//
+// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
+// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
+// and activate from them; defines staged_value and weight_row for staged_matvec.
 
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  tIn: u32, // the input step read at processing step t (mask column)
-  T: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-override WG: u32 = 64;
-override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
-override ACTIVATION: u32 = 0;
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
-override MASKED: bool = false;
-override REC_DROPOUT: bool = false;
 override SPLIT_UNITS: u32 = 8u; // main_split_k: units a workgroup; WG / SPLIT_UNITS lanes each
-
-const MAX_TB: u32 = 8u;
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> Wh: array<f32>;
@@ -64,15 +50,35 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(6) var<uniform> s: Step;
 @group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
-var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
 var<workgroup> partial: array<vec4f, TB * WG>; // main_split_k: [TB][WG] lanes' partial gate sums
+
+// staged_matvec's vector: h[t-1]⊙recMask (slot t of hseq).
+fn staged_value(b: u32, k: u32) -> f32 {
+  let v = hseq[(s.t * s.B + b) * s.H + k];
+  if (REC_DROPOUT) {
+    return v * recMask[b * s.H + k];
+  }
+  return v;
+}
+
+// Row k of Wh at unit j: its i, f, c, o columns.
+fn weight_row(k: u32, j: u32) -> vec4f {
+  let H = s.H;
+  let w = k * 4u * H + j;
+  return vec4f(Wh[w], Wh[w + H], Wh[w + 2u * H], Wh[w + 3u * H]);
+}
+
+// G[t] at batch row b, unit j: its i, f, c, o pre-activations.
+fn gate_inputs(b: u32, j: u32) -> vec4f {
+  let H = s.H;
+  let g = (s.t * s.B + b) * 4u * H + j;
+  return vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
   let B = s.B;
   let H = s.H;
-  let H4 = 4u * H;
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
 
@@ -81,39 +87,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     for (var r = 0u; r < TB; r++) {
       let b = b0 + r;
       if (b < B) {
-        let g = (t * B + b) * H4 + j;
-        acc[r] = vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
+        acc[r] = gate_inputs(b, j);
       }
     }
   }
-
-  let hPrev = t * B * H; // start of slot t of hseq
-  for (var k0 = 0u; k0 < H; k0 += WG) {
-    let k = k0 + lid.x;
-    for (var r = 0u; r < TB; r++) {
-      let b = b0 + r;
-      var v = 0.0;
-      if (b < B && k < H) {
-        v = hseq[hPrev + b * H + k];
-        if (REC_DROPOUT) {
-          v *= recMask[b * H + k];
-        }
-      }
-      hTile[r * WG + lid.x] = v;
-    }
-    workgroupBarrier();
-    if (j < H) {
-      let kEnd = min(WG, H - k0);
-      for (var kk = 0u; kk < kEnd; kk++) {
-        let w = (k0 + kk) * H4 + j;
-        let wv = vec4f(Wh[w], Wh[w + H], Wh[w + 2u * H], Wh[w + 3u * H]);
-        for (var r = 0u; r < TB; r++) {
-          acc[r] = fma(vec4f(hTile[r * WG + kk]), wv, acc[r]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+  acc = staged_matvec(acc, H, j, b0, lid.x);
 
   if (j >= H) {
     return;
@@ -133,7 +111,7 @@ fn finish_cell(b: u32, j: u32, z: vec4f) {
   let B = s.B;
   let H = s.H;
   let H4 = 4u * H;
-  if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
+  if (MASKED && mask[mask_index(b)] == 0.0) {
     // A masked step carries the state through unchanged (Keras).
     if (KEEP) {
       let cRead = (t * B + b) * H + j;
@@ -169,30 +147,22 @@ fn finish_cell(b: u32, j: u32, z: vec4f) {
 
 @compute @workgroup_size(WG)
 fn main_split_k(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
   let B = s.B;
   let H = s.H;
   let lanes = WG / SPLIT_UNITS;
   let lane = lid.x / SPLIT_UNITS;
   let u = lid.x - lane * SPLIT_UNITS;
   let j = wg.x * SPLIT_UNITS + u;
-  let H4 = 4u * H;
   let b0 = wg.y * TB;
-  let hPrev = t * B * H; // start of slot t of hseq
 
   var acc: array<vec4f, MAX_TB>;
   if (j < H) {
     for (var k = lane; k < H; k += lanes) {
-      let w = k * H4 + j;
-      let wv = vec4f(Wh[w], Wh[w + H], Wh[w + 2u * H], Wh[w + 3u * H]);
+      let wv = weight_row(k, j);
       for (var r = 0u; r < TB; r++) {
         let b = b0 + r;
         if (b < B) {
-          var v = hseq[hPrev + b * H + k];
-          if (REC_DROPOUT) {
-            v *= recMask[b * H + k];
-          }
-          acc[r] = fma(vec4f(v), wv, acc[r]);
+          acc[r] = fma(vec4f(staged_value(b, k)), wv, acc[r]);
         }
       }
     }
@@ -205,8 +175,7 @@ fn main_split_k(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) 
   if (j >= H || lane >= TB || b >= B) {
     return;
   }
-  let g = (t * B + b) * H4 + j;
-  var z = vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
+  var z = gate_inputs(b, j);
   for (var l = 0u; l < lanes; l++) {
     z += partial[lane * WG + l * SPLIT_UNITS + u];
   }

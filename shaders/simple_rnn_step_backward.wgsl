@@ -19,26 +19,13 @@
 // Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
 // unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of dG[t+1] in
 // shared memory; each UT element read serves TB rows.
+//
+// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
+// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
+// and activate_grad_from_output from them; defines staged_value and weight_row for
+// staged_matvec.
 
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  T: u32,
-  tIn: u32, // the input step read at processing step t (mask column)
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-override WG: u32 = 64;
-override TB: u32 = 4;
-override ACTIVATION: u32 = 0;
 override DY_SEQ: bool = true;
-override MASKED: bool = false;
-override REC_DROPOUT: bool = false;
-
-const MAX_TB: u32 = 8u;
 
 @group(0) @binding(0) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(1) var<storage, read> UT: array<f32>;
@@ -49,7 +36,15 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(6) var<uniform> s: Step;
 @group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
-var<workgroup> gTile: array<f32, TB * WG>; // [TB][WG]: dG[t+1] rows b0.., columns k0..k0+WG
+// staged_matvec's vector: dG[t+1], [B, H].
+fn staged_value(b: u32, k: u32) -> f32 {
+  return dG[((s.t + 1u) * s.B + b) * s.H + k];
+}
+
+// Row k of UT at unit j (one column).
+fn weight_row(k: u32, j: u32) -> vec4f {
+  return vec4f(UT[k * s.H + j], 0.0, 0.0, 0.0);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -59,31 +54,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
 
-  var dh: array<f32, MAX_TB>;
+  var dh: array<vec4f, MAX_TB>;
   if (t + 1u < s.T) {
-    let next = (t + 1u) * B * H;
-    for (var k0 = 0u; k0 < H; k0 += WG) {
-      let k = k0 + lid.x;
-      for (var r = 0u; r < TB; r++) {
-        let b = b0 + r;
-        var v = 0.0;
-        if (b < B && k < H) {
-          v = dG[next + b * H + k];
-        }
-        gTile[r * WG + lid.x] = v;
-      }
-      workgroupBarrier();
-      if (j < H) {
-        let kEnd = min(WG, H - k0);
-        for (var kk = 0u; kk < kEnd; kk++) {
-          let w = UT[(k0 + kk) * H + j];
-          for (var r = 0u; r < TB; r++) {
-            dh[r] = fma(gTile[r * WG + kk], w, dh[r]);
-          }
-        }
-      }
-      workgroupBarrier();
-    }
+    dh = staged_matvec(dh, H, j, b0, lid.x);
   }
 
   if (j >= H) {
@@ -94,7 +67,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (b >= B) {
       break;
     }
-    var dhr = dh[r];
+    var dhr = dh[r].x;
     if (REC_DROPOUT) {
       dhr *= recMask[b * H + j];
     }
@@ -106,7 +79,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let at = (t * B + b) * H + j;
     if (MASKED) {
       dhr += carry[b * H + j];
-      if (mask[b * s.T + s.tIn] == 0.0) {
+      if (mask[mask_index(b)] == 0.0) {
         dG[at] = 0.0;
         carry[b * H + j] = dhr;
         continue;

@@ -17,25 +17,10 @@
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows. Per K-slice of WG, the
 // workgroup stages TB rows of h[t-1] in shared memory; each U element read serves TB rows.
 // U reads are coalesced in j.
-
-struct Step {
-  t: u32,
-  B: u32,
-  H: u32,
-  tIn: u32, // the input step read at processing step t (mask column)
-  T: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-override WG: u32 = 64;
-override TB: u32 = 4; // batch rows per invocation, 1 ≤ TB ≤ MAX_TB
-override ACTIVATION: u32 = 0;
-override MASKED: bool = false;
-override REC_DROPOUT: bool = false;
-
-const MAX_TB: u32 = 8u;
+//
+// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
+// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
+// and activate from them; defines staged_value and weight_row for staged_matvec.
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -44,7 +29,19 @@ const MAX_TB: u32 = 8u;
 @group(0) @binding(4) var<uniform> s: Step;
 @group(0) @binding(5) var<storage, read> recMask: array<f32>;
 
-var<workgroup> hTile: array<f32, TB * WG>; // [TB][WG]: h[t-1] rows b0.., columns k0..k0+WG
+// staged_matvec's vector: h[t-1]⊙recMask (slot t of hseq).
+fn staged_value(b: u32, k: u32) -> f32 {
+  let v = hseq[(s.t * s.B + b) * s.H + k];
+  if (REC_DROPOUT) {
+    return v * recMask[b * s.H + k];
+  }
+  return v;
+}
+
+// Row k of U at unit j (one column).
+fn weight_row(k: u32, j: u32) -> vec4f {
+  return vec4f(U[k * s.H + j], 0.0, 0.0, 0.0);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -54,33 +51,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
 
-  var acc: array<f32, MAX_TB>;
-  let hPrev = t * B * H; // start of slot t of hseq
-  for (var k0 = 0u; k0 < H; k0 += WG) {
-    let k = k0 + lid.x;
-    for (var r = 0u; r < TB; r++) {
-      let b = b0 + r;
-      var v = 0.0;
-      if (b < B && k < H) {
-        v = hseq[hPrev + b * H + k];
-        if (REC_DROPOUT) {
-          v *= recMask[b * H + k];
-        }
-      }
-      hTile[r * WG + lid.x] = v;
-    }
-    workgroupBarrier();
-    if (j < H) {
-      let kEnd = min(WG, H - k0);
-      for (var kk = 0u; kk < kEnd; kk++) {
-        let w = U[(k0 + kk) * H + j];
-        for (var r = 0u; r < TB; r++) {
-          acc[r] = fma(hTile[r * WG + kk], w, acc[r]);
-        }
-      }
-    }
-    workgroupBarrier();
-  }
+  var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
 
   if (j >= H) {
     return;
@@ -91,10 +62,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       break;
     }
     let at = (t * B + b) * H + j;
-    if (MASKED && mask[b * s.T + s.tIn] == 0.0) {
+    if (MASKED && mask[mask_index(b)] == 0.0) {
       hseq[at + B * H] = hseq[at];
       continue;
     }
-    hseq[at + B * H] = activate(ACTIVATION, G[at] + acc[r]);
+    hseq[at + B * H] = activate(ACTIVATION, G[at] + acc[r].x);
   }
 }

@@ -1,8 +1,8 @@
 // Kernel: gradient through an activation from its output (shaders/activation_backward.wgsl).
-import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/activation_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId } from './activations.js';
+import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -16,7 +16,7 @@ export function activationBackwardKernel(activation: HeadActivationName): Kernel
   return {
     name: 'activation_backward',
     cacheKey: `activation_backward:wg${WG}:a${id}:sm${+softmax}`,
-    getShaderSource: () => `${activations}\n${source}`,
+    getShaderSource: () => withActivations(source),
     constants: { WG, ACTIVATION: id, SOFTMAX: +softmax },
     bindings: ['read', 'read', 'storage', 'uniform'],
   };

@@ -1,8 +1,8 @@
 // Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl).
-import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/gemm.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId, type Activation } from './activations.js';
+import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 /** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
@@ -48,7 +48,7 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   return {
     name: 'gemm',
     cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}`,
-    getShaderSource: () => `${activations}\n${source}`,
+    getShaderSource: () => withActivations(source),
     constants: {
       WG,
       TILE_K,

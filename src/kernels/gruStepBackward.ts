@@ -1,13 +1,9 @@
 // Kernel: the fused GRU backward step (shaders/gru_step_backward.wgsl): one dispatch a step
 // with resetAfter, two without; one more for the initial state's gradient when asked.
-import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/gru_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId, type Activation } from './activations.js';
-import { ceilDiv, dispatch } from './dispatch.js';
-import { rowsPerInvocation, STEP_SLOT, stepUniforms } from './steps.js';
-
-const WG = 64;
+import { encodeSequenceSteps, rowsPerInvocation, stepKernel } from './steps.js';
 
 export interface GruStepBackwardArgs {
   activation: Activation;
@@ -55,25 +51,23 @@ export function gruStepBackwardKernel(options: {
   masked?: boolean;
   recurrentDropout?: boolean;
 }): KernelSource {
-  const act = activationId(options.activation, 'activation');
-  const rec = activationId(options.recurrentActivation, 'recurrentActivation');
-  return {
-    name: 'gru_step_backward',
-    cacheKey: `gru_step_backward:wg${WG}:tb${options.rows}:a${act}:r${rec}:seq${+options.dySeq}:ra${+options.resetAfter}:p${options.phase}:m${+!!options.masked}:rd${+!!options.recurrentDropout}`,
-    getShaderSource: () => `${activations}\n${source}`,
-    constants: {
-      WG,
-      TB: options.rows,
-      ACTIVATION: act,
-      RECURRENT_ACTIVATION: rec,
-      DY_SEQ: +options.dySeq,
-      RESET_AFTER: +options.resetAfter,
-      PHASE: options.phase,
-      MASKED: +!!options.masked,
-      REC_DROPOUT: +!!options.recurrentDropout,
-    },
-    bindings: ['storage', 'storage', 'read', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'],
+  const constants = {
+    RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'),
+    DY_SEQ: +options.dySeq,
+    RESET_AFTER: +options.resetAfter,
+    PHASE: options.phase,
   };
+  return stepKernel('gru_step_backward', source, options, constants, [
+    'storage',
+    'storage',
+    'read',
+    'read',
+    'read',
+    'read',
+    'read',
+    'storage',
+    'uniform-dynamic',
+  ]);
 }
 
 /**
@@ -81,40 +75,14 @@ export function gruStepBackwardKernel(options: {
  * `initialStateGrad` one more that leaves dh0 in `carry`. No CPU round trip between them.
  */
 export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepBackwardArgs): void {
-  const { T, B, H, resetAfter } = args;
-  const rows = rowsPerInvocation(B);
-  // Slots 0 … T-1: the steps; slot T: the final dispatch (reads slice 0, writes only carry).
-  const stepParams = stepUniforms(run, T + 1, (t) => (t < T ? [t, B, H, T, 0, args.backwards ? T - 1 - t : t] : [0, B, H, T, 1, 0]));
-  const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
-  const pipelines = phases.map((phase) => {
-    const compiled = gpu.kernel(gruStepBackwardKernel({ ...args, rows, phase }));
-    const bindGroup = gpu.bindGroup(compiled, [
-      args.dG,
-      args.dGm,
-      args.uT,
-      args.dY,
-      args.hseq,
-      args.acts,
-      args.aux,
-      args.carry,
-      { buffer: stepParams, size: 32 },
-    ]);
-    return { pipeline: compiled.pipeline, bindGroup };
+  const rows = rowsPerInvocation(args.B);
+  const phases: (0 | 1)[] = args.resetAfter ? [0] : [0, 1];
+  encodeSequenceSteps(gpu, pass, run, args, {
+    phases: phases.map((phase) => gruStepBackwardKernel({ ...args, rows, phase })),
+    bindings: (step) => [args.dG, args.dGm, args.uT, args.dY, args.hseq, args.acts, args.aux, args.carry, step],
+    backward: true,
+    // Reads slice 0 and writes only carry: dh0.
+    finalPass: args.initialStateGrad,
+    what: `GRU backward step (B=${args.B}, H=${args.H})`,
   });
-  const groupsX = ceilDiv(H, WG);
-  const groupsY = ceilDiv(B, rows);
-  const what = `GRU backward step (B=${B}, H=${H})`;
-  if (pipelines.length === 1) pass.setPipeline(pipelines[0].pipeline);
-  for (let t = T - 1; t >= 0; t--) {
-    for (const p of pipelines) {
-      if (pipelines.length > 1) pass.setPipeline(p.pipeline);
-      pass.setBindGroup(0, p.bindGroup, [t * STEP_SLOT]);
-      dispatch(gpu, pass, what, groupsX, groupsY);
-    }
-  }
-  if (args.initialStateGrad) {
-    pass.setPipeline(pipelines[0].pipeline);
-    pass.setBindGroup(0, pipelines[0].bindGroup, [T * STEP_SLOT]);
-    dispatch(gpu, pass, what, groupsX, groupsY);
-  }
 }

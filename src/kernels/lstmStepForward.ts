@@ -1,13 +1,10 @@
 // Kernel: the fused LSTM forward step (shaders/lstm_step_forward.wgsl), one dispatch a step.
-import activations from '../../shaders/activations.wgsl?raw';
 import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationId, type Activation } from './activations.js';
-import { ceilDiv, dispatch } from './dispatch.js';
-import { rowsPerInvocation, STEP_SLOT, stepUniforms } from './steps.js';
+import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
-const WG = 64;
-/** main_split_k: units a workgroup (WG / SPLIT_UNITS lanes split each unit's sum over k). */
+/** main_split_k: units a workgroup (STEP_WG / SPLIT_UNITS lanes split each unit's sum over k). */
 const SPLIT_UNITS = 8;
 
 /**
@@ -26,7 +23,7 @@ export interface LstmStepOptions {
   keep: boolean;
 }
 
-export interface LstmStepArgs extends LstmStepOptions {
+export interface LstmStepArgs extends LstmStepOptions, StepSequence {
   /** [T, B, 4H] gate pre-activations from the input projection. */
   g: GPUBuffer;
   /** [H, 4H]. */
@@ -37,40 +34,20 @@ export interface LstmStepArgs extends LstmStepOptions {
   cseq: GPUBuffer;
   /** keep: [T, B, 4H]. */
   acts?: GPUBuffer;
-  T: number;
-  B: number;
-  H: number;
-  /** [B, T] f32 1/0 batch-major: steps with 0 carry the state through (Keras masking). */
-  mask?: GPUBuffer;
-  /** goBackwards: processing step t reads input step T−1−t (the mask column). */
-  backwards?: boolean;
-  /** [B, H]: multipliers of h[t-1] in the recurrent matmul (Keras recurrentDropout, in training). */
-  recurrentMask?: GPUBuffer;
 }
 
 export function lstmStepForwardKernel(
   options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; splitK?: boolean },
 ): KernelSource {
-  const act = activationId(options.activation, 'activation');
-  const rec = activationId(options.recurrentActivation, 'recurrentActivation');
   const split: Record<string, number> = options.splitK ? { SPLIT_UNITS } : {};
-  return {
-    name: 'lstm_step_forward',
-    cacheKey: `lstm_step_forward:wg${WG}:tb${options.rows}:a${act}:r${rec}:keep${+options.keep}:m${+!!options.masked}:rd${+!!options.recurrentDropout}:split${+!!options.splitK}`,
-    getShaderSource: () => `${activations}\n${source}`,
-    entryPoint: options.splitK ? 'main_split_k' : 'main',
-    constants: {
-      WG,
-      TB: options.rows,
-      ACTIVATION: act,
-      RECURRENT_ACTIVATION: rec,
-      KEEP: +options.keep,
-      MASKED: +!!options.masked,
-      REC_DROPOUT: +!!options.recurrentDropout,
-      ...split,
-    },
-    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
-  };
+  return stepKernel(
+    'lstm_step_forward',
+    source,
+    options,
+    { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), KEEP: +options.keep, ...split },
+    ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
+    options.splitK ? 'main_split_k' : 'main',
+  );
 }
 
 /**
@@ -78,28 +55,22 @@ export function lstmStepForwardKernel(
  * `splitK` overrides the choice of lstmStepSplitsK (tests run both forms).
  */
 export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { splitK?: boolean }): void {
-  const { T, B, H } = args;
-  const rows = rowsPerInvocation(B);
-  const splitK = args.splitK ?? lstmStepSplitsK(B);
-  const compiled = gpu.kernel(lstmStepForwardKernel({ ...args, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask, splitK }));
-  const stepParams = stepUniforms(run, T, (t) => [t, B, H, args.backwards ? T - 1 - t : t, T]);
-  const acts = args.acts ?? run.scratch(16, 'no acts');
-  const mask = args.mask ?? run.scratch(16, 'no mask');
-  const bindGroup = gpu.bindGroup(compiled, [
-    args.g,
-    args.wh,
-    args.hseq,
-    args.cseq,
-    acts,
-    mask,
-    { buffer: stepParams, size: 32 },
-    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
-  ]);
-  pass.setPipeline(compiled.pipeline);
-  const groupsX = ceilDiv(H, splitK ? SPLIT_UNITS : WG);
-  const groupsY = ceilDiv(B, rows);
-  for (let t = 0; t < T; t++) {
-    pass.setBindGroup(0, bindGroup, [t * STEP_SLOT]);
-    dispatch(gpu, pass, `LSTM step (B=${B}, H=${H})`, groupsX, groupsY);
-  }
+  const splitK = args.splitK ?? lstmStepSplitsK(args.B);
+  const kernel = lstmStepForwardKernel({ ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask, splitK });
+  encodeSequenceSteps(gpu, pass, run, args, {
+    phases: [kernel],
+    bindings: (step) => [
+      args.g,
+      args.wh,
+      args.hseq,
+      args.cseq,
+      args.acts ?? run.scratch(16, 'no acts'),
+      args.mask ?? run.scratch(16, 'no mask'),
+      step,
+      args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+    ],
+    backward: false,
+    unitsPerGroup: splitK ? SPLIT_UNITS : undefined,
+    what: `LSTM step (B=${args.B}, H=${args.H})`,
+  });
 }

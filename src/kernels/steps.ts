@@ -1,9 +1,31 @@
-// Per-step uniforms of the step kernels: one 256-byte slot a step in one buffer, bound with a
-// dynamic offset, so a whole sequence needs one uniform write and one bind group.
-import type { RunScope } from '../runtime/device.js';
+// Per-step uniforms and dispatch loop of the step kernels: one 256-byte slot a dispatch in one
+// buffer, bound with a dynamic offset, so a whole sequence needs one uniform write and one bind
+// group per pipeline.
+import type { BindingKind, Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { type Activation, activationId } from './activations.js';
+import { stepShaderSource } from './compose.js';
+import { ceilDiv, dispatch } from './dispatch.js';
+
+/** Invocations a step kernel's workgroup (the prelude's WG). */
+export const STEP_WG = 64;
 
 /** Bytes of one step's slot: a multiple of every adapter's uniform offset alignment (≤ 256). */
 export const STEP_SLOT = 256;
+
+/** The fields of `struct Step` (shaders/step_prelude.wgsl) in its order, one u32 each. */
+export const STEP_FIELDS = ['t', 'B', 'H', 'T', 'tIn', 'finalPass', '_pad0', '_pad1'] as const;
+export type StepField = (typeof STEP_FIELDS)[number];
+
+/** Bytes of Step: what a step kernel binds of its slot. */
+export const STEP_BYTES = STEP_FIELDS.length * 4;
+
+/** One dispatch's Step by field name; finalPass and the padding default to 0. */
+export type StepValues = Record<'t' | 'B' | 'H' | 'T' | 'tIn', number> & Partial<Record<StepField, number>>;
+
+/** `step` as the u32 words of Step, in STEP_FIELDS order. */
+export function packStep(step: StepValues): number[] {
+  return STEP_FIELDS.map((field) => step[field] ?? 0);
+}
 
 /** A uniform buffer holding `slot(t)` (u32 words) for t = 0 … T-1, each at t·STEP_SLOT. */
 export function stepUniforms(run: RunScope, T: number, slot: (t: number) => number[]): GPUBuffer {
@@ -16,4 +38,102 @@ export function stepUniforms(run: RunScope, T: number, slot: (t: number) => numb
 /** Batch rows per invocation: enough to reuse each weight load, no more than the batch has. */
 export function rowsPerInvocation(B: number): number {
   return Math.min(B, 4);
+}
+
+/** What a step kernel's encoder takes of the sequence. */
+export interface StepSequence {
+  T: number;
+  B: number;
+  H: number;
+  /** [B, T] f32 1/0 batch-major: steps with 0 carry the state through (Keras masking). */
+  mask?: GPUBuffer;
+  /** goBackwards: processing step t reads input step T−1−t (the mask column). */
+  backwards?: boolean;
+  /** [B, H]: multipliers of h[t-1] where the cell reads it (Keras recurrentDropout, in training); the backward takes the forward's. */
+  recurrentMask?: GPUBuffer;
+}
+
+/** The settings behind the prelude's overrides TB, ACTIVATION, MASKED and REC_DROPOUT. */
+export interface StepKernelFlags {
+  activation: Activation;
+  rows: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}
+
+/**
+ * A step kernel: `body` composed with the preludes (stepShaderSource), the prelude's overrides
+ * from `flags` followed by the shader's own `constants`, and a cache key naming all of them.
+ */
+export function stepKernel(
+  name: string,
+  body: string,
+  flags: StepKernelFlags,
+  constants: Record<string, number>,
+  bindings: readonly BindingKind[],
+  entryPoint = 'main',
+): KernelSource {
+  const all: Record<string, number> = {
+    WG: STEP_WG,
+    TB: flags.rows,
+    ACTIVATION: activationId(flags.activation, 'activation'),
+    MASKED: +!!flags.masked,
+    REC_DROPOUT: +!!flags.recurrentDropout,
+    ...constants,
+  };
+  const key = Object.entries(all).map(([k, v]) => `${k}=${v}`);
+  return { name, cacheKey: [name, entryPoint, ...key].join(':'), getShaderSource: () => stepShaderSource(body), constants: all, bindings, entryPoint };
+}
+
+interface StepPipeline {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+}
+
+/** How a step kernel's encoder dispatches a sequence. */
+export interface StepEncoding {
+  /** The kernels of one step, dispatched in this order each step (GRU reset before: two). */
+  phases: readonly KernelSource[];
+  /** Group-0 bindings of every phase, given the Step binding (one slot, dynamic offset). */
+  bindings: (step: GPUBufferBinding) => readonly (GPUBuffer | GPUBufferBinding)[];
+  /** Steps run T-1 … 0 (backpropagation through time), otherwise 0 … T-1. */
+  backward: boolean;
+  /** After the steps, one more dispatch of phases[0] at slot T with Step.finalPass = 1. */
+  finalPass?: boolean;
+  /** Units one workgroup computes (dispatch x = ceil(H / this)); STEP_WG when absent. */
+  unitsPerGroup?: number;
+  /** For LimitError messages. */
+  what: string;
+}
+
+/**
+ * Encodes a whole sequence into `pass`: for each step, every phase with its bind group at the
+ * step's slot (Step from packStep; tIn = T−1−t with `backwards`); dispatch
+ * (ceil(H / unitsPerGroup), ceil(B / rowsPerInvocation(B))). No CPU round trip between them.
+ */
+export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: StepEncoding): void {
+  const { T, B, H } = seq;
+  const extra = enc.finalPass ? [{ t: 0, B, H, T, tIn: 0, finalPass: 1 }] : [];
+  const uniforms = stepUniforms(run, T + extra.length, (t) => packStep(t < T ? { t, B, H, T, tIn: seq.backwards ? T - 1 - t : t } : extra[t - T]));
+  const bindings = enc.bindings({ buffer: uniforms, size: STEP_BYTES });
+  const phases: StepPipeline[] = enc.phases.map((kernel) => {
+    const compiled = gpu.kernel(kernel);
+    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, bindings) };
+  });
+  const groupsX = ceilDiv(H, enc.unitsPerGroup ?? STEP_WG);
+  const groupsY = ceilDiv(B, rowsPerInvocation(B));
+  const slots = Array.from({ length: T }, (_, i) => (enc.backward ? T - 1 - i : i));
+  if (phases.length === 1) pass.setPipeline(phases[0].pipeline);
+  for (const slot of slots) {
+    for (const p of phases) {
+      if (phases.length > 1) pass.setPipeline(p.pipeline);
+      pass.setBindGroup(0, p.bindGroup, [slot * STEP_SLOT]);
+      dispatch(gpu, pass, enc.what, groupsX, groupsY);
+    }
+  }
+  if (enc.finalPass) {
+    pass.setPipeline(phases[0].pipeline);
+    pass.setBindGroup(0, phases[0].bindGroup, [T * STEP_SLOT]);
+    dispatch(gpu, pass, enc.what, groupsX, groupsY);
+  }
 }

@@ -1,0 +1,19 @@
+// WGSL has no include: a kernel's module is its shader file with the preludes it uses before it.
+// The step shaders' header comments name what they take from each prelude.
+import activations from '../../shaders/activations.wgsl?raw';
+import stepPrelude from '../../shaders/step_prelude.wgsl?raw';
+
+/** One WGSL module of `parts`, in order (declarations may refer to later parts). */
+export function composeShader(...parts: string[]): string {
+  return parts.join('\n');
+}
+
+/** `body` after activations.wgsl (activate, activate_grad_from_output). */
+export function withActivations(body: string): string {
+  return composeShader(activations, body);
+}
+
+/** A step shader's module: activations.wgsl, step_prelude.wgsl (struct Step, staged_matvec, …), then `body`. */
+export function stepShaderSource(body: string): string {
+  return composeShader(activations, stepPrelude, body);
+}
