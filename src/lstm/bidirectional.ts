@@ -3,14 +3,14 @@
 // direction's output sequence is put back in the input's step order as the two are merged
 // (one dispatch). Weights in Keras order: the forward layer's, then the backward layer's.
 import { encodeBidirectionalMerge, encodeBidirectionalMergeBackward, type MergeKernelMode } from '../kernels/bidirectionalMerge.js';
-import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
-import { emptyTensor, Tensor } from '../runtime/tensor.js';
+import { formatShape, RnnError } from '../spec/errors.js';
+import { emptyTensor, type Tensor } from '../runtime/tensor.js';
 import { Gru } from './gru.js';
 import { flowOf, inputGradientFlow, Layer, materialize, withMask, type Flow, type Regularizer } from '../layers/layer.js';
 import { Lstm } from './lstm.js';
 import { SimpleRnn } from './simpleRnn.js';
+import { checkApplyInput, checkGradientInput, checkOutputGradient, timeMajorGradient } from './layerCalls.js';
 
 /** How the two directions' outputs combine (Keras); null keeps both (apply() only). */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
@@ -235,9 +235,7 @@ export class Bidirectional extends Layer {
    * step order, as Keras).
    */
   apply(x: Tensor, options: { mask?: Tensor } = {}): Tensor | Tensor[] {
-    if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
-    x.assertUsable('The input tensor');
-    if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
+    checkApplyInput(x, this.name);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
     const gpu = this.requireBuilt();
     const outputs: Tensor[] = [];
@@ -264,37 +262,24 @@ export class Bidirectional extends Layer {
    * order: forward's, then backward's) and of x. Stateful directions start from zeros here.
    */
   async gradients(x: Tensor, dOutput: Tensor, options: { mask?: Tensor } = {}): Promise<{ weights: Float32Array[]; x: Float32Array }> {
-    if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
+    checkGradientInput(x, this.name);
     this.requireMerge();
     if (this.stateful) throw new RnnError(`${this.name}.gradients: the directions are stateful; use a model's gradients, or a layer without stateful.`);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
     const gpu = this.requireBuilt();
     const [B, T, D] = x.shape;
     const W = this.outputUnits;
-    const outShape = this.returnSequences ? [B, T, W] : [B, W];
-    if (!(dOutput instanceof Tensor) || formatShape(dOutput.shape) !== formatShape(outShape)) {
-      throw new ShapeError(`${this.name}.gradients: dOutput must have the output's shape ${formatShape(outShape)}.`);
-    }
+    checkOutputGradient(dOutput, this.returnSequences ? [B, T, W] : [B, W], this.name);
     const grads = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
     const dX = emptyTensor(gpu, [B, T, D], 'dX');
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
         const { saved } = this.encodeTrain(encoder, run, withMask(flowOf(x), options.mask));
-        // The backward takes a sequence gradient time-major ([B, T, W] → [T, B, W] is the
-        // time-to-batch-major copy with the roles of T and B swapped).
-        let dFlow: Flow = flowOf(dOutput);
-        if (this.returnSequences) {
-          const timeMajor = run.scratch(dOutput.byteLength, 'dY time-major');
-          const pass = encoder.beginComputePass();
-          encodeTimeToBatchMajor(gpu, pass, run, { src: dOutput.buffer, srcOffset: 0, y: timeMajor, T: B, B: T, H: W });
-          pass.end();
-          dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
-        }
         const dx = this.encodeBackward(
           encoder,
           run,
           saved,
-          dFlow,
+          timeMajorGradient(gpu, encoder, run, dOutput),
           grads.map((g) => g.buffer),
           true,
         )!;

@@ -1,48 +1,43 @@
-// What the single-state recurrent layers (GRU, SimpleRNN) share on the GPU: shapes, the state
-// they carry (h only), the output flow, apply() with initialState / returnState, and the
-// layer's vector–Jacobian product. Each layer encodes its own sequence and BPTT.
-import { encodeTimeToBatchMajor } from '../kernels/sequenceLayout.js';
+// What the recurrent layers (LSTM, GRU, SimpleRNN) share on the GPU: shapes, the state they
+// carry (h, and c for a cell with one), the stateful carry, the dropout stream, the input
+// projection GEMM, the output flow, BPTT's GEMMs over all steps (dW, dU, db, dX), apply() with
+// initialState / returnState, and the layer's vector–Jacobian product. Each cell encodes its
+// own step kernels, forward and backward.
+import { encodeGemm } from '../kernels/gemm.js';
+import { encodeReduceRows } from '../kernels/reduceRows.js';
+import { encodeTranspose } from '../kernels/transpose.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, ShapeError } from '../spec/errors.js';
-import { emptyTensor, Tensor } from '../runtime/tensor.js';
+import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { emptyTensor, type Tensor } from '../runtime/tensor.js';
 import { initialize } from '../init/initializers.js';
 import { Random } from '../init/random.js';
-import { flowOf, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
+import { flowOf, inputGradientFlow, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
 import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from '../spec/recurrentConfig.js';
-import { checkCarry, StatefulState, type InputGradTarget } from './sequenceOptions.js';
+import { checkCarry, inputGradRows, inputRows, StatefulState, type InputGradTarget } from './sequenceOptions.js';
 import { RecurrentDropout, type DropoutDraw } from './recurrentDropout.js';
+import type { Bptt, CellBackward, HiddenStateTypes, RecurrentSequence, StateTypes } from './recurrentTypes.js';
+import { checkApplyInput, checkGradientInput, checkInitialState, checkOutputGradient, timeMajorGradient } from './layerCalls.js';
 
-/** The buffers of one encoded sequence, alive until the submit. */
-export interface RecurrentSequence {
-  input: Flow;
-  /** [T+1, B, H] time-major, slot 0 = h0 */
-  hseq: GPUBuffer;
-  B: number;
-  T: number;
-  /** Training with dropout / recurrentDropout: the masks' step and the recurrent mask. */
-  draw?: DropoutDraw;
-}
+/** Any recurrent layer (LSTM, GRU, SimpleRNN), with its state typed as a list. */
+export type AnyRecurrentLayer = RecurrentLayer<ResolvedSimpleRnnConfig, StateTypes>;
 
-/** The gradient of a single-state layer's initial state, written by encodeBackward when asked. */
-export interface HiddenStateGrad {
-  /** [B, H] */
-  h: GPUBuffer;
-}
-
-/** An initial state: h0 [batch, units], alone or in a one-element list (as TF.js). */
-export type InitialHiddenState = Tensor | [Tensor];
-
-export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = ResolvedSimpleRnnConfig> extends Layer {
+export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = ResolvedSimpleRnnConfig, S extends StateTypes = HiddenStateTypes> extends Layer {
   readonly config: C;
-  /** stateful: the h kept between calls. */
+  /** stateful: the h (and c) kept between calls. */
   private readonly kept: StatefulState;
   /** dropout / recurrentDropout masks of training; set `dropoutMasks.step` to replay a run's masks. */
   readonly dropoutMasks: RecurrentDropout;
+  /** Columns a unit of the input projection and of dG: 4 (LSTM), 3 (GRU), 1 (SimpleRNN). */
+  protected abstract readonly gates: number;
 
-  constructor(config: C) {
+  /** `withCell`: the layer carries a cell state c besides h (LSTM). */
+  constructor(
+    config: C,
+    private readonly withCell = false,
+  ) {
     super(config.name);
     this.config = config;
-    this.kept = new StatefulState(config.name, config.units, false);
+    this.kept = new StatefulState(config.name, config.units, withCell);
     this.dropoutMasks = new RecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? Math.floor(Math.random() * 2 ** 32));
   }
 
@@ -54,6 +49,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     return this.config.returnSequences ? [inputShape[0], this.units] : [this.units];
   }
 
+  /** Keras order (kernel, recurrentKernel, bias), drawn in that order from the layer's seed. */
   protected initialWeights(inputShape: readonly number[]): Float32Array[] {
     const random = new Random(this.config.seed);
     const values = initialRecurrentWeights(this.config, this.weightShapes(inputShape), (name, rows, cols) => initialize(name, rows, cols, random));
@@ -77,22 +73,23 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   }
 
   /**
-   * A carried state's h is read at the start and written at the end; its c is unused. A
-   * stateful layer starts from its kept state and leaves its final state there (a carried state
-   * of truncated BPTT is then not used: the kept one carries across windows and batches).
+   * A carried state is read at the start and written at the end (a single-state layer uses
+   * its h only). A stateful layer starts from its kept state and leaves its final state there
+   * (a carried state of truncated BPTT is then not used: the kept one carries across windows
+   * and batches).
    */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): Flow {
-    const h = this.carriedState(input, carry);
-    return this.outputFlow(this.encodeSequence(encoder, run, input, h, h, false));
+    const state = this.carriedState(input, carry);
+    return this.outputFlow(this.encodeSequence(encoder, run, input, state, state, false));
   }
 
   /** The forward of training: with dropout / recurrentDropout, the masks of the next step. */
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow, carry?: RecurrentState): { output: Flow; saved: RecurrentSequence } {
-    const h = this.carriedState(input, carry);
+    const state = this.carriedState(input, carry);
     const gpu = this.requireBuilt();
     const draw = input.shape.length === 3 ? this.dropoutMasks.draw(gpu, encoder, run, input.shape[0], this.units) : undefined;
     const dropped = this.dropoutMasks.encodeInput(gpu, encoder, run, input, draw);
-    const seq = this.encodeSequence(encoder, run, dropped, h, h, true, draw);
+    const seq = this.encodeSequence(encoder, run, dropped, state, state, true, draw);
     return { output: this.outputFlow(seq), saved: seq };
   }
 
@@ -106,17 +103,22 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     this.kept.reset(this.gpu);
   }
 
-  /** The state kept by a stateful layer, read back: [h] of [batch, units] (undefined before the first call). */
-  async getStates(): Promise<[Float32Array] | undefined> {
+  /** The state kept by a stateful layer, read back: [h] (or [h, c]), each [batch, units] (undefined before the first call). */
+  async getStates(): Promise<S['values'] | undefined> {
     const state = this.kept.buffers;
     if (!state) return undefined;
     const gpu = this.requireBuilt();
-    const h = emptyTensor(gpu, [this.kept.batchSize!, this.units], 'h');
-    gpu.submit(`${this.name}.getStates`, (encoder) => encoder.copyBufferToBuffer(state.h, 0, h.buffer, 0, h.byteLength));
+    const buffers = this.withCell ? [state.h, state.c] : [state.h];
+    const copies = buffers.map((_, i) => emptyTensor(gpu, [this.kept.batchSize!, this.units], i === 0 ? 'h' : 'c'));
+    gpu.submit(`${this.name}.getStates`, (encoder) => {
+      buffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, copies[i].buffer, 0, copies[i].byteLength));
+    });
     try {
-      return [await h.data()];
+      const values: Float32Array[] = [];
+      for (const t of copies) values.push(await t.data());
+      return values as S['values'];
     } finally {
-      h.dispose();
+      for (const t of copies) t.dispose();
     }
   }
 
@@ -125,39 +127,175 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     super.dispose();
   }
 
-  /** The h a forward starts from and ends in: the kept one (stateful), or truncated BPTT's. */
-  private carriedState(input: Flow, carry: RecurrentState | undefined): GPUBuffer | undefined {
-    if (this.config.stateful) return this.kept.forBatch(this.requireBuilt(), input.shape[0]).h;
+  /** The state a forward starts from and ends in: the kept one (stateful), or truncated BPTT's. */
+  private carriedState(input: Flow, carry: RecurrentState | undefined): RecurrentState | undefined {
+    if (this.config.stateful) return this.kept.forBatch(this.requireBuilt(), input.shape[0]);
     checkCarry(this.name, this.config.goBackwards, carry);
-    return carry?.h;
+    return carry;
   }
 
   /**
-   * Encodes the input projection and the T steps, in processing order (with goBackwards the
-   * projection's row t reads input step T−1−t); with `keep`, also what the backward needs.
-   * The state starts from `stateIn` [B, H] (zeros without it); the final h is copied to
-   * `stateOut` when given. `draw` (training with dropout): the recurrent mask to apply.
+   * Encodes the input projection G = X·W + b [T, B, gates·H] and the T steps, in processing
+   * order (with goBackwards the projection's row t reads input step T−1−t); with `keep`, also
+   * what the backward needs. The state starts from `stateIn` (zeros without it); the final
+   * state is copied to `stateOut` when given. `draw` (training with dropout): the masks.
    */
-  protected abstract encodeSequence(
+  protected encodeSequence(
     encoder: GPUCommandEncoder,
     run: RunScope,
     input: Flow,
-    stateIn?: GPUBuffer,
-    stateOut?: GPUBuffer,
-    keep?: boolean,
+    stateIn?: RecurrentState,
+    stateOut?: RecurrentState,
+    keep = false,
     draw?: DropoutDraw,
-  ): RecurrentSequence;
+  ): RecurrentSequence {
+    const gpu = this.requireBuilt();
+    const { B, T, D, H } = this.sequenceDims(input, stateIn, stateOut);
+    const N = this.gates * H;
+    const bytes = B * H * 4;
+    const g = run.scratch(T * B * N * 4, `${this.name}/gates`);
+    const hseq = run.scratch((T + 1) * bytes, `${this.name}/hseq`);
+    const c = this.withCell ? run.scratch((keep ? T + 1 : 1) * bytes, `${this.name}/c`) : undefined;
+    // Slot 0: h0 (and c0) from stateIn, or zeros.
+    (c ? [hseq, c] : [hseq]).forEach((slot, i) => {
+      const from = stateIn && (i === 0 ? stateIn.h : stateIn.c);
+      if (from) encoder.copyBufferToBuffer(from, 0, slot, 0, bytes);
+      else encoder.clearBuffer(slot, 0, bytes);
+    });
+    const [kernel, , bias] = this.weights;
+    const pass = encoder.beginComputePass({ label: this.name });
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      b: kernel.buffer,
+      bias: bias?.buffer,
+      y: g,
+      M: T * B,
+      N,
+      K: D,
+      ...inputRows(input, T, B, this.config.goBackwards),
+    });
+    const seq = this.encodeSteps(pass, run, { input, hseq, c, B, T, draw }, g, keep);
+    pass.end();
+    if (stateOut) {
+      encoder.copyBufferToBuffer(hseq, T * bytes, stateOut.h, 0, bytes);
+      if (c) encoder.copyBufferToBuffer(c, keep ? T * bytes : 0, stateOut.c, 0, bytes);
+    }
+    return seq;
+  }
 
-  abstract override encodeBackward(
+  /**
+   * Encodes the T fused steps into `pass`, from the projection `g` [T, B, gates·H] and h0 (c0)
+   * in slot 0 of seq.hseq (seq.c); returns `seq` with, when `keep`, what the cell's backward needs.
+   */
+  protected abstract encodeSteps(pass: GPUComputePassEncoder, run: RunScope, seq: RecurrentSequence, g: GPUBuffer, keep: boolean): RecurrentSequence;
+
+  /**
+   * BPTT: one transpose of the recurrent kernel, the cell's fused backward steps, then over all
+   * steps at once dW = Xᵀ·dG, dU (Hprevᵀ·dG unless the cell has its own), db = Σ dG and (when
+   * needed) dX = dG·Wᵀ, then the cell's initial-state gradients. Everything runs in processing
+   * order; with goBackwards the GEMMs that touch X or dX read dG's step t as input step T−1−t.
+   * With `inputGrad`, dX is written (or added) there, time-major in the input's step order, and
+   * nothing is returned. `finalCellGrad` [B, H] (a cell with a c): the gradient of the final c,
+   * when that state feeds something else (as an encoder's feeds a decoder); zeros without it.
+   */
+  encodeBackward(
     encoder: GPUCommandEncoder,
     run: RunScope,
     saved: unknown,
     dOutput: Flow,
     grads: readonly GPUBuffer[],
     needInputGrad: boolean,
-    stateGrads?: HiddenStateGrad,
+    stateGrads?: S['grad'],
     inputGrad?: InputGradTarget,
-  ): Flow | undefined;
+    finalCellGrad?: GPUBuffer,
+  ): Flow | undefined {
+    const gpu = this.requireBuilt();
+    if (finalCellGrad && !this.withCell) throw new RnnError(`${this.name} has no cell state: finalCellGrad is for a layer with one (LSTM).`);
+    const seq = saved as RecurrentSequence;
+    const { input, hseq, B, T, draw } = seq;
+    const backwards = this.config.goBackwards;
+    const H = this.units;
+    const N = this.gates * H;
+    const D = input.shape[2];
+    const rows = T * B;
+    const [kernel, recurrentKernel, bias] = this.weights;
+    const dG = run.scratch(rows * N * 4, `${this.name}/dG`);
+    const uT = run.scratch(N * H * 4, `${this.name}/UT`);
+    const dX = this.dropoutMasks.inputGradBuffer(run, draw, rows * D * 4, needInputGrad, inputGrad);
+    const hPrev = draw?.recurrentMask ? this.dropoutMasks.encodeRecurrent(gpu, encoder, run, hseq, T, B, H, draw) : hseq;
+    const cell = this.prepareBackward(encoder, run, { seq, dOutput, grads, dG, uT, hPrev, stateGrads, finalCellGrad });
+    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    encodeTranspose(gpu, pass, run, { x: recurrentKernel.buffer, y: uT, R: H, C: N });
+    cell.encodeSteps(pass);
+    encodeGemm(gpu, pass, run, {
+      a: input.buffer,
+      aOffset: input.offset,
+      transA: true,
+      ...inputRows(input, T, B, backwards),
+      b: dG,
+      y: grads[0],
+      M: D,
+      N,
+      K: rows,
+    });
+    if (cell.encodeRecurrentGrad) cell.encodeRecurrentGrad(pass);
+    else encodeGemm(gpu, pass, run, { a: hPrev, transA: true, b: dG, y: grads[1], M: H, N, K: rows });
+    if (bias) encodeReduceRows(gpu, pass, run, { x: dG, y: grads[2], R: rows, N });
+    if (dX.buffer) {
+      encodeGemm(gpu, pass, run, {
+        a: dG,
+        ...inputGradRows(T, B, backwards),
+        b: kernel.buffer,
+        transB: true,
+        y: dX.buffer,
+        M: rows,
+        N: D,
+        K: N,
+        accumulate: dX.accumulate,
+      });
+    }
+    cell.finish(pass);
+    if (!dX.buffer) return undefined;
+    const dXInput = this.dropoutMasks.encodeInputGrad(gpu, encoder, run, dX.buffer, [B, T, D], draw, inputGrad);
+    if (inputGrad) return undefined;
+    return inputGradientFlow(gpu, encoder, run, dXInput, input);
+  }
+
+  /** Before the backward pass: the cell's own buffers and commands; its part of the pass. */
+  protected abstract prepareBackward(encoder: GPUCommandEncoder, run: RunScope, b: Bptt<S>): CellBackward;
+
+  /**
+   * Ends `pass`; with `b.stateGrads`, dh0 = (dG[0]·Uᵀ)⊙m, plus with a mask the dh carried
+   * through masked first steps (`carried`, at element `carriedOffset`). For a cell whose only
+   * use of h[t-1] is the recurrent matmul.
+   */
+  protected encodeHiddenStateGrad(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    pass: GPUComputePassEncoder,
+    b: Bptt<S>,
+    carried?: GPUBuffer,
+    carriedOffset?: number,
+  ): void {
+    if (!b.stateGrads) {
+      pass.end();
+      return;
+    }
+    const gpu = this.requireBuilt();
+    const { B, draw } = b.seq;
+    const H = this.units;
+    const u = this.weights[1].buffer;
+    this.dropoutMasks.encodeInitialStateGrad(gpu, encoder, run, pass, {
+      target: b.stateGrads.h,
+      B,
+      H,
+      draw,
+      carried,
+      carriedOffset,
+      encodeProduct: (p, y, accumulate) => encodeGemm(gpu, p, run, { a: b.dG, b: u, transB: true, y, M: B, N: H, K: this.gates * H, accumulate }),
+    });
+  }
 
   /** The layer's output within `seq`: the whole sequence (time-major) or the last h. */
   protected outputFlow({ hseq, B, T, input }: RecurrentSequence): Flow {
@@ -168,12 +306,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
   }
 
   /** Checks the input flow and the buffer limits; returns its dimensions. */
-  protected sequenceDims(
-    input: Flow,
-    stateIn: GPUBuffer | undefined,
-    stateOut: GPUBuffer | undefined,
-    gateColumns: number,
-  ): { B: number; T: number; D: number; H: number } {
+  private sequenceDims(input: Flow, stateIn: RecurrentState | undefined, stateOut: RecurrentState | undefined): { B: number; T: number; D: number; H: number } {
     const gpu = this.requireBuilt();
     if (input.shape.length !== 3) {
       throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
@@ -182,43 +315,34 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     // A chunk of a longer sequence (truncated BPTT carries the state in) may have fewer steps.
     this.checkInputShape([stateIn && stateOut ? this.inputShape![0] : T, D]);
     const H = this.units;
-    gpu.checkBindingSize(T * B * gateColumns * 4, `${this.name}: the gate buffer [steps=${T}, batch=${B}, ${gateColumns / H}·units=${gateColumns}]`);
+    const N = this.gates * H;
+    gpu.checkBindingSize(T * B * N * 4, `${this.name}: the gate buffer [steps=${T}, batch=${B}, ${this.gates}·units=${N}]`);
     gpu.checkBindingSize((T + 1) * B * H * 4, `${this.name}: the hidden-state sequence [steps+1=${T + 1}, batch=${B}, units=${H}]`);
     return { B, T, D, H };
   }
 
-  /** Writes h0 into slot 0 of `hseq`: `stateIn`, or zeros. */
-  protected encodeInitialState(encoder: GPUCommandEncoder, hseq: GPUBuffer, stateIn: GPUBuffer | undefined, B: number): void {
-    const bytes = B * this.units * 4;
-    if (stateIn) encoder.copyBufferToBuffer(stateIn, 0, hseq, 0, bytes);
-    else encoder.clearBuffer(hseq, 0, bytes);
-  }
-
-  /** Copies the final h (slot T of `hseq`) to `stateOut` when given. */
-  protected encodeFinalState(encoder: GPUCommandEncoder, hseq: GPUBuffer, stateOut: GPUBuffer | undefined, B: number, T: number): void {
-    const bytes = B * this.units * 4;
-    if (stateOut) encoder.copyBufferToBuffer(hseq, T * bytes, stateOut, 0, bytes);
-  }
-
   /**
    * Runs the layer on `x` [batch, steps, features] in one submit. Returns the output, or with
-   * `returnState` [output, h]. `initialState` is h0 [batch, units] (or [h0]); a stateful layer
-   * starts from its kept state without it, and keeps its final state.
+   * `returnState` [output, h] ([output, h, c] with a cell state). `initialState` is h0
+   * [batch, units] or [h0] ([h0, c0] with a cell state); a stateful layer starts from its kept
+   * state without it, and keeps its final state.
    */
-  apply(x: Tensor, options: { initialState?: InitialHiddenState; mask?: Tensor } = {}): Tensor | Tensor[] {
-    if (!(x instanceof Tensor)) throw new ShapeError(`${this.name}.apply takes a Tensor: make one with tensor(gpu, data, shape).`);
-    x.assertUsable('The input tensor');
-    if (x.rank !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(x.shape)}.`);
+  apply(x: Tensor, options: { initialState?: S['initial']; mask?: Tensor } = {}): Tensor | Tensor[] {
+    checkApplyInput(x, this.name);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
     const gpu = this.requireBuilt();
-    const h0 = options.initialState && checkInitialState(options.initialState, x.shape[0], this.units, this.name);
+    const state = options.initialState && checkInitialState(options.initialState, x.shape[0], this.units, this.name, this.withCell);
     const outputs: Tensor[] = [];
     const done = gpu.submit(`${this.name} forward ${formatShape(x.shape)}`, (encoder, run) => {
-      const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]).h : undefined;
-      const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), h0?.buffer ?? kept, kept);
+      const kept = this.config.stateful ? this.kept.forBatch(gpu, x.shape[0]) : undefined;
+      const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), state ?? kept, kept);
       outputs.push(materialize(gpu, encoder, run, this.outputFlow(seq)));
       if (this.config.returnState) {
-        outputs.push(materialize(gpu, encoder, run, { buffer: seq.hseq, offset: seq.T * seq.B * this.units, shape: [seq.B, this.units], timeMajor: false }));
+        const { B, T } = seq;
+        const H = this.units;
+        outputs.push(materialize(gpu, encoder, run, { buffer: seq.hseq, offset: T * B * H, shape: [B, H], timeMajor: false }));
+        // Not kept: c holds the final cell state alone.
+        if (seq.c) outputs.push(materialize(gpu, encoder, run, { buffer: seq.c, offset: 0, shape: [B, H], timeMajor: false }));
       }
     });
     for (const t of outputs) t.ready = done;
@@ -229,66 +353,40 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
    * The layer's vector–Jacobian product: given x [batch, steps, features] and dOutput, the
    * gradient of the output (the output's shape: [batch, steps, units] with returnSequences,
    * else [batch, units]), returns the gradients of the weights (Keras order), of x and of the
-   * initial state [h0] (zeros when none is given).
+   * initial state [h0] ([h0, c0] with a cell state; zeros when none is given). For custom
+   * training loops such as an encoder–decoder, where the decoder's initial state comes from
+   * the encoder.
    */
   async gradients(
     x: Tensor,
     dOutput: Tensor,
-    options: { initialState?: InitialHiddenState; mask?: Tensor } = {},
-  ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: [Float32Array] }> {
-    if (!(x instanceof Tensor) || x.rank !== 3) throw new ShapeError(`${this.name}.gradients expects x of shape [batch, steps, features].`);
+    options: { initialState?: S['initial']; mask?: Tensor } = {},
+  ): Promise<{ weights: Float32Array[]; x: Float32Array; initialState: S['values'] }> {
+    checkGradientInput(x, this.name);
     if (!this.built) this.build(x.gpu, x.shape.slice(1));
     const gpu = this.requireBuilt();
     const [B, T, D] = x.shape;
     const H = this.units;
-    const outShape = this.config.returnSequences ? [B, T, H] : [B, H];
-    if (!(dOutput instanceof Tensor) || formatShape(dOutput.shape) !== formatShape(outShape)) {
-      throw new ShapeError(`${this.name}.gradients: dOutput must have the output's shape ${formatShape(outShape)}.`);
-    }
-    const h0 = options.initialState && checkInitialState(options.initialState, B, H, this.name);
+    checkOutputGradient(dOutput, this.config.returnSequences ? [B, T, H] : [B, H], this.name);
+    const state = options.initialState && checkInitialState(options.initialState, B, H, this.name, this.withCell);
     const grads = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
+    const gradBuffers = grads.map((g) => g.buffer);
     const dX = emptyTensor(gpu, [B, T, D], 'dX');
-    const dh0 = emptyTensor(gpu, [B, H], 'dh0');
+    const dState = (this.withCell ? ['dh0', 'dc0'] : ['dh0']).map((label) => emptyTensor(gpu, [B, H], label));
+    const stateGrads = { h: dState[0].buffer, c: dState[dState.length - 1].buffer } as S['grad'];
     try {
       await gpu.submit(`${this.name}.gradients`, (encoder, run) => {
-        const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), h0?.buffer, undefined, true);
-        // The backward takes a sequence gradient time-major ([B, T, H] → [T, B, H] is the
-        // time-to-batch-major copy with the roles of T and B swapped).
-        let dFlow: Flow = flowOf(dOutput);
-        if (this.config.returnSequences) {
-          const timeMajor = run.scratch(dOutput.byteLength, 'dY time-major');
-          const pass = encoder.beginComputePass();
-          encodeTimeToBatchMajor(gpu, pass, run, { src: dOutput.buffer, srcOffset: 0, y: timeMajor, T: B, B: T, H });
-          pass.end();
-          dFlow = { buffer: timeMajor, offset: 0, shape: outShape, timeMajor: true };
-        }
-        const dx = this.encodeBackward(
-          encoder,
-          run,
-          seq,
-          dFlow,
-          grads.map((g) => g.buffer),
-          true,
-          { h: dh0.buffer },
-        )!;
+        const seq = this.encodeSequence(encoder, run, withMask(flowOf(x), options.mask), state, undefined, true);
+        const dx = this.encodeBackward(encoder, run, seq, timeMajorGradient(gpu, encoder, run, dOutput), gradBuffers, true, stateGrads)!;
         encoder.copyBufferToBuffer(dx.buffer, 0, dX.buffer, 0, dX.byteLength);
       });
       const dxBatchMajor = await dX.data(); // the input was batch-major, and so is its gradient
-      return { weights: await Promise.all(grads.map((g) => g.data())), x: dxBatchMajor, initialState: [await dh0.data()] };
+      const weights = await Promise.all(grads.map((g) => g.data()));
+      const initialState: Float32Array[] = [];
+      for (const t of dState) initialState.push(await t.data());
+      return { weights, x: dxBatchMajor, initialState: initialState as S['values'] };
     } finally {
-      for (const t of [...grads, dX, dh0]) t.dispose();
+      for (const t of [...grads, dX, ...dState]) t.dispose();
     }
   }
-}
-
-function checkInitialState(state: InitialHiddenState, B: number, H: number, owner: string): Tensor {
-  const list = Array.isArray(state) ? state : [state];
-  if (list.length !== 1) throw new ShapeError(`${owner}: initialState is h0, one tensor of shape [${B}, ${H}] (or a list of it).`);
-  const h0 = list[0];
-  if (!(h0 instanceof Tensor)) throw new ShapeError(`${owner}: initialState must be a Tensor of shape [${B}, ${H}].`);
-  h0.assertUsable(`${owner}: initialState`);
-  if (h0.rank !== 2 || h0.shape[0] !== B || h0.shape[1] !== H) {
-    throw new ShapeError(`${owner}: initialState must have shape [${B}, ${H}] ([batch, units]), got ${formatShape(h0.shape)}.`);
-  }
-  return h0;
 }
