@@ -1,7 +1,8 @@
 // webgpu-rnn: recurrent networks trained and run on the GPU through WebGPU.
-export { createDevice, Gpu, type CreateDeviceOptions, type DeviceInfo, type DeviceLimits, type AdapterChoice } from './runtime/device.js';
+export { createDevice, type CreateDeviceOptions, type AdapterChoice } from './runtime/createDevice.js';
+export { Gpu, type DeviceInfo, type DeviceLimits, type MemoryReport } from './runtime/device.js';
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';
-export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError } from './spec/errors.js';
+export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
 export { sequential, Sequential } from './model/sequential.js';
 export { Layer, type WeightValue } from './layers/layer.js';
 export { Lstm } from './lstm/lstm.js';

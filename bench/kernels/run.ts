@@ -1,6 +1,6 @@
 // `npm run bench -- --kernel NAME|all|list [--quick] [--adapter …]`: the kernel
 // micro-benchmarks, on a device of the source's runtime (src/, not dist/).
-import { createDevice } from '../../src/runtime/device.js';
+import { createDevice } from '../../src/runtime/createDevice.js';
 import type { AdapterChoice } from '../lib/types.js';
 import { type CaseReport, FULL_TIMING, QUICK_TIMING, runBench } from './harness.js';
 import { KERNEL_BENCHES } from './registry.js';

@@ -1,23 +1,10 @@
-// The device wrapper: finds a WebGPU adapter (navigator.gpu in a browser, Dawn's `webgpu`
-// package in Node with a software fallback), requests the limits the kernels need, and owns
-// the buffer pool, the pipeline cache and the error scopes around every submitted run.
+// The device wrapper (createDevice.ts makes it): owns the buffer pool, the pipeline cache, the
+// error scopes around every submitted run, the live-tensor count and the dispatch log.
 
-import { BufferPool } from './pool.js';
-import { DeviceError, KernelError, LimitError } from '../spec/errors.js';
+import type { DispatchLog, DispatchRecord } from './dispatchRecord.js';
+import { BufferPool, type PoolStats } from './pool.js';
+import { DeviceError, KernelError, LimitError, RnnError } from '../spec/errors.js';
 import { TENSOR_USAGE, UNIFORM_USAGE } from './gpuConstants.js';
-
-export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';
-
-export interface CreateDeviceOptions {
-  /**
-   * Node only. 'default' takes the first hardware adapter and falls back to SwiftShader when
-   * there is none; 'swiftshader' and 'lavapipe' pick that software Vulkan driver.
-   */
-  adapter?: AdapterChoice;
-  powerPreference?: GPUPowerPreference;
-  /** Print nothing (the one line about a software fallback is otherwise printed). */
-  quiet?: boolean;
-}
 
 export interface DeviceInfo {
   vendor: string;
@@ -44,18 +31,6 @@ export interface DeviceLimits {
   minStorageBufferOffsetAlignment: number;
 }
 
-const REQUESTED_LIMITS: (keyof DeviceLimits)[] = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupsPerDimension',
-  'maxStorageBuffersPerShaderStage',
-];
-const USED_FEATURES = ['shader-f16', 'timestamp-query'] as const;
-
 /** How a binding of a kernel is declared in its explicit bind group layout. */
 export type BindingKind = 'read' | 'storage' | 'uniform' | 'uniform-dynamic';
 
@@ -73,12 +48,17 @@ export interface KernelSource {
   entryPoint?: string;
 }
 
+/** Gpu.memory(): live tensors, the buffer pool, compiled pipelines. */
+export interface MemoryReport extends PoolStats {
+  /** Tensors created on this device and not disposed (a model's weights are tensors too). */
+  tensors: number;
+  pipelines: number;
+}
+
 export interface CompiledKernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
 }
-
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 // Dawn's `create()` result owns the native instance: if it is garbage-collected while a device
 // lives, the process dies. Every Gpu keeps its own in `instance`; this set also pins them.
@@ -88,6 +68,8 @@ export class Gpu {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, CompiledKernel>();
   private lostMessage: string | undefined;
+  private liveTensors = 0;
+  private dispatchLog: DispatchLog | undefined;
   private destroyed = false;
 
   constructor(
@@ -150,6 +132,39 @@ export class Gpu {
   /** Number of compiled pipelines (a test checks that repeated calls compile nothing new). */
   get pipelineCount(): number {
     return this.pipelines.size;
+  }
+
+  /**
+   * Runs `encode` (which encodes and submits work) with `log` attached: every dispatch the
+   * kernels encode meanwhile is added to it with its work formula. Only one log at a time.
+   */
+  async recordDispatches<T>(log: DispatchLog, encode: () => Promise<T> | T): Promise<T> {
+    if (this.dispatchLog) throw new RnnError('recordDispatches: another recording is running on this device.');
+    this.dispatchLog = log;
+    try {
+      return await encode();
+    } finally {
+      this.dispatchLog = undefined;
+    }
+  }
+
+  /** Called by kernels/dispatch.ts for every dispatch; a no-op unless a log is attached. */
+  noteDispatch(record: () => DispatchRecord): void {
+    this.dispatchLog?.add(record());
+  }
+
+  /** Called by Tensor's constructor (+1) and dispose() (−1). */
+  countTensor(delta: 1 | -1): void {
+    this.liveTensors += delta;
+  }
+
+  /**
+   * What this device holds now, for finding leaks: live tensors (created and not disposed),
+   * the buffer pool (free buffers and bytes, all bytes allocated, buffers ever created) and the
+   * compiled pipelines. In a steady loop of predict or fit every figure stays flat.
+   */
+  memory(): MemoryReport {
+    return { tensors: this.liveTensors, ...this.pool.stats(), pipelines: this.pipelines.size };
   }
 
   /** A bind group for group 0 of `compiled`, buffers in binding order. */
@@ -240,120 +255,3 @@ export class RunScope {
   }
 }
 
-/**
- * Creates the device: `navigator.gpu` in a browser; in Node, Dawn's `webgpu` package, with
- * SwiftShader (Debian's chromium package) as the fallback where no hardware adapter exists.
- */
-export async function createDevice(options: CreateDeviceOptions = {}): Promise<Gpu> {
-  const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !isNode();
-  if (inBrowser) {
-    const adapter = await navigator.gpu.requestAdapter({ powerPreference: options.powerPreference });
-    if (!adapter) {
-      throw new DeviceError(
-        'This browser exposes WebGPU but gave no adapter: enable hardware acceleration, or in Chromium start with --enable-unsafe-webgpu (and --enable-unsafe-swiftshader without a GPU).',
-      );
-    }
-    return openDevice(adapter, undefined, 'browser');
-  }
-  if (!isNode()) {
-    throw new DeviceError(
-      'WebGPU is not available here (no navigator.gpu): use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+) or Node with the `webgpu` package.',
-    );
-  }
-  return createNodeDevice(options);
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node;
-}
-
-interface DawnModule {
-  create(flags: string[]): GPU;
-}
-
-async function createNodeDevice(options: CreateDeviceOptions): Promise<Gpu> {
-  const dawn = await loadDawn();
-  const fs = await import(/* @vite-ignore */ 'node:fs');
-  const os = await import(/* @vite-ignore */ 'node:os');
-  const path = await import(/* @vite-ignore */ 'node:path');
-  if (!process.env.XDG_RUNTIME_DIR) {
-    // Vulkan drivers complain without it; a private directory under the temp dir will do.
-    const dir = path.join(os.tmpdir(), `webgpu-rnn-xdg-${process.getuid?.() ?? 0}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env.XDG_RUNTIME_DIR = dir;
-  }
-  const choice = options.adapter ?? 'default';
-  const powerPreference = options.powerPreference ?? 'high-performance';
-
-  const tryInstance = async (): Promise<{ instance: GPU; adapter: GPUAdapter } | undefined> => {
-    const instance = dawn.create([]);
-    const adapter = await instance.requestAdapter({ powerPreference });
-    return adapter ? { instance, adapter } : undefined;
-  };
-
-  let found: { instance: GPU; adapter: GPUAdapter } | undefined;
-  if (choice === 'default') found = await tryInstance();
-  if (!found && choice !== 'lavapipe') {
-    if (fs.existsSync(SWIFTSHADER_ICD)) {
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-      found = await tryInstance();
-      if (found && choice === 'default' && !options.quiet) {
-        console.warn(`webgpu-rnn: no hardware GPU adapter found; using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation.`);
-      }
-    }
-  }
-  if (choice === 'lavapipe') {
-    const icd = findLavapipeIcd(fs);
-    if (icd) {
-      process.env.VK_ICD_FILENAMES = icd;
-      found = await tryInstance();
-    }
-  }
-  if (!found) {
-    const what = choice === 'default' ? 'No WebGPU adapter was found' : `The ${choice} adapter was not found`;
-    throw new DeviceError(
-      `${what}. Without a GPU, install a software Vulkan driver: on Debian/Ubuntu \`apt-get install chromium libvulkan1\` gives SwiftShader (${SWIFTSHADER_ICD}); lavapipe needs Mesa ≥ 24 (\`apt-get install -t bookworm-backports mesa-vulkan-drivers\`).`,
-    );
-  }
-  return openDevice(found.adapter, found.instance, 'node');
-}
-
-async function loadDawn(): Promise<DawnModule> {
-  const name = 'webgpu';
-  try {
-    return (await import(/* @vite-ignore */ name)) as DawnModule;
-  } catch (cause) {
-    throw new DeviceError(
-      `Node has no WebGPU: the \`webgpu\` package (Dawn) failed to load (${(cause as Error).message}). Run \`npm install webgpu\`; on Linux it also needs \`libvulkan1\`.`,
-    );
-  }
-}
-
-function findLavapipeIcd(fs: typeof import('node:fs')): string | undefined {
-  const dir = '/usr/share/vulkan/icd.d';
-  if (!fs.existsSync(dir)) return undefined;
-  const file = fs.readdirSync(dir).find((f) => f.startsWith('lvp_icd'));
-  return file ? `${dir}/${file}` : undefined;
-}
-
-async function openDevice(adapter: GPUAdapter, instance: unknown, runtime: 'browser' | 'node'): Promise<Gpu> {
-  const requiredLimits: Record<string, number> = {};
-  for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const requiredFeatures = USED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'webgpu-rnn' });
-  const info = adapter.info;
-  const description = info.description || info.device || '';
-  const isSoftware =
-    /swiftshader|llvmpipe|lavapipe|warp|software|basic render/i.test(`${info.vendor} ${info.architecture} ${description}`) ||
-    (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  const limits = {} as DeviceLimits;
-  for (const name of [...REQUESTED_LIMITS, 'minUniformBufferOffsetAlignment', 'minStorageBufferOffsetAlignment'] as const) {
-    limits[name] = device.limits[name];
-  }
-  return new Gpu(
-    device,
-    { vendor: info.vendor, architecture: info.architecture, description, isSoftware, features: [...requiredFeatures], runtime },
-    limits,
-    instance,
-  );
-}

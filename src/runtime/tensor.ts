@@ -2,7 +2,7 @@
 // pool and go back to it on dispose().
 
 import type { Gpu } from './device.js';
-import { assertFinite, formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { assertFinite, DisposedError, describeValue, formatShape, ShapeError } from '../spec/errors.js';
 import { READBACK_USAGE, TENSOR_USAGE } from './gpuConstants.js';
 
 /** Nested arrays of numbers, as Keras / TF.js accept them. */
@@ -24,6 +24,7 @@ export class Tensor {
     public ready: Promise<void> = Promise.resolve(),
   ) {
     this.size = shapeSize(shape);
+    gpu.countTensor(1);
   }
 
   get rank(): number {
@@ -40,7 +41,7 @@ export class Tensor {
 
   /** Throws if the tensor was disposed. */
   assertUsable(what = 'This tensor'): void {
-    if (this.disposed) throw new RnnError(`${what} was disposed and its buffer reused: keep a tensor until you no longer need it.`);
+    if (this.disposed) throw new DisposedError(`${what} was disposed and its buffer reused: keep a tensor until you no longer need it.`);
     this.gpu.assertAlive();
   }
 
@@ -81,6 +82,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.gpu.countTensor(-1);
     this.gpu.pool.release(this.buffer);
   }
 }
@@ -88,10 +90,18 @@ export class Tensor {
 export function shapeSize(shape: readonly number[]): number {
   let size = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 1) throw new ShapeError(`Shape ${formatShape(shape)} must hold positive whole numbers.`);
+    if (!Number.isInteger(d) || d < 1) throw new ShapeError(`The shape ${formatShape(shape)} must hold positive whole numbers.`);
     size *= d;
   }
   return size;
+}
+
+/** `shape` checked to be an array of positive whole numbers, naming `what` in the error. */
+export function checkShape(shape: unknown, what: string): readonly number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ShapeError(`${what} must be an array of positive whole numbers, e.g. [batch, steps, features]; got ${describeValue(shape)}.`);
+  }
+  return shape;
 }
 
 /** A tensor whose buffer is taken from the pool and not initialized. */
@@ -106,27 +116,38 @@ export function emptyTensor(gpu: Gpu, shape: readonly number[], label: string, r
  * or nested arrays matching the shape. NaN and ±Infinity are rejected.
  */
 export function tensor(gpu: Gpu, data: TensorData, shape?: readonly number[]): Tensor {
+  return namedTensor(gpu, data, shape, 'tensor(gpu, data, shape)');
+}
+
+/** tensor(), with errors that name the argument: `what` is e.g. 'fit: x'. */
+export function namedTensor(gpu: Gpu, data: TensorData, shape: readonly number[] | undefined, what: string): Tensor {
   gpu.assertAlive();
-  const flat = toFloat32(data, shape);
-  const resolved = shape ?? inferShape(data);
-  const t = emptyTensor(gpu, resolved, 'tensor');
+  const checked = shape === undefined ? undefined : checkShape(shape, `${what}: shape`);
+  const flat = toFloat32(data, checked, `${what}: data`);
+  const t = emptyTensor(gpu, checked ?? inferShape(data, `${what}: data`), 'tensor');
   gpu.device.queue.writeBuffer(t.buffer, 0, flat.buffer, flat.byteOffset, flat.byteLength);
   return t;
 }
 
-/** Flattens and checks `data` against `shape` (when given); rejects NaN and ±Infinity. */
+/**
+ * Flattens and checks `data` (named `what` in errors) against `shape` when given: a typed
+ * array of numbers or nested arrays of numbers, not ragged, of the shape's size, finite.
+ */
 export function toFloat32(data: TensorData, shape?: readonly number[], what = 'The data'): Float32Array {
   let flat: Float32Array;
   if (data instanceof Float32Array) flat = data;
-  else if (data instanceof Float64Array) flat = Float32Array.from(data);
-  else {
-    const nestedShape = inferShape(data);
+  else if (ArrayBuffer.isView(data) && !(data instanceof DataView) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array)) {
+    flat = Float32Array.from(data as unknown as ArrayLike<number>);
+  } else if (Array.isArray(data)) {
+    const nestedShape = inferShape(data, what);
     if (shape && nestedShape.length > 1 && formatShape(nestedShape) !== formatShape(shape)) {
       throw new ShapeError(`${what} is nested as ${formatShape(nestedShape)} but the shape given is ${formatShape(shape)}.`);
     }
     flat = Float32Array.from((data as NestedArray[]).flat(Infinity as 1) as number[]);
+  } else {
+    throw new ShapeError(`${what} must be a Float32Array, a Float64Array or (nested) arrays of numbers; got ${describeValue(data)}.`);
   }
-  const expected = shapeSize(shape ?? inferShape(data));
+  const expected = shape ? shapeSize(shape) : flat.length;
   if (flat.length !== expected) {
     throw new ShapeError(`${what} has ${flat.length} values but shape ${formatShape(shape ?? [])} needs ${expected}.`);
   }
@@ -134,27 +155,33 @@ export function toFloat32(data: TensorData, shape?: readonly number[], what = 'T
   return flat;
 }
 
-function inferShape(data: TensorData): number[] {
+/** The shape of nested arrays, checking that every leaf is a number at the same depth. */
+function inferShape(data: TensorData, what: string): number[] {
   if (ArrayBuffer.isView(data)) return [(data as Float32Array).length];
   const shape: number[] = [];
-  let level: NestedArray = data as NestedArray;
+  let level: unknown = data;
   while (Array.isArray(level)) {
     shape.push(level.length);
-    level = level[0] as NestedArray;
+    if (level.length === 0) throw new ShapeError(`${what} holds an empty array: every dimension must be at least 1.`);
+    level = level[0];
   }
-  checkRagged(data as NestedArray, shape, 0);
+  checkNested(data as NestedArray, shape, [], what);
   return shape;
 }
 
-function checkRagged(level: NestedArray, shape: number[], depth: number): void {
-  if (depth === shape.length) {
-    if (typeof level !== 'number') throw new ShapeError('Nested data is deeper in some places than in others.');
+function checkNested(level: unknown, shape: number[], at: number[], what: string): void {
+  const where = at.map((i) => `[${i}]`).join('');
+  if (at.length === shape.length) {
+    if (typeof level !== 'number') {
+      const deeper = Array.isArray(level) ? 'an array, deeper than elsewhere' : describeValue(level);
+      throw new ShapeError(`${what} holds ${deeper} at ${where}: every value must be a number, nested to the same depth.`);
+    }
     return;
   }
-  if (!Array.isArray(level) || level.length !== shape[depth]) {
-    throw new ShapeError(`Nested data is ragged at depth ${depth}: every row must have ${shape[depth]} entries.`);
+  if (!Array.isArray(level) || level.length !== shape[at.length]) {
+    throw new ShapeError(`${what} is ragged at ${where || 'the top'}: every row at depth ${at.length} must have ${shape[at.length]} entries, got ${describeValue(level)}.`);
   }
-  for (const child of level) checkRagged(child, shape, depth + 1);
+  level.forEach((child, i) => checkNested(child, shape, [...at, i], what));
 }
 
 function nest(values: Float32Array, shape: readonly number[]): NestedArray {

@@ -23,9 +23,25 @@ export class DeviceError extends RnnError {
   override name = 'DeviceError';
 }
 
+/** A tensor, layer or model was used after dispose(): its buffers may already hold other data. */
+export class DisposedError extends RnnError {
+  override name = 'DisposedError';
+}
+
 /** WebGPU reported a validation or out-of-memory error while running a kernel. */
 export class KernelError extends RnnError {
   override name = 'KernelError';
+}
+
+/** A short description of a value handed over by the caller, for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.length <= 6 ? `[${value.map(describeValue).join(', ')}]` : `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'function') return 'a function';
+  return `a ${value.constructor?.name ?? 'object'}`;
 }
 
 export function formatShape(shape: readonly number[]): string {

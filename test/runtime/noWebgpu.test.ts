@@ -10,13 +10,13 @@ test('Node without the webgpu package', async () => {
   vi.doMock('webgpu', () => {
     throw new Error('Cannot find package webgpu');
   });
-  const { createDevice } = await import('../../src/runtime/device.js');
+  const { createDevice } = await import('../../src/runtime/createDevice.js');
   await expect(createDevice({ quiet: true })).rejects.toThrowError(/npm install webgpu/);
 });
 
 test('Node with Dawn but no adapter at all', async () => {
   vi.doMock('webgpu', () => ({ create: () => ({ requestAdapter: async () => null }) }));
-  const { createDevice } = await import('../../src/runtime/device.js');
+  const { createDevice } = await import('../../src/runtime/createDevice.js');
   const { DeviceError } = await import('../../src/spec/errors.js');
   const attempt = createDevice({ quiet: true });
   await expect(attempt).rejects.toThrowError(DeviceError);
