@@ -2,6 +2,7 @@
 // package in dist/. TF.js's webgpu backend runs on a second Dawn instance of the same adapter.
 //   npm run bench -- [--quick] [--filter REGEX] [--out FILE] [--adapter default|swiftshader|lavapipe]
 //   npm run bench -- --kernel NAME|all|list [--quick] [--adapter …]   (bench/kernels, on src/)
+//   npm run bench -- --profile [--quick] [--filter REGEX] [--adapter …]  (records and modeled GPU time)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -9,6 +10,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { cpus } from 'node:os';
 import { create, globals } from 'webgpu';
 import { createDevice, type Gpu } from 'webgpu-rnn';
+import { casesFor } from './lib/cases.js';
 import { parseArgs, printSummary, Progress, writeResults } from './lib/cli.js';
 import { runSuite, type SuiteEnvironment } from './lib/suite.js';
 import type { TfjsSystem } from './lib/systems.js';
@@ -74,6 +76,16 @@ async function main(): Promise<void> {
   if (options.kernel !== undefined) {
     const { runKernelBenches } = await import('./kernels/run.js');
     process.exitCode = await runKernelBenches({ kernel: options.kernel, quick: options.quick, adapter: options.adapter });
+    return;
+  }
+  if (options.profile) {
+    const gpu = await createDevice({ adapter: options.adapter });
+    const { profileCases, writeProfile } = await import('./lib/profile.js');
+    const result = await profileCases(gpu, casesFor(options), (line) => console.error(line));
+    const { markdown, files } = await writeProfile(result, options.quick);
+    console.log(markdown);
+    console.log(`written: ${files.join(', ')}`);
+    gpu.destroy();
     return;
   }
   const progress = new Progress();

@@ -15,6 +15,8 @@ export interface CliOptions extends BenchOptions {
   out?: string;
   /** Node only: a kernel micro-benchmark (bench/kernels) instead of the suite: a name, 'all' or 'list'. */
   kernel?: string;
+  /** Node only: record each case's dispatches and print the cost model's modeled GPU times instead of timing. */
+  profile?: boolean;
 }
 
 export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOptions {
@@ -34,9 +36,23 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
       '--kernel <name>',
       'instead of the suite, the micro-benchmark of one kernel of src/kernels (its shader\'s name), "all", or "list"; with --quick, small shapes',
     );
+    program.option(
+      '--profile',
+      'instead of timing: per case and per kernel, dispatches, workgroups, FLOPs and bytes, and the modeled time on each GPU profile (bench/lib/costModel.ts)',
+      false,
+    );
   }
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ quick: boolean; filter?: string; out?: string; adapter: AdapterChoice; systems: string; train: boolean; kernel?: string }>();
+  const o = program.opts<{
+    quick: boolean;
+    filter?: string;
+    out?: string;
+    adapter: AdapterChoice;
+    systems: string;
+    train: boolean;
+    kernel?: string;
+    profile?: boolean;
+  }>();
   const systems = o.systems
     .split(',')
     .map((s) => s.trim())
@@ -49,7 +65,7 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
       program.error(`--filter: ${(e as Error).message}`);
     }
   }
-  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train, kernel: o.kernel };
+  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train, kernel: o.kernel, profile: !!o.profile };
 }
 
 /** One status line on stderr, redrawn in place on a terminal; log lines print above it. */

@@ -1,6 +1,7 @@
 // Kernel: gradient through an activation from its output (shaders/activation_backward.wgsl).
 import source from '../../shaders/activation_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId } from './activations.js';
 import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
@@ -22,6 +23,17 @@ export function activationBackwardKernel(activation: HeadActivationName): Kernel
   };
 }
 
+/**
+ * Work of the activation gradient over [R, C], per element: dY·act'(Y)  act' + 1; softmax:
+ * each invocation recomputes its row's dot Σ_k dY·Y (2C), then Y·(dY − dot) 2.
+ * Reads Y, dY [R, C]; writes dZ [R, C].
+ */
+export function activationBackwardWork(a: { activation: HeadActivationName; R: number; C: number }): Work {
+  const n = a.R * a.C;
+  const perElement = a.activation === 'softmax' ? 2 * a.C + 2 : activationFlops(a.activation) + 1;
+  return f32Work(n * perElement, 2 * n, n);
+}
+
 /** Encodes dZ = dY ⊙ act'(Z), with act' from Y = act(Z), over [R, C]: one dispatch. */
 export function encodeActivationBackward(
   gpu: Gpu,
@@ -37,5 +49,6 @@ export function encodeActivationBackward(
     [args.y, args.dy, args.dz, params],
     [ceilDiv(args.R * args.C, WG)],
     `${args.activation} backward`,
+    { workgroupSize: WG, work: () => activationBackwardWork(args) },
   );
 }

@@ -3,6 +3,7 @@
 import col2imSource from '../../shaders/col2im.wgsl?raw';
 import im2colSource from '../../shaders/im2col.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -47,6 +48,17 @@ export function col2imKernel(outTimeMajor: boolean): KernelSource {
   };
 }
 
+/** Work of im2col: a copy, no flops; reads x [B, T, C] (each value once), writes cols [B·To, K·C]. */
+export function im2colWork(g: Conv1dGeometry): Work {
+  return f32Work(0, g.B * g.T * g.C, g.B * g.To * g.K * g.C);
+}
+
+/** Work of col2im: each dcols value is added once (B·To·K·C); reads dcols, writes dx [B, T, C]. */
+export function col2imWork(g: Conv1dGeometry): Work {
+  const cols = g.B * g.To * g.K * g.C;
+  return f32Work(cols, cols, g.B * g.T * g.C);
+}
+
 /**
  * Encodes cols [B·To, K·C] from x ([B, T, C], or [T, B, C] with `timeMajor`, from element
  * `xOffset`): one dispatch.
@@ -66,6 +78,7 @@ export function encodeIm2col(
     [args.x, args.cols, params],
     flatWorkgroups(gpu, B * To * K * C),
     `im2col (B=${B}, T=${T}, C=${C}, K=${K})`,
+    { workgroupSize: WG, work: () => im2colWork(args) },
   );
 }
 
@@ -88,5 +101,6 @@ export function encodeCol2im(
     [args.dcols, args.dx, params],
     flatWorkgroups(gpu, B * T * C),
     `col2im (B=${B}, T=${T}, C=${C}, K=${K})`,
+    { workgroupSize: WG, work: () => col2imWork(args) },
   );
 }

@@ -1,6 +1,7 @@
 // Kernel: inverted dropout with a counter-based hash mask (shaders/dropout.wgsl).
 import source from '../../shaders/dropout.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { encodeKernel } from './dispatch.js';
 import { flatGrid } from './embedding.js';
 
@@ -37,6 +38,15 @@ export interface DropoutArgs {
 
 const MODES = { multiply: 0, mask: 1, accumulate: 2 } as const;
 
+/**
+ * Work of dropout over `count` values: multiply 1 flop and reads x; mask 0 and reads nothing;
+ * accumulate 2 and reads x and y. Writes y.
+ */
+export function dropoutWork(a: { count: number; mode: 'multiply' | 'mask' | 'accumulate' }): Work {
+  const perValue = { multiply: 1, mask: 0, accumulate: 2 }[a.mode];
+  return f32Work(perValue * a.count, perValue * a.count, a.count);
+}
+
 /** Encodes y = x ⊙ mask(seed, step) · scale (or the mask, or y +=), y in x's layout: one dispatch. */
 export function encodeDropout(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: DropoutArgs): void {
   const count = args.shape.reduce((a, b) => a * b, 1);
@@ -48,5 +58,8 @@ export function encodeDropout(gpu: Gpu, pass: GPUComputePassEncoder, run: RunSco
   words[10] = args.perSequence ? 1 : 0;
   words[11] = MODES[args.mode ?? 'multiply'];
   const params = run.uniform(words);
-  encodeKernel(gpu, pass, dropoutKernel, [args.x, args.y, params], flatGrid(gpu, count), `dropout [${args.shape.join(', ')}]`);
+  encodeKernel(gpu, pass, dropoutKernel, [args.x, args.y, params], flatGrid(gpu, count), `dropout [${args.shape.join(', ')}]`, {
+    workgroupSize: WG,
+    work: () => dropoutWork({ count, mode: args.mode ?? 'multiply' }),
+  });
 }

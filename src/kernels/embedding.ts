@@ -3,6 +3,7 @@
 import gatherSource from '../../shaders/embedding_gather.wgsl?raw';
 import scatterSource from '../../shaders/embedding_scatter_add.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -33,6 +34,20 @@ export function flatGrid(gpu: Gpu, count: number, wg = WG): [number, number] {
   return [gx, ceilDiv(groups, gx)];
 }
 
+/** Work of the lookup: a copy, no flops; reads ids [rows] and rows·E table values, writes y [rows, E]. */
+export function embeddingGatherWork(a: { rows: number; E: number }): Work {
+  return f32Work(0, a.rows + a.rows * a.E, a.rows * a.E);
+}
+
+/**
+ * Work of the scatter-add over n = B·T·E values: one add each (the compare-exchange retries
+ * are data); reads ids [B, T], dY, and dW at each target (read_write, counted in both).
+ */
+export function embeddingScatterAddWork(a: { B: number; T: number; E: number }): Work {
+  const n = a.B * a.T * a.E;
+  return f32Work(n, a.B * a.T + 2 * n, n);
+}
+
 /** Encodes y [rows, E] = W[ids[xOffset + r], :] (zero rows for invalid ids): one dispatch. */
 export function encodeEmbeddingGather(
   gpu: Gpu,
@@ -42,7 +57,10 @@ export function encodeEmbeddingGather(
 ): void {
   const { rows, E, V } = args;
   const params = run.uniform(new Uint32Array([rows, E, V, args.idsOffset ?? 0]));
-  encodeKernel(gpu, pass, embeddingGatherKernel, [args.ids, args.table, args.y, params], flatGrid(gpu, rows * E), `embedding lookup [${rows} ids, ${E}]`);
+  encodeKernel(gpu, pass, embeddingGatherKernel, [args.ids, args.table, args.y, params], flatGrid(gpu, rows * E), `embedding lookup [${rows} ids, ${E}]`, {
+    workgroupSize: WG,
+    work: () => embeddingGatherWork(args),
+  });
 }
 
 /**
@@ -65,5 +83,6 @@ export function encodeEmbeddingScatterAdd(
     [args.ids, args.dY, args.dW, params],
     flatGrid(gpu, B * T * E),
     `embedding gradient [${B}×${T} ids, ${E}]`,
+    { workgroupSize: WG, work: () => embeddingScatterAddWork(args) },
   );
 }

@@ -1,6 +1,7 @@
 // Kernel: gathers the samples of a batch by index (shaders/gather_rows.wgsl).
 import source from '../../shaders/gather_rows.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -13,6 +14,12 @@ export function gatherRowsKernel(timeMajor: boolean): KernelSource {
     constants: { WG, TIME_MAJOR: +timeMajor },
     bindings: ['read', 'read', 'storage', 'uniform'],
   };
+}
+
+/** Work of the gather: a copy, no flops; reads idx [B] and B·T·F of src, writes out [B·T·F]. */
+export function gatherRowsWork(a: { B: number; T: number; F: number }): Work {
+  const n = a.B * a.T * a.F;
+  return f32Work(0, a.B + n, n);
 }
 
 /**
@@ -33,5 +40,6 @@ export function encodeGatherRows(
     [args.src, args.idx, args.out, params],
     [ceilDiv(args.F, WG), args.T, args.B],
     `gather batch (B=${args.B}, T=${args.T}, F=${args.F})`,
+    { workgroupSize: WG, work: () => gatherRowsWork(args) },
   );
 }

@@ -1,6 +1,7 @@
 // Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl).
 import source from '../../shaders/gemm.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
@@ -63,6 +64,17 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   };
 }
 
+/**
+ * Work of one GEMM: each of the M·N outputs is a K-term dot product (2K), + bias 1, + Y 1
+ * (accumulate), then the activation. flops = M·N·(2K + [bias] + [accumulate] + act).
+ * Reads A [M, K], B [K, N] (+ bias [N], + Y [M, N]); writes Y [M, N].
+ */
+export function gemmWork(a: { M: number; N: number; K: number; bias?: unknown; accumulate?: boolean; activation?: Activation }): Work {
+  const { M, N, K } = a;
+  const extra = (a.bias ? 1 : 0) + (a.accumulate ? 1 : 0) + activationFlops(a.activation ?? 'linear');
+  return f32Work(M * N * (2 * K + extra), M * K + K * N + (a.bias ? N : 0) + (a.accumulate ? M * N : 0), M * N);
+}
+
 /** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
 export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
   const seq = args.aRowsBatchMajor ?? args.aRowsReversed ?? { steps: 1, batch: 1 };
@@ -75,5 +87,6 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
     [args.a, args.b, bias, args.y, params],
     [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG)],
     `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`,
+    { workgroupSize: WG * WG, work: () => gemmWork(args) },
   );
 }

@@ -2,6 +2,7 @@
 // with resetAfter, two without; one more for the initial state's gradient when asked.
 import source from '../../shaders/gru_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { encodeSequenceSteps, rowsPerInvocation, stepKernel } from './steps.js';
 
@@ -71,6 +72,61 @@ export function gruStepBackwardKernel(options: {
 }
 
 /**
+ * Work of one dispatch: step t's `phase`, or the final pass. Per (b, j) of [B, H]; with
+ * recurrentDropout (m) each product with m costs 1; [dY] = dySeq or t = T−1:
+ *   resetAfter, t: dh = (dGm[t+1]·Uᵀ)·m + carry (+ dY)   2·3H when t + 1 < T (→ 6·B·H²), 1 (+ 1)
+ *     dz = dh·(h'−n)·σ'(z)  σ + 3;  dn = dh·(1−z)·act'(n)  act + 3;  dr = dn·m_h·σ'(r)  σ + 2
+ *     dGm_h = dn·r  1;  carry = dh·z (·m)  1;  h' = h·m;  m: 3 products
+ *     reads [t+1<T]: UT [3H, H], dGm[t+1] [B, 3H]; acts[t] [B, 3H]; h[t-1], aux[t], carry [B, H]
+ *     (+ [dY] dY[t] [B, H], masked: mask [B], m [B, H]); writes dG[t], dGm[t] [B, 3H], carry [B, H]
+ *   reset before, phase 0, t: recurrent term over dG[t+1]_zr, 2·2H (→ 4·B·H²); dh, dz, dn and
+ *     carry as above: 1 (+ 1) + σ + 3 + act + 3 + 1; m: 3 products
+ *     reads [t+1<T]: UT_zr [2H, H], dG[t+1]_zr [B, 2H]; z, n, h[t-1], carry (+ dY, mask, m);
+ *     writes dG[t]_z, dG[t]_h, dGh[t], carry [B, H]
+ *   reset before, phase 1, t: dq = dGh[t]·U_hᵀ  2H (→ 2·B·H²);  dG_r = dq·h'·σ'(r)  σ + 2;
+ *     carry += dq·r (·m)  2;  m: 2 products
+ *     reads UT_h [H, H], dGh[t], r, h[t-1], carry [B, H] (+ mask, m); writes dG[t]_r, carry [B, H]
+ *   final pass: carry += (slice 0·Uᵀ)·m: 2·K·H + 1 (+ 1), K = 3H (resetAfter) or 2H
+ *     reads UT [K, H], dGm[0] or dG[0]_zr [B, K], carry (+ m) [B, H]; writes carry [B, H]
+ */
+export function gruStepBackwardWork(a: {
+  activation: Activation;
+  recurrentActivation: Activation;
+  resetAfter: boolean;
+  dySeq: boolean;
+  B: number;
+  H: number;
+  T: number;
+  t: number;
+  phase: 0 | 1;
+  finalPass?: boolean;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}): Work {
+  const { B, H } = a;
+  const BH = B * H;
+  const [sig, act] = [activationFlops(a.recurrentActivation), activationFlops(a.activation)];
+  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
+  const next = a.t + 1 < a.T ? 1 : 0;
+  const dy = a.dySeq || !next ? 1 : 0;
+  if (a.finalPass) {
+    const K = a.resetAfter ? 3 * H : 2 * H;
+    return f32Work(2 * B * K * H + BH * (1 + m), K * H + B * K + BH * (1 + m), BH);
+  }
+  if (a.resetAfter) {
+    const flops = next * 6 * BH * H + BH * (11 + 2 * sig + act + dy + 3 * m);
+    const read = next * (3 * H * H + 3 * BH) + 3 * BH + 3 * BH + dy * BH + k * B + m * BH;
+    return f32Work(flops, read, 7 * BH);
+  }
+  if (a.phase === 0) {
+    const flops = next * 4 * BH * H + BH * (8 + sig + act + dy + 3 * m);
+    const read = next * (2 * H * H + 2 * BH) + 4 * BH + dy * BH + k * B + m * BH;
+    return f32Work(flops, read, 4 * BH);
+  }
+  return f32Work(2 * BH * H + BH * (sig + 4 + 2 * m), H * H + 4 * BH + k * B + m * BH, 2 * BH);
+}
+
+/**
  * Encodes steps t = T-1 … 0 into `pass` (T dispatches with resetAfter, 2T without), then with
  * `initialStateGrad` one more that leaves dh0 in `carry`. No CPU round trip between them.
  */
@@ -81,6 +137,8 @@ export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, ru
     phases: phases.map((phase) => gruStepBackwardKernel({ ...args, rows, phase })),
     bindings: (step) => [args.dG, args.dGm, args.uT, args.dY, args.hseq, args.acts, args.aux, args.carry, step],
     backward: true,
+    work: ({ t, phase, finalPass }) =>
+      gruStepBackwardWork({ ...args, t, phase: phase as 0 | 1, finalPass, masked: !!args.masked, recurrentDropout: !!args.recurrentDropout }),
     // Reads slice 0 and writes only carry: dh0.
     finalPass: args.initialStateGrad,
     what: `GRU backward step (B=${args.B}, H=${args.H})`,

@@ -2,6 +2,7 @@
 // resetAfter, two (gates, then candidate) without.
 import source from '../../shaders/gru_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
@@ -57,6 +58,35 @@ export function gruStepForwardKernel(
 }
 
 /**
+ * Work of one dispatch of `phase` (every step alike), per (b, j) of [B, H]; h' = h[t-1]⊙m
+ * costs 1 with recurrentDropout:
+ *   resetAfter: m = h'·U (+ b_rec)        3·2H (→ 6·B·H²) (+ 3)
+ *     z, r = σ(a + m)  2·(1 + σ);  n = act(a_h + r·m_h)  2 + act;  h = z·h' + (1−z)·n  4
+ *     reads U [H, 3H], G[t] [B, 3H], h[t-1] [B, H] (+ b_rec [3H], mask [B], m [B, H]);
+ *     writes h[t] [B, H] (+ keep: acts [B, 3H], aux [B, H])
+ *   reset before, phase 0: z, r = σ(a + h'·U_zr)  2·(2H + 1 + σ) (→ 4·B·H²);  q = r·h'  1
+ *     reads U_zr [H, 2H], G[t]_zr [B, 2H], h[t-1] (+ m); writes acts_zr [B, 2H], q [B, H]
+ *   reset before, phase 1: n = act(a_h + q·U_h)  2H + 1 + act (→ 2·B·H²);  h  4
+ *     reads U_h [H, H], q, G[t]_h, z, h[t-1] [B, H] (+ mask, m); writes h[t] (+ keep: n) [B, H]
+ */
+export function gruStepForwardWork(
+  a: GruStepOptions & { B: number; H: number; phase: 0 | 1; hasBias: boolean; masked?: boolean; recurrentDropout?: boolean },
+): Work {
+  const { B, H } = a;
+  const BH = B * H;
+  const [sig, act] = [activationFlops(a.recurrentActivation), activationFlops(a.activation)];
+  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
+  if (a.resetAfter) {
+    const bias = a.hasBias ? 1 : 0;
+    const flops = 6 * BH * H + BH * (8 + 2 * sig + act + 3 * bias + m);
+    const read = 3 * H * H + 3 * BH + BH + 3 * H * bias + k * B + m * BH;
+    return f32Work(flops, read, BH + (a.keep ? 4 * BH : 0));
+  }
+  if (a.phase === 0) return f32Work(4 * BH * H + BH * (3 + 2 * sig + m), 2 * H * H + 3 * BH + m * BH, 3 * BH);
+  return f32Work(2 * BH * H + BH * (5 + act + m), H * H + 4 * BH + k * B + m * BH, BH + (a.keep ? BH : 0));
+}
+
+/**
  * Encodes steps t = 0 … T-1 into `pass`: T dispatches with resetAfter, 2T without; no CPU
  * round trip between them.
  */
@@ -77,6 +107,8 @@ export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run
     ),
     bindings: (step) => [args.g, args.u, bias, args.hseq, acts, aux, mask, step, recurrentMask],
     backward: false,
+    work: ({ phase }) =>
+      gruStepForwardWork({ ...args, phase: phase as 0 | 1, hasBias: !!args.bias, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
     what: `GRU step (B=${B}, H=${H})`,
   });
 }

@@ -3,6 +3,7 @@
 import source from '../../shaders/loss.wgsl?raw';
 import { accuracyKind, isFusedLoss, type HeadActivation, type LossName, type MetricName } from '../spec/losses.js';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, FUNCTION_FLOPS, type Work } from '../runtime/dispatchRecord.js';
 import { ShapeError } from '../spec/errors.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
@@ -33,6 +34,39 @@ export function lossKernel(loss: LossName, fused: boolean, reduce: boolean): Ker
     constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce },
     bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform'],
   };
+}
+
+/**
+ * FLOPs per element of the row pass beyond its common 12 (sweep 1: two sums and two argmax
+ * tests of 2 comparisons; sweep 2: d, |d| summed, the 0.5-threshold hit test): the loss term
+ * of sweep 2, then the gradient of sweep 3 [unfused, fused].
+ */
+const LOSS_TERM_FLOPS: Record<LossName, [number, number, number]> = {
+  meanSquaredError: [2, 3, 3],
+  meanAbsoluteError: [2, 3, 3],
+  binaryCrossentropy: [8 + 2 * FUNCTION_FLOPS, 9, 2],
+  categoricalCrossentropy: [9 + FUNCTION_FLOPS, 8, 3],
+  sparseCategoricalCrossentropy: [9 + FUNCTION_FLOPS, 8, 3],
+};
+/** FLOPs per row of the row pass's last lane (the row loss, mae and accuracy). */
+const LOSS_ROW_FLOPS = 4;
+
+/**
+ * Work of the per-row pass over [rows, cols]: reads yPred and yTrue ([rows] for the sparse
+ * loss, whose truth test j = label counts 1 in each of the 3 sweeps); writes grad and the
+ * row stats vec4 [rows].
+ */
+export function lossRowsWork(a: { loss: LossName; fused: boolean; rows: number; cols: number }): Work {
+  const n = a.rows * a.cols;
+  const sparse = a.loss === 'sparseCategoricalCrossentropy';
+  const [term, gradUnfused, gradFused] = LOSS_TERM_FLOPS[a.loss];
+  const perElement = 12 + term + (a.fused ? gradFused : gradUnfused) + (sparse ? 3 : 0);
+  return f32Work(n * perElement + a.rows * LOSS_ROW_FLOPS, n + (sparse ? a.rows : n), n + 4 * a.rows);
+}
+
+/** Work of the reducing workgroup: sums the row stats [rows] of 4 and divides 4; writes the loss and the metrics. */
+export function lossReduceWork(a: { rows: number; metrics: number }): Work {
+  return f32Work(4 * a.rows + 4, 4 * a.rows, 1 + a.metrics);
 }
 
 export interface LossArgs {
@@ -93,14 +127,18 @@ export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   const rowStats = run.scratch(rows * 16, 'loss row stats');
   const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params];
 
-  const rowPass = gpu.kernel(lossKernel(args.loss, fused, false));
+  const rowKernel = lossKernel(args.loss, fused, false);
+  const rowPass = gpu.kernel(rowKernel);
   pass.setPipeline(rowPass.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(rowPass, bindings));
-  dispatch(gpu, pass, what, groupsX, ceilDiv(groups, groupsX));
+  const rowCost = { workgroupSize: ROW_WG, work: () => lossRowsWork({ loss: args.loss, fused, rows, cols }) };
+  dispatch(gpu, pass, what, rowKernel, rowCost, groupsX, ceilDiv(groups, groupsX));
 
-  const reduce = gpu.kernel(lossKernel(args.loss, false, true));
+  const reduceKernel = lossKernel(args.loss, false, true);
+  const reduce = gpu.kernel(reduceKernel);
   pass.setPipeline(reduce.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(reduce, bindings));
-  dispatch(gpu, pass, `${what}: mean over rows`, 1);
+  const reduceCost = { workgroupSize: REDUCE_WG, work: () => lossReduceWork({ rows, metrics: metrics.length }) };
+  dispatch(gpu, pass, `${what}: mean over rows`, reduceKernel, reduceCost, 1);
   return { gradIsPreActivation: fused };
 }

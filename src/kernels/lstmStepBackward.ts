@@ -1,6 +1,7 @@
 // Kernel: the fused LSTM backward step (shaders/lstm_step_backward.wgsl), one dispatch a step.
 import source from '../../shaders/lstm_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
@@ -38,6 +39,38 @@ export function lstmStepBackwardKernel(options: {
   );
 }
 
+/**
+ * Work of the dispatch of step t, per (b, j) of [B, H]:
+ *   dh = (dG[t+1]·Whᵀ)⊙m + dY[t] (+ carried dh)   2·4H when t + 1 < T (→ 8·B·H²), ⊙m 1, + dY 1
+ *                                                  (dySeq or t = T−1), + carried 1 (masked)
+ *   tc = act(c[t]) act;  dc = dc + dh·o·act'(tc)  act + 3
+ *   dG_i, dG_f, dG_o = ·σ'  3·(σ + 2);  dG_g = ·act'  act + 2;  dc·f  1
+ * flops = [t+1<T]·8·B·H² + B·H·(12 + 3·σ + 3·act + [m] + [dY] + [masked]).
+ * Reads [t+1<T]: WhT [4H, H], dG[t+1] [B, 4H]; acts[t] [B, 4H]; c[t], c[t-1], dc [B, H];
+ * [dY]: dY[t] [B, H]; masked: mask column [B], carried dh [B, H]; m [B, H].
+ * Writes dG[t] [B, 4H], dc [B, H] (+ masked: carried dh [B, H]).
+ */
+export function lstmStepBackwardWork(a: {
+  activation: Activation;
+  recurrentActivation: Activation;
+  B: number;
+  H: number;
+  T: number;
+  t: number;
+  dySeq: boolean;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}): Work {
+  const { B, H } = a;
+  const BH = B * H;
+  const next = a.t + 1 < a.T;
+  const dy = a.dySeq || !next;
+  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
+  const pointwise = 12 + 3 * activationFlops(a.recurrentActivation) + 3 * activationFlops(a.activation) + m + (dy ? 1 : 0) + k;
+  const read = (next ? 4 * H * H + 4 * BH : 0) + 4 * BH + 3 * BH + (dy ? BH : 0) + k * (B + BH) + m * BH;
+  return f32Work((next ? 8 * BH * H : 0) + BH * pointwise, read, 5 * BH + k * BH);
+}
+
 /** Encodes steps t = T-1 … 0 into `pass`: T dispatches, no CPU round trip between them. */
 export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepBackwardArgs): void {
   const kernel = lstmStepBackwardKernel({ ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask });
@@ -55,6 +88,7 @@ export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, r
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
     backward: true,
+    work: ({ t }) => lstmStepBackwardWork({ ...args, t, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
     what: `LSTM backward step (B=${args.B}, H=${args.H})`,
   });
 }

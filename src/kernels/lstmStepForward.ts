@@ -1,6 +1,7 @@
 // Kernel: the fused LSTM forward step (shaders/lstm_step_forward.wgsl), one dispatch a step.
 import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
@@ -51,6 +52,24 @@ export function lstmStepForwardKernel(
 }
 
 /**
+ * Work of one step dispatch (either entry point; every step alike), per (b, j) of [B, H]:
+ *   z = G[t] + h[t-1]·Wh        4 gates × (2H + 1)                   → 8·B·H² + 4·B·H
+ *   i, f, o = σ(z), g = act(z)  3·σ + act
+ *   c = f⊙c[t-1] + i⊙g          3;   h = o⊙act(c)   act + 1
+ *   recurrentDropout: h[t-1]⊙m  1
+ * flops = 8·B·H² + B·H·(8 + 3·σ + 2·act) (+ B·H).
+ * Reads Wh [H, 4H], G[t] [B, 4H], h[t-1], c[t-1] [B, H] (+ mask column [B], + m [B, H]);
+ * writes h[t], c[t] [B, H] (+ keep: acts[t] [B, 4H]).
+ */
+export function lstmStepForwardWork(a: LstmStepOptions & { B: number; H: number; masked?: boolean; recurrentDropout?: boolean }): Work {
+  const { B, H } = a;
+  const BH = B * H;
+  const pointwise = 8 + 3 * activationFlops(a.recurrentActivation) + 2 * activationFlops(a.activation) + (a.recurrentDropout ? 1 : 0);
+  const read = 4 * H * H + 4 * BH + 2 * BH + (a.masked ? B : 0) + (a.recurrentDropout ? BH : 0);
+  return f32Work(8 * BH * H + BH * pointwise, read, 2 * BH + (a.keep ? 4 * BH : 0));
+}
+
+/**
  * Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them.
  * `splitK` overrides the choice of lstmStepSplitsK (tests run both forms).
  */
@@ -71,6 +90,7 @@ export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, ru
     ],
     backward: false,
     unitsPerGroup: splitK ? SPLIT_UNITS : undefined,
+    work: () => lstmStepForwardWork({ ...args, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
     what: `LSTM step (B=${args.B}, H=${args.H})`,
   });
 }

@@ -12,6 +12,7 @@ import controlSource from '../../shaders/grad_control.wgsl?raw';
 import source from '../../shaders/optimizers.wgsl?raw';
 import { optimizerSlotCount, type OptimizerConfig, type OptimizerName, stepScalars } from '../spec/optimizerConfig.js';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, FUNCTION_FLOPS, type Work } from '../runtime/dispatchRecord.js';
 import { ShapeError } from '../spec/errors.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
@@ -49,6 +50,46 @@ export function gradControlKernel(phase: 'partials' | 'finalize'): KernelSource 
   };
 }
 
+/**
+ * FLOPs per value of each update rule after the common gradient prefix (g·factor 1, the
+ * regularizer l1·sign(w) + 2·l2·w and its two adds 6, a clip 2 more).
+ */
+const RULE_FLOPS: Record<OptimizerName, number> = {
+  sgd: 5,
+  rmsprop: 11 + FUNCTION_FLOPS,
+  adagrad: 6 + FUNCTION_FLOPS,
+  adadelta: 17 + 2 * FUNCTION_FLOPS,
+  adam: 13 + FUNCTION_FLOPS,
+  adamax: 12,
+  nadam: 17 + FUNCTION_FLOPS,
+};
+/** Nesterov momentum's extra FLOPs per value over plain momentum. */
+const NESTEROV_FLOPS = 4;
+
+/**
+ * Work of one update of `size` values (the skipped path counts as applied): reads the weight,
+ * the gradient, the rule's slots and control[0], control[1 + w]; writes the weight and slots.
+ */
+export function optimizerUpdateWork(a: { config: OptimizerConfig; size: number }): Work {
+  const { config, size } = a;
+  const slots = optimizerSlotCount(config.name);
+  const perValue = 7 + (config.clipvalue !== undefined ? 2 : 0) + RULE_FLOPS[config.name] + (config.name === 'sgd' && config.nesterov ? NESTEROV_FLOPS : 0);
+  return f32Work(perValue * size, (2 + slots) * size + 2, (1 + slots) * size);
+}
+
+/** Work of the partial sums of squares of one gradient: one fma per value; writes PARTIALS (sum, flag) pairs. */
+export function gradientPartialsWork(a: { size: number }): Work {
+  return f32Work(2 * a.size, a.size, 2 * PARTIALS);
+}
+
+/**
+ * Work of the finalize over `count` gradients: PARTIALS-term sums (the tree combines count 0),
+ * the running total 1 each; with a clipnorm, a factor c / max(√s, c) each (2 + FUNCTION_FLOPS).
+ */
+export function gradientFinalizeWork(a: { count: number; clip: boolean }): Work {
+  return f32Work(a.count * (1 + (a.clip ? 2 + FUNCTION_FLOPS : 0)), a.count * 2 * PARTIALS + 1, 1 + a.count);
+}
+
 export interface GradientControlArgs {
   /** Every gradient of the step, in weight order; `size` elements of each are read. */
   grads: { buffer: GPUBuffer; size: number }[];
@@ -74,22 +115,25 @@ export function encodeGradientControl(gpu: Gpu, pass: GPUComputePassEncoder, run
   checkSize(args.lossIndex + 1, args.loss, 'the loss buffer');
 
   const partials = run.scratch(grads.length * PARTIALS * 2 * 4, 'gradient partial sums');
-  const partialKernel = gpu.kernel(gradControlKernel('partials'));
+  const partialSource = gradControlKernel('partials');
+  const partialKernel = gpu.kernel(partialSource);
   pass.setPipeline(partialKernel.pipeline);
   grads.forEach((g, w) => {
     gpu.checkBindingSize(g.size * 4, `Gradient ${w}`);
     const groups = Math.min(ceilDiv(g.size, WG * ITEMS), PARTIALS);
     const params = run.uniform(controlParams({ size: g.size, outOffset: w * PARTIALS * 2, groups }));
     pass.setBindGroup(0, gpu.bindGroup(partialKernel, [g.buffer, args.loss, partials, params]));
-    dispatch(gpu, pass, `Gradient ${w} sum of squares`, groups);
+    dispatch(gpu, pass, `Gradient ${w} sum of squares`, partialSource, { workgroupSize: WG, work: () => gradientPartialsWork(g) }, groups);
   });
 
   const mode = config.clipnorm !== undefined ? 1 : config.globalClipnorm !== undefined ? 2 : 0;
-  const finalize = gpu.kernel(gradControlKernel('finalize'));
+  const finalizeSource = gradControlKernel('finalize');
+  const finalize = gpu.kernel(finalizeSource);
   const params = run.uniform(controlParams({ count: grads.length, lossIndex: args.lossIndex, mode, clipnorm: config.clipnorm ?? config.globalClipnorm ?? 0 }));
   pass.setPipeline(finalize.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(finalize, [partials, args.loss, args.control, params]));
-  dispatch(gpu, pass, 'Gradient control', 1);
+  const finalizeCost = { workgroupSize: PARTIALS, work: () => gradientFinalizeWork({ count: grads.length, clip: mode !== 0 }) };
+  dispatch(gpu, pass, 'Gradient control', finalizeSource, finalizeCost, 1);
 }
 
 export interface OptimizerUpdateArgs {
@@ -152,11 +196,12 @@ export function encodeOptimizerUpdate(gpu: Gpu, pass: GPUComputePassEncoder, run
   ]);
   const params = run.uniform(bytes);
   const s1 = args.slots[1] ?? run.scratch(16, 'unused optimizer slot');
-  const compiled = gpu.kernel(optimizerKernel(config));
+  const updateKernel = optimizerKernel(config);
+  const compiled = gpu.kernel(updateKernel);
   pass.setPipeline(compiled.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(compiled, [args.weight, args.grad, args.slots[0], s1, args.control, params]));
   const groups = Math.min(ceilDiv(size, WG), gpu.limits.maxComputeWorkgroupsPerDimension);
-  dispatch(gpu, pass, `Optimizer update of ${size} values`, groups);
+  dispatch(gpu, pass, `Optimizer update of ${size} values`, updateKernel, { workgroupSize: WG, work: () => optimizerUpdateWork(args) }, groups);
 }
 
 function controlParams(p: {

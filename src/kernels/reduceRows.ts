@@ -1,6 +1,7 @@
 // Kernel: column sums over rows, for bias gradients (shaders/reduce_rows.wgsl).
 import source from '../../shaders/reduce_rows.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -13,6 +14,15 @@ export const reduceRowsKernel: KernelSource = {
   bindings: ['read', 'storage', 'uniform'],
 };
 
+/**
+ * Work of the column sums: N sums of R terms (R·N) + y 1 each with accumulate. Reads x [R, N]
+ * (+ y [N]); writes y [N].
+ */
+export function reduceRowsWork(a: { R: number; N: number; accumulate?: boolean }): Work {
+  const acc = a.accumulate ? a.N : 0;
+  return f32Work(a.R * a.N + acc, a.R * a.N + acc, a.N);
+}
+
 /** Encodes y[n] = Σ_r x[r, n] (+ y[n] with `accumulate`) for x [R, N]: one dispatch. */
 export function encodeReduceRows(
   gpu: Gpu,
@@ -21,5 +31,8 @@ export function encodeReduceRows(
   args: { x: GPUBuffer; y: GPUBuffer; R: number; N: number; accumulate?: boolean },
 ): void {
   const params = run.uniform(new Uint32Array([args.R, args.N, args.accumulate ? 1 : 0, 0]));
-  encodeKernel(gpu, pass, reduceRowsKernel, [args.x, args.y, params], [ceilDiv(args.N, WG)], `column sums [${args.R}×${args.N}]`);
+  encodeKernel(gpu, pass, reduceRowsKernel, [args.x, args.y, params], [ceilDiv(args.N, WG)], `column sums [${args.R}×${args.N}]`, {
+    workgroupSize: WG,
+    work: () => reduceRowsWork(args),
+  });
 }

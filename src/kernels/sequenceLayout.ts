@@ -1,6 +1,7 @@
 // Kernel: time-major [T, B, H] → batch-major [B, T, H] (shaders/sequence_layout.wgsl).
 import source from '../../shaders/sequence_layout.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
@@ -12,6 +13,12 @@ export const sequenceLayoutKernel: KernelSource = {
   constants: { WG },
   bindings: ['read', 'storage', 'uniform'],
 };
+
+/** Work of the layout change: a copy, no flops; reads src [T, B, H], writes y [B, T, H]. */
+export function sequenceLayoutWork(a: { T: number; B: number; H: number }): Work {
+  const n = a.T * a.B * a.H;
+  return f32Work(0, n, n);
+}
 
 /** Encodes y[b, t, :] = src[srcOffset + (t·B + b)·H + :] into `pass`: one dispatch. */
 export function encodeTimeToBatchMajor(
@@ -28,5 +35,6 @@ export function encodeTimeToBatchMajor(
     [args.src, args.y, params],
     [ceilDiv(args.B * args.H, WG), args.T],
     `sequence layout (T=${args.T}, B=${args.B}, H=${args.H})`,
+    { workgroupSize: WG, work: () => sequenceLayoutWork(args) },
   );
 }

@@ -2,6 +2,7 @@
 // dispatch a step.
 import source from '../../shaders/simple_rnn_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
 import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
@@ -39,6 +40,34 @@ export function simpleRnnStepBackwardKernel(options: {
   ]);
 }
 
+/**
+ * Work of the dispatch of step t, per (b, j) of [B, H]:
+ *   dh = (dG[t+1]·Uᵀ)⊙m + dY[t] (+ carried)   2H when t + 1 < T (→ 2·B·H²), ⊙m 1, + dY 1 (dySeq
+ *                                              or t = T−1), + carried 1 (masked)
+ *   dG[t] = dh⊙act'(h[t])                     act + 1
+ * Reads [t+1<T]: UT [H, H], dG[t+1] [B, H]; h[t] [B, H]; [dY]: dY[t] [B, H]; masked: mask
+ * column [B], carry [B, H]; m [B, H]. Writes dG[t] [B, H] (+ masked: carry [B, H]).
+ */
+export function simpleRnnStepBackwardWork(a: {
+  activation: Activation;
+  B: number;
+  H: number;
+  T: number;
+  t: number;
+  dySeq: boolean;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}): Work {
+  const { B, H } = a;
+  const BH = B * H;
+  const next = a.t + 1 < a.T;
+  const dy = a.dySeq || !next ? 1 : 0;
+  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
+  const flops = (next ? 2 * BH * H : 0) + BH * (1 + activationFlops(a.activation) + m + dy + k);
+  const read = (next ? H * H + BH : 0) + BH + dy * BH + k * (B + BH) + m * BH;
+  return f32Work(flops, read, BH + k * BH);
+}
+
 /** Encodes steps t = T-1 … 0 into `pass`: T dispatches, no CPU round trip between them. */
 export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepBackwardArgs): void {
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
@@ -63,6 +92,7 @@ export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncod
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
     backward: true,
+    work: ({ t }) => simpleRnnStepBackwardWork({ ...args, t, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
     what: `SimpleRNN backward step (B=${args.B}, H=${args.H})`,
   });
 }

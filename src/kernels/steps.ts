@@ -2,6 +2,7 @@
 // buffer, bound with a dynamic offset, so a whole sequence needs one uniform write and one bind
 // group per pipeline.
 import type { BindingKind, Gpu, KernelSource, RunScope } from '../runtime/device.js';
+import type { Work } from '../runtime/dispatchRecord.js';
 import { type Activation, activationId } from './activations.js';
 import { stepShaderSource } from './compose.js';
 import { ceilDiv, dispatch } from './dispatch.js';
@@ -86,8 +87,19 @@ export function stepKernel(
 }
 
 interface StepPipeline {
+  kernel: KernelSource;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
+}
+
+/** Which dispatch of a sequence a step kernel's work formula is asked about. */
+export interface StepDispatch {
+  /** The processing step (0 on the final pass). */
+  t: number;
+  /** Index into StepEncoding.phases. */
+  phase: number;
+  /** The extra dispatch after the steps (StepEncoding.finalPass). */
+  finalPass: boolean;
 }
 
 /** How a step kernel's encoder dispatches a sequence. */
@@ -104,6 +116,8 @@ export interface StepEncoding {
   unitsPerGroup?: number;
   /** For LimitError messages. */
   what: string;
+  /** The kernel's work formula for one dispatch (see dispatchRecord.ts for the convention). */
+  work: (d: StepDispatch) => Work;
 }
 
 /**
@@ -118,22 +132,22 @@ export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: 
   const bindings = enc.bindings({ buffer: uniforms, size: STEP_BYTES });
   const phases: StepPipeline[] = enc.phases.map((kernel) => {
     const compiled = gpu.kernel(kernel);
-    return { pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, bindings) };
+    return { kernel, pipeline: compiled.pipeline, bindGroup: gpu.bindGroup(compiled, bindings) };
   });
   const groupsX = ceilDiv(H, enc.unitsPerGroup ?? STEP_WG);
   const groupsY = ceilDiv(B, rowsPerInvocation(B));
   const slots = Array.from({ length: T }, (_, i) => (enc.backward ? T - 1 - i : i));
   if (phases.length === 1) pass.setPipeline(phases[0].pipeline);
   for (const slot of slots) {
-    for (const p of phases) {
+    phases.forEach((p, phase) => {
       if (phases.length > 1) pass.setPipeline(p.pipeline);
       pass.setBindGroup(0, p.bindGroup, [slot * STEP_SLOT]);
-      dispatch(gpu, pass, enc.what, groupsX, groupsY);
-    }
+      dispatch(gpu, pass, enc.what, p.kernel, { workgroupSize: STEP_WG, work: () => enc.work({ t: slot, phase, finalPass: false }) }, groupsX, groupsY);
+    });
   }
   if (enc.finalPass) {
     pass.setPipeline(phases[0].pipeline);
     pass.setBindGroup(0, phases[0].bindGroup, [T * STEP_SLOT]);
-    dispatch(gpu, pass, enc.what, groupsX, groupsY);
+    dispatch(gpu, pass, enc.what, phases[0].kernel, { workgroupSize: STEP_WG, work: () => enc.work({ t: 0, phase: 0, finalPass: true }) }, groupsX, groupsY);
   }
 }

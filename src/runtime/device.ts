@@ -254,4 +254,3 @@ export class RunScope {
     this.borrowed.length = 0;
   }
 }
-

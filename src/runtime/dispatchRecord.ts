@@ -29,3 +29,30 @@ export class DispatchLog {
     this.records.push(record);
   }
 }
+
+// The convention of every work formula (the exported …Work functions of src/kernels):
+//   FLOPs   a multiply-add counts 2; a reduction (dot product or sum) of K terms counts its
+//           accumulation loop, 2K or K, and adding its result to another value 1 more; every
+//           other f32 add, subtract, multiply, divide, negate, min, max, abs, sign or comparison
+//           1 (a clamp 2); one evaluation of exp, log or sqrt, of an activation or of its
+//           derivative from the output, FUNCTION_FLOPS (activationFlops: linear 0). Integer and
+//           index arithmetic, hashing, selects, bounds and id guards count 0, as do the tree
+//           combines of lane partials in workgroup memory.
+//   Paths   the formula sees shapes only: a masked step, an invalid id or an early exit counts
+//           as the full path.
+//   Bytes   4 a storage element (f32 or u32); each element a dispatch reads counted once in
+//           bytesRead, each it writes once in bytesWritten (a read_write element updated in
+//           place counts in both); uniforms are not counted.
+
+/** FLOPs of one evaluation of exp, log, sqrt, an activation or an activation's derivative. */
+export const FUNCTION_FLOPS = 4;
+
+/** FLOPs of one evaluation of the activation `name` (or of its derivative): 0 for linear. */
+export function activationFlops(name: string): number {
+  return name === 'linear' ? 0 : FUNCTION_FLOPS;
+}
+
+/** Work of f32 (4-byte) elements: `flops`, `read` elements read, `written` elements written. */
+export function f32Work(flops: number, read: number, written: number): Work {
+  return { flops, bytesRead: 4 * read, bytesWritten: 4 * written };
+}

@@ -179,7 +179,9 @@ function checkNested(level: unknown, shape: number[], at: number[], what: string
     return;
   }
   if (!Array.isArray(level) || level.length !== shape[at.length]) {
-    throw new ShapeError(`${what} is ragged at ${where || 'the top'}: every row at depth ${at.length} must have ${shape[at.length]} entries, got ${describeValue(level)}.`);
+    throw new ShapeError(
+      `${what} is ragged at ${where || 'the top'}: every row at depth ${at.length} must have ${shape[at.length]} entries, got ${describeValue(level)}.`,
+    );
   }
   level.forEach((child, i) => checkNested(child, shape, [...at, i], what));
 }

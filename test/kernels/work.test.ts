@@ -1,0 +1,141 @@
+// The work formulas beside each kernel (flops, bytes read and written) against counts made by
+// hand from the shaders on tiny cases, and the dispatch records a model's predict and fit
+// leave: one per dispatch, invocations = workgroups × workgroup size.
+import { describe, expect, test } from 'vitest';
+import { layers, sequential, tensor } from '../../src/index.js';
+import { bidirectionalMergeBackwardWork, bidirectionalMergeWork } from '../../src/kernels/bidirectionalMerge.js';
+import { col2imWork, im2colWork } from '../../src/kernels/conv1d.js';
+import { dropoutWork } from '../../src/kernels/dropout.js';
+import { embeddingScatterAddWork } from '../../src/kernels/embedding.js';
+import { gemmWork } from '../../src/kernels/gemm.js';
+import { lossReduceWork } from '../../src/kernels/loss.js';
+import { lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
+import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
+import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
+import { transposeWork } from '../../src/kernels/transpose.js';
+import { DispatchLog, FUNCTION_FLOPS } from '../../src/runtime/dispatchRecord.js';
+import { resolveOptimizer } from '../../src/spec/optimizerConfig.js';
+import { useGpu } from '../helpers/gpu.js';
+
+const env = useGpu();
+const F = FUNCTION_FLOPS;
+
+describe('work formulas against hand counts', () => {
+  test('gemm 2×4 · 4×3 + bias, tanh', () => {
+    // 6 outputs × (4 multiply-adds = 8, + bias 1, tanh F); reads 8 + 12 + 3, writes 6.
+    expect(gemmWork({ M: 2, N: 3, K: 4, bias: true, activation: 'tanh' })).toEqual({ flops: 6 * (9 + F), bytesRead: 4 * 23, bytesWritten: 4 * 6 });
+    // accumulate reads Y too and adds 1 per output; linear costs nothing.
+    expect(gemmWork({ M: 2, N: 3, K: 4, accumulate: true })).toEqual({ flops: 6 * 9, bytesRead: 4 * 26, bytesWritten: 4 * 6 });
+  });
+
+  test('transpose 3×5: a copy', () => {
+    expect(transposeWork({ R: 3, C: 5 })).toEqual({ flops: 0, bytesRead: 60, bytesWritten: 60 });
+  });
+
+  test('LSTM step B=1, H=2, sigmoid/tanh', () => {
+    // Per unit: 4 gates × (2-term dot 4 + G 1) = 20; 3 σ + 1 tanh; c = f·c + i·g 3; h = o·tanh(c) F + 1.
+    const perUnit = 20 + 3 * F + F + 3 + F + 1;
+    const work = lstmStepForwardWork({ B: 1, H: 2, activation: 'tanh', recurrentActivation: 'sigmoid', keep: false, returnSequences: true } as never);
+    // Reads Wh 2×8, G 8, h 2, c 2; writes h 2, c 2.
+    expect(work).toEqual({ flops: 2 * perUnit, bytesRead: 4 * 28, bytesWritten: 4 * 4 });
+  });
+
+  test('bidirectional merge, T=2 B=1 H=3', () => {
+    // concat: 6 values of f and of r read, 12 written, no arithmetic; ave: (f + r)·0.5.
+    expect(bidirectionalMergeWork({ mode: 'concat', T: 2, B: 1, H: 3, masked: false })).toEqual({ flops: 0, bytesRead: 48, bytesWritten: 48 });
+    expect(bidirectionalMergeWork({ mode: 'ave', T: 2, B: 1, H: 3, masked: true })).toEqual({ flops: 12, bytesRead: 4 * 14, bytesWritten: 24 });
+    // mul backward: dF = d·r, dR = d·f; reads d, f, r.
+    expect(bidirectionalMergeBackwardWork({ mode: 'mul', T: 2, B: 1, H: 3, masked: false })).toEqual({ flops: 12, bytesRead: 72, bytesWritten: 48 });
+  });
+
+  test('im2col / col2im, B=1 T=4 C=2, 3 windows of K=2', () => {
+    const g = { B: 1, T: 4, C: 2, To: 3, K: 2, S: 1, pad: 0 };
+    expect(im2colWork(g)).toEqual({ flops: 0, bytesRead: 32, bytesWritten: 48 });
+    expect(col2imWork(g)).toEqual({ flops: 12, bytesRead: 48, bytesWritten: 32 });
+  });
+
+  test('max pool P=2 over T=4, C=1: one comparison per window', () => {
+    expect(maxPool1dWork({ B: 1, T: 4, C: 1, To: 2, P: 2, S: 2, pad: 0 })).toEqual({ flops: 2, bytesRead: 16, bytesWritten: 8 });
+  });
+
+  test('dropout, embedding scatter-add, gradient sums, loss reduce', () => {
+    expect(dropoutWork({ count: 5, mode: 'accumulate' })).toEqual({ flops: 10, bytesRead: 40, bytesWritten: 20 });
+    expect(dropoutWork({ count: 5, mode: 'mask' })).toEqual({ flops: 0, bytesRead: 0, bytesWritten: 20 });
+    // 2 ids × 3 values: one add each; dW read and written at each target.
+    expect(embeddingScatterAddWork({ B: 1, T: 2, E: 3 })).toEqual({ flops: 6, bytesRead: 4 * 14, bytesWritten: 24 });
+    expect(gradientPartialsWork({ size: 10 }).flops).toBe(20);
+    // 3 rows of 4 stats summed and 4 divides; writes the loss and 2 metrics.
+    expect(lossReduceWork({ rows: 3, metrics: 2 })).toEqual({ flops: 16, bytesRead: 48, bytesWritten: 12 });
+  });
+
+  test('Adam update of 10 values', () => {
+    // g·factor 1, regularizer 6; m 4, v 5, w − m·c0 / (√v + ε) 4 + F. Reads w, g, m, v, 2 control; writes w, m, v.
+    const adam = resolveOptimizer('adam');
+    expect(optimizerUpdateWork({ config: adam, size: 10 })).toEqual({ flops: 10 * (7 + 13 + F), bytesRead: 4 * 42, bytesWritten: 4 * 30 });
+  });
+});
+
+describe('dispatch records', () => {
+  test('predict and one fit step: one record per dispatch, invocations = workgroups × workgroup size', async () => {
+    const { gpu } = env;
+    const T = 5;
+    const model = sequential(gpu, [layers.lstm({ units: 3, inputShape: [T, 2], seed: 1 }), layers.dense({ units: 1, seed: 2 })]);
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const x = tensor(gpu, new Float32Array(4 * T * 2).fill(0.5), [4, T, 2]);
+    const y = tensor(gpu, new Float32Array(4).fill(0.25), [4, 1]);
+
+    // Every dispatchWorkgroups the encoders see, counted beside the records.
+    const probePass = gpu.device.createCommandEncoder().beginComputePass();
+    probePass.end();
+    const passProto = Object.getPrototypeOf(probePass) as GPUComputePassEncoder;
+    const dispatchWorkgroups = passProto.dispatchWorkgroups;
+    let dispatched = 0;
+    passProto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...a: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
+      dispatched++;
+      return dispatchWorkgroups.apply(this, a);
+    };
+    const predictLog = new DispatchLog();
+    const fitLog = new DispatchLog();
+    const counts: number[] = [];
+    try {
+      const out = await gpu.recordDispatches(predictLog, () => model.predict(x).data());
+      expect(out.length).toBe(4);
+      counts.push(dispatched);
+      await gpu.recordDispatches(fitLog, () => model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }));
+      counts.push(dispatched - counts[0]);
+    } finally {
+      passProto.dispatchWorkgroups = dispatchWorkgroups;
+    }
+    expect(predictLog.records.length).toBe(counts[0]);
+    expect(fitLog.records.length).toBe(counts[1]);
+
+    for (const log of [predictLog, fitLog]) {
+      expect(log.records.length).toBeGreaterThan(0);
+      for (const r of log.records) {
+        expect(r.kernel).toMatch(/^[\w ()]+\/\w+$/);
+        const groups = r.workgroups[0] * r.workgroups[1] * r.workgroups[2];
+        expect(groups).toBeGreaterThan(0);
+        const size = r.invocations / groups;
+        expect([16 * 16, 64, 256, 128]).toContain(size);
+        expect(r.flops).toBeGreaterThanOrEqual(0);
+        expect(r.bytesRead + r.bytesWritten).toBeGreaterThan(0);
+      }
+    }
+    // The forward LSTM layer: one step dispatch per time step.
+    const steps = predictLog.records.filter((r) => r.kernel.startsWith('lstm_step_forward/'));
+    expect(steps.length).toBe(T);
+    // Training runs the steps forward and backward and one optimizer update per weight (LSTM 3, Dense 2).
+    expect(fitLog.records.filter((r) => r.kernel.startsWith('lstm_step_backward/')).length).toBeGreaterThanOrEqual(T);
+    expect(fitLog.records.filter((r) => r.kernel.startsWith('optimizer update/')).length).toBe(5);
+    model.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  test('nothing is recorded without a log, and two recordings at once are refused', async () => {
+    const { gpu } = env;
+    const log = new DispatchLog();
+    await expect(gpu.recordDispatches(log, () => gpu.recordDispatches(new DispatchLog(), () => 0))).rejects.toThrow(/another recording/);
+    expect(log.records).toEqual([]);
+  });
+});
