@@ -11,10 +11,11 @@ import { argmax } from '../data/sampling.js';
 import type { Gpu } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import { Tensor, tensor, toFloat32, type TensorData } from '../runtime/tensor.js';
+import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
+import { checkPair, checkTensorShape, joinPair, type SequencePair, sideValues } from './encoderDecoderInputs.js';
 import { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
 import { flowOf, materialize, type Layer, type RecurrentState, type WeightValue } from '../layers/layer.js';
@@ -25,8 +26,7 @@ import type { CompileArgs, FitArgs, History, Logs } from './trainingTypes.js';
 
 export { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 
-/** The two inputs of an encoder–decoder: the source [N, …] and the decoder's input [N, …]. */
-export type SequencePair = readonly [Tensor | TensorData, Tensor | TensorData];
+export type { SequencePair } from './encoderDecoderInputs.js';
 
 export interface EncoderDecoderConfig extends EncoderDecoderLayerConfig {
   /** Applied to every decoder step: Dense (e.g. softmax over the target vocabulary), TimeDistributed or Dropout layers. */
@@ -326,29 +326,7 @@ export class EncoderDecoder {
   }
 
   private async join(inputs: SequencePair, what: string, owned: Tensor[]): Promise<Tensor> {
-    const [source, target] = checkPair(inputs, what);
-    const core = this.core;
-    const side = async (data: Tensor | TensorData, shape: readonly number[], first: Layer, name: string) => {
-      const label = `${what}: the ${name}`;
-      let result: { values: Float32Array; n: number };
-      if (data instanceof Tensor) {
-        data.assertUsable(label);
-        checkTensorShape(data, shape, label);
-        result = { values: await data.data(), n: data.shape[0] };
-      } else result = sideValues(data, shape, label);
-      if (first instanceof Embedding) first.checkIds(result.values, label);
-      return result;
-    };
-    const s = await side(source, core.sourceShape, core.encoder[0], 'source');
-    const t = await side(target, core.targetShape, core.decoder[0], 'decoder input');
-    if (s.n !== t.n) throw new ShapeError(`${what}: the source has ${s.n} samples but the decoder input has ${t.n}: give one decoder input per source.`);
-    const [Ls, Lt] = [core.sourceSize, core.targetSize];
-    const x = new Float32Array(s.n * (Ls + Lt));
-    for (let i = 0; i < s.n; i++) {
-      x.set(s.values.subarray(i * Ls, (i + 1) * Ls), i * (Ls + Lt));
-      x.set(t.values.subarray(i * Lt, (i + 1) * Lt), i * (Ls + Lt) + Ls);
-    }
-    const joined = tensor(this.gpu, x, [s.n, Ls + Lt]);
+    const joined = await joinPair(this.gpu, this.core, inputs, what);
     owned.push(joined);
     return joined;
   }
@@ -383,33 +361,4 @@ function checkHead(head: readonly unknown[]): void {
       );
     }
   }
-}
-
-function checkPair(inputs: SequencePair, what: string): SequencePair {
-  if (!Array.isArray(inputs) || inputs.length !== 2) {
-    throw new ShapeError(
-      `${what}: an encoder–decoder takes two inputs, [source, decoderInput]; got ${Array.isArray(inputs) ? `${inputs.length}` : typeof inputs}.`,
-    );
-  }
-  return inputs;
-}
-
-function checkTensorShape(t: Tensor, shape: readonly number[], what: string): void {
-  if (t.rank !== shape.length + 1 || t.shape.slice(1).some((d, i) => d !== shape[i])) {
-    throw new ShapeError(`${what} must have shape [samples, ${shape.join(', ')}], got ${formatShape(t.shape)}.`);
-  }
-}
-
-/** One side's samples as flat values: nested [N, …shape] or flat N·size values, checked (finite, whole rows). */
-function sideValues(data: TensorData, shape: readonly number[], what: string): { values: Float32Array; n: number } {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = toFloat32(data, undefined, what);
-  const nested = Array.isArray(data) && data.length > 0 && Array.isArray(data[0]);
-  const n = nested ? data.length : values.length / size;
-  if (!Number.isInteger(n) || n < 1 || values.length !== n * size) {
-    throw new ShapeError(
-      `${what} must have shape [samples, ${shape.join(', ')}] (${size} values a sample); got ${values.length} values${nested ? ` in ${data.length} rows` : ''}.`,
-    );
-  }
-  return { values, n };
 }

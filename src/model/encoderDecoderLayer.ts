@@ -23,6 +23,7 @@ import { Layer, type Flow, type RecurrentState, type Regularizer } from '../laye
 import { Lstm } from '../lstm/lstm.js';
 import { Masking } from '../layers/masking.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
+import { checkStack, declaredShape, describe, gcd, sliceGrads } from './encoderDecoderStack.js';
 import { contiguous } from './trainingData.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 
@@ -72,6 +73,12 @@ export class EncoderDecoderLayer extends Layer {
     super(name);
     const encoder = checkStack(config?.encoder, 'encoder');
     const decoder = checkStack(config?.decoder, 'decoder');
+    for (const [side, stack] of [
+      ['encoder', encoder],
+      ['decoder', decoder],
+    ] as const) {
+      if (stack.some((l) => l instanceof EncoderDecoderLayer)) throw new RnnError(`encoderDecoder: the ${side} cannot hold another encoder–decoder.`);
+    }
     this.sourceShape = declaredShape(encoder[0], 'encoder');
     this.targetShape = declaredShape(decoder[0], 'decoder');
     const last = encoder[encoder.length - 1];
@@ -383,42 +390,4 @@ export class EncoderDecoderLayer extends Layer {
     const h = run.scratch(bytes, `${this.name}/state h`);
     return { h, c: this.encoderState instanceof Lstm ? run.scratch(bytes, `${this.name}/state c`) : h };
   }
-}
-
-/** `grads` (every layer's weights' gradients, in order) cut per layer. */
-function sliceGrads(stack: readonly Layer[], grads: readonly GPUBuffer[]): GPUBuffer[][] {
-  let at = 0;
-  return stack.map((l) => grads.slice(at, (at += l.weightTensors.length)));
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function describe(layer: Layer): string {
-  return `${layer.name} (${layer.constructor.name})`;
-}
-
-function checkStack(stack: unknown, side: 'encoder' | 'decoder'): Layer[] {
-  if (!Array.isArray(stack) || stack.length === 0 || !stack.every((l) => l instanceof Layer)) {
-    throw new RnnError(
-      `encoderDecoder: ${side} must be a non-empty list of layers, e.g. [layers.embedding({ inputDim, outputDim, inputShape: [steps] }), layers.lstm({ units })].`,
-    );
-  }
-  if (stack.some((l) => l instanceof EncoderDecoderLayer)) throw new RnnError(`encoderDecoder: the ${side} cannot hold another encoder–decoder.`);
-  return [...stack];
-}
-
-/** The first layer's declared input: [steps] token ids (Embedding) or [steps, features], steps known. */
-function declaredShape(first: Layer, side: 'encoder' | 'decoder'): number[] {
-  const declared = (first as Layer & { config?: { inputShape?: readonly (number | null)[] } }).config?.inputShape;
-  const ids = first instanceof Embedding;
-  const ok = declared !== undefined && declared.length === (ids ? 1 : 2) && declared.every((d) => Number.isInteger(d) && (d as number) > 0);
-  if (!ok) {
-    const example = ids ? 'inputShape: [steps]' : 'inputShape: [steps, features]';
-    throw new RnnError(
-      `encoderDecoder: the ${side}'s first layer ${describe(first)} must declare its input with a fixed number of steps (${example}); got ${declared ? `[${declared.join(', ')}]` : 'none'}. Pad the sequences to that length.`,
-    );
-  }
-  return declared!.map((d) => d as number);
 }

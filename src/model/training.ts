@@ -5,20 +5,20 @@
 // Public types: trainingTypes.ts; checking and uploading data: trainingData.ts.
 import { encodeGatherRows } from '../kernels/gatherRows.js';
 import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
-import { encodeGradientControl, encodeOptimizerUpdate } from '../kernels/optimizers.js';
 import type { RunScope } from '../runtime/device.js';
 import { RnnError } from '../spec/errors.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import { emptyTensor, type Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { emptyTensor, type Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import type { Flow, RecurrentState } from '../layers/layer.js';
-import { contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, type Data, type Window } from './trainingData.js';
+import { acquireCarry, contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, stepWindows, type Data, type Window } from './trainingData.js';
 import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
 import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
-import { optimizerSlotCount, resolveOptimizer, slotInitialValue, type OptimizerConfig } from '../spec/optimizerConfig.js';
+import { resolveOptimizer, type OptimizerConfig } from '../spec/optimizerConfig.js';
+import { OptimizerState } from './optimizerState.js';
 import { createProgressLogger } from './progress.js';
 
 export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
@@ -27,11 +27,8 @@ export class Trainer {
   readonly loss: LossName;
   readonly metrics: MetricName[];
   readonly optimizer: OptimizerConfig;
-  /** Optimizer state: slots[w][s] for weight w. */
-  private readonly slots: Tensor[][];
-  /** f32 [1 + weights]: status (sticky, non-zero after a non-finite loss or gradient), scales. */
-  private readonly control: GPUBuffer;
-  private iteration = 0;
+  /** Slots, the control buffer and the step count of the optimizer. */
+  private readonly state: OptimizerState;
   private readonly weights: Tensor[];
 
   constructor(
@@ -44,14 +41,8 @@ export class Trainer {
     this.loss = args.loss;
     this.metrics = metrics;
     this.optimizer = resolveOptimizer(args.optimizer);
-    const gpu = model.gpu;
     this.weights = model.layers.flatMap((l) => [...l.weightTensors]);
-    const slotCount = optimizerSlotCount(this.optimizer.name);
-    this.slots = this.weights.map((w) =>
-      Array.from({ length: slotCount }, (_, s) => tensor(gpu, new Float32Array(w.size).fill(slotInitialValue(this.optimizer, s)), [w.size])),
-    );
-    this.control = gpu.pool.acquire((1 + this.weights.length) * 4, TENSOR_USAGE, 'control');
-    gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1 + this.weights.length));
+    this.state = new OptimizerState(model.gpu, this.weights, this.optimizer);
   }
 
   /** Values a batch writes into the stats buffer: the loss, then each metric. */
@@ -114,7 +105,7 @@ export class Trainer {
         }
       : callbacks.onBatchEnd;
     try {
-      this.clearStatus();
+      this.state.clearStatus();
       await callbacks.onTrainBegin?.();
       let logs: Logs | undefined;
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -163,7 +154,7 @@ export class Trainer {
   async trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<number[]> {
     const data = await this.prepare(x, y, xShape, 'trainOnBatch');
     try {
-      this.clearStatus();
+      this.state.clearStatus();
       const logs = await this.runEpoch(
         data,
         Uint32Array.from({ length: data.n }, (_, i) => i),
@@ -213,13 +204,13 @@ export class Trainer {
   ): Promise<Logs> {
     const gpu = this.model.gpu;
     const batches = Math.ceil(order.length / batchSize);
-    const windows = this.windows(data, train ? tbptt : undefined);
+    const windows = stepWindows(data, this.model.layers[0], train ? tbptt : undefined);
     const lossWindows = windows.filter((w) => w.loss);
     const perBatch = lossWindows.length;
     const width = this.statsWidth;
     const stats = gpu.pool.acquire(batches * perBatch * width * 4, TENSOR_USAGE, 'stats');
     const idx = this.indexBuffer(order);
-    const firstIteration = this.iteration;
+    const firstIteration = this.state.iteration;
     const sequenceOut = data.ySteps > 1;
     // Weight of each stats slot (batch b, loss window w) in the epoch's mean: its samples·steps.
     const slotWeight = (b: number, w: number) => Math.min(batchSize, order.length - b * batchSize) * (sequenceOut ? lossWindows[w].steps : 1);
@@ -238,7 +229,7 @@ export class Trainer {
       for (let b = 0; b < batches; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, order.length - start);
-        const carry = windows.length > 1 ? this.acquireCarry(size) : undefined;
+        const carry = windows.length > 1 ? acquireCarry(gpu, this.model.layers, size) : undefined;
         let slot = b * perBatch;
         for (const window of windows) {
           const statsIndex = window.loss ? slot++ * width : -1;
@@ -252,7 +243,7 @@ export class Trainer {
           await pending;
           const values = await readFloats(gpu, stats, perBatch * width, b * perBatch * width);
           const bad = findNonFinite(values, width);
-          await this.checkStatus(epoch, b, bad === undefined ? 0 : values[bad * width], firstIteration + b * perBatch + (bad ?? 0));
+          await this.state.checkStatus(epoch, b, bad === undefined ? 0 : values[bad * width], firstIteration + b * perBatch + (bad ?? 0));
           const slots = Array.from({ length: perBatch }, (_, w) => b * perBatch + w);
           const all = new Float32Array((b + 1) * perBatch * width);
           all.set(values, b * perBatch * width);
@@ -264,7 +255,7 @@ export class Trainer {
       if (train) {
         const bad = findNonFinite(values, width);
         const batch = bad === undefined ? undefined : Math.floor(bad / perBatch);
-        await this.checkStatus(epoch, batch, bad === undefined ? 0 : values[bad * width], firstIteration + (bad ?? 0));
+        await this.state.checkStatus(epoch, batch, bad === undefined ? 0 : values[bad * width], firstIteration + (bad ?? 0));
       }
       // Keras's epoch logs: the mean over batches weighted by their sizes (and steps).
       return mean(
@@ -275,37 +266,6 @@ export class Trainer {
       gpu.pool.release(stats);
       gpu.pool.release(idx);
     }
-  }
-
-  /**
-   * The step windows of one batch: all steps at once, or with truncated BPTT chunks of
-   * `tbptt` steps whose state carries over. A sequence output trains on every chunk; a
-   * last-step output only on the last chunk (earlier ones only carry the state forward).
-   */
-  private windows(data: Data, tbptt: number | undefined): Window[] {
-    const steps = sequenceSteps(data.xShape, this.model.layers[0]);
-    if (!tbptt || tbptt >= steps) return [{ t0: 0, steps, loss: true }];
-    const out: Window[] = [];
-    for (let t0 = 0; t0 < steps; t0 += tbptt) {
-      const last = t0 + tbptt >= steps;
-      out.push({ t0, steps: Math.min(tbptt, steps - t0), loss: data.ySteps > 1 || last });
-    }
-    return out;
-  }
-
-  /** Zeroed state buffers for every recurrent layer, for a batch of `size`. */
-  private acquireCarry(size: number): (RecurrentState | undefined)[] {
-    const gpu = this.model.gpu;
-    return this.model.layers.map((layer) => {
-      const units = layer.stateUnits;
-      if (units === undefined) return undefined;
-      const state = { h: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry h'), c: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry c') };
-      gpu.submit('clear carried state', (encoder) => {
-        encoder.clearBuffer(state.h);
-        encoder.clearBuffer(state.c);
-      });
-      return state;
-    });
   }
 
   /**
@@ -398,57 +358,16 @@ export class Trainer {
       at -= count;
       dFlow = layers[i].encodeBackward(encoder, run, saved[i], dFlow!, grads.slice(at, at + count), i > 0);
     }
-    if (mode === 'update') this.encodeUpdate(encoder, run, grads, stats, statsIndex);
+    if (mode === 'update')
+      this.state.encodeUpdate(
+        encoder,
+        run,
+        grads,
+        this.model.layers.flatMap((l) => l.regularizers()),
+        stats,
+        statsIndex,
+      );
     return grads;
-  }
-
-  private encodeUpdate(encoder: GPUCommandEncoder, run: RunScope, grads: GPUBuffer[], stats: GPUBuffer, statsIndex: number): void {
-    const gpu = this.model.gpu;
-    this.iteration++;
-    const regularizers = this.model.layers.flatMap((l) => l.regularizers());
-    const pass = encoder.beginComputePass({ label: 'optimizer' });
-    encodeGradientControl(gpu, pass, run, {
-      grads: grads.map((buffer, i) => ({ buffer, size: this.weights[i].size })),
-      control: this.control,
-      loss: stats,
-      lossIndex: statsIndex,
-      config: this.optimizer,
-    });
-    this.weights.forEach((w, i) =>
-      encodeOptimizerUpdate(gpu, pass, run, {
-        config: this.optimizer,
-        weight: w.buffer,
-        grad: grads[i],
-        slots: this.slots[i].map((s) => s.buffer),
-        size: w.size,
-        iteration: this.iteration,
-        control: this.control,
-        controlIndex: i,
-        l1: regularizers[i]?.l1,
-        l2: regularizers[i]?.l2,
-      }),
-    );
-    pass.end();
-  }
-
-  /** Clears the sticky non-finite status before training resumes. */
-  private clearStatus(): void {
-    this.model.gpu.device.queue.writeBuffer(this.control, 0, new Float32Array(1));
-  }
-
-  /**
-   * Throws a TrainingError if the GPU skipped updates after a non-finite loss or gradient;
-   * the step count then goes back to `applied`, the updates made before the bad one.
-   */
-  private async checkStatus(epoch: number, batch: number | undefined, loss: number, applied: number): Promise<void> {
-    const [status] = await readFloats(this.model.gpu, this.control, 1);
-    if (status === 0 && Number.isFinite(loss)) return;
-    if (batch !== undefined) this.iteration = applied;
-    const where = batch === undefined ? `in epoch ${epoch}` : `at epoch ${epoch}, batch ${batch}`;
-    const what = Number.isFinite(loss) ? 'a gradient became NaN or infinite' : `the loss became ${loss}`;
-    throw new TrainingError(
-      `Training stopped: ${what} ${where}. The weights are those after the last good step. Lower the learning rate, clip gradients (clipnorm / clipvalue), or check the data for extreme values.`,
-    );
   }
 
   private toLogs(values: ArrayLike<number>): Logs {
@@ -465,7 +384,6 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const list of this.slots) for (const s of list) s.dispose();
-    this.model.gpu.pool.release(this.control);
+    this.state.dispose();
   }
 }

@@ -6,7 +6,7 @@ import { formatShape, ShapeError } from '../spec/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
-import type { Flow, Layer } from '../layers/layer.js';
+import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
 import type { Trainable } from './trainingTypes.js';
 
 /** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
@@ -109,4 +109,34 @@ export async function readFloats(gpu: Gpu, buffer: GPUBuffer, count: number, off
 export function findNonFinite(values: Float32Array, width: number): number | undefined {
   for (let b = 0; b * width < values.length; b++) if (!Number.isFinite(values[b * width])) return b;
   return undefined;
+}
+
+/**
+ * The step windows of one batch: all steps at once, or with truncated BPTT chunks of
+ * `tbptt` steps whose state carries over. A sequence output trains on every chunk; a
+ * last-step output only on the last chunk (earlier ones only carry the state forward).
+ */
+export function stepWindows(data: Data, first: Layer, tbptt: number | undefined): Window[] {
+  const steps = sequenceSteps(data.xShape, first);
+  if (!tbptt || tbptt >= steps) return [{ t0: 0, steps, loss: true }];
+  const out: Window[] = [];
+  for (let t0 = 0; t0 < steps; t0 += tbptt) {
+    const last = t0 + tbptt >= steps;
+    out.push({ t0, steps: Math.min(tbptt, steps - t0), loss: data.ySteps > 1 || last });
+  }
+  return out;
+}
+
+/** Zeroed state buffers for every recurrent layer, for a batch of `size`. */
+export function acquireCarry(gpu: Gpu, layers: readonly Layer[], size: number): (RecurrentState | undefined)[] {
+  return layers.map((layer) => {
+    const units = layer.stateUnits;
+    if (units === undefined) return undefined;
+    const state = { h: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry h'), c: gpu.pool.acquire(size * units * 4, TENSOR_USAGE, 'carry c') };
+    gpu.submit('clear carried state', (encoder) => {
+      encoder.clearBuffer(state.h);
+      encoder.clearBuffer(state.c);
+    });
+    return state;
+  });
 }
