@@ -4,7 +4,7 @@
 // (test/kernels/shaderPrelude.test.ts).
 //
 // Declared here: struct Step, the overrides WG, TB, ACTIVATION, MASKED, REC_DROPOUT, the
-// constant MAX_TB, the workgroup array `tile`, mask_index and staged_matvec.
+// constant MAX_TB, the workgroup array `tile`, mask_index(_at), input_step and staged_matvec.
 // Each shader declares, for the functions here:
 //   var<uniform> s: Step                     at its own binding
 //   fn staged_value(b: u32, k: u32) -> f32   element (b, k) of the multiplied vector [B, K]
@@ -21,8 +21,8 @@ struct Step {
   T: u32, // steps of the sequence
   tIn: u32, // input step read at step t (mask column): t, or T-1-t with goBackwards
   finalPass: u32, // 1: the GRU backward's extra dispatch for dh0 (reads slice 0, writes carry only)
+  reverse: u32, // 1 with goBackwards: tIn = T-1-t (a persistent kernel computes tIn itself)
   _pad0: u32, // pads Step to 32 bytes, the bound size (STEP_BYTES)
-  _pad1: u32,
 }
 
 override WG: u32 = 64; // invocations a workgroup; the K-slice width of staged_matvec
@@ -35,9 +35,19 @@ const MAX_TB: u32 = 8u;
 
 var<workgroup> tile: array<f32, TB * WG>; // [TB][WG]: rows b0.., columns k0..k0+WG of the vector
 
+// Index of (row b, column tIn) in a [B, T] batch-major mask.
+fn mask_index_at(b: u32, tIn: u32) -> u32 {
+  return b * s.T + tIn;
+}
+
 // Index of (row b, column s.tIn) in a [B, T] batch-major mask.
 fn mask_index(b: u32) -> u32 {
-  return b * s.T + s.tIn;
+  return mask_index_at(b, s.tIn);
+}
+
+// The input step read at processing step t: t, or T-1-t with goBackwards.
+fn input_step(t: u32) -> u32 {
+  return select(t, s.T - 1u - t, s.reverse != 0u);
 }
 
 // acc[r] + Σ_{k < K} staged_value(b0 + r, k)·weight_row(k, j) for r < TB, accumulated with fma

@@ -15,7 +15,7 @@ interface StepShape {
 
 const options = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
 const label = ({ B, T, H }: StepShape) => `B=${B} T=${T} H=${H}`;
-// B ≤ 4 runs main_split_k, larger batches main (lstmStepSplitsK).
+// The form lstmForwardForm picks: main_persistent (B ≤ 4, H ≤ 256: one dispatch), main_split_k (B ≤ 4), main.
 const cases = (quick: boolean): StepShape[] =>
   quick
     ? [

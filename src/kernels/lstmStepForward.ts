@@ -1,20 +1,34 @@
-// Kernel: the fused LSTM forward step (shaders/lstm_step_forward.wgsl), one dispatch a step.
+// Kernel: the fused LSTM forward step (shaders/lstm_step_forward.wgsl): one dispatch a step, or
+// for small shapes one persistent workgroup for the whole sequence (lstmForwardForm).
 import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { LimitError } from '../spec/errors.js';
+import { encodePersistentSequence, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
 /** main_split_k: units a workgroup (STEP_WG / SPLIT_UNITS lanes split each unit's sum over k). */
 const SPLIT_UNITS = 8;
 
+/** main_persistent: invocations of its one workgroup, and the most units it takes. */
+const PERSIST_WG = 256;
+const PERSIST_MAX_H = 256;
+
 /**
- * Whether a step of B rows runs `main_split_k`: when the whole batch fits one row block
- * (rowsPerInvocation), `main` would run only ceil(H / WG) workgroups (2 at H = 128), far too
- * few for a GPU; the split form runs ceil(H / SPLIT_UNITS) (16 there) for the same reads.
+ * The entry point a sequence of B rows and H units runs:
+ * - 'persistent' (`main_persistent`) when the batch fits one row block and H ≤ PERSIST_MAX_H:
+ *   one dispatch for all T steps. A step there is at most 8·4·256² = 2.1 M FLOPs, ~5 µs on one
+ *   compute unit of an H200 (455 GFLOP/s): about one dispatch's cost, so one workgroup doing T
+ *   steps is never slower than T launches (bench/lib/costModel.ts).
+ * - 'splitK' (`main_split_k`) for B ≤ 4 beyond that: `main` would run only ceil(H / WG)
+ *   workgroups; the split form runs ceil(H / SPLIT_UNITS) for the same reads.
+ * - 'main' otherwise: ceil(H / WG) · ceil(B / 4) workgroups a step.
  */
-export function lstmStepSplitsK(B: number): boolean {
-  return B <= 4;
+export type LstmForwardForm = 'main' | 'splitK' | 'persistent';
+
+export function lstmForwardForm(B: number, H: number): LstmForwardForm {
+  if (B <= 4 && H <= PERSIST_MAX_H) return 'persistent';
+  return B <= 4 ? 'splitK' : 'main';
 }
 
 export interface LstmStepOptions {
@@ -37,17 +51,19 @@ export interface LstmStepArgs extends LstmStepOptions, StepSequence {
   acts?: GPUBuffer;
 }
 
+const ENTRY_POINTS: Record<LstmForwardForm, string> = { main: 'main', splitK: 'main_split_k', persistent: 'main_persistent' };
+
 export function lstmStepForwardKernel(
-  options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; splitK?: boolean },
+  options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; form: LstmForwardForm },
 ): KernelSource {
-  const split: Record<string, number> = options.splitK ? { SPLIT_UNITS } : {};
+  const own: Record<string, number> = options.form === 'splitK' ? { SPLIT_UNITS } : options.form === 'persistent' ? { WG: PERSIST_WG, PERSIST_MAX_H } : {};
   return stepKernel(
     'lstm_step_forward',
     source,
     options,
-    { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), KEEP: +options.keep, ...split },
+    { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), KEEP: +options.keep, ...own },
     ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
-    options.splitK ? 'main_split_k' : 'main',
+    ENTRY_POINTS[options.form],
   );
 }
 
@@ -70,27 +86,51 @@ export function lstmStepForwardWork(a: LstmStepOptions & { B: number; H: number;
 }
 
 /**
- * Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them.
- * `splitK` overrides the choice of lstmStepSplitsK (tests run both forms).
+ * Work of main_persistent over T steps: T steps' FLOPs; reads Wh once, G [T, B, 4H], h0, c0, the
+ * mask [B, T], m, and each h[t] again from hseq to stage it (T·B·H); writes h[1…T], and c (keep:
+ * c[1…T] and the acts).
  */
-export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { splitK?: boolean }): void {
-  const splitK = args.splitK ?? lstmStepSplitsK(args.B);
-  const kernel = lstmStepForwardKernel({ ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask, splitK });
+export function lstmPersistentWork(a: LstmStepOptions & { T: number; B: number; H: number; masked?: boolean; recurrentDropout?: boolean }): Work {
+  const { T, B, H } = a;
+  const BH = B * H;
+  const step = lstmStepForwardWork(a);
+  const read = 4 * H * H + T * 4 * BH + 2 * BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
+  const written = T * BH + (a.keep ? T * BH + T * 4 * BH : BH);
+  return f32Work(T * step.flops, read, written);
+}
+
+/**
+ * Encodes steps t = 0 … T-1 into `pass`: one dispatch ('persistent') or T, no CPU round trip
+ * between them. `form` overrides lstmForwardForm (tests run every form).
+ */
+export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { form?: LstmForwardForm }): void {
+  const form = args.form ?? lstmForwardForm(args.B, args.H);
+  if (form === 'persistent' && !(args.B <= 4 && args.H <= PERSIST_MAX_H)) {
+    throw new LimitError(`The persistent LSTM step kernel takes B ≤ 4 and H ≤ ${PERSIST_MAX_H}; got B=${args.B}, H=${args.H}.`);
+  }
+  const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
+  const kernel = lstmStepForwardKernel({ ...flags, form });
+  const bindings = (step: GPUBufferBinding) => [
+    args.g,
+    args.wh,
+    args.hseq,
+    args.cseq,
+    args.acts ?? run.scratch(16, 'no acts'),
+    args.mask ?? run.scratch(16, 'no mask'),
+    step,
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ];
+  const what = `LSTM step (B=${args.B}, H=${args.H})`;
+  if (form === 'persistent') {
+    encodePersistentSequence(gpu, pass, run, args, { kernel, workgroupSize: PERSIST_WG, bindings, what, work: () => lstmPersistentWork(flags) });
+    return;
+  }
   encodeSequenceSteps(gpu, pass, run, args, {
     phases: [kernel],
-    bindings: (step) => [
-      args.g,
-      args.wh,
-      args.hseq,
-      args.cseq,
-      args.acts ?? run.scratch(16, 'no acts'),
-      args.mask ?? run.scratch(16, 'no mask'),
-      step,
-      args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
-    ],
+    bindings,
     backward: false,
-    unitsPerGroup: splitK ? SPLIT_UNITS : undefined,
-    work: () => lstmStepForwardWork({ ...args, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
-    what: `LSTM step (B=${args.B}, H=${args.H})`,
+    unitsPerGroup: form === 'splitK' ? SPLIT_UNITS : undefined,
+    work: () => lstmStepForwardWork(flags),
+    what,
   });
 }

@@ -14,7 +14,7 @@ export const STEP_WG = 64;
 export const STEP_SLOT = 256;
 
 /** The fields of `struct Step` (shaders/step_prelude.wgsl) in its order, one u32 each. */
-export const STEP_FIELDS = ['t', 'B', 'H', 'T', 'tIn', 'finalPass', '_pad0', '_pad1'] as const;
+export const STEP_FIELDS = ['t', 'B', 'H', 'T', 'tIn', 'finalPass', 'reverse', '_pad0'] as const;
 export type StepField = (typeof STEP_FIELDS)[number];
 
 /** Bytes of Step: what a step kernel binds of its slot. */
@@ -128,7 +128,8 @@ export interface StepEncoding {
 export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: StepEncoding): void {
   const { T, B, H } = seq;
   const extra = enc.finalPass ? [{ t: 0, B, H, T, tIn: 0, finalPass: 1 }] : [];
-  const uniforms = stepUniforms(run, T + extra.length, (t) => packStep(t < T ? { t, B, H, T, tIn: seq.backwards ? T - 1 - t : t } : extra[t - T]));
+  const reverse = seq.backwards ? 1 : 0;
+  const uniforms = stepUniforms(run, T + extra.length, (t) => packStep(t < T ? { t, B, H, T, tIn: reverse ? T - 1 - t : t, reverse } : extra[t - T]));
   const bindings = enc.bindings({ buffer: uniforms, size: STEP_BYTES });
   const phases: StepPipeline[] = enc.phases.map((kernel) => {
     const compiled = gpu.kernel(kernel);
@@ -150,4 +151,29 @@ export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: 
     pass.setBindGroup(0, phases[0].bindGroup, [T * STEP_SLOT]);
     dispatch(gpu, pass, enc.what, phases[0].kernel, { workgroupSize: STEP_WG, work: () => enc.work({ t: 0, phase: 0, finalPass: true }) }, groupsX, groupsY);
   }
+}
+
+/** How a persistent step kernel (one workgroup, every step in one dispatch) is encoded. */
+export interface PersistentEncoding {
+  kernel: KernelSource;
+  /** Its @workgroup_size (the WG override it is compiled with). */
+  workgroupSize: number;
+  bindings: StepEncoding['bindings'];
+  what: string;
+  /** The work of the whole sequence. */
+  work: () => Work;
+}
+
+/**
+ * Encodes a whole sequence as one dispatch of one workgroup: Step holds t = 0, T and `reverse`
+ * (goBackwards); the kernel loops over the steps itself, computing each tIn (input_step).
+ */
+export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: PersistentEncoding): void {
+  const { T, B, H } = seq;
+  const reverse = seq.backwards ? 1 : 0;
+  const uniforms = stepUniforms(run, 1, () => packStep({ t: 0, B, H, T, tIn: reverse ? T - 1 : 0, reverse }));
+  const compiled = gpu.kernel(enc.kernel);
+  pass.setPipeline(compiled.pipeline);
+  pass.setBindGroup(0, gpu.bindGroup(compiled, enc.bindings({ buffer: uniforms, size: STEP_BYTES })), [0]);
+  dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: enc.workgroupSize, work: enc.work }, 1);
 }

@@ -1,7 +1,8 @@
 // kernels/lstmStepForward against reference.lstmStep, step by step, on seeded inputs: batch 1,
 // one step, one unit, batches that are not multiples of the rows per invocation, units that
 // are not multiples of the 64-wide workgroup (or of the split form's 8 units), the `keep`
-// variant used by training, each in both entry points.
+// variant used by training, each in every entry point; the persistent form with a mask,
+// goBackwards and recurrent dropout against `main` (the same fma order: equal to the bit).
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import type { Activation } from '../../src/kernels/activations.js';
@@ -42,11 +43,14 @@ const cases: Case[] = [
   { name: 'linear activation, tanh gates', B: 2, T: 2, H: 9, activation: 'linear', recurrentActivation: 'tanh' },
 ];
 
-// Both entry points on every case: `main` and `main_split_k` (which the layer picks for B ≤ 4).
-const forms = cases.flatMap((c) => [false, true].map((splitK) => ({ ...c, splitK })));
+// Every entry point on every case it takes: `main`, `main_split_k`, and `main_persistent`
+// (B ≤ 4, H ≤ 256: which the layer picks there).
+const forms = cases.flatMap((c) =>
+  (['main', 'splitK', 'persistent'] as const).filter((form) => form !== 'persistent' || (c.B <= 4 && c.H <= 256)).map((form) => ({ ...c, form })),
+);
 
 describe('LSTM forward step kernel vs reference', () => {
-  test.each(forms)('$name (B=$B, T=$T, H=$H, splitK=$splitK)', async (c) => {
+  test.each(forms)('$name (B=$B, T=$T, H=$H, $form)', async (c) => {
     const { gpu } = env;
     const { B, T, H } = c;
     const H4 = 4 * H;
@@ -78,7 +82,7 @@ describe('LSTM forward step kernel vs reference', () => {
         H,
         keep,
         ...options,
-        splitK: c.splitK,
+        form: c.form,
       }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
@@ -100,5 +104,84 @@ describe('LSTM forward step kernel vs reference', () => {
     if (!keep) expectClose(cseq, cell, ATOL, RTOL, 'final c');
     expect(Array.from(hseq.subarray(0, B * H))).toEqual(Array.from(h0)); // slot 0 is left as h0
     for (const t of [tg, twh, thseq, tc, tacts]) t?.dispose();
+  });
+});
+
+describe('persistent LSTM forward (one dispatch for the sequence)', () => {
+  test.each([
+    { B: 1, T: 6, H: 37, keep: false },
+    { B: 3, T: 5, H: 70, keep: true },
+    { B: 4, T: 1, H: 256, keep: true },
+  ])('B=$B T=$T H=$H keep=$keep, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H, keep }) => {
+    const { gpu } = env;
+    const H4 = 4 * H;
+    const random = new Random(B * 131 + T * 17 + H);
+    const g = random.uniformArray(T * B * H4, -2, 2);
+    const wh = random.uniformArray(H * H4, -1 / Math.sqrt(H), 1 / Math.sqrt(H));
+    const hInit = new Float32Array((T + 1) * B * H);
+    hInit.set(random.uniformArray(B * H));
+    const cInit = new Float32Array((keep ? T + 1 : 1) * B * H);
+    cInit.set(random.uniformArray(B * H));
+    // Row 0 keeps every step; the others drop steps at random (Keras masking).
+    const mask = Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0));
+    const recurrentMask = Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75));
+    const inputs = [tensor(gpu, g, [g.length]), tensor(gpu, wh, [wh.length]), tensor(gpu, mask, [B, T]), tensor(gpu, recurrentMask, [B * H])];
+    const run = async (form: 'main' | 'persistent') => {
+      const hseq = tensor(gpu, hInit, [hInit.length]);
+      const cseq = tensor(gpu, cInit, [cInit.length]);
+      const acts = tensor(gpu, new Float32Array(keep ? T * B * H4 : 4), [keep ? T * B * H4 : 4]);
+      await runPass(gpu, (pass, scope) =>
+        encodeLstmStepsForward(gpu, pass, scope, {
+          g: inputs[0].buffer,
+          wh: inputs[1].buffer,
+          hseq: hseq.buffer,
+          cseq: cseq.buffer,
+          acts: keep ? acts.buffer : undefined,
+          mask: inputs[2].buffer,
+          backwards: true,
+          recurrentMask: inputs[3].buffer,
+          T,
+          B,
+          H,
+          keep,
+          activation: 'tanh',
+          recurrentActivation: 'sigmoid',
+          form,
+        }),
+      );
+      const out = [await hseq.data(), await cseq.data(), await acts.data()];
+      for (const t of [hseq, cseq, acts]) t.dispose();
+      return out;
+    };
+    const [main, persistent] = [await run('main'), await run('persistent')];
+    expect(persistent[0]).toEqual(main[0]);
+    expect(persistent[1]).toEqual(main[1]);
+    expect(persistent[2]).toEqual(main[2]);
+    // Not the initial values: the steps ran.
+    expect(Array.from(main[0].subarray(B * H))).not.toEqual(Array.from(hInit.subarray(B * H)));
+    for (const t of inputs) t.dispose();
+  });
+
+  test('refuses a shape over its limits', async () => {
+    const { gpu } = env;
+    const buffer = gpu.pool.acquire(16, 0x80, 'unused');
+    await expect(
+      runPass(gpu, (pass, run) =>
+        encodeLstmStepsForward(gpu, pass, run, {
+          g: buffer,
+          wh: buffer,
+          hseq: buffer,
+          cseq: buffer,
+          T: 1,
+          B: 5,
+          H: 8,
+          keep: false,
+          activation: 'tanh',
+          recurrentActivation: 'sigmoid',
+          form: 'persistent',
+        }),
+      ),
+    ).rejects.toThrow(/B ≤ 4 and H ≤ 256/);
+    gpu.pool.release(buffer);
   });
 });

@@ -46,8 +46,9 @@ const read = (file: string) => readFileSync(join(SHADERS, file), 'utf8');
 
 const rnn = { activation: 'tanh', recurrentActivation: 'sigmoid', rows: 4, masked: true, recurrentDropout: true } as const;
 const KERNELS: [string, KernelSource][] = [
-  ['lstm forward', lstmStepForwardKernel({ ...rnn, keep: true })],
-  ['lstm forward split-k', lstmStepForwardKernel({ ...rnn, keep: false, splitK: true })],
+  ['lstm forward', lstmStepForwardKernel({ ...rnn, keep: true, form: 'main' })],
+  ['lstm forward split-k', lstmStepForwardKernel({ ...rnn, keep: false, form: 'splitK' })],
+  ['lstm forward persistent', lstmStepForwardKernel({ ...rnn, keep: true, form: 'persistent' })],
   ['lstm backward', lstmStepBackwardKernel({ ...rnn, dySeq: true })],
   ['gru forward', gruStepForwardKernel({ ...rnn, resetAfter: false, keep: true, hasBias: true, phase: 1 })],
   ['gru backward', gruStepBackwardKernel({ ...rnn, resetAfter: true, dySeq: false, phase: 0 })],
@@ -69,8 +70,8 @@ describe('the step prelude', () => {
     // A uniform struct of u32 members is 4 bytes each, its size a multiple of 16.
     expect(STEP_BYTES).toBe(4 * STEP_FIELDS.length);
     expect(STEP_BYTES % 16).toBe(0);
-    const words = packStep({ t: 1, B: 2, H: 3, T: 4, tIn: 5, finalPass: 6 });
-    expect(Object.fromEntries(STEP_FIELDS.map((f, i) => [f, words[i]]))).toEqual({ t: 1, B: 2, H: 3, T: 4, tIn: 5, finalPass: 6, _pad0: 0, _pad1: 0 });
+    const words = packStep({ t: 1, B: 2, H: 3, T: 4, tIn: 5, finalPass: 6, reverse: 7 });
+    expect(Object.fromEntries(STEP_FIELDS.map((f, i) => [f, words[i]]))).toEqual({ t: 1, B: 2, H: 3, T: 4, tIn: 5, finalPass: 6, reverse: 7, _pad0: 0 });
   });
 
   test('every step shader says it is composed with the prelude and defines its hooks', () => {

@@ -9,7 +9,7 @@ import { dropoutWork } from '../../src/kernels/dropout.js';
 import { embeddingScatterAddWork } from '../../src/kernels/embedding.js';
 import { gemmWork } from '../../src/kernels/gemm.js';
 import { lossReduceWork } from '../../src/kernels/loss.js';
-import { lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
+import { lstmPersistentWork, lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
 import { transposeWork } from '../../src/kernels/transpose.js';
@@ -38,6 +38,13 @@ describe('work formulas against hand counts', () => {
     const work = lstmStepForwardWork({ B: 1, H: 2, activation: 'tanh', recurrentActivation: 'sigmoid', keep: false, returnSequences: true } as never);
     // Reads Wh 2×8, G 8, h 2, c 2; writes h 2, c 2.
     expect(work).toEqual({ flops: 2 * perUnit, bytesRead: 4 * 28, bytesWritten: 4 * 4 });
+  });
+
+  test('persistent LSTM, T=2 B=1 H=2: two steps in one dispatch', () => {
+    const options = { activation: 'tanh', recurrentActivation: 'sigmoid', keep: false } as const;
+    const step = lstmStepForwardWork({ B: 1, H: 2, ...options });
+    // Reads Wh 16 once, G 2 × 8, h0 and c0 2 + 2, h[1], h[2] again to stage them 2 × 2; writes h[1], h[2] and c.
+    expect(lstmPersistentWork({ T: 2, B: 1, H: 2, ...options })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 40, bytesWritten: 4 * 6 });
   });
 
   test('bidirectional merge, T=2 B=1 H=3', () => {
@@ -121,9 +128,9 @@ describe('dispatch records', () => {
         expect(r.bytesRead + r.bytesWritten).toBeGreaterThan(0);
       }
     }
-    // The forward LSTM layer: one step dispatch per time step.
+    // The forward LSTM layer at B=4, H=3: the whole sequence in one workgroup of 256.
     const steps = predictLog.records.filter((r) => r.kernel.startsWith('lstm_step_forward/'));
-    expect(steps.length).toBe(T);
+    expect(steps.map((r) => [r.kernel, r.workgroups, r.invocations])).toEqual([['lstm_step_forward/main_persistent', [1, 1, 1], 256]]);
     // Training runs the steps forward and backward and one optimizer update per weight (LSTM 3, Dense 2).
     expect(fitLog.records.filter((r) => r.kernel.startsWith('lstm_step_backward/')).length).toBeGreaterThanOrEqual(T);
     expect(fitLog.records.filter((r) => r.kernel.startsWith('optimizer update/')).length).toBe(5);

@@ -254,8 +254,9 @@ test('dispatches: both directions, one merge (and the output copy) in one submit
   const buffers = gpu.pool.created;
   const { result, dispatches, submits } = countDispatches(gpu, () => model.predict(x));
   result.dispose();
-  // Each direction: 1 input projection + T steps; then the merge, then the batch-major copy.
-  expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + T) + 1 + 1, submits: 1 });
+  // Each direction: 1 input projection + the steps (B=2, H=5: one persistent dispatch); then
+  // the merge, then the batch-major copy.
+  expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + 1) + 1 + 1, submits: 1 });
   expect(gpu.pool.created - buffers).toBe(0);
 
   // The layer's gradients: forward (as above, without the copy) + dY to time-major (1) + merge
@@ -266,7 +267,7 @@ test('dispatches: both directions, one merge (and the output copy) in one submit
   await layer.gradients(x, dOut);
   const counted = countDispatches(gpu, () => layer.gradients(x, dOut));
   await counted.result;
-  const forward = 2 * (1 + T) + 1;
+  const forward = 2 * (1 + 1) + 1;
   expect(counted.dispatches).toBe(forward + 1 + 1 + 2 * (1 + T + 4) + 1);
   console.log(`Bidirectional(LSTM) T=${T}: predict ${dispatches} dispatches, gradients ${counted.dispatches}`);
   model.dispose();
