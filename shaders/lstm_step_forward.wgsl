@@ -32,12 +32,14 @@
 //   sums unit u's gates over k ≡ lane (mod WG / SPLIT_UNITS), so each row k of Wh is read as
 //   SPLIT_UNITS consecutive floats (a 32-byte sector at 8). The lanes' partial sums are reduced
 //   in shared memory, and lane r does the cell update of batch row r.
-// Entry point `main_persistent`, for small shapes (B ≤ TB, H ≤ PERSIST_MAX_H), where a GPU would
-// spend the step launches idle: one dispatch of one workgroup runs all T steps (see below).
+// Entry point `main_persistent` (persistent_steps.wgsl), for small shapes (B ≤ TB, H ≤
+// PERSIST_MAX_H), where a GPU would spend the step launches idle: one dispatch of one
+// workgroup runs all T steps.
 //
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
-// and activate from them; defines staged_value and weight_row for staged_matvec.
+// and activate from them; defines staged_value and weight_row for staged_matvec, and
+// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
@@ -52,10 +54,7 @@ override SPLIT_UNITS: u32 = 8u; // main_split_k: units a workgroup; WG / SPLIT_U
 @group(0) @binding(6) var<uniform> s: Step;
 @group(0) @binding(7) var<storage, read> recMask: array<f32>;
 
-override PERSIST_MAX_H: u32 = 256u; // main_persistent: the most units one workgroup takes
-
 var<workgroup> partial: array<vec4f, TB * WG>; // main_split_k: [TB][WG] lanes' partial gate sums
-var<workgroup> hPrev: array<f32, TB * PERSIST_MAX_H>; // main_persistent: h[t-1]⊙recMask [B, H]
 
 // staged_matvec's vector: h[t-1]⊙recMask (slot t of hseq).
 fn staged_value(b: u32, k: u32) -> f32 {
@@ -78,7 +77,7 @@ fn weight_row(k: u32, j: u32) -> vec4f {
 }
 
 // G[t] at batch row b, unit j: its i, f, c, o pre-activations.
-fn gate_inputs(t: u32, b: u32, j: u32) -> vec4f {
+fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
   let H = s.H;
   let g = (t * s.B + b) * 4u * H + j;
   return vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
@@ -96,7 +95,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     for (var r = 0u; r < TB; r++) {
       let b = b0 + r;
       if (b < B) {
-        acc[r] = gate_inputs(s.t, b, j);
+        acc[r] = cell_inputs(s.t, b, j);
       }
     }
   }
@@ -183,42 +182,9 @@ fn main_split_k(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) 
   if (j >= H || lane >= TB || b >= B) {
     return;
   }
-  var z = gate_inputs(s.t, b, j);
+  var z = cell_inputs(s.t, b, j);
   for (var l = 0u; l < lanes; l++) {
     z += partial[lane * WG + l * SPLIT_UNITS + u];
   }
   finish_cell(s.t, s.tIn, b, j, z);
-}
-
-// The whole sequence in one workgroup (B ≤ TB, H ≤ PERSIST_MAX_H): steps t = 0 … T-1 in a loop,
-// h[t-1]⊙recMask staged in workgroup memory, Wh read from storage each step. Invocation lid
-// owns units j ≡ lid (mod WG) of every row, so c and the masked carry stay with one invocation;
-// a storage barrier makes step t's h visible to the workgroup before step t+1 reads it.
-@compute @workgroup_size(WG)
-fn main_persistent(@builtin(local_invocation_id) lid: vec3u) {
-  let B = s.B;
-  let H = s.H;
-  let BH = B * H;
-  for (var t = 0u; t < s.T; t++) {
-    for (var e = lid.x; e < BH; e += WG) {
-      hPrev[e] = staged_value_at(t, e / H, e % H);
-    }
-    workgroupBarrier();
-    for (var j = lid.x; j < H; j += WG) {
-      var acc: array<vec4f, MAX_TB>;
-      for (var r = 0u; r < B; r++) {
-        acc[r] = gate_inputs(t, r, j);
-      }
-      for (var k = 0u; k < H; k++) {
-        let wv = weight_row(k, j);
-        for (var r = 0u; r < B; r++) {
-          acc[r] = fma(vec4f(hPrev[r * H + k]), wv, acc[r]);
-        }
-      }
-      for (var r = 0u; r < B; r++) {
-        finish_cell(t, input_step(t), r, j, acc[r]);
-      }
-    }
-    storageBarrier();
-  }
 }

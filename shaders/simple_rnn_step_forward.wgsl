@@ -13,14 +13,17 @@
 //   @binding(4) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
 //   @binding(5) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
 //                                 matmul (Keras recurrentDropout, the same every step); otherwise unused
-// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
+// Entry point `main`: dispatch (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows. Per K-slice of WG, the
 // workgroup stages TB rows of h[t-1] in shared memory; each U element read serves TB rows.
 // U reads are coalesced in j.
+// Entry point `main_persistent` (persistent_steps.wgsl) for B ≤ TB, H ≤ PERSIST_MAX_H: one
+// dispatch of one workgroup for all T steps.
 //
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
-// and activate from them; defines staged_value and weight_row for staged_matvec.
+// and activate from them; defines staged_value and weight_row for staged_matvec, and
+// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -31,7 +34,11 @@
 
 // staged_matvec's vector: h[t-1]⊙recMask (slot t of hseq).
 fn staged_value(b: u32, k: u32) -> f32 {
-  let v = hseq[(s.t * s.B + b) * s.H + k];
+  return staged_value_at(s.t, b, k);
+}
+
+fn staged_value_at(t: u32, b: u32, k: u32) -> f32 {
+  let v = hseq[(t * s.B + b) * s.H + k];
   if (REC_DROPOUT) {
     return v * recMask[b * s.H + k];
   }
@@ -43,9 +50,13 @@ fn weight_row(k: u32, j: u32) -> vec4f {
   return vec4f(U[k * s.H + j], 0.0, 0.0, 0.0);
 }
 
+// The recurrent sum starts from 0; finish_cell adds G (as `main` always has).
+fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
+  return vec4f(0.0);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
   let B = s.B;
   let H = s.H;
   let j = wg.x * WG + lid.x;
@@ -61,11 +72,17 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (b >= B) {
       break;
     }
-    let at = (t * B + b) * H + j;
-    if (MASKED && mask[mask_index(b)] == 0.0) {
-      hseq[at + B * H] = hseq[at];
-      continue;
-    }
-    hseq[at + B * H] = activate(ACTIVATION, G[at] + acc[r].x);
+    finish_cell(s.t, s.tIn, b, j, acc[r]);
   }
+}
+
+// h[t] at (b, j) from the recurrent sum z.x; a masked step (input step tIn) keeps h[t-1].
+fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, z: vec4f) {
+  let B = s.B;
+  let at = (t * B + b) * s.H + j;
+  if (MASKED && mask[mask_index_at(b, tIn)] == 0.0) {
+    hseq[at + B * s.H] = hseq[at];
+    return;
+  }
+  hseq[at + B * s.H] = activate(ACTIVATION, G[at] + z.x);
 }

@@ -1,6 +1,7 @@
 // WGSL has no include: a kernel's module is its shader file with the preludes it uses before it.
 // The step shaders' header comments name what they take from each prelude.
 import activations from '../../shaders/activations.wgsl?raw';
+import persistentSteps from '../../shaders/persistent_steps.wgsl?raw';
 import stepPrelude from '../../shaders/step_prelude.wgsl?raw';
 
 /** One WGSL module of `parts`, in order (declarations may refer to later parts). */
@@ -16,4 +17,9 @@ export function withActivations(body: string): string {
 /** A step shader's module: activations.wgsl, step_prelude.wgsl (struct Step, staged_matvec, …), then `body`. */
 export function stepShaderSource(body: string): string {
   return composeShader(activations, stepPrelude, body);
+}
+
+/** A forward step shader's body with persistent_steps.wgsl (main_persistent) after it. */
+export function withPersistentSteps(body: string): string {
+  return composeShader(body, persistentSteps);
 }

@@ -4,22 +4,16 @@ import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { LimitError } from '../spec/errors.js';
-import { encodePersistentSequence, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { withPersistentSteps } from './compose.js';
+import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
 /** main_split_k: units a workgroup (STEP_WG / SPLIT_UNITS lanes split each unit's sum over k). */
 const SPLIT_UNITS = 8;
 
-/** main_persistent: invocations of its one workgroup, and the most units it takes. */
-const PERSIST_WG = 256;
-const PERSIST_MAX_H = 256;
-
 /**
  * The entry point a sequence of B rows and H units runs:
- * - 'persistent' (`main_persistent`) when the batch fits one row block and H ≤ PERSIST_MAX_H:
- *   one dispatch for all T steps. A step there is at most 8·4·256² = 2.1 M FLOPs, ~5 µs on one
- *   compute unit of an H200 (455 GFLOP/s): about one dispatch's cost, so one workgroup doing T
- *   steps is never slower than T launches (bench/lib/costModel.ts).
+ * - 'persistent' (`main_persistent`, shaders/persistent_steps.wgsl) where runsPersistent: one
+ *   dispatch for all T steps.
  * - 'splitK' (`main_split_k`) for B ≤ 4 beyond that: `main` would run only ceil(H / WG)
  *   workgroups; the split form runs ceil(H / SPLIT_UNITS) for the same reads.
  * - 'main' otherwise: ceil(H / WG) · ceil(B / 4) workgroups a step.
@@ -27,7 +21,7 @@ const PERSIST_MAX_H = 256;
 export type LstmForwardForm = 'main' | 'splitK' | 'persistent';
 
 export function lstmForwardForm(B: number, H: number): LstmForwardForm {
-  if (B <= 4 && H <= PERSIST_MAX_H) return 'persistent';
+  if (runsPersistent(B, H)) return 'persistent';
   return B <= 4 ? 'splitK' : 'main';
 }
 
@@ -56,10 +50,10 @@ const ENTRY_POINTS: Record<LstmForwardForm, string> = { main: 'main', splitK: 'm
 export function lstmStepForwardKernel(
   options: LstmStepOptions & { rows: number; masked?: boolean; recurrentDropout?: boolean; form: LstmForwardForm },
 ): KernelSource {
-  const own: Record<string, number> = options.form === 'splitK' ? { SPLIT_UNITS } : options.form === 'persistent' ? { WG: PERSIST_WG, PERSIST_MAX_H } : {};
+  const own: Record<string, number> = options.form === 'splitK' ? { SPLIT_UNITS } : options.form === 'persistent' ? PERSIST_CONSTANTS : {};
   return stepKernel(
     'lstm_step_forward',
-    source,
+    withPersistentSteps(source),
     options,
     { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), KEEP: +options.keep, ...own },
     ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],
@@ -105,9 +99,6 @@ export function lstmPersistentWork(a: LstmStepOptions & { T: number; B: number; 
  */
 export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { form?: LstmForwardForm }): void {
   const form = args.form ?? lstmForwardForm(args.B, args.H);
-  if (form === 'persistent' && !(args.B <= 4 && args.H <= PERSIST_MAX_H)) {
-    throw new LimitError(`The persistent LSTM step kernel takes B ≤ 4 and H ≤ ${PERSIST_MAX_H}; got B=${args.B}, H=${args.H}.`);
-  }
   const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   const kernel = lstmStepForwardKernel({ ...flags, form });
   const bindings = (step: GPUBufferBinding) => [
@@ -122,7 +113,7 @@ export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, ru
   ];
   const what = `LSTM step (B=${args.B}, H=${args.H})`;
   if (form === 'persistent') {
-    encodePersistentSequence(gpu, pass, run, args, { kernel, workgroupSize: PERSIST_WG, bindings, what, work: () => lstmPersistentWork(flags) });
+    encodePersistentSequence(gpu, pass, run, args, { kernel, bindings, what, work: () => lstmPersistentWork(flags) });
     return;
   }
   encodeSequenceSteps(gpu, pass, run, args, {

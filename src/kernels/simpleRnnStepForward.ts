@@ -1,10 +1,12 @@
-// Kernel: the fused SimpleRNN forward step (shaders/simple_rnn_step_forward.wgsl), one
-// dispatch a step. Training uses the same pipeline: hseq is all the backward needs.
+// Kernel: the fused SimpleRNN forward step (shaders/simple_rnn_step_forward.wgsl): one dispatch
+// a step, or where runsPersistent one workgroup for the whole sequence (main_persistent).
+// Training uses the same pipelines: hseq is all the backward needs.
 import source from '../../shaders/simple_rnn_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { withPersistentSteps } from './compose.js';
+import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
 export interface SimpleRnnStepArgs extends StepSequence {
   activation: Activation;
@@ -16,8 +18,25 @@ export interface SimpleRnnStepArgs extends StepSequence {
   hseq: GPUBuffer;
 }
 
-export function simpleRnnStepForwardKernel(options: { activation: Activation; rows: number; masked?: boolean; recurrentDropout?: boolean }): KernelSource {
-  return stepKernel('simple_rnn_step_forward', source, options, {}, ['read', 'read', 'storage', 'read', 'uniform-dynamic', 'read']);
+/** 'persistent': main_persistent, one dispatch for the sequence; 'main': one a step. */
+export type SimpleRnnForwardForm = 'main' | 'persistent';
+
+export function simpleRnnStepForwardKernel(options: {
+  activation: Activation;
+  rows: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+  form?: SimpleRnnForwardForm;
+}): KernelSource {
+  const persistent = options.form === 'persistent';
+  return stepKernel(
+    'simple_rnn_step_forward',
+    withPersistentSteps(source),
+    options,
+    persistent ? PERSIST_CONSTANTS : {},
+    ['read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
+    persistent ? 'main_persistent' : 'main',
+  );
 }
 
 /**
@@ -32,14 +51,42 @@ export function simpleRnnStepForwardWork(a: { activation: Activation; B: number;
   return f32Work(2 * BH * H + BH * (1 + activationFlops(a.activation) + m), H * H + 2 * BH + (a.masked ? B : 0) + m * BH, BH);
 }
 
-/** Encodes steps t = 0 … T-1 into `pass`: T dispatches, no CPU round trip between them. */
-export function encodeSimpleRnnStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepArgs): void {
-  const rows = rowsPerInvocation(args.B);
-  encodeSequenceSteps(gpu, pass, run, args, {
-    phases: [simpleRnnStepForwardKernel({ activation: args.activation, rows, masked: !!args.mask, recurrentDropout: !!args.recurrentMask })],
-    bindings: (step) => [args.g, args.u, args.hseq, args.mask ?? run.scratch(16, 'no mask'), step, args.recurrentMask ?? run.scratch(16, 'no recurrent mask')],
-    backward: false,
-    work: () => simpleRnnStepForwardWork({ ...args, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
-    what: `SimpleRNN step (B=${args.B}, H=${args.H})`,
-  });
+/**
+ * Work of main_persistent over T steps: T steps' FLOPs; reads U once, G [T, B, H], h0, the mask
+ * [B, T], m, and each h[t] again to stage it (T·B·H); writes h[1…T].
+ */
+export function simpleRnnPersistentWork(a: { activation: Activation; T: number; B: number; H: number; masked?: boolean; recurrentDropout?: boolean }): Work {
+  const { T, B, H } = a;
+  const BH = B * H;
+  const read = H * H + T * BH + BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
+  return f32Work(T * simpleRnnStepForwardWork(a).flops, read, T * BH);
+}
+
+/**
+ * Encodes steps t = 0 … T-1 into `pass`: one dispatch (where runsPersistent) or T, no CPU round
+ * trip between them. `form` overrides the choice (tests run both).
+ */
+export function encodeSimpleRnnStepsForward(
+  gpu: Gpu,
+  pass: GPUComputePassEncoder,
+  run: RunScope,
+  args: SimpleRnnStepArgs & { form?: SimpleRnnForwardForm },
+): void {
+  const form = args.form ?? (runsPersistent(args.B, args.H) ? 'persistent' : 'main');
+  const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
+  const kernel = simpleRnnStepForwardKernel({ ...flags, form });
+  const bindings = (step: GPUBufferBinding) => [
+    args.g,
+    args.u,
+    args.hseq,
+    args.mask ?? run.scratch(16, 'no mask'),
+    step,
+    args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+  ];
+  const what = `SimpleRNN step (B=${args.B}, H=${args.H})`;
+  if (form === 'persistent') {
+    encodePersistentSequence(gpu, pass, run, args, { kernel, bindings, what, work: () => simpleRnnPersistentWork(flags) });
+    return;
+  }
+  encodeSequenceSteps(gpu, pass, run, args, { phases: [kernel], bindings, backward: false, work: () => simpleRnnStepForwardWork(flags), what });
 }

@@ -5,6 +5,7 @@ import type { BindingKind, Gpu, KernelSource, RunScope } from '../runtime/device
 import type { Work } from '../runtime/dispatchRecord.js';
 import { type Activation, activationId } from './activations.js';
 import { stepShaderSource } from './compose.js';
+import { LimitError } from '../spec/errors.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
 /** Invocations a step kernel's workgroup (the prelude's WG). */
@@ -153,11 +154,26 @@ export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: 
   }
 }
 
+/** main_persistent (shaders/persistent_steps.wgsl): invocations of its one workgroup, and the most units it takes. */
+export const PERSIST_WG = 256;
+export const PERSIST_MAX_H = 256;
+
+/**
+ * Whether a forward sequence of B rows and H units runs main_persistent: when the batch fits one
+ * row block and H ≤ PERSIST_MAX_H. A step there is at most 8·4·256² = 2.1 M FLOPs (LSTM), ~5 µs
+ * on one compute unit of an H200 (455 GFLOP/s): about one dispatch's cost, so one workgroup doing
+ * T steps is never slower than T launches (bench/lib/costModel.ts).
+ */
+export function runsPersistent(B: number, H: number): boolean {
+  return B <= 4 && H <= PERSIST_MAX_H;
+}
+
+/** The overrides main_persistent is compiled with (after the prelude's). */
+export const PERSIST_CONSTANTS: Readonly<Record<string, number>> = { WG: PERSIST_WG, PERSIST_MAX_H };
+
 /** How a persistent step kernel (one workgroup, every step in one dispatch) is encoded. */
 export interface PersistentEncoding {
   kernel: KernelSource;
-  /** Its @workgroup_size (the WG override it is compiled with). */
-  workgroupSize: number;
   bindings: StepEncoding['bindings'];
   what: string;
   /** The work of the whole sequence. */
@@ -170,10 +186,11 @@ export interface PersistentEncoding {
  */
 export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: PersistentEncoding): void {
   const { T, B, H } = seq;
+  if (!runsPersistent(B, H)) throw new LimitError(`${enc.what}: the persistent step kernel takes B ≤ 4 and H ≤ ${PERSIST_MAX_H}; got B=${B}, H=${H}.`);
   const reverse = seq.backwards ? 1 : 0;
   const uniforms = stepUniforms(run, 1, () => packStep({ t: 0, B, H, T, tIn: reverse ? T - 1 : 0, reverse }));
   const compiled = gpu.kernel(enc.kernel);
   pass.setPipeline(compiled.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(compiled, enc.bindings({ buffer: uniforms, size: STEP_BYTES })), [0]);
-  dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: enc.workgroupSize, work: enc.work }, 1);
+  dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: PERSIST_WG, work: enc.work }, 1);
 }

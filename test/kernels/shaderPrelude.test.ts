@@ -53,6 +53,7 @@ const KERNELS: [string, KernelSource][] = [
   ['gru forward', gruStepForwardKernel({ ...rnn, resetAfter: false, keep: true, hasBias: true, phase: 1 })],
   ['gru backward', gruStepBackwardKernel({ ...rnn, resetAfter: true, dySeq: false, phase: 0 })],
   ['simple rnn forward', simpleRnnStepForwardKernel(rnn)],
+  ['simple rnn forward persistent', simpleRnnStepForwardKernel({ ...rnn, form: 'persistent' })],
   ['simple rnn backward', simpleRnnStepBackwardKernel({ ...rnn, dySeq: true })],
 ];
 

@@ -23,17 +23,21 @@ const ATOL = 2e-5;
 const RTOL = 1e-5;
 
 describe('SimpleRNN forward step kernel vs reference', () => {
-  test.each([
-    { name: 'one unit, one step, batch 1', B: 1, T: 1, H: 1, activation: 'tanh' },
-    { name: 'batch 1', B: 1, T: 4, H: 37, activation: 'tanh' },
-    { name: 'batch 3 (one partial row block)', B: 3, T: 3, H: 37, activation: 'tanh' },
-    { name: 'batch 9 (rows per invocation do not divide it)', B: 9, T: 2, H: 65, activation: 'tanh' },
-    { name: 'units a multiple of the workgroup', B: 4, T: 2, H: 128, activation: 'tanh' },
-    { name: 'relu', B: 2, T: 3, H: 20, activation: 'relu' },
-    { name: 'sigmoid', B: 2, T: 3, H: 20, activation: 'sigmoid' },
-    { name: 'linear', B: 2, T: 2, H: 9, activation: 'linear' },
-    { name: 'hardSigmoid', B: 2, T: 2, H: 9, activation: 'hardSigmoid' },
-  ] as { name: string; B: number; T: number; H: number; activation: Activation }[])('$name (B=$B, T=$T, H=$H)', async ({ B, T, H, activation }) => {
+  test.each(
+    [
+      { name: 'one unit, one step, batch 1', B: 1, T: 1, H: 1, activation: 'tanh' },
+      { name: 'batch 1', B: 1, T: 4, H: 37, activation: 'tanh' },
+      { name: 'batch 3 (one partial row block)', B: 3, T: 3, H: 37, activation: 'tanh' },
+      { name: 'batch 9 (rows per invocation do not divide it)', B: 9, T: 2, H: 65, activation: 'tanh' },
+      { name: 'units a multiple of the workgroup', B: 4, T: 2, H: 128, activation: 'tanh' },
+      { name: 'relu', B: 2, T: 3, H: 20, activation: 'relu' },
+      { name: 'sigmoid', B: 2, T: 3, H: 20, activation: 'sigmoid' },
+      { name: 'linear', B: 2, T: 2, H: 9, activation: 'linear' },
+      { name: 'hardSigmoid', B: 2, T: 2, H: 9, activation: 'hardSigmoid' },
+    ]
+      .flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || (c.B <= 4 && c.H <= 256)).map((form) => ({ ...c, form })))
+      .map((c) => c as { name: string; B: number; T: number; H: number; activation: Activation; form: 'main' | 'persistent' }),
+  )('$name (B=$B, T=$T, H=$H, $form)', async ({ B, T, H, activation, form }) => {
     const { gpu } = env;
     const random = new Random(B * 7919 + T * 31 + H);
     const g = random.uniformArray(T * B * H, -2, 2);
@@ -42,7 +46,9 @@ describe('SimpleRNN forward step kernel vs reference', () => {
     const hseqInit = new Float32Array((T + 1) * B * H);
     hseqInit.set(h0);
     const [tg, tu, thseq] = [tensor(gpu, g, [g.length]), tensor(gpu, u, [u.length]), tensor(gpu, hseqInit, [hseqInit.length])];
-    await runPass(gpu, (pass, run) => encodeSimpleRnnStepsForward(gpu, pass, run, { activation, g: tg.buffer, u: tu.buffer, hseq: thseq.buffer, T, B, H }));
+    await runPass(gpu, (pass, run) =>
+      encodeSimpleRnnStepsForward(gpu, pass, run, { activation, g: tg.buffer, u: tu.buffer, hseq: thseq.buffer, T, B, H, form }),
+    );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
     let h: ArrayLike<number> = h0;
     for (let t = 0; t < T; t++) {
@@ -52,6 +58,55 @@ describe('SimpleRNN forward step kernel vs reference', () => {
     expect(Array.from(hseq.subarray(0, B * H))).toEqual(Array.from(h0));
     for (const t of [tg, tu, thseq]) t.dispose();
   });
+});
+
+test.each([
+  { B: 1, T: 6, H: 37 },
+  { B: 4, T: 3, H: 256 },
+])('SimpleRNN persistent forward B=$B T=$T H=$H, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H }) => {
+  const { gpu } = env;
+  const random = new Random(B * 101 + T * 7 + H);
+  const inputs = [
+    tensor(gpu, random.uniformArray(T * B * H, -2, 2), [T * B * H]),
+    tensor(gpu, random.uniformArray(H * H, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H]),
+    tensor(
+      gpu,
+      Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0)),
+      [B * T],
+    ),
+    tensor(
+      gpu,
+      Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75)),
+      [B * H],
+    ),
+  ];
+  const hInit = new Float32Array((T + 1) * B * H);
+  hInit.set(random.uniformArray(B * H));
+  const run = async (form: 'main' | 'persistent') => {
+    const hseq = tensor(gpu, hInit, [hInit.length]);
+    await runPass(gpu, (pass, scope) =>
+      encodeSimpleRnnStepsForward(gpu, pass, scope, {
+        activation: 'tanh',
+        g: inputs[0].buffer,
+        u: inputs[1].buffer,
+        hseq: hseq.buffer,
+        mask: inputs[2].buffer,
+        backwards: true,
+        recurrentMask: inputs[3].buffer,
+        T,
+        B,
+        H,
+        form,
+      }),
+    );
+    const out = await hseq.data();
+    hseq.dispose();
+    return out;
+  };
+  const main = await run('main');
+  expect(await run('persistent')).toEqual(main);
+  expect(Array.from(main.subarray(B * H))).not.toEqual(Array.from(hInit.subarray(B * H)));
+  for (const t of inputs) t.dispose();
 });
 
 // As the LSTM backward step test: the kernel's inputs are the reference's states rounded to

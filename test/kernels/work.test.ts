@@ -11,6 +11,7 @@ import { gemmWork } from '../../src/kernels/gemm.js';
 import { lossReduceWork } from '../../src/kernels/loss.js';
 import { lstmPersistentWork, lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
+import { simpleRnnPersistentWork, simpleRnnStepForwardWork } from '../../src/kernels/simpleRnnStepForward.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
 import { transposeWork } from '../../src/kernels/transpose.js';
 import { DispatchLog, FUNCTION_FLOPS } from '../../src/runtime/dispatchRecord.js';
@@ -45,6 +46,12 @@ describe('work formulas against hand counts', () => {
     const step = lstmStepForwardWork({ B: 1, H: 2, ...options });
     // Reads Wh 16 once, G 2 × 8, h0 and c0 2 + 2, h[1], h[2] again to stage them 2 × 2; writes h[1], h[2] and c.
     expect(lstmPersistentWork({ T: 2, B: 1, H: 2, ...options })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 40, bytesWritten: 4 * 6 });
+  });
+
+  test('persistent SimpleRNN, T=2 B=1 H=2', () => {
+    const step = simpleRnnStepForwardWork({ activation: 'tanh', B: 1, H: 2 });
+    // Reads U 4 once, G 2 × 2, h0 2, h[1], h[2] again 2 × 2; writes h[1], h[2].
+    expect(simpleRnnPersistentWork({ activation: 'tanh', T: 2, B: 1, H: 2 })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 14, bytesWritten: 4 * 4 });
   });
 
   test('bidirectional merge, T=2 B=1 H=3', () => {
