@@ -28,15 +28,18 @@
 //                                 recurrentDropout: the cell reads h[t-1]⊙m wherever it reads
 //                                 h[t-1], matmul and h[t] = z⊙h[t-1] + …; a masked step still
 //                                 carries the unmultiplied h); otherwise unused
-// Dispatch: (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
+// Entry point `main`: dispatch (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: its 3 gate columns
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
 // rows of the multiplied vector (h[t-1] or q) in shared memory; each U element read serves TB
 // rows. U reads are coalesced in j.
+// Entry point `main_persistent` (persistent_steps.wgsl), RESET_AFTER only, B ≤ TB and H ≤
+// PERSIST_MAX_H: one dispatch of one workgroup for all T steps.
 //
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
-// and activate from them; defines staged_value and weight_row for staged_matvec.
+// and activate from them; defines staged_value and weight_row for staged_matvec, and
+// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
@@ -61,10 +64,14 @@ fn candidate_phase() -> bool {
 
 // staged_matvec's vector [B, H]: this step's q, or h[t-1]⊙m (slot t of hseq).
 fn staged_value(b: u32, k: u32) -> f32 {
+  return staged_value_at(s.t, b, k);
+}
+
+fn staged_value_at(t: u32, b: u32, k: u32) -> f32 {
   if (candidate_phase()) {
-    return aux[(select(0u, s.t, KEEP) * s.B + b) * s.H + k];
+    return aux[(select(0u, t, KEEP) * s.B + b) * s.H + k];
   }
-  let v = hseq[(s.t * s.B + b) * s.H + k];
+  let v = hseq[(t * s.B + b) * s.H + k];
   if (REC_DROPOUT) {
     return v * recMask[b * s.H + k];
   }
@@ -85,15 +92,17 @@ fn weight_row(k: u32, j: u32) -> vec4f {
   return wv;
 }
 
+// The recurrent sum starts from 0; finish_cell adds G (as `main` always has).
+fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
+  return vec4f(0.0);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
   let B = s.B;
   let H = s.H;
-  let H3 = 3u * H;
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
-  let slot = select(0u, t, KEEP); // the acts / aux slot of this step
   var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
 
   if (j >= H) {
@@ -104,48 +113,58 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (b >= B) {
       break;
     }
-    let g = (t * B + b) * H3 + j;
-    let a = (slot * B + b) * H3 + j;
-    let x = (slot * B + b) * H + j;
-    let hRaw = hseq[(t * B + b) * H + j];
-    var hPrev = hRaw;
-    if (REC_DROPOUT) {
-      hPrev *= recMask[b * H + j];
+    finish_cell(s.t, s.tIn, b, j, acc[r]);
+  }
+}
+
+// This phase's update of unit j, batch row b at step t (input step tIn) from the recurrent sums
+// acc (z, r, h columns, or phase 1's h column in acc.x).
+fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
+  let B = s.B;
+  let H = s.H;
+  let H3 = 3u * H;
+  let slot = select(0u, t, KEEP); // the acts / aux slot of this step
+  let g = (t * B + b) * H3 + j;
+  let a = (slot * B + b) * H3 + j;
+  let x = (slot * B + b) * H + j;
+  let hRaw = hseq[(t * B + b) * H + j];
+  var hIn = hRaw;
+  if (REC_DROPOUT) {
+    hIn *= recMask[b * H + j];
+  }
+  let hOut = ((t + 1u) * B + b) * H + j;
+  // A masked step carries h through (the last dispatch of the step writes it).
+  if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[mask_index_at(b, tIn)] == 0.0) {
+    hseq[hOut] = hRaw;
+    return;
+  }
+  if (RESET_AFTER) {
+    var m = acc.xyz;
+    if (HAS_BIAS) {
+      m += vec3f(bias[H3 + j], bias[H3 + H + j], bias[H3 + 2u * H + j]);
     }
-    let hOut = ((t + 1u) * B + b) * H + j;
-    // A masked step carries h through (the last dispatch of the step writes it).
-    if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[mask_index(b)] == 0.0) {
-      hseq[hOut] = hRaw;
-      continue;
-    }
-    if (RESET_AFTER) {
-      var m = acc[r].xyz;
-      if (HAS_BIAS) {
-        m += vec3f(bias[H3 + j], bias[H3 + H + j], bias[H3 + 2u * H + j]);
-      }
-      let z = activate(RECURRENT_ACTIVATION, G[g] + m.x);
-      let rg = activate(RECURRENT_ACTIVATION, G[g + H] + m.y);
-      let n = activate(ACTIVATION, G[g + 2u * H] + rg * m.z);
-      if (KEEP) {
-        acts[a] = z;
-        acts[a + H] = rg;
-        acts[a + 2u * H] = n;
-        aux[x] = m.z;
-      }
-      hseq[hOut] = z * hPrev + (1.0 - z) * n;
-    } else if (PHASE == 0u) {
-      let z = activate(RECURRENT_ACTIVATION, G[g] + acc[r].x);
-      let rg = activate(RECURRENT_ACTIVATION, G[g + H] + acc[r].y);
+    let z = activate(RECURRENT_ACTIVATION, G[g] + m.x);
+    let rg = activate(RECURRENT_ACTIVATION, G[g + H] + m.y);
+    let n = activate(ACTIVATION, G[g + 2u * H] + rg * m.z);
+    if (KEEP) {
       acts[a] = z;
       acts[a + H] = rg;
-      aux[x] = rg * hPrev;
-    } else {
-      let z = acts[a];
-      let n = activate(ACTIVATION, G[g + 2u * H] + acc[r].x);
-      if (KEEP) {
-        acts[a + 2u * H] = n;
-      }
-      hseq[hOut] = z * hPrev + (1.0 - z) * n;
+      acts[a + 2u * H] = n;
+      aux[x] = m.z;
     }
+    hseq[hOut] = z * hIn + (1.0 - z) * n;
+  } else if (PHASE == 0u) {
+    let z = activate(RECURRENT_ACTIVATION, G[g] + acc.x);
+    let rg = activate(RECURRENT_ACTIVATION, G[g + H] + acc.y);
+    acts[a] = z;
+    acts[a + H] = rg;
+    aux[x] = rg * hIn;
+  } else {
+    let z = acts[a];
+    let n = activate(ACTIVATION, G[g + 2u * H] + acc.x);
+    if (KEEP) {
+      acts[a + 2u * H] = n;
+    }
+    hseq[hOut] = z * hIn + (1.0 - z) * n;
   }
 }

@@ -11,7 +11,7 @@
 
 override PERSIST_MAX_H: u32 = 256u; // the most units the workgroup takes
 
-var<workgroup> hPrev: array<f32, TB * PERSIST_MAX_H>; // h[t-1]⊙recMask [B, H] of the current step
+var<workgroup> stagedH: array<f32, TB * PERSIST_MAX_H>; // h[t-1]⊙recMask [B, H] of the current step
 
 // The whole sequence in one workgroup (B ≤ TB, H ≤ PERSIST_MAX_H): steps t = 0 … T-1 in a loop,
 // h[t-1]⊙recMask staged in workgroup memory, the recurrent kernel read from storage each step.
@@ -25,7 +25,7 @@ fn main_persistent(@builtin(local_invocation_id) lid: vec3u) {
   let BH = B * H;
   for (var t = 0u; t < s.T; t++) {
     for (var e = lid.x; e < BH; e += WG) {
-      hPrev[e] = staged_value_at(t, e / H, e % H);
+      stagedH[e] = staged_value_at(t, e / H, e % H);
     }
     workgroupBarrier();
     for (var j = lid.x; j < H; j += WG) {
@@ -36,7 +36,7 @@ fn main_persistent(@builtin(local_invocation_id) lid: vec3u) {
       for (var k = 0u; k < H; k++) {
         let wv = weight_row(k, j);
         for (var r = 0u; r < B; r++) {
-          acc[r] = fma(vec4f(hPrev[r * H + k]), wv, acc[r]);
+          acc[r] = fma(vec4f(stagedH[r * H + k]), wv, acc[r]);
         }
       }
       for (var r = 0u; r < B; r++) {

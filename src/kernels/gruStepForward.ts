@@ -1,10 +1,13 @@
 // Kernel: the fused GRU forward step (shaders/gru_step_forward.wgsl): one dispatch a step with
-// resetAfter, two (gates, then candidate) without.
+// resetAfter, two (gates, then candidate) without; with resetAfter where runsPersistent, one
+// workgroup for the whole sequence (main_persistent).
 import source from '../../shaders/gru_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { LimitError } from '../spec/errors.js';
+import { withPersistentSteps } from './compose.js';
+import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
 export interface GruStepOptions {
   activation: Activation;
@@ -34,27 +37,23 @@ export function gruForwardDispatchesPerStep(resetAfter: boolean): number {
   return resetAfter ? 1 : 2;
 }
 
+/** 'persistent' (resetAfter only): main_persistent, one dispatch for the sequence; 'main': one or two a step. */
+export type GruForwardForm = 'main' | 'persistent';
+
 export function gruStepForwardKernel(
-  options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean; recurrentDropout?: boolean },
+  options: GruStepOptions & { hasBias: boolean; rows: number; phase: 0 | 1; masked?: boolean; recurrentDropout?: boolean; form?: GruForwardForm },
 ): KernelSource {
+  const persistent = options.form === 'persistent';
   const constants = {
     RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'),
     KEEP: +options.keep,
     RESET_AFTER: +options.resetAfter,
     HAS_BIAS: +(options.resetAfter && options.hasBias),
     PHASE: options.phase,
+    ...(persistent ? PERSIST_CONSTANTS : {}),
   };
-  return stepKernel('gru_step_forward', source, options, constants, [
-    'read',
-    'read',
-    'read',
-    'storage',
-    'storage',
-    'storage',
-    'read',
-    'uniform-dynamic',
-    'read',
-  ]);
+  const bindings = ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'] as const;
+  return stepKernel('gru_step_forward', withPersistentSteps(source), options, constants, bindings, persistent ? 'main_persistent' : 'main');
 }
 
 /**
@@ -87,28 +86,50 @@ export function gruStepForwardWork(
 }
 
 /**
- * Encodes steps t = 0 … T-1 into `pass`: T dispatches with resetAfter, 2T without; no CPU
- * round trip between them.
+ * Work of main_persistent (resetAfter) over T steps: T steps' FLOPs; reads U and b_rec once, G
+ * [T, B, 3H], h0, the mask [B, T], m, and each h[t] again to stage it (T·B·H); writes h[1…T]
+ * (+ keep: acts and aux of every step).
  */
-export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepArgs): void {
+export function gruPersistentWork(
+  a: GruStepOptions & { T: number; B: number; H: number; hasBias: boolean; masked?: boolean; recurrentDropout?: boolean },
+): Work {
+  const { T, B, H } = a;
+  const BH = B * H;
+  const step = gruStepForwardWork({ ...a, phase: 0 });
+  const read = 3 * H * H + (a.hasBias ? 3 * H : 0) + T * 3 * BH + BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
+  return f32Work(T * step.flops, read, T * BH * (a.keep ? 5 : 1));
+}
+
+/**
+ * Encodes steps t = 0 … T-1 into `pass`: one dispatch (resetAfter where runsPersistent), else T
+ * with resetAfter and 2T without; no CPU round trip between them. `form` overrides the choice.
+ */
+export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepArgs & { form?: GruForwardForm }): void {
   const { B, H, keep, resetAfter } = args;
   if (keep && !(args.acts && args.aux)) throw new Error('encodeGruStepsForward: keep needs the acts and aux buffers.');
-  const rows = rowsPerInvocation(B);
+  const form = args.form ?? (resetAfter && runsPersistent(B, H) ? 'persistent' : 'main');
+  if (form === 'persistent' && !resetAfter)
+    throw new LimitError('The persistent GRU step kernel takes resetAfter only (reset before needs all of r before the candidate).');
   // Reset before hands z and q from phase 0 to phase 1 through one [B, ·] slot.
   const acts = args.acts ?? run.scratch(resetAfter ? 16 : B * 3 * H * 4, 'gru acts');
   const aux = args.aux ?? run.scratch(resetAfter ? 16 : B * H * 4, 'gru aux');
   const bias = args.bias ?? run.scratch(16, 'no bias');
   const mask = args.mask ?? run.scratch(16, 'no mask');
   const recurrentMask = args.recurrentMask ?? run.scratch(16, 'no recurrent mask');
+  const flags = { ...args, hasBias: !!args.bias, rows: rowsPerInvocation(B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
+  const bindings = (step: GPUBufferBinding) => [args.g, args.u, bias, args.hseq, acts, aux, mask, step, recurrentMask];
+  const what = `GRU step (B=${B}, H=${H})`;
+  if (form === 'persistent') {
+    const kernel = gruStepForwardKernel({ ...flags, phase: 0, form });
+    encodePersistentSequence(gpu, pass, run, args, { kernel, bindings, what, work: () => gruPersistentWork(flags) });
+    return;
+  }
   const phases: (0 | 1)[] = resetAfter ? [0] : [0, 1];
   encodeSequenceSteps(gpu, pass, run, args, {
-    phases: phases.map((phase) =>
-      gruStepForwardKernel({ ...args, hasBias: !!args.bias, rows, phase, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
-    ),
-    bindings: (step) => [args.g, args.u, bias, args.hseq, acts, aux, mask, step, recurrentMask],
+    phases: phases.map((phase) => gruStepForwardKernel({ ...flags, phase })),
+    bindings,
     backward: false,
-    work: ({ phase }) =>
-      gruStepForwardWork({ ...args, phase: phase as 0 | 1, hasBias: !!args.bias, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
-    what: `GRU step (B=${B}, H=${H})`,
+    work: ({ phase }) => gruStepForwardWork({ ...flags, phase: phase as 0 | 1 }),
+    what,
   });
 }

@@ -1,5 +1,5 @@
 // kernels/gruStepForward and kernels/gruStepBackward against the reference's gruStep and
-// gruBackward, in both resetAfter modes, on seeded inputs: batch 1, one step, one unit, batches
+// gruBackward, in both resetAfter modes (and the persistent form of resetAfter), on seeded inputs: batch 1, one step, one unit, batches
 // that the rows per invocation do not divide, units that are not multiples of the 64-wide
 // workgroup, the `keep` variant used by training, other activations and no bias.
 import { describe, expect, test } from 'vitest';
@@ -45,7 +45,11 @@ const ATOL = 2e-5;
 const RTOL = 1e-5;
 
 describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%s', (resetAfter) => {
-  test.each(forwardCases)('$name (B=$B, T=$T, H=$H)', async (c) => {
+  // Every form the mode has: `main`, and with resetAfter `main_persistent` where B ≤ 4, H ≤ 256.
+  const forms = forwardCases.flatMap((c) =>
+    (['main', 'persistent'] as const).filter((form) => form === 'main' || (resetAfter && c.B <= 4 && c.H <= 256)).map((form) => ({ ...c, form })),
+  );
+  test.each(forms)('$name (B=$B, T=$T, H=$H, $form)', async (c) => {
     const { gpu } = env;
     const { B, T, H } = c;
     const H3 = 3 * H;
@@ -75,6 +79,7 @@ describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%
         H,
         keep,
         ...options,
+        form: c.form,
       }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
@@ -95,6 +100,67 @@ describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%
     expect(Array.from(hseq.subarray(0, B * H))).toEqual(Array.from(h0)); // slot 0 is left as h0
     for (const t of [tg, tu, thseq, tbias, tacts, taux]) t?.dispose();
   });
+});
+
+test.each([
+  { B: 1, T: 6, H: 37, keep: false },
+  { B: 3, T: 4, H: 70, keep: true },
+])('GRU persistent forward B=$B T=$T H=$H keep=$keep, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H, keep }) => {
+  const { gpu } = env;
+  const H3 = 3 * H;
+  const random = new Random(B * 13 + T * 5 + H);
+  const inputs = [
+    tensor(gpu, random.uniformArray(T * B * H3, -2, 2), [T * B * H3]),
+    tensor(gpu, random.uniformArray(H * H3, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H3]),
+    tensor(gpu, random.uniformArray(2 * H3, -0.5, 0.5), [2 * H3]),
+    tensor(
+      gpu,
+      Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0)),
+      [B * T],
+    ),
+    tensor(
+      gpu,
+      Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75)),
+      [B * H],
+    ),
+  ];
+  const hInit = new Float32Array((T + 1) * B * H);
+  hInit.set(random.uniformArray(B * H));
+  const run = async (form: 'main' | 'persistent') => {
+    const out = [
+      tensor(gpu, hInit, [hInit.length]),
+      tensor(gpu, new Float32Array(T * B * H3), [T * B * H3]),
+      tensor(gpu, new Float32Array(T * B * H), [T * B * H]),
+    ];
+    await runPass(gpu, (pass, scope) =>
+      encodeGruStepsForward(gpu, pass, scope, {
+        activation: 'tanh',
+        recurrentActivation: 'sigmoid',
+        resetAfter: true,
+        g: inputs[0].buffer,
+        u: inputs[1].buffer,
+        bias: inputs[2].buffer,
+        hseq: out[0].buffer,
+        acts: keep ? out[1].buffer : undefined,
+        aux: keep ? out[2].buffer : undefined,
+        mask: inputs[3].buffer,
+        backwards: true,
+        recurrentMask: inputs[4].buffer,
+        keep,
+        T,
+        B,
+        H,
+        form,
+      }),
+    );
+    const values = await Promise.all(out.map((t) => t.data()));
+    for (const t of out) t.dispose();
+    return values;
+  };
+  const main = await run('main');
+  expect(await run('persistent')).toEqual(main);
+  expect(Array.from(main[0].subarray(B * H))).not.toEqual(Array.from(hInit.subarray(B * H)));
+  for (const t of inputs) t.dispose();
 });
 
 // The kernel's inputs (kept activations and states) are the reference's, rounded to f32; per
@@ -212,6 +278,7 @@ describe('GRU dispatches per step', () => {
         T,
         B,
         H,
+        form: 'main',
       });
       counts.push(n);
       const args = {

@@ -51,6 +51,7 @@ const KERNELS: [string, KernelSource][] = [
   ['lstm forward persistent', lstmStepForwardKernel({ ...rnn, keep: true, form: 'persistent' })],
   ['lstm backward', lstmStepBackwardKernel({ ...rnn, dySeq: true })],
   ['gru forward', gruStepForwardKernel({ ...rnn, resetAfter: false, keep: true, hasBias: true, phase: 1 })],
+  ['gru forward persistent', gruStepForwardKernel({ ...rnn, resetAfter: true, keep: true, hasBias: true, phase: 0, form: 'persistent' })],
   ['gru backward', gruStepBackwardKernel({ ...rnn, resetAfter: true, dySeq: false, phase: 0 })],
   ['simple rnn forward', simpleRnnStepForwardKernel(rnn)],
   ['simple rnn forward persistent', simpleRnnStepForwardKernel({ ...rnn, form: 'persistent' })],

@@ -8,6 +8,7 @@ import { col2imWork, im2colWork } from '../../src/kernels/conv1d.js';
 import { dropoutWork } from '../../src/kernels/dropout.js';
 import { embeddingScatterAddWork } from '../../src/kernels/embedding.js';
 import { gemmWork } from '../../src/kernels/gemm.js';
+import { gruPersistentWork, gruStepForwardWork } from '../../src/kernels/gruStepForward.js';
 import { lossReduceWork } from '../../src/kernels/loss.js';
 import { lstmPersistentWork, lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
@@ -52,6 +53,13 @@ describe('work formulas against hand counts', () => {
     const step = simpleRnnStepForwardWork({ activation: 'tanh', B: 1, H: 2 });
     // Reads U 4 once, G 2 × 2, h0 2, h[1], h[2] again 2 × 2; writes h[1], h[2].
     expect(simpleRnnPersistentWork({ activation: 'tanh', T: 2, B: 1, H: 2 })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 14, bytesWritten: 4 * 4 });
+  });
+
+  test('persistent GRU (resetAfter), T=2 B=1 H=1', () => {
+    const options = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true, keep: false, hasBias: true } as const;
+    const step = gruStepForwardWork({ ...options, B: 1, H: 1, phase: 0 });
+    // Reads U 3 and b_rec 3 once, G 2 × 3, h0 1, h[1], h[2] again 2; writes h[1], h[2].
+    expect(gruPersistentWork({ ...options, T: 2, B: 1, H: 1 })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 15, bytesWritten: 4 * 2 });
   });
 
   test('bidirectional merge, T=2 B=1 H=3', () => {
