@@ -4,7 +4,7 @@ import source from '../../shaders/gru_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, stepKernel } from './steps.js';
+import { backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, stepKernel } from './steps.js';
 
 export interface GruStepBackwardArgs {
   activation: Activation;
@@ -106,9 +106,7 @@ export function gruStepBackwardWork(a: {
   const { B, H } = a;
   const BH = B * H;
   const [sig, act] = [activationFlops(a.recurrentActivation), activationFlops(a.activation)];
-  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
-  const next = a.t + 1 < a.T ? 1 : 0;
-  const dy = a.dySeq || !next ? 1 : 0;
+  const { next, dy, m, k } = backwardStepTerms(a);
   if (a.finalPass) {
     const K = a.resetAfter ? 3 * H : 2 * H;
     return f32Work(2 * B * K * H + BH * (1 + m), K * H + B * K + BH * (1 + m), BH);

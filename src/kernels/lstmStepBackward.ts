@@ -3,7 +3,7 @@ import source from '../../shaders/lstm_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { type BackwardStepShape, backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
 export interface LstmStepBackwardArgs extends StepSequence {
   activation: Activation;
@@ -50,25 +50,13 @@ export function lstmStepBackwardKernel(options: {
  * [dY]: dY[t] [B, H]; masked: mask column [B], carried dh [B, H]; m [B, H].
  * Writes dG[t] [B, 4H], dc [B, H] (+ masked: carried dh [B, H]).
  */
-export function lstmStepBackwardWork(a: {
-  activation: Activation;
-  recurrentActivation: Activation;
-  B: number;
-  H: number;
-  T: number;
-  t: number;
-  dySeq: boolean;
-  masked?: boolean;
-  recurrentDropout?: boolean;
-}): Work {
+export function lstmStepBackwardWork(a: BackwardStepShape & { activation: Activation; recurrentActivation: Activation }): Work {
   const { B, H } = a;
   const BH = B * H;
-  const next = a.t + 1 < a.T;
-  const dy = a.dySeq || !next;
-  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
-  const pointwise = 12 + 3 * activationFlops(a.recurrentActivation) + 3 * activationFlops(a.activation) + m + (dy ? 1 : 0) + k;
-  const read = (next ? 4 * H * H + 4 * BH : 0) + 4 * BH + 3 * BH + (dy ? BH : 0) + k * (B + BH) + m * BH;
-  return f32Work((next ? 8 * BH * H : 0) + BH * pointwise, read, 5 * BH + k * BH);
+  const { next, dy, m, k } = backwardStepTerms(a);
+  const pointwise = 12 + 3 * activationFlops(a.recurrentActivation) + 3 * activationFlops(a.activation) + m + dy + k;
+  const read = next * (4 * H * H + 4 * BH) + 4 * BH + 3 * BH + dy * BH + k * (B + BH) + m * BH;
+  return f32Work(next * 8 * BH * H + BH * pointwise, read, 5 * BH + k * BH);
 }
 
 /** Encodes steps t = T-1 … 0 into `pass`: T dispatches, no CPU round trip between them. */

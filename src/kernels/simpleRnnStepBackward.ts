@@ -4,7 +4,7 @@ import source from '../../shaders/simple_rnn_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
-import { encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { type BackwardStepShape, backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
 
 export interface SimpleRnnStepBackwardArgs extends StepSequence {
   activation: Activation;
@@ -48,23 +48,12 @@ export function simpleRnnStepBackwardKernel(options: {
  * Reads [t+1<T]: UT [H, H], dG[t+1] [B, H]; h[t] [B, H]; [dY]: dY[t] [B, H]; masked: mask
  * column [B], carry [B, H]; m [B, H]. Writes dG[t] [B, H] (+ masked: carry [B, H]).
  */
-export function simpleRnnStepBackwardWork(a: {
-  activation: Activation;
-  B: number;
-  H: number;
-  T: number;
-  t: number;
-  dySeq: boolean;
-  masked?: boolean;
-  recurrentDropout?: boolean;
-}): Work {
+export function simpleRnnStepBackwardWork(a: BackwardStepShape & { activation: Activation }): Work {
   const { B, H } = a;
   const BH = B * H;
-  const next = a.t + 1 < a.T;
-  const dy = a.dySeq || !next ? 1 : 0;
-  const [m, k] = [a.recurrentDropout ? 1 : 0, a.masked ? 1 : 0];
-  const flops = (next ? 2 * BH * H : 0) + BH * (1 + activationFlops(a.activation) + m + dy + k);
-  const read = (next ? H * H + BH : 0) + BH + dy * BH + k * (B + BH) + m * BH;
+  const { next, dy, m, k } = backwardStepTerms(a);
+  const flops = next * 2 * BH * H + BH * (1 + activationFlops(a.activation) + m + dy + k);
+  const read = next * (H * H + BH) + BH + dy * BH + k * (B + BH) + m * BH;
   return f32Work(flops, read, BH + k * BH);
 }
 

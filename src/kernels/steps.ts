@@ -154,6 +154,28 @@ export function encodeSequenceSteps(gpu: Gpu, pass: GPUComputePassEncoder, run: 
   }
 }
 
+/** What a backward step's work formula sees of the dispatch. */
+export interface BackwardStepShape {
+  B: number;
+  H: number;
+  T: number;
+  /** The processing step (BPTT runs T-1 … 0). */
+  t: number;
+  /** dY is a sequence (every step adds its dY[t]), else only the last step's. */
+  dySeq: boolean;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+}
+
+/**
+ * The 0/1 terms of a backward step's formula: next (a later step's dG feeds dh: the recurrent
+ * mat-vec runs), dy (this step adds dY), m (recurrentDropout), k (masked).
+ */
+export function backwardStepTerms(a: BackwardStepShape): { next: number; dy: number; m: number; k: number } {
+  const next = a.t + 1 < a.T ? 1 : 0;
+  return { next, dy: a.dySeq || !next ? 1 : 0, m: a.recurrentDropout ? 1 : 0, k: a.masked ? 1 : 0 };
+}
+
 /** main_persistent (shaders/persistent_steps.wgsl): invocations of its one workgroup, and the most units it takes. */
 export const PERSIST_WG = 256;
 export const PERSIST_MAX_H = 256;

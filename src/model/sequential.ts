@@ -48,8 +48,11 @@ export class Sequential {
   /** Sets the loss, the optimizer (a name or options, Keras defaults) and the metrics. */
   compile(args: CompileArgs): void {
     this.requireBuilt();
+    // The new trainer validates its arguments before anything is allocated: a failed compile
+    // leaves the model compiled as it was.
+    const trainer = new Trainer(this, args);
     this.trainer?.dispose();
-    this.trainer = new Trainer(this, args);
+    this.trainer = trainer;
   }
 
   /**

@@ -10,6 +10,7 @@ import { encodeGruStepsForward } from '../../src/kernels/gruStepForward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/reference/gru.js';
 import { Random } from '../../src/init/random.js';
+import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -113,16 +114,8 @@ test.each([
     tensor(gpu, random.uniformArray(T * B * H3, -2, 2), [T * B * H3]),
     tensor(gpu, random.uniformArray(H * H3, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H3]),
     tensor(gpu, random.uniformArray(2 * H3, -0.5, 0.5), [2 * H3]),
-    tensor(
-      gpu,
-      Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0)),
-      [B * T],
-    ),
-    tensor(
-      gpu,
-      Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75)),
-      [B * H],
-    ),
+    tensor(gpu, stepMask(random, B, T), [B * T]),
+    tensor(gpu, recurrentDropoutMask(random, B, H), [B * H]),
   ];
   const hInit = new Float32Array((T + 1) * B * H);
   hInit.set(random.uniformArray(B * H));

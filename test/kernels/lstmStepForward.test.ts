@@ -9,6 +9,7 @@ import type { Activation } from '../../src/kernels/activations.js';
 import { encodeLstmStepsForward } from '../../src/kernels/lstmStepForward.js';
 import { lstmStep } from '../../src/reference/math.js';
 import { Random } from '../../src/init/random.js';
+import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -123,8 +124,8 @@ describe('persistent LSTM forward (one dispatch for the sequence)', () => {
     const cInit = new Float32Array((keep ? T + 1 : 1) * B * H);
     cInit.set(random.uniformArray(B * H));
     // Row 0 keeps every step; the others drop steps at random (Keras masking).
-    const mask = Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0));
-    const recurrentMask = Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75));
+    const mask = stepMask(random, B, T);
+    const recurrentMask = recurrentDropoutMask(random, B, H);
     const inputs = [tensor(gpu, g, [g.length]), tensor(gpu, wh, [wh.length]), tensor(gpu, mask, [B, T]), tensor(gpu, recurrentMask, [B * H])];
     const run = async (form: 'main' | 'persistent') => {
       const hseq = tensor(gpu, hInit, [hInit.length]);

@@ -11,6 +11,7 @@ import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gemm } from '../../src/reference/math.js';
 import { Random } from '../../src/init/random.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, simpleRnnStep } from '../../src/reference/simpleRnn.js';
+import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -69,16 +70,8 @@ test.each([
   const inputs = [
     tensor(gpu, random.uniformArray(T * B * H, -2, 2), [T * B * H]),
     tensor(gpu, random.uniformArray(H * H, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H]),
-    tensor(
-      gpu,
-      Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0)),
-      [B * T],
-    ),
-    tensor(
-      gpu,
-      Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75)),
-      [B * H],
-    ),
+    tensor(gpu, stepMask(random, B, T), [B * T]),
+    tensor(gpu, recurrentDropoutMask(random, B, H), [B * H]),
   ];
   const hInit = new Float32Array((T + 1) * B * H);
   hInit.set(random.uniformArray(B * H));

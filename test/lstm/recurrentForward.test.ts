@@ -33,12 +33,26 @@ interface Family {
   ref: (c: GruConfig) => ReferenceGru | ReferenceSimpleRnn;
   /** Dispatches a step of the forward. */
   perStep: number;
+  /** Runs the whole sequence in one dispatch where B ≤ 4 and H ≤ 256 (main_persistent). */
+  persistent: boolean;
 }
 
 const families: Family[] = [
-  { name: 'GRU resetAfter=true', gpu: (c) => new Gru({ ...c, resetAfter: true }), ref: (c) => new ReferenceGru({ ...c, resetAfter: true }), perStep: 1 },
-  { name: 'GRU resetAfter=false', gpu: (c) => new Gru({ ...c, resetAfter: false }), ref: (c) => new ReferenceGru({ ...c, resetAfter: false }), perStep: 2 },
-  { name: 'SimpleRNN', gpu: (c: SimpleRnnConfig) => new SimpleRnn(c), ref: (c: SimpleRnnConfig) => new ReferenceSimpleRnn(c), perStep: 1 },
+  {
+    name: 'GRU resetAfter=true',
+    gpu: (c) => new Gru({ ...c, resetAfter: true }),
+    ref: (c) => new ReferenceGru({ ...c, resetAfter: true }),
+    perStep: 1,
+    persistent: true,
+  },
+  {
+    name: 'GRU resetAfter=false',
+    gpu: (c) => new Gru({ ...c, resetAfter: false }),
+    ref: (c) => new ReferenceGru({ ...c, resetAfter: false }),
+    perStep: 2,
+    persistent: false,
+  },
+  { name: 'SimpleRNN', gpu: (c: SimpleRnnConfig) => new SimpleRnn(c), ref: (c: SimpleRnnConfig) => new ReferenceSimpleRnn(c), perStep: 1, persistent: true },
 ];
 
 /** The reference's forward of a stack of its layers. */
@@ -150,49 +164,55 @@ describe.each(families)('$name layer vs reference', (family) => {
     model.dispose();
   });
 
-  test('one submit and 1 + (dispatches a step)·T dispatches per layer (+1 for a returned sequence); no new buffers or pipelines when repeated', async () => {
-    const { gpu } = env;
-    const [B, T, D, H] = [2, 12, 3, 8];
-    const model = sequential(gpu, [
-      family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
-      family.gpu({ units: H, returnSequences: true, seed: 2 }),
-    ]);
-    const x = tensor(gpu, input(2, B, T, D), [B, T, D]);
-    const first = model.predict(x); // compiles, and fills the pool
-    const expected = await first.data();
-    first.dispose();
-    const buffers = gpu.pool.created;
-    const pipelines = gpu.pipelineCount;
-    const queue = gpu.device.queue;
-    const probe = gpu.device.createCommandEncoder().beginComputePass();
-    const passProto = Object.getPrototypeOf(probe);
-    probe.end();
-    const dispatch = passProto.dispatchWorkgroups;
-    const submit = queue.submit;
-    let dispatches = 0;
-    let submits = 0;
-    passProto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: [number, number?, number?]) {
-      dispatches++;
-      return dispatch.apply(this, args);
-    };
-    queue.submit = function (this: GPUQueue, list: Iterable<GPUCommandBuffer>) {
-      submits++;
-      return submit.call(this, list);
-    };
-    let y: Tensor;
-    try {
-      y = model.predict(x);
-      expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + family.perStep * T) + 1, submits: 1 });
-    } finally {
-      passProto.dispatchWorkgroups = dispatch;
-      queue.submit = submit;
-    }
-    expect(await y.data()).toEqual(expected);
-    y.dispose();
-    expect(gpu.pool.created - buffers).toBe(0);
-    expect(gpu.pipelineCount - pipelines).toBe(0);
-    model.dispose();
-  });
+  // The steps of a layer: one persistent dispatch where the family has it and B ≤ 4, else
+  // (dispatches a step)·T.
+  test.each([2, 8])(
+    'B=%i: one submit and 1 + the step dispatches per layer (+1 for a returned sequence); no new buffers or pipelines when repeated',
+    async (B) => {
+      const { gpu } = env;
+      const [T, D, H] = [12, 3, 8];
+      const stepDispatches = family.persistent && B <= 4 ? 1 : family.perStep * T;
+      const model = sequential(gpu, [
+        family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
+        family.gpu({ units: H, returnSequences: true, seed: 2 }),
+      ]);
+      const x = tensor(gpu, input(2, B, T, D), [B, T, D]);
+      const first = model.predict(x); // compiles, and fills the pool
+      const expected = await first.data();
+      first.dispose();
+      const buffers = gpu.pool.created;
+      const pipelines = gpu.pipelineCount;
+      const queue = gpu.device.queue;
+      const probe = gpu.device.createCommandEncoder().beginComputePass();
+      const passProto = Object.getPrototypeOf(probe);
+      probe.end();
+      const dispatch = passProto.dispatchWorkgroups;
+      const submit = queue.submit;
+      let dispatches = 0;
+      let submits = 0;
+      passProto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: [number, number?, number?]) {
+        dispatches++;
+        return dispatch.apply(this, args);
+      };
+      queue.submit = function (this: GPUQueue, list: Iterable<GPUCommandBuffer>) {
+        submits++;
+        return submit.call(this, list);
+      };
+      let y: Tensor;
+      try {
+        y = model.predict(x);
+        expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + stepDispatches) + 1, submits: 1 });
+      } finally {
+        passProto.dispatchWorkgroups = dispatch;
+        queue.submit = submit;
+      }
+      expect(await y.data()).toEqual(expected);
+      y.dispose();
+      expect(gpu.pool.created - buffers).toBe(0);
+      expect(gpu.pipelineCount - pipelines).toBe(0);
+      model.dispose();
+    },
+  );
 });
 
 describe('configuration', () => {

@@ -1,0 +1,12 @@
+// Seeded masks for the step-kernel tests: a Keras step mask and recurrent-dropout multipliers.
+import type { Random } from '../../src/init/random.js';
+
+/** [B, T] f32 1/0, batch-major: row 0 keeps every step, the others keep each with p = 0.6. */
+export function stepMask(random: Random, B: number, T: number): Float32Array {
+  return Float32Array.from({ length: B * T }, (_, i) => (i < T || random.uniform(0, 1) < 0.6 ? 1 : 0));
+}
+
+/** [B, H] recurrent-dropout multipliers at rate 0.25: 0, or 1 / 0.75. */
+export function recurrentDropoutMask(random: Random, B: number, H: number): Float32Array {
+  return Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75));
+}
