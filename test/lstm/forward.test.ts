@@ -2,6 +2,7 @@
 // initial state, stacks, long sequences, and the steady state of buffers and pipelines.
 import { describe, expect, test } from 'vitest';
 import { layers, reference, sequential, tensor, type Tensor } from '../../src/index.js';
+import { countDispatches } from '../helpers/count.js';
 import { expectClose, maxAbsError, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -145,29 +146,9 @@ describe('steady state', () => {
     ]);
     const x = tensor(gpu, input(2, B, T, D), [B, T, D]);
     await model.predict(x).data(); // compile first
-    const queue = gpu.device.queue;
-    const probe = gpu.device.createCommandEncoder().beginComputePass();
-    const passProto = Object.getPrototypeOf(probe);
-    probe.end();
-    const dispatch = passProto.dispatchWorkgroups;
-    const submit = queue.submit;
-    let dispatches = 0;
-    let submits = 0;
-    passProto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: [number, number?, number?]) {
-      dispatches++;
-      return dispatch.apply(this, args);
-    };
-    queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-      submits++;
-      return submit.call(this, buffers);
-    };
-    try {
-      const y = model.predict(x);
-      expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + stepDispatches) + 1, submits: 1 });
-      await y.data();
-    } finally {
-      passProto.dispatchWorkgroups = dispatch;
-      queue.submit = submit;
-    }
+    const { result: y, dispatches, submits } = countDispatches(gpu, () => model.predict(x));
+    expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + stepDispatches) + 1, submits: 1 });
+    await y.data();
+    y.dispose();
   });
 });

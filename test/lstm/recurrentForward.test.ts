@@ -11,6 +11,7 @@ import { ReferenceLstm } from '../../src/reference/lstm.js';
 import { Random } from '../../src/init/random.js';
 import { ReferenceSimpleRnn } from '../../src/reference/simpleRnn.js';
 import { cpuTensor, type CpuTensor } from '../../src/reference/tensor.js';
+import { countDispatches } from '../helpers/count.js';
 import { expectClose, maxAbsError, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
@@ -182,30 +183,8 @@ describe.each(families)('$name layer vs reference', (family) => {
       first.dispose();
       const buffers = gpu.pool.created;
       const pipelines = gpu.pipelineCount;
-      const queue = gpu.device.queue;
-      const probe = gpu.device.createCommandEncoder().beginComputePass();
-      const passProto = Object.getPrototypeOf(probe);
-      probe.end();
-      const dispatch = passProto.dispatchWorkgroups;
-      const submit = queue.submit;
-      let dispatches = 0;
-      let submits = 0;
-      passProto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: [number, number?, number?]) {
-        dispatches++;
-        return dispatch.apply(this, args);
-      };
-      queue.submit = function (this: GPUQueue, list: Iterable<GPUCommandBuffer>) {
-        submits++;
-        return submit.call(this, list);
-      };
-      let y: Tensor;
-      try {
-        y = model.predict(x);
-        expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + stepDispatches) + 1, submits: 1 });
-      } finally {
-        passProto.dispatchWorkgroups = dispatch;
-        queue.submit = submit;
-      }
+      const { result: y, dispatches, submits } = countDispatches(gpu, () => model.predict(x));
+      expect({ dispatches, submits }).toEqual({ dispatches: 2 * (1 + stepDispatches) + 1, submits: 1 });
       expect(await y.data()).toEqual(expected);
       y.dispose();
       expect(gpu.pool.created - buffers).toBe(0);
