@@ -14,7 +14,22 @@ import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import type { Flow, RecurrentState } from '../layers/layer.js';
-import { acquireCarry, contiguous, findNonFinite, prepareData, readFloats, sequenceSteps, stepWindows, type Data, type Window } from './trainingData.js';
+import {
+  acquireCarry,
+  checkCallbacks,
+  checkLikeTraining,
+  contiguous,
+  disposingOnError,
+  findNonFinite,
+  indexBuffer,
+  prepareData,
+  readFloats,
+  sequenceSteps,
+  stepWindows,
+  toLogs,
+  type Data,
+  type Window,
+} from './trainingData.js';
 import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
 import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
 import { resolveOptimizer, type OptimizerConfig } from '../spec/optimizerConfig.js';
@@ -84,8 +99,11 @@ export class Trainer {
     }
     const split = args.validationSplit ?? 0;
     if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
+    const callbacks = checkCallbacks(args.callbacks);
     const all = await this.prepare(x, y, xShape);
-    const validation = args.validationData ? await this.prepare(args.validationData[0], args.validationData[1], undefined, 'validationData') : undefined;
+    const given = args.validationData;
+    const validation =
+      given && (await disposingOnError(all.owned, async () => checkLikeTraining(await this.prepare(...given, undefined, 'validationData'), all)));
     const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
     if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
     if (stateful && nTrain % batchSize !== 0) {
@@ -95,7 +113,6 @@ export class Trainer {
     }
     const random = new Random(args.seed ?? 0x5eed);
     const history: History = { epoch: [], history: {} };
-    const callbacks = args.callbacks ?? {};
     const progress = verbose === 1 ? await createProgressLogger(epochs, Math.ceil(nTrain / batchSize)) : undefined;
     // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js).
     const onBatchEnd: FitCallbacks['onBatchEnd'] = progress
@@ -176,7 +193,10 @@ export class Trainer {
     const data = await this.prepare(x, y, xShape, 'gradients');
     const gpu = this.model.gpu;
     const stats = gpu.pool.acquire(this.statsWidth * 4, TENSOR_USAGE | BufferUsage.COPY_SRC, 'stats');
-    const idx = this.indexBuffer(Uint32Array.from({ length: data.n }, (_, i) => i));
+    const idx = indexBuffer(
+      this.model.gpu,
+      Uint32Array.from({ length: data.n }, (_, i) => i),
+    );
     const copies = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
     try {
       await gpu.submit('gradients', (encoder, run) => {
@@ -209,7 +229,7 @@ export class Trainer {
     const perBatch = lossWindows.length;
     const width = this.statsWidth;
     const stats = gpu.pool.acquire(batches * perBatch * width * 4, TENSOR_USAGE, 'stats');
-    const idx = this.indexBuffer(order);
+    const idx = indexBuffer(this.model.gpu, order);
     const firstIteration = this.state.iteration;
     const sequenceOut = data.ySteps > 1;
     // Weight of each stats slot (batch b, loss window w) in the epoch's mean: its samples·steps.
@@ -222,7 +242,10 @@ export class Trainer {
         weight += w;
         for (let k = 0; k < width; k++) totals[k] += values[slot * width + k] * w;
       }
-      return this.toLogs(Array.from(totals, (t) => t / weight));
+      return toLogs(
+        this.metrics,
+        Array.from(totals, (t) => t / weight),
+      );
     };
     try {
       let pending: Promise<void> = Promise.resolve();
@@ -368,19 +391,6 @@ export class Trainer {
         statsIndex,
       );
     return grads;
-  }
-
-  private toLogs(values: ArrayLike<number>): Logs {
-    const logs: Logs = { loss: values[0] };
-    this.metrics.forEach((m, i) => (logs[m] = values[1 + i]));
-    return logs;
-  }
-
-  /** A buffer holding `order` as u32 (pooled, released by the caller). */
-  private indexBuffer(order: Uint32Array): GPUBuffer {
-    const buffer = this.model.gpu.pool.acquire(order.byteLength, TENSOR_USAGE, 'sample order');
-    this.model.gpu.device.queue.writeBuffer(buffer, 0, order.buffer, order.byteOffset, order.byteLength);
-    return buffer;
   }
 
   dispose(): void {

@@ -1,13 +1,13 @@
 // The data side of training: checking and uploading x and y, the step windows of truncated
 // BPTT, and small helpers around the stats buffer. No model logic.
-import type { LossName } from '../kernels/loss.js';
+import type { LossName, MetricName } from '../kernels/loss.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, ShapeError } from '../spec/errors.js';
+import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
-import type { Trainable } from './trainingTypes.js';
+import type { FitCallbacks, Logs, Trainable } from './trainingTypes.js';
 
 /** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
 export interface Window {
@@ -139,4 +139,57 @@ export function acquireCarry(gpu: Gpu, layers: readonly Layer[], size: number): 
     });
     return state;
   });
+}
+
+const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
+
+/** The callbacks object, each entry one of CALLBACK_NAMES holding a function. */
+export function checkCallbacks(callbacks: unknown): FitCallbacks {
+  if (callbacks === undefined) return {};
+  if (callbacks === null || typeof callbacks !== 'object' || Array.isArray(callbacks)) {
+    throw new RnnError(
+      `fit: callbacks is an object of functions, e.g. { onEpochEnd: (epoch, logs) => … }; got ${Array.isArray(callbacks) ? 'an array' : String(callbacks)}.`,
+    );
+  }
+  for (const [name, fn] of Object.entries(callbacks)) {
+    if (!(CALLBACK_NAMES as readonly string[]).includes(name)) throw new RnnError(`fit: unknown callback '${name}': use ${CALLBACK_NAMES.join(', ')}.`);
+    if (fn !== undefined && typeof fn !== 'function') throw new RnnError(`fit: callbacks.${name} must be a function, got ${typeof fn}.`);
+  }
+  return callbacks as FitCallbacks;
+}
+
+/** `validation`, unless its sample shape or targets differ from the training data's (then its tensors are disposed). */
+export function checkLikeTraining(validation: Data, training: Data): Data {
+  const [v, t] = [validation.xShape.slice(1), training.xShape.slice(1)];
+  if (v.length !== t.length || v.some((d, i) => d !== t[i]) || validation.yPerSample !== training.yPerSample) {
+    for (const t of validation.owned) t.dispose();
+    throw new RnnError(
+      `fit: validationData has samples of shape [${v.join(', ')}] with ${validation.yPerSample} target values each; the training data has [${t.join(', ')}] with ${training.yPerSample}. Give both the same shape.`,
+    );
+  }
+  return validation;
+}
+
+/** The result of `make`; if it throws, `owned` is disposed first. */
+export async function disposingOnError<T>(owned: readonly Tensor[], make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (error) {
+    for (const t of owned) t.dispose();
+    throw error;
+  }
+}
+
+/** Logs of [loss, ...metrics] values. */
+export function toLogs(metrics: readonly MetricName[], values: ArrayLike<number>): Logs {
+  const logs: Logs = { loss: values[0] };
+  metrics.forEach((m, i) => (logs[m] = values[1 + i]));
+  return logs;
+}
+
+/** A buffer holding `order` as u32 (pooled, released by the caller). */
+export function indexBuffer(gpu: Gpu, order: Uint32Array): GPUBuffer {
+  const buffer = gpu.pool.acquire(order.byteLength, TENSOR_USAGE, 'sample order');
+  gpu.device.queue.writeBuffer(buffer, 0, order.buffer, order.byteOffset, order.byteLength);
+  return buffer;
 }
