@@ -9,6 +9,9 @@ import { LimitError } from '../spec/errors.js';
 import { withPersistentSteps } from './compose.js';
 import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
+/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withPersistentSteps(source);
+
 export interface GruStepOptions {
   activation: Activation;
   recurrentActivation: Activation;
@@ -53,7 +56,7 @@ export function gruStepForwardKernel(
     ...(persistent ? PERSIST_CONSTANTS : {}),
   };
   const bindings = ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'] as const;
-  return stepKernel('gru_step_forward', withPersistentSteps(source), options, constants, bindings, persistent ? 'main_persistent' : 'main');
+  return stepKernel('gru_step_forward', body, options, constants, bindings, persistent ? 'main_persistent' : 'main');
 }
 
 /**

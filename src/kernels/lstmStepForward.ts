@@ -7,6 +7,9 @@ import { activationId, type Activation } from './activations.js';
 import { withPersistentSteps } from './compose.js';
 import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
+/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withPersistentSteps(source);
+
 /** main_split_k: units a workgroup (STEP_WG / SPLIT_UNITS lanes split each unit's sum over k). */
 const SPLIT_UNITS = 8;
 
@@ -53,7 +56,7 @@ export function lstmStepForwardKernel(
   const own: Record<string, number> = options.form === 'splitK' ? { SPLIT_UNITS } : options.form === 'persistent' ? PERSIST_CONSTANTS : {};
   return stepKernel(
     'lstm_step_forward',
-    withPersistentSteps(source),
+    body,
     options,
     { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), KEEP: +options.keep, ...own },
     ['read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'],

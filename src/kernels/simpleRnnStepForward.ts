@@ -8,6 +8,9 @@ import type { Activation } from './activations.js';
 import { withPersistentSteps } from './compose.js';
 import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
+/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withPersistentSteps(source);
+
 export interface SimpleRnnStepArgs extends StepSequence {
   activation: Activation;
   /** [T, B, H] pre-activations of the input projection X·W + b. */
@@ -31,7 +34,7 @@ export function simpleRnnStepForwardKernel(options: {
   const persistent = options.form === 'persistent';
   return stepKernel(
     'simple_rnn_step_forward',
-    withPersistentSteps(source),
+    body,
     options,
     persistent ? PERSIST_CONSTANTS : {},
     ['read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],

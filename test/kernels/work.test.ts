@@ -138,7 +138,7 @@ describe('dispatch records', () => {
         const groups = r.workgroups[0] * r.workgroups[1] * r.workgroups[2];
         expect(groups).toBeGreaterThan(0);
         const size = r.invocations / groups;
-        expect([16 * 16, 64, 256, 128]).toContain(size);
+        expect([64, 256]).toContain(size);
         expect(r.flops).toBeGreaterThanOrEqual(0);
         expect(r.bytesRead + r.bytesWritten).toBeGreaterThan(0);
       }
@@ -154,7 +154,7 @@ describe('dispatch records', () => {
     y.dispose();
   });
 
-  test('nothing is recorded without a log, and two recordings at once are refused', async () => {
+  test('a second recording while one runs is refused, and the first records nothing of it', async () => {
     const { gpu } = env;
     const log = new DispatchLog();
     await expect(gpu.recordDispatches(log, () => gpu.recordDispatches(new DispatchLog(), () => 0))).rejects.toThrow(/another recording/);
