@@ -1,4 +1,4 @@
-// Fused LSTM backward step t (backpropagation through time, t = T-1 … 0), one dispatch a step:
+// Fused LSTM backward step t (backpropagation through time, t = T-1 … 0):
 //   dh     = dY[t] + (dG[t+1]·Whᵀ)⊙m      (the recurrent part is 0 at t = T-1; m = recMask or 1)
 //   dc     = dc[t+1] + dh⊙o⊙act'(c[t])
 //   dG[t]  = (dc⊙g⊙σ'(i), dc⊙c[t-1]⊙σ'(f), dc⊙i⊙act'(g), dh⊙act(c[t])⊙σ'(o))   pre-activation
@@ -21,17 +21,15 @@
 // Masked step (mask 0): dG[t] = 0, dc passes through unchanged, and the whole dh (dY[t] plus
 // what came from later steps) is carried to step t-1 in the dh half of `dc`. An unmasked step
 // adds the carried dh to its dh and zeros it.
-// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
-// unit j for TB batch rows. Per K-slice of WG (over 4H), the workgroup stages TB rows of
-// dG[t+1] in shared memory; each WhT element read serves TB rows.
+// Entry points (backward_steps.wgsl): `main`, one dispatch a step, and `main_persistent`, the
+// whole sequence in one dispatch (where runsPersistent, src/kernels/steps.ts).
 //
-// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
-// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec,
-// activate and activate_grad_from_output from them; defines staged_value and weight_row for
-// staged_matvec.
+// Composed between step_prelude.wgsl and backward_steps.wgsl (stepShaderSource,
+// withBackwardSteps, src/kernels/compose.ts): takes struct Step, MASKED, mask_index_at,
+// activate, activate_grad_from_output and incoming_dh from them; defines grad_width,
+// grad_value_at, weight_row and finish_cell_backward for backward_steps.wgsl.
 
 override RECURRENT_ACTIVATION: u32 = 1;
-override DY_SEQ: bool = true;
 
 @group(0) @binding(0) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(1) var<storage, read> WhT: array<f32>;
@@ -43,9 +41,13 @@ override DY_SEQ: bool = true;
 @group(0) @binding(7) var<uniform> s: Step;
 @group(0) @binding(8) var<storage, read> recMask: array<f32>;
 
-// staged_matvec's vector: dG[t+1], [B, 4H].
-fn staged_value(b: u32, k: u32) -> f32 {
-  return dG[((s.t + 1u) * s.B + b) * 4u * s.H + k];
+// A dG row: the four gates' pre-activation gradients of H units.
+fn grad_width() -> u32 {
+  return 4u * s.H;
+}
+
+fn grad_value_at(t: u32, b: u32, k: u32) -> f32 {
+  return dG[(t * s.B + b) * 4u * s.H + k];
 }
 
 // Row k of WhT at unit j (one column).
@@ -53,63 +55,36 @@ fn weight_row(k: u32, j: u32) -> vec4f {
   return vec4f(WhT[k * s.H + j], 0.0, 0.0, 0.0);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
+fn finish_cell_backward(t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
   let B = s.B;
   let H = s.H;
   let H4 = 4u * H;
-  let j = wg.x * WG + lid.x;
-  let b0 = wg.y * TB;
-
-  var dh: array<vec4f, MAX_TB>;
-  if (t + 1u < s.T) {
-    dh = staged_matvec(dh, H4, j, b0, lid.x);
+  var dhr = incoming_dh(t, b, j, recurrent);
+  let a = (t * B + b) * H4 + j;
+  if (MASKED) {
+    let carried = B * H + b * H + j;
+    dhr += dc[carried];
+    if (mask[mask_index_at(b, tIn)] == 0.0) {
+      dG[a] = 0.0;
+      dG[a + H] = 0.0;
+      dG[a + 2u * H] = 0.0;
+      dG[a + 3u * H] = 0.0;
+      dc[carried] = dhr;
+      return;
+    }
+    dc[carried] = 0.0;
   }
-
-  if (j >= H) {
-    return;
-  }
-  for (var r = 0u; r < TB; r++) {
-    let b = b0 + r;
-    if (b >= B) {
-      break;
-    }
-    var dhr = dh[r].x;
-    if (REC_DROPOUT) {
-      dhr *= recMask[b * H + j];
-    }
-    if (DY_SEQ) {
-      dhr += dY[(t * B + b) * H + j];
-    } else if (t + 1u == s.T) {
-      dhr += dY[b * H + j];
-    }
-    let a = (t * B + b) * H4 + j;
-    if (MASKED) {
-      let carried = B * H + b * H + j;
-      dhr += dc[carried];
-      if (mask[mask_index(b)] == 0.0) {
-        dG[a] = 0.0;
-        dG[a + H] = 0.0;
-        dG[a + 2u * H] = 0.0;
-        dG[a + 3u * H] = 0.0;
-        dc[carried] = dhr;
-        continue;
-      }
-      dc[carried] = 0.0;
-    }
-    let i = acts[a];
-    let f = acts[a + H];
-    let g = acts[a + 2u * H];
-    let o = acts[a + 3u * H];
-    let c = cseq[((t + 1u) * B + b) * H + j];
-    let cPrev = cseq[(t * B + b) * H + j];
-    let tc = activate(ACTIVATION, c);
-    let dcr = dc[b * H + j] + dhr * o * activate_grad_from_output(ACTIVATION, tc);
-    dG[a] = dcr * g * activate_grad_from_output(RECURRENT_ACTIVATION, i);
-    dG[a + H] = dcr * cPrev * activate_grad_from_output(RECURRENT_ACTIVATION, f);
-    dG[a + 2u * H] = dcr * i * activate_grad_from_output(ACTIVATION, g);
-    dG[a + 3u * H] = dhr * tc * activate_grad_from_output(RECURRENT_ACTIVATION, o);
-    dc[b * H + j] = dcr * f;
-  }
+  let i = acts[a];
+  let f = acts[a + H];
+  let g = acts[a + 2u * H];
+  let o = acts[a + 3u * H];
+  let c = cseq[((t + 1u) * B + b) * H + j];
+  let cPrev = cseq[(t * B + b) * H + j];
+  let tc = activate(ACTIVATION, c);
+  let dcr = dc[b * H + j] + dhr * o * activate_grad_from_output(ACTIVATION, tc);
+  dG[a] = dcr * g * activate_grad_from_output(RECURRENT_ACTIVATION, i);
+  dG[a + H] = dcr * cPrev * activate_grad_from_output(RECURRENT_ACTIVATION, f);
+  dG[a + 2u * H] = dcr * i * activate_grad_from_output(ACTIVATION, g);
+  dG[a + 3u * H] = dhr * tc * activate_grad_from_output(RECURRENT_ACTIVATION, o);
+  dc[b * H + j] = dcr * f;
 }

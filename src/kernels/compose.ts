@@ -1,6 +1,7 @@
 // WGSL has no include: a kernel's module is its shader file with the preludes it uses before it.
 // The step shaders' header comments name what they take from each prelude.
 import activations from '../../shaders/activations.wgsl?raw';
+import backwardSteps from '../../shaders/backward_steps.wgsl?raw';
 import persistentSteps from '../../shaders/persistent_steps.wgsl?raw';
 import stepPrelude from '../../shaders/step_prelude.wgsl?raw';
 
@@ -22,4 +23,9 @@ export function stepShaderSource(body: string): string {
 /** A forward step shader's body with persistent_steps.wgsl (main_persistent) after it. */
 export function withPersistentSteps(body: string): string {
   return composeShader(body, persistentSteps);
+}
+
+/** A backward step shader's body (LSTM, SimpleRNN) with backward_steps.wgsl (main, main_persistent, incoming_dh) after it. */
+export function withBackwardSteps(body: string): string {
+  return composeShader(body, backwardSteps);
 }

@@ -1,9 +1,24 @@
-// Kernel: the fused LSTM backward step (shaders/lstm_step_backward.wgsl), one dispatch a step.
+// Kernel: the fused LSTM backward step (shaders/lstm_step_backward.wgsl with backward_steps.wgsl):
+// one dispatch a step, or where runsPersistent one for the whole sequence (main_persistent).
 import source from '../../shaders/lstm_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { type BackwardStepShape, backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { withBackwardSteps } from './compose.js';
+import {
+  type BackwardForm,
+  type BackwardStepShape,
+  backwardStepForm,
+  backwardStepTerms,
+  encodeBackwardSteps,
+  persistentBackwardConstants,
+  rowsPerInvocation,
+  type StepSequence,
+  stepKernel,
+} from './steps.js';
+
+/** The shader with backward_steps.wgsl (main, main_persistent) after it. */
+const body = withBackwardSteps(source);
 
 export interface LstmStepBackwardArgs extends StepSequence {
   activation: Activation;
@@ -29,13 +44,20 @@ export function lstmStepBackwardKernel(options: {
   rows: number;
   masked?: boolean;
   recurrentDropout?: boolean;
+  form: BackwardForm;
 }): KernelSource {
+  const persistent = options.form === 'persistent';
   return stepKernel(
     'lstm_step_backward',
-    source,
+    body,
     options,
-    { RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'), DY_SEQ: +options.dySeq },
+    {
+      RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'),
+      DY_SEQ: +options.dySeq,
+      ...(persistent ? persistentBackwardConstants(4) : {}),
+    },
     ['storage', 'read', 'read', 'read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
+    persistent ? 'main_persistent' : 'main',
   );
 }
 
@@ -59,11 +81,15 @@ export function lstmStepBackwardWork(a: BackwardStepShape & { activation: Activa
   return f32Work(next * 8 * BH * H + BH * pointwise, read, 5 * BH + k * BH);
 }
 
-/** Encodes steps t = T-1 … 0 into `pass`: T dispatches, no CPU round trip between them. */
-export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepBackwardArgs): void {
-  const kernel = lstmStepBackwardKernel({ ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask });
-  encodeSequenceSteps(gpu, pass, run, args, {
-    phases: [kernel],
+/**
+ * Encodes steps t = T-1 … 0 into `pass`: one dispatch ('persistent', where runsPersistent) or T,
+ * no CPU round trip between them. `form` overrides backwardStepForm (tests run both).
+ */
+export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepBackwardArgs & { form?: BackwardForm }): void {
+  const form = args.form ?? backwardStepForm(args.B, args.H);
+  const flags = { masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
+  encodeBackwardSteps(gpu, pass, run, args, form, {
+    kernel: lstmStepBackwardKernel({ ...args, ...flags, rows: rowsPerInvocation(args.B), form }),
     bindings: (step) => [
       args.dG,
       args.whT,
@@ -75,8 +101,8 @@ export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, r
       step,
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
-    backward: true,
-    work: ({ t }) => lstmStepBackwardWork({ ...args, t, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
+    work: (t) => lstmStepBackwardWork({ ...args, ...flags, t }),
+    weightElements: 4 * args.H * args.H,
     what: `LSTM backward step (B=${args.B}, H=${args.H})`,
   });
 }

@@ -1,10 +1,25 @@
-// Kernel: the fused SimpleRNN backward step (shaders/simple_rnn_step_backward.wgsl), one
-// dispatch a step.
+// Kernel: the fused SimpleRNN backward step (shaders/simple_rnn_step_backward.wgsl with
+// backward_steps.wgsl): one dispatch a step, or where runsPersistent one for the whole sequence
+// (main_persistent).
 import source from '../../shaders/simple_rnn_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
-import { type BackwardStepShape, backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, type StepSequence, stepKernel } from './steps.js';
+import { withBackwardSteps } from './compose.js';
+import {
+  type BackwardForm,
+  type BackwardStepShape,
+  backwardStepForm,
+  backwardStepTerms,
+  encodeBackwardSteps,
+  persistentBackwardConstants,
+  rowsPerInvocation,
+  type StepSequence,
+  stepKernel,
+} from './steps.js';
+
+/** The shader with backward_steps.wgsl (main, main_persistent) after it. */
+const body = withBackwardSteps(source);
 
 export interface SimpleRnnStepBackwardArgs extends StepSequence {
   activation: Activation;
@@ -27,17 +42,17 @@ export function simpleRnnStepBackwardKernel(options: {
   rows: number;
   masked?: boolean;
   recurrentDropout?: boolean;
+  form: BackwardForm;
 }): KernelSource {
-  return stepKernel('simple_rnn_step_backward', source, options, { DY_SEQ: +options.dySeq }, [
-    'storage',
-    'read',
-    'read',
-    'read',
-    'read',
-    'storage',
-    'uniform-dynamic',
-    'read',
-  ]);
+  const persistent = options.form === 'persistent';
+  return stepKernel(
+    'simple_rnn_step_backward',
+    body,
+    options,
+    { DY_SEQ: +options.dySeq, ...(persistent ? persistentBackwardConstants(1) : {}) },
+    ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic', 'read'],
+    persistent ? 'main_persistent' : 'main',
+  );
 }
 
 /**
@@ -57,19 +72,21 @@ export function simpleRnnStepBackwardWork(a: BackwardStepShape & { activation: A
   return f32Work(flops, read, BH + k * BH);
 }
 
-/** Encodes steps t = T-1 … 0 into `pass`: T dispatches, no CPU round trip between them. */
-export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: SimpleRnnStepBackwardArgs): void {
+/**
+ * Encodes steps t = T-1 … 0 into `pass`: one dispatch ('persistent', where runsPersistent) or T,
+ * no CPU round trip between them. `form` overrides backwardStepForm (tests run both).
+ */
+export function encodeSimpleRnnStepsBackward(
+  gpu: Gpu,
+  pass: GPUComputePassEncoder,
+  run: RunScope,
+  args: SimpleRnnStepBackwardArgs & { form?: BackwardForm },
+): void {
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
-  const rows = rowsPerInvocation(args.B);
-  const kernel = simpleRnnStepBackwardKernel({
-    activation: args.activation,
-    dySeq: args.dySeq,
-    rows,
-    masked: !!args.mask,
-    recurrentDropout: !!args.recurrentMask,
-  });
-  encodeSequenceSteps(gpu, pass, run, args, {
-    phases: [kernel],
+  const form = args.form ?? backwardStepForm(args.B, args.H);
+  const flags = { masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
+  encodeBackwardSteps(gpu, pass, run, args, form, {
+    kernel: simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows: rowsPerInvocation(args.B), ...flags, form }),
     bindings: (step) => [
       args.dG,
       args.uT,
@@ -80,8 +97,8 @@ export function encodeSimpleRnnStepsBackward(gpu: Gpu, pass: GPUComputePassEncod
       step,
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
-    backward: true,
-    work: ({ t }) => simpleRnnStepBackwardWork({ ...args, t, masked: !!args.mask, recurrentDropout: !!args.recurrentMask }),
+    work: (t) => simpleRnnStepBackwardWork({ ...args, ...flags, t }),
+    weightElements: args.H * args.H,
     what: `SimpleRNN backward step (B=${args.B}, H=${args.H})`,
   });
 }

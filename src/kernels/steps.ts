@@ -176,24 +176,36 @@ export function backwardStepTerms(a: BackwardStepShape): { next: number; dy: num
   return { next, dy: a.dySeq || !next ? 1 : 0, m: a.recurrentDropout ? 1 : 0, k: a.masked ? 1 : 0 };
 }
 
-/** main_persistent (shaders/persistent_steps.wgsl): invocations of its one workgroup, and the most units it takes. */
+/**
+ * main_persistent (shaders/persistent_steps.wgsl, backward_steps.wgsl): invocations of a
+ * workgroup; the most units it takes; the most units it takes at any batch (more than one row
+ * block).
+ */
 export const PERSIST_WG = 256;
 export const PERSIST_MAX_H = 256;
+export const PERSIST_ROW_BLOCKS_MAX_H = 128;
 
 /**
- * Whether a forward sequence of B rows and H units runs main_persistent: when the batch fits one
- * row block and H ≤ PERSIST_MAX_H. A step there is at most 8·4·256² = 2.1 M FLOPs (LSTM), ~5 µs
- * on one compute unit of an H200 (455 GFLOP/s): about one dispatch's cost, so one workgroup doing
- * T steps is never slower than T launches (bench/lib/costModel.ts).
+ * Whether a sequence of B rows and H units runs main_persistent: one dispatch for all T steps,
+ * one workgroup a block of rowsPerInvocation(B) rows (rows never read each other's state).
+ * - B ≤ 4, H ≤ PERSIST_MAX_H: one workgroup. A step there is at most 8·4·256² = 2.1 M FLOPs
+ *   (LSTM), ~5 µs on one compute unit of an H200 (455 GFLOP/s): about one dispatch's cost, so
+ *   one workgroup doing T steps is never slower than T launches (bench/lib/costModel.ts).
+ * - H ≤ PERSIST_ROW_BLOCKS_MAX_H at any B: ceil(B / 4) workgroups, each a quarter of that step
+ *   (0.5 M FLOPs, ~1 µs) and a re-read of Wh (≤ 256 KB, from L2) a step. The per-step form
+ *   moves the same Wh bytes from L2 a step (every row block of it reads its slice of all of Wh)
+ *   and pays a dispatch on top. Beyond 128 units a row block's Wh (1 MB at 256) takes one
+ *   compute unit longer to stream than a dispatch costs: the per-step form, spread over all
+ *   units, is used there.
  */
 export function runsPersistent(B: number, H: number): boolean {
-  return B <= 4 && H <= PERSIST_MAX_H;
+  return H <= PERSIST_MAX_H && (B <= 4 || H <= PERSIST_ROW_BLOCKS_MAX_H);
 }
 
 /** The overrides main_persistent is compiled with (after the prelude's). */
 export const PERSIST_CONSTANTS: Readonly<Record<string, number>> = { WG: PERSIST_WG, PERSIST_MAX_H };
 
-/** How a persistent step kernel (one workgroup, every step in one dispatch) is encoded. */
+/** How a persistent step kernel (every step in one dispatch, a workgroup a row block) is encoded. */
 export interface PersistentEncoding {
   kernel: KernelSource;
   bindings: StepEncoding['bindings'];
@@ -203,16 +215,81 @@ export interface PersistentEncoding {
 }
 
 /**
- * Encodes a whole sequence as one dispatch of one workgroup: Step holds t = 0, T and `reverse`
- * (goBackwards); the kernel loops over the steps itself, computing each tIn (input_step).
+ * Encodes a whole sequence as one dispatch of ceil(B / rowsPerInvocation(B)) workgroups: Step
+ * holds t = 0, T and `reverse` (goBackwards); the kernel loops over the steps itself (forward
+ * 0 … T-1, backward T-1 … 0), computing each tIn (input_step).
  */
 export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: PersistentEncoding): void {
   const { T, B, H } = seq;
-  if (!runsPersistent(B, H)) throw new LimitError(`${enc.what}: the persistent step kernel takes B ≤ 4 and H ≤ ${PERSIST_MAX_H}; got B=${B}, H=${H}.`);
+  if (!runsPersistent(B, H)) {
+    throw new LimitError(
+      `${enc.what}: the persistent step kernel takes H ≤ ${PERSIST_ROW_BLOCKS_MAX_H} at any batch, or B ≤ 4 and H ≤ ${PERSIST_MAX_H}; got B=${B}, H=${H}.`,
+    );
+  }
   const reverse = seq.backwards ? 1 : 0;
   const uniforms = stepUniforms(run, 1, () => packStep({ t: 0, B, H, T, tIn: reverse ? T - 1 : 0, reverse }));
   const compiled = gpu.kernel(enc.kernel);
   pass.setPipeline(compiled.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(compiled, enc.bindings({ buffer: uniforms, size: STEP_BYTES })), [0]);
-  dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: PERSIST_WG, work: enc.work }, 1);
+  dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: PERSIST_WG, work: enc.work }, ceilDiv(B, rowsPerInvocation(B)));
+}
+
+/** The entry point a backward step shader (backward_steps.wgsl) runs a sequence with. */
+export type BackwardForm = 'main' | 'persistent';
+
+export function backwardStepForm(B: number, H: number): BackwardForm {
+  return runsPersistent(B, H) ? 'persistent' : 'main';
+}
+
+/** The overrides a backward main_persistent is compiled with: dG rows of `gates`·H ≤ gates·PERSIST_MAX_H. */
+export function persistentBackwardConstants(gates: number): Record<string, number> {
+  return { WG: PERSIST_WG, PERSIST_MAX_K: gates * PERSIST_MAX_H };
+}
+
+/** How a backward step shader (LSTM, SimpleRNN) encodes a sequence in either form. */
+export interface BackwardStepsEncoding {
+  kernel: KernelSource;
+  bindings: StepEncoding['bindings'];
+  what: string;
+  /** The work of the dispatch of step t in the per-step form. */
+  work: (t: number) => Work;
+  /** Elements of the transposed recurrent kernel every step with t + 1 < T reads. */
+  weightElements: number;
+}
+
+/**
+ * Work of main_persistent: the T steps' work, with the recurrent kernel read once (the steps
+ * t < T−1 read it; element-once counting per dispatch).
+ */
+export function persistentBackwardWork(T: number, enc: Pick<BackwardStepsEncoding, 'work' | 'weightElements'>): Work {
+  const total: Work = { flops: 0, bytesRead: 0, bytesWritten: 0 };
+  for (let t = 0; t < T; t++) {
+    const step = enc.work(t);
+    total.flops += step.flops;
+    total.bytesRead += step.bytesRead;
+    total.bytesWritten += step.bytesWritten;
+  }
+  total.bytesRead -= 4 * Math.max(0, T - 2) * enc.weightElements;
+  return total;
+}
+
+/** Encodes steps t = T-1 … 0 into `pass`: one dispatch ('persistent') or T, no CPU round trip between them. */
+export function encodeBackwardSteps(
+  gpu: Gpu,
+  pass: GPUComputePassEncoder,
+  run: RunScope,
+  seq: StepSequence,
+  form: BackwardForm,
+  enc: BackwardStepsEncoding,
+): void {
+  if (form === 'persistent') {
+    encodePersistentSequence(gpu, pass, run, seq, {
+      kernel: enc.kernel,
+      bindings: enc.bindings,
+      what: enc.what,
+      work: () => persistentBackwardWork(seq.T, enc),
+    });
+    return;
+  }
+  encodeSequenceSteps(gpu, pass, run, seq, { phases: [enc.kernel], bindings: enc.bindings, backward: true, work: ({ t }) => enc.work(t), what: enc.what });
 }

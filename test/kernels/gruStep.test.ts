@@ -12,6 +12,7 @@ import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/r
 import { Random } from '../../src/init/random.js';
 import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
+import { runsPersistent } from '../../src/kernels/steps.js';
 
 const env = useGpu();
 
@@ -46,9 +47,9 @@ const ATOL = 2e-5;
 const RTOL = 1e-5;
 
 describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%s', (resetAfter) => {
-  // Every form the mode has: `main`, and with resetAfter `main_persistent` where B ≤ 4, H ≤ 256.
+  // Every form the mode has: `main`, and with resetAfter `main_persistent` where runsPersistent.
   const forms = forwardCases.flatMap((c) =>
-    (['main', 'persistent'] as const).filter((form) => form === 'main' || (resetAfter && c.B <= 4 && c.H <= 256)).map((form) => ({ ...c, form })),
+    (['main', 'persistent'] as const).filter((form) => form === 'main' || (resetAfter && runsPersistent(c.B, c.H))).map((form) => ({ ...c, form })),
   );
   test.each(forms)('$name (B=$B, T=$T, H=$H, $form)', async (c) => {
     const { gpu } = env;
@@ -106,6 +107,7 @@ describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%
 test.each([
   { B: 1, T: 6, H: 37, keep: false },
   { B: 3, T: 4, H: 70, keep: true },
+  { B: 9, T: 3, H: 65, keep: true },
 ])('GRU persistent forward B=$B T=$T H=$H keep=$keep, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H, keep }) => {
   const { gpu } = env;
   const H3 = 3 * H;

@@ -1,8 +1,10 @@
 // kernels/lstmStepBackward (with the transpose it needs) against reference.lstmBackward's
-// gate gradients dG and dc_0, on the activations the reference's forward kept.
+// gate gradients dG and dc_0, on the activations the reference's forward kept, in each form
+// the shape takes (`main`; `main_persistent` where runsPersistent).
 import { describe, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeLstmStepsBackward } from '../../src/kernels/lstmStepBackward.js';
+import { runsPersistent } from '../../src/kernels/steps.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
 import { Random } from '../../src/init/random.js';
@@ -18,13 +20,16 @@ const ATOL = 1e-5;
 const RTOL = 1e-4;
 
 describe('LSTM backward step kernel vs reference', () => {
-  test.each([
-    { B: 1, T: 1, D: 2, H: 1, sequence: true },
-    { B: 1, T: 5, D: 3, H: 37, sequence: false },
-    { B: 3, T: 4, D: 5, H: 37, sequence: true },
-    { B: 9, T: 3, D: 4, H: 65, sequence: true },
-    { B: 2, T: 2, D: 8, H: 128, sequence: false },
-  ])('B=$B T=$T H=$H, gradient of the $sequence sequence', async ({ B, T, D, H, sequence }) => {
+  test.each(
+    [
+      { B: 1, T: 1, D: 2, H: 1, sequence: true },
+      { B: 1, T: 5, D: 3, H: 37, sequence: false },
+      { B: 3, T: 4, D: 5, H: 37, sequence: true },
+      { B: 9, T: 3, D: 4, H: 65, sequence: true },
+      { B: 2, T: 2, D: 8, H: 128, sequence: false },
+      { B: 3, T: 2, D: 4, H: 256, sequence: true },
+    ].flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form }))),
+  )('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
     const { gpu } = env;
     const random = new Random(B * 31 + T * 7 + H);
     const options = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
@@ -59,6 +64,7 @@ describe('LSTM backward step kernel vs reference', () => {
         T,
         B,
         H,
+        form,
       });
     });
     expectClose(await readBuffer(gpu, dG.buffer, T * B * 4 * H), expected.dG, ATOL, RTOL, 'dG');

@@ -13,6 +13,7 @@ import { Random } from '../../src/init/random.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, simpleRnnStep } from '../../src/reference/simpleRnn.js';
 import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
+import { runsPersistent } from '../../src/kernels/steps.js';
 
 const env = useGpu();
 
@@ -36,7 +37,7 @@ describe('SimpleRNN forward step kernel vs reference', () => {
       { name: 'linear', B: 2, T: 2, H: 9, activation: 'linear' },
       { name: 'hardSigmoid', B: 2, T: 2, H: 9, activation: 'hardSigmoid' },
     ]
-      .flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || (c.B <= 4 && c.H <= 256)).map((form) => ({ ...c, form })))
+      .flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form })))
       .map((c) => c as { name: string; B: number; T: number; H: number; activation: Activation; form: 'main' | 'persistent' }),
   )('$name (B=$B, T=$T, H=$H, $form)', async ({ B, T, H, activation, form }) => {
     const { gpu } = env;
@@ -64,6 +65,7 @@ describe('SimpleRNN forward step kernel vs reference', () => {
 test.each([
   { B: 1, T: 6, H: 37 },
   { B: 4, T: 3, H: 256 },
+  { B: 9, T: 4, H: 65 },
 ])('SimpleRNN persistent forward B=$B T=$T H=$H, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H }) => {
   const { gpu } = env;
   const random = new Random(B * 101 + T * 7 + H);
@@ -109,13 +111,15 @@ const BACK_ATOL = 1e-5;
 const BACK_RTOL = 1e-4;
 
 describe('SimpleRNN backward step kernel vs reference', () => {
-  test.each([
-    { B: 1, T: 1, D: 2, H: 1, sequence: true },
-    { B: 1, T: 5, D: 3, H: 37, sequence: false },
-    { B: 3, T: 4, D: 5, H: 37, sequence: true },
-    { B: 9, T: 3, D: 4, H: 65, sequence: true },
-    { B: 2, T: 2, D: 8, H: 128, sequence: false },
-  ])('B=$B T=$T H=$H, gradient of the $sequence sequence', async ({ B, T, D, H, sequence }) => {
+  test.each(
+    [
+      { B: 1, T: 1, D: 2, H: 1, sequence: true },
+      { B: 1, T: 5, D: 3, H: 37, sequence: false },
+      { B: 3, T: 4, D: 5, H: 37, sequence: true },
+      { B: 9, T: 3, D: 4, H: 65, sequence: true },
+      { B: 2, T: 2, D: 8, H: 128, sequence: false },
+    ].flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form }))),
+  )('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
     const { gpu } = env;
     const random = new Random(B * 31 + T * 7 + H);
     const f32 = (n: number, scale: number) => Float64Array.from(random.uniformArray(n, -scale, scale));
@@ -146,6 +150,7 @@ describe('SimpleRNN backward step kernel vs reference', () => {
         T,
         B,
         H,
+        form,
       });
     });
     const got = await readBuffer(gpu, dG.buffer, T * B * H);

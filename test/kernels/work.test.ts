@@ -10,10 +10,12 @@ import { embeddingScatterAddWork } from '../../src/kernels/embedding.js';
 import { gemmWork } from '../../src/kernels/gemm.js';
 import { gruPersistentWork, gruStepForwardWork } from '../../src/kernels/gruStepForward.js';
 import { lossReduceWork } from '../../src/kernels/loss.js';
+import { lstmStepBackwardWork } from '../../src/kernels/lstmStepBackward.js';
 import { lstmPersistentWork, lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
 import { simpleRnnPersistentWork, simpleRnnStepForwardWork } from '../../src/kernels/simpleRnnStepForward.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
+import { persistentBackwardWork } from '../../src/kernels/steps.js';
 import { transposeWork } from '../../src/kernels/transpose.js';
 import { DispatchLog, FUNCTION_FLOPS } from '../../src/runtime/dispatchRecord.js';
 import { resolveOptimizer } from '../../src/spec/optimizerConfig.js';
@@ -47,6 +49,16 @@ describe('work formulas against hand counts', () => {
     const step = lstmStepForwardWork({ B: 1, H: 2, ...options });
     // Reads Wh 16 once, G 2 × 8, h0 and c0 2 + 2, h[1], h[2] again to stage them 2 × 2; writes h[1], h[2] and c.
     expect(lstmPersistentWork({ T: 2, B: 1, H: 2, ...options })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 40, bytesWritten: 4 * 6 });
+  });
+
+  test('persistent LSTM backward, T=3 B=1 H=2: three steps in one dispatch, WhT read once', () => {
+    const options = { activation: 'tanh', recurrentActivation: 'sigmoid', B: 1, H: 2, T: 3, dySeq: true } as const;
+    // Per step, per unit: 12 + 3·σ + 3·act (4 each) + dY 1 = 37, and 2·4H = 16 for the recurrent
+    // sum at t < T−1: 2·37 at t = 2, 2·(37 + 16) at t = 1, 0. Reads at t < T−1 WhT 16 and dG[t+1]
+    // 8; every step acts 8, c[t], c[t-1], dc 6, dY 2: 16 + 2·24 + 2·16 per step form, WhT once
+    // here. Writes dG[t] 8 and dc 2 a step.
+    const work = persistentBackwardWork(3, { work: (t) => lstmStepBackwardWork({ ...options, t }), weightElements: 16 });
+    expect(work).toEqual({ flops: 74 + 2 * 106, bytesRead: 4 * (3 * 16 + 2 * 8 + 16), bytesWritten: 4 * 30 });
   });
 
   test('persistent SimpleRNN, T=2 B=1 H=2', () => {
@@ -146,8 +158,10 @@ describe('dispatch records', () => {
     // The forward LSTM layer at B=4, H=3: the whole sequence in one workgroup of 256.
     const steps = predictLog.records.filter((r) => r.kernel.startsWith('lstm_step_forward/'));
     expect(steps.map((r) => [r.kernel, r.workgroups, r.invocations])).toEqual([['lstm_step_forward/main_persistent', [1, 1, 1], 256]]);
-    // Training runs the steps forward and backward and one optimizer update per weight (LSTM 3, Dense 2).
-    expect(fitLog.records.filter((r) => r.kernel.startsWith('lstm_step_backward/')).length).toBeGreaterThanOrEqual(T);
+    // Training runs the steps forward and backward (each one persistent dispatch a batch) and one
+    // optimizer update per weight (LSTM 3, Dense 2).
+    const backward = fitLog.records.filter((r) => r.kernel.startsWith('lstm_step_backward/'));
+    expect(backward.map((r) => [r.kernel, r.workgroups, r.invocations])).toEqual([['lstm_step_backward/main_persistent', [1, 1, 1], 256]]);
     expect(fitLog.records.filter((r) => r.kernel.startsWith('optimizer update/')).length).toBe(5);
     model.dispose();
     x.dispose();

@@ -260,15 +260,15 @@ test('dispatches: both directions, one merge (and the output copy) in one submit
   expect(gpu.pool.created - buffers).toBe(0);
 
   // The layer's gradients: forward (as above, without the copy) + dY to time-major (1) + merge
-  // backward (1) + per direction transpose (1), T backward steps, dWx, dWh, db, dX (4) + dX to
-  // batch-major once (1).
+  // backward (1) + per direction transpose (1), the backward steps (one persistent dispatch),
+  // dWx, dWh, db, dX (4) + dX to batch-major once (1).
   const layer = model.layers[0] as Bidirectional;
   const dOut = tensor(gpu, new Float32Array(B * T * 2 * H).fill(0.1), [B, T, 2 * H]);
   await layer.gradients(x, dOut);
   const counted = countDispatches(gpu, () => layer.gradients(x, dOut));
   await counted.result;
   const forward = 2 * (1 + 1) + 1;
-  expect(counted.dispatches).toBe(forward + 1 + 1 + 2 * (1 + T + 4) + 1);
+  expect(counted.dispatches).toBe(forward + 1 + 1 + 2 * (1 + 1 + 4) + 1);
   console.log(`Bidirectional(LSTM) T=${T}: predict ${dispatches} dispatches, gradients ${counted.dispatches}`);
   model.dispose();
 });

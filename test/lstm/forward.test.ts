@@ -132,14 +132,16 @@ describe('steady state', () => {
     expect(gpu.pipelineCount - pipelines).toBe(0);
   });
 
-  // Per layer the input projection, then the steps: one persistent dispatch where the batch fits
-  // one workgroup (B ≤ 4, H ≤ 256), T step dispatches otherwise; +1 to return the sequence.
+  // Per layer the input projection, then the steps: one persistent dispatch where runsPersistent
+  // (B ≤ 4 and H ≤ 256, or H ≤ 128: a workgroup a row block), T step dispatches otherwise; +1 to
+  // return the sequence.
   test.each([
-    { B: 2, stepDispatches: 1 },
-    { B: 8, stepDispatches: 12 },
-  ])('one submit and 1 + $stepDispatches dispatches per layer (B=$B, T=12)', async ({ B, stepDispatches }) => {
+    { B: 2, H: 8, stepDispatches: 1 },
+    { B: 8, H: 8, stepDispatches: 1 },
+    { B: 8, H: 200, stepDispatches: 12 },
+  ])('one submit and 1 + $stepDispatches dispatches per layer (B=$B, H=$H, T=12)', async ({ B, H, stepDispatches }) => {
     const { gpu } = env;
-    const [T, D, H] = [12, 3, 8];
+    const [T, D] = [12, 3];
     const model = sequential(gpu, [
       layers.lstm({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
       layers.lstm({ units: H, returnSequences: true, seed: 2 }),

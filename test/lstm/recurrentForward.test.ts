@@ -3,6 +3,7 @@
 // sequence, seeded initial weights, and the dispatches, submits and buffers of a predict.
 import { describe, expect, test } from 'vitest';
 import { layers, sequential, tensor, type Tensor } from '../../src/index.js';
+import { runsPersistent } from '../../src/kernels/steps.js';
 import { Gru } from '../../src/lstm/gru.js';
 import type { GruConfig, SimpleRnnConfig } from '../../src/spec/recurrentConfig.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
@@ -34,7 +35,7 @@ interface Family {
   ref: (c: GruConfig) => ReferenceGru | ReferenceSimpleRnn;
   /** Dispatches a step of the forward. */
   perStep: number;
-  /** Runs the whole sequence in one dispatch where B ≤ 4 and H ≤ 256 (main_persistent). */
+  /** Runs the whole sequence in one dispatch where runsPersistent (main_persistent). */
   persistent: boolean;
 }
 
@@ -165,14 +166,18 @@ describe.each(families)('$name layer vs reference', (family) => {
     model.dispose();
   });
 
-  // The steps of a layer: one persistent dispatch where the family has it and B ≤ 4, else
-  // (dispatches a step)·T.
-  test.each([2, 8])(
-    'B=%i: one submit and 1 + the step dispatches per layer (+1 for a returned sequence); no new buffers or pipelines when repeated',
-    async (B) => {
+  // The steps of a layer: one persistent dispatch where the family has it and runsPersistent,
+  // else (dispatches a step)·T.
+  test.each([
+    { B: 2, H: 8 },
+    { B: 8, H: 8 },
+    { B: 8, H: 200 },
+  ])(
+    'B=$B H=$H: one submit and 1 + the step dispatches per layer (+1 for a returned sequence); no new buffers or pipelines when repeated',
+    async ({ B, H }) => {
       const { gpu } = env;
-      const [T, D, H] = [12, 3, 8];
-      const stepDispatches = family.persistent && B <= 4 ? 1 : family.perStep * T;
+      const [T, D] = [12, 3];
+      const stepDispatches = family.persistent && runsPersistent(B, H) ? 1 : family.perStep * T;
       const model = sequential(gpu, [
         family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
         family.gpu({ units: H, returnSequences: true, seed: 2 }),
