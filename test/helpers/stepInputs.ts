@@ -1,5 +1,6 @@
 // Seeded masks for the step-kernel tests: a Keras step mask and recurrent-dropout multipliers.
 import type { Random } from '../../src/init/random.js';
+import { type BackwardForm, runsPersistent } from '../../src/kernels/steps.js';
 
 /** [B, T] f32 1/0, batch-major: row 0 keeps every step, the others keep each with p = 0.6. */
 export function stepMask(random: Random, B: number, T: number): Float32Array {
@@ -9,4 +10,9 @@ export function stepMask(random: Random, B: number, T: number): Float32Array {
 /** [B, H] recurrent-dropout multipliers at rate 0.25: 0, or 1 / 0.75. */
 export function recurrentDropoutMask(random: Random, B: number, H: number): Float32Array {
   return Float32Array.from({ length: B * H }, () => (random.uniform(0, 1) < 0.25 ? 0 : 1 / 0.75));
+}
+
+/** Each case once per backward form its shape takes: `main`, and `persistent` where runsPersistent. */
+export function withBackwardForms<C extends { B: number; H: number }>(cases: C[]): (C & { form: BackwardForm })[] {
+  return cases.flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form })));
 }

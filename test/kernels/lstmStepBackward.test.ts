@@ -4,11 +4,11 @@
 import { describe, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeLstmStepsBackward } from '../../src/kernels/lstmStepBackward.js';
-import { runsPersistent } from '../../src/kernels/steps.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
 import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
+import { withBackwardForms } from '../helpers/stepInputs.js';
 
 const env = useGpu();
 
@@ -21,14 +21,14 @@ const RTOL = 1e-4;
 
 describe('LSTM backward step kernel vs reference', () => {
   test.each(
-    [
+    withBackwardForms([
       { B: 1, T: 1, D: 2, H: 1, sequence: true },
       { B: 1, T: 5, D: 3, H: 37, sequence: false },
       { B: 3, T: 4, D: 5, H: 37, sequence: true },
       { B: 9, T: 3, D: 4, H: 65, sequence: true },
       { B: 2, T: 2, D: 8, H: 128, sequence: false },
       { B: 3, T: 2, D: 4, H: 256, sequence: true },
-    ].flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form }))),
+    ]),
   )('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
     const { gpu } = env;
     const random = new Random(B * 31 + T * 7 + H);
