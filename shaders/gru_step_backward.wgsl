@@ -39,14 +39,18 @@
 //                                  REC_DROPOUT: then the multipliers m [B, H] of the forward's
 //                                  h[t-1], packed after (at B·H, or B·H + B·T when MASKED).
 //   @binding(8) s      uniform     Step (dynamic offset, one 256-byte slot a dispatch)
-// Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations; one invocation computes
-// unit j for TB batch rows. Per K-slice of WG, the workgroup stages TB rows of the multiplied
-// gradient in shared memory; each UT element read serves TB rows.
+// Entry point `main`: step s.t's phase PHASE (or the final pass). Dispatch: (ceil(H / WG),
+// ceil(B / TB)); workgroup WG invocations; one invocation computes unit j for TB batch rows.
+// Per K-slice of WG, the workgroup stages TB rows of the multiplied gradient in shared memory;
+// each UT element read serves TB rows.
+// Entry point `main_persistent` (persistent_backward.wgsl, where runsPersistent): every step
+// and phase in one dispatch; the final pass stays a dispatch of `main`.
 //
-// Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
-// takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
-// and activate_grad_from_output from them; defines staged_value and weight_row for
-// staged_matvec.
+// Composed between step_prelude.wgsl and persistent_backward.wgsl (stepShaderSource,
+// withPersistentBackward, src/kernels/compose.ts): takes struct Step, WG, TB, MAX_TB,
+// ACTIVATION, MASKED, REC_DROPOUT, mask_index_at, staged_matvec and activate_grad_from_output
+// from them; defines staged_value and weight_row for staged_matvec, and the phase hooks of
+// persistent_backward.wgsl.
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override DY_SEQ: bool = true;
@@ -67,7 +71,7 @@ fn phase1() -> bool {
   return !RESET_AFTER && PHASE == 1u;
 }
 
-// The slice of the multiplied gradient: t+1, t in phase 1, 0 on the final pass (≥ T: none).
+// The source slice of `main`'s mat-vec: t+1, t in phase 1, 0 on the final pass (≥ T: none).
 fn source_slice() -> u32 {
   if (s.finalPass != 0u) {
     return 0u;
@@ -75,107 +79,143 @@ fn source_slice() -> u32 {
   return select(s.t + 1u, s.t, phase1());
 }
 
-// staged_matvec's vector, [B, K] with row stride 3H (or H in phase 1): reset before, phase 0
-// multiplies dG's z, r blocks; every other dispatch dGm (RESET_AFTER: all of it; phase 1: dGh).
-fn staged_value(b: u32, k: u32) -> f32 {
-  let stride = select(3u * s.H, s.H, phase1());
-  let i = (source_slice() * s.B + b) * stride + k;
-  if (!RESET_AFTER && PHASE == 0u) {
+// Element (b, k) of the multiplied gradient at `slice` in `phase`, [B, K] with row stride 3H
+// (H in phase 1): reset before, phase 0 multiplies dG's z, r blocks; every other phase dGm
+// (RESET_AFTER: all of it; phase 1: dGh).
+fn source_at(phase: u32, slice: u32, b: u32, k: u32) -> f32 {
+  let p1 = !RESET_AFTER && phase == 1u;
+  let i = (slice * s.B + b) * select(3u * s.H, s.H, p1) + k;
+  if (!RESET_AFTER && phase == 0u) {
     return dG[i];
   }
   return dGm[i];
 }
 
-// Row k of the multiplied block of UT at unit j (one column): rows 0… , or 2H… in phase 1.
-fn weight_row(k: u32, j: u32) -> vec4f {
-  return vec4f(UT[(select(0u, 2u * s.H, phase1()) + k) * s.H + j], 0.0, 0.0, 0.0);
+// staged_matvec's vector.
+fn staged_value(b: u32, k: u32) -> f32 {
+  return source_at(PHASE, source_slice(), b, k);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = s.t;
+// Row k of the multiplied block of UT at unit j (one column): rows 0… , or 2H… in phase 1.
+fn weight_row(k: u32, j: u32) -> vec4f {
+  return vec4f(phase_weight(PHASE, k, j), 0.0, 0.0, 0.0);
+}
+
+// persistent_backward.wgsl's hooks: a step is one phase with RESET_AFTER, two without.
+fn backward_phases() -> u32 {
+  return select(2u, 1u, RESET_AFTER);
+}
+
+// The width of the multiplied gradient: 3H, or 2H (z, r) in phase 0 and H in phase 1.
+fn phase_width(phase: u32) -> u32 {
+  if (RESET_AFTER) {
+    return 3u * s.H;
+  }
+  return select(2u * s.H, s.H, phase == 1u);
+}
+
+fn phase_has_source(phase: u32, t: u32) -> bool {
+  return (!RESET_AFTER && phase == 1u) || t + 1u < s.T;
+}
+
+fn phase_source(phase: u32, t: u32, b: u32, k: u32) -> f32 {
+  return source_at(phase, select(t + 1u, t, !RESET_AFTER && phase == 1u), b, k);
+}
+
+fn phase_weight(phase: u32, k: u32, j: u32) -> f32 {
+  return UT[(select(0u, 2u * s.H, !RESET_AFTER && phase == 1u) + k) * s.H + j];
+}
+
+// m of unit (b, j): the forward's multiplier of h[t-1] (1 without recurrent dropout).
+fn rec_multiplier(b: u32, j: u32) -> f32 {
+  if (REC_DROPOUT) {
+    return carry[s.B * s.H + select(0u, s.B * s.T, MASKED) + b * s.H + j];
+  }
+  return 1.0;
+}
+
+// Step t's `phase` of (b, j) (input step tIn), given recurrent = the mat-vec of the source.
+fn finish_phase(phase: u32, t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
   let B = s.B;
   let H = s.H;
   let H3 = 3u * H;
+  let c = b * H + j;
+  let m = rec_multiplier(b, j);
+  let g = (t * B + b) * H3 + j;
+  let x = (t * B + b) * H + j;
+  let z = acts[g];
+  let rg = acts[g + H];
+  let hPrev = hseq[x] * m;
+  let masked = MASKED && carry[B * H + mask_index_at(b, tIn)] == 0.0;
+  if (!RESET_AFTER && phase == 1u) {
+    if (masked) {
+      dG[g + H] = 0.0;
+      return;
+    }
+    let dq = recurrent;
+    dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
+    carry[c] += dq * rg * m;
+    return;
+  }
+  var dh = recurrent * m + carry[c];
+  if (DY_SEQ) {
+    dh += dY[x];
+  } else if (t + 1u == s.T) {
+    dh += dY[c];
+  }
+  if (masked) {
+    dG[g] = 0.0;
+    dG[g + H] = 0.0;
+    dG[g + 2u * H] = 0.0;
+    if (RESET_AFTER) {
+      dGm[g] = 0.0;
+      dGm[g + H] = 0.0;
+      dGm[g + 2u * H] = 0.0;
+    } else {
+      dGm[x] = 0.0;
+    }
+    carry[c] = dh;
+    return;
+  }
+  let n = acts[g + 2u * H];
+  let dz = dh * (hPrev - n) * activate_grad_from_output(RECURRENT_ACTIVATION, z);
+  let dn = dh * (1.0 - z) * activate_grad_from_output(ACTIVATION, n);
+  dG[g] = dz;
+  dG[g + 2u * H] = dn;
+  if (RESET_AFTER) {
+    let dr = dn * aux[x] * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
+    dG[g + H] = dr;
+    dGm[g] = dz;
+    dGm[g + H] = dr;
+    dGm[g + 2u * H] = dn * rg;
+  } else {
+    dGm[x] = dn;
+  }
+  carry[c] = dh * z * m;
+}
+
+// Step s.t's phase PHASE, or the final pass (carry += (slice 0·Uᵀ)·m = dh0).
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
   let isFinal = s.finalPass != 0u;
-
-  // The width of the multiplied gradient: 2H (z, r) or 3H, H in phase 1.
-  let K = select(select(2u * H, H3, RESET_AFTER), H, phase1());
   var acc: array<vec4f, MAX_TB>;
   if (source_slice() < s.T) {
-    acc = staged_matvec(acc, K, j, b0, lid.x);
+    acc = staged_matvec(acc, phase_width(PHASE), j, b0, lid.x);
   }
-
-  if (j >= H) {
+  if (j >= s.H) {
     return;
   }
   for (var r = 0u; r < TB; r++) {
     let b = b0 + r;
-    if (b >= B) {
+    if (b >= s.B) {
       break;
     }
-    let c = b * H + j;
-    // m of this unit (1 without recurrent dropout).
-    var m = 1.0;
-    if (REC_DROPOUT) {
-      m = carry[B * H + select(0u, B * s.T, MASKED) + c];
-    }
     if (isFinal) {
-      carry[c] += acc[r].x * m;
+      carry[b * s.H + j] += acc[r].x * rec_multiplier(b, j);
       continue;
     }
-    let g = (t * B + b) * H3 + j;
-    let x = (t * B + b) * H + j;
-    let z = acts[g];
-    let rg = acts[g + H];
-    let hPrev = hseq[x] * m;
-    let masked = MASKED && carry[B * H + mask_index(b)] == 0.0;
-    if (phase1()) {
-      if (masked) {
-        dG[g + H] = 0.0;
-        continue;
-      }
-      let dq = acc[r].x;
-      dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
-      carry[c] += dq * rg * m;
-      continue;
-    }
-    var dh = acc[r].x * m + carry[c];
-    if (DY_SEQ) {
-      dh += dY[x];
-    } else if (t + 1u == s.T) {
-      dh += dY[c];
-    }
-    if (masked) {
-      dG[g] = 0.0;
-      dG[g + H] = 0.0;
-      dG[g + 2u * H] = 0.0;
-      if (RESET_AFTER) {
-        dGm[g] = 0.0;
-        dGm[g + H] = 0.0;
-        dGm[g + 2u * H] = 0.0;
-      } else {
-        dGm[x] = 0.0;
-      }
-      carry[c] = dh;
-      continue;
-    }
-    let n = acts[g + 2u * H];
-    let dz = dh * (hPrev - n) * activate_grad_from_output(RECURRENT_ACTIVATION, z);
-    let dn = dh * (1.0 - z) * activate_grad_from_output(ACTIVATION, n);
-    dG[g] = dz;
-    dG[g + 2u * H] = dn;
-    if (RESET_AFTER) {
-      let dr = dn * aux[x] * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
-      dG[g + H] = dr;
-      dGm[g] = dz;
-      dGm[g + H] = dr;
-      dGm[g + 2u * H] = dn * rg;
-    } else {
-      dGm[x] = dn;
-    }
-    carry[c] = dh * z * m;
+    finish_phase(PHASE, s.t, s.tIn, b, j, acc[r].x);
   }
 }

@@ -25,8 +25,8 @@
 //   One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
 //   whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
 //   h[t-1] in shared memory; each Wh element read serves TB rows. Wh reads are coalesced in j.
-// Entry point `main_split_k`, for small batches (B ≤ TB), where `main` would run only
-// ceil(H / WG) workgroups (2 at H = 128):
+// Entry point `main_split_k`, where `main` would launch too few workgroups for a GPU (fewer
+// than MIN_STEP_WORKGROUPS, src/kernels/lstmStepForward.ts; 32 at B = 32, H = 256):
 //   Dispatch: (ceil(H / SPLIT_UNITS), ceil(B / TB)); workgroup WG invocations.
 //   A workgroup computes SPLIT_UNITS consecutive units; invocation lid = lane·SPLIT_UNITS + u
 //   sums unit u's gates over k ≡ lane (mod WG / SPLIT_UNITS), so each row k of Wh is read as

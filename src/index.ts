@@ -1,7 +1,7 @@
 // webgpu-rnn: recurrent networks trained and run on the GPU through WebGPU.
 export { createDevice, type CreateDeviceOptions, type AdapterChoice } from './runtime/createDevice.js';
 export { Gpu, type DeviceInfo, type DeviceLimits, type MemoryReport } from './runtime/device.js';
-export { DispatchLog, type DispatchRecord, type Work } from './runtime/dispatchRecord.js';
+export { DispatchLog, type DispatchRecord, totalWork, type Work } from './runtime/dispatchRecord.js';
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
 export { sequential, Sequential } from './model/sequential.js';

@@ -15,7 +15,8 @@ interface StepShape {
 
 const options = { activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
 const label = ({ B, T, H }: StepShape) => `B=${B} T=${T} H=${H}`;
-// The form lstmForwardForm picks: main_persistent (B ≤ 4, H ≤ 256: one dispatch), main_split_k (B ≤ 4), main.
+// The form lstmForwardForm picks: main_persistent (runsPersistent: one dispatch), main_split_k
+// (where main would launch < MIN_STEP_WORKGROUPS a step), main.
 const cases = (quick: boolean): StepShape[] =>
   quick
     ? [

@@ -6,7 +6,9 @@
 //                occupancy = min(1, workgroups / computeUnits)
 // A sequence of dispatches: the sum (each dispatch depends on the previous one: no overlap).
 // The ideal of a case: its minimum bytes and FLOPs (idealWork.ts) in one dispatch at full occupancy.
-import type { DispatchRecord, Work } from 'webgpu-rnn';
+import { type DispatchRecord, totalWork, type Work } from 'webgpu-rnn';
+
+export { totalWork };
 
 export interface DeviceProfile {
   /** Key for --profile output and tables, e.g. 'h200'. */
@@ -105,17 +107,6 @@ export function modelRecords(records: readonly DispatchRecord[], p: DeviceProfil
 /** The ideal: the case's minimum work in one dispatch at full occupancy. */
 export function modelIdeal(work: Work, p: DeviceProfile): number {
   return modelDispatch(work, p).seconds;
-}
-
-/** Σ of the work of `records`. */
-export function totalWork(records: readonly Work[]): Work {
-  const w: Work = { flops: 0, bytesRead: 0, bytesWritten: 0 };
-  for (const r of records) {
-    w.flops += r.flops;
-    w.bytesRead += r.bytesRead;
-    w.bytesWritten += r.bytesWritten;
-  }
-  return w;
 }
 
 /** One row a kernel (DispatchRecord.kernel) of a run: what the --profile table prints. */

@@ -2,6 +2,7 @@
 // The step shaders' header comments name what they take from each prelude.
 import activations from '../../shaders/activations.wgsl?raw';
 import backwardSteps from '../../shaders/backward_steps.wgsl?raw';
+import persistentBackward from '../../shaders/persistent_backward.wgsl?raw';
 import persistentSteps from '../../shaders/persistent_steps.wgsl?raw';
 import stepPrelude from '../../shaders/step_prelude.wgsl?raw';
 
@@ -25,7 +26,12 @@ export function withPersistentSteps(body: string): string {
   return composeShader(body, persistentSteps);
 }
 
-/** A backward step shader's body (LSTM, SimpleRNN) with backward_steps.wgsl (main, main_persistent, incoming_dh) after it. */
+/** A backward step shader's body (LSTM, SimpleRNN) with backward_steps.wgsl (main, incoming_dh) and persistent_backward.wgsl (main_persistent) after it. */
 export function withBackwardSteps(body: string): string {
-  return composeShader(body, backwardSteps);
+  return withPersistentBackward(composeShader(body, backwardSteps));
+}
+
+/** A backward step shader's body that defines persistent_backward.wgsl's phase hooks, with it (main_persistent) after. */
+export function withPersistentBackward(body: string): string {
+  return composeShader(body, persistentBackward);
 }

@@ -1,10 +1,26 @@
-// Kernel: the fused GRU backward step (shaders/gru_step_backward.wgsl): one dispatch a step
-// with resetAfter, two without; one more for the initial state's gradient when asked.
+// Kernel: the fused GRU backward step (shaders/gru_step_backward.wgsl with
+// persistent_backward.wgsl): one dispatch a step with resetAfter, two without, or where
+// runsPersistent one for the whole sequence (main_persistent); one more for the initial state's
+// gradient when asked.
 import source from '../../shaders/gru_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
+import { activationFlops, f32Work, totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { backwardStepTerms, encodeSequenceSteps, rowsPerInvocation, stepKernel } from './steps.js';
+import { withPersistentBackward } from './compose.js';
+import {
+  type BackwardForm,
+  backwardStepForm,
+  backwardStepTerms,
+  encodePersistentSequence,
+  encodeSequenceSteps,
+  persistentBackwardConstants,
+  persistentBackwardWork,
+  rowsPerInvocation,
+  stepKernel,
+} from './steps.js';
+
+/** The shader with persistent_backward.wgsl (main_persistent) after it. */
+const body = withPersistentBackward(source);
 
 export interface GruStepBackwardArgs {
   activation: Activation;
@@ -42,6 +58,7 @@ export function gruBackwardDispatchesPerStep(resetAfter: boolean): number {
   return resetAfter ? 1 : 2;
 }
 
+/** `phase` selects `main`'s phase (PHASE); the persistent form runs every phase of every step. */
 export function gruStepBackwardKernel(options: {
   activation: Activation;
   recurrentActivation: Activation;
@@ -51,24 +68,31 @@ export function gruStepBackwardKernel(options: {
   phase: 0 | 1;
   masked?: boolean;
   recurrentDropout?: boolean;
+  form?: BackwardForm;
 }): KernelSource {
+  const persistent = options.form === 'persistent';
   const constants = {
     RECURRENT_ACTIVATION: activationId(options.recurrentActivation, 'recurrentActivation'),
     DY_SEQ: +options.dySeq,
     RESET_AFTER: +options.resetAfter,
-    PHASE: options.phase,
+    PHASE: persistent ? 0 : options.phase,
+    ...(persistent ? persistentBackwardConstants(3) : {}),
   };
-  return stepKernel('gru_step_backward', source, options, constants, [
-    'storage',
-    'storage',
-    'read',
-    'read',
-    'read',
-    'read',
-    'read',
-    'storage',
-    'uniform-dynamic',
-  ]);
+  const bindings = ['storage', 'storage', 'read', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic'] as const;
+  return stepKernel('gru_step_backward', body, options, constants, bindings, persistent ? 'main_persistent' : 'main');
+}
+
+/** What the backward's work formulas see of a sequence. */
+export interface GruBackwardShape {
+  activation: Activation;
+  recurrentActivation: Activation;
+  resetAfter: boolean;
+  dySeq: boolean;
+  B: number;
+  H: number;
+  T: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
 }
 
 /**
@@ -89,20 +113,7 @@ export function gruStepBackwardKernel(options: {
  *   final pass: carry += (slice 0·Uᵀ)·m: 2·K·H + 1 (+ 1), K = 3H (resetAfter) or 2H
  *     reads UT [K, H], dGm[0] or dG[0]_zr [B, K], carry (+ m) [B, H]; writes carry [B, H]
  */
-export function gruStepBackwardWork(a: {
-  activation: Activation;
-  recurrentActivation: Activation;
-  resetAfter: boolean;
-  dySeq: boolean;
-  B: number;
-  H: number;
-  T: number;
-  t: number;
-  phase: 0 | 1;
-  finalPass?: boolean;
-  masked?: boolean;
-  recurrentDropout?: boolean;
-}): Work {
+export function gruStepBackwardWork(a: GruBackwardShape & { t: number; phase: 0 | 1; finalPass?: boolean }): Work {
   const { B, H } = a;
   const BH = B * H;
   const [sig, act] = [activationFlops(a.recurrentActivation), activationFlops(a.activation)];
@@ -125,20 +136,51 @@ export function gruStepBackwardWork(a: {
 }
 
 /**
- * Encodes steps t = T-1 … 0 into `pass` (T dispatches with resetAfter, 2T without), then with
- * `initialStateGrad` one more that leaves dh0 in `carry`. No CPU round trip between them.
+ * Work of main_persistent: every phase of the T steps (gruStepBackwardWork), UT read once. A step
+ * reads UT (resetAfter: all 3H·H) when t + 1 < T; reset before U_zr (2H·H) then and U_h (H·H)
+ * every step.
  */
-export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepBackwardArgs): void {
+export function gruPersistentBackwardWork(a: GruBackwardShape): Work {
+  const phases: (0 | 1)[] = a.resetAfter ? [0] : [0, 1];
+  const H2 = a.H * a.H;
+  const recurrentReads = (t: number) => (t + 1 < a.T ? 2 * H2 : 0) + (a.resetAfter && t + 1 >= a.T ? 0 : H2);
+  return persistentBackwardWork(a.T, {
+    work: (t) => totalWork(phases.map((phase) => gruStepBackwardWork({ ...a, t, phase }))),
+    weightElements: recurrentReads,
+  });
+}
+
+/**
+ * Encodes steps t = T-1 … 0 into `pass`: one dispatch ('persistent', where runsPersistent), or T
+ * with resetAfter and 2T without; then with `initialStateGrad` one more that leaves dh0 in
+ * `carry`. No CPU round trip between them. `form` overrides backwardStepForm (tests run both).
+ */
+export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepBackwardArgs & { form?: BackwardForm }): void {
+  const form = args.form ?? backwardStepForm(args.B, args.H);
   const rows = rowsPerInvocation(args.B);
   const phases: (0 | 1)[] = args.resetAfter ? [0] : [0, 1];
+  const flags = { masked: !!args.masked, recurrentDropout: !!args.recurrentDropout };
+  const work = (t: number, phase: 0 | 1, finalPass = false) => gruStepBackwardWork({ ...args, ...flags, t, phase, finalPass });
+  const bindings = (step: GPUBufferBinding) => [args.dG, args.dGm, args.uT, args.dY, args.hseq, args.acts, args.aux, args.carry, step];
+  const what = `GRU backward step (B=${args.B}, H=${args.H})`;
+  const stepKernelOf = (phase: 0 | 1) => gruStepBackwardKernel({ ...args, rows, phase, form: 'main' });
+  if (form === 'persistent') {
+    encodePersistentSequence(gpu, pass, run, args, {
+      kernel: gruStepBackwardKernel({ ...args, rows, phase: 0, form }),
+      bindings,
+      what,
+      work: () => gruPersistentBackwardWork({ ...args, ...flags }),
+      finalPass: args.initialStateGrad ? { kernel: stepKernelOf(0), work: () => work(0, 0, true) } : undefined,
+    });
+    return;
+  }
   encodeSequenceSteps(gpu, pass, run, args, {
-    phases: phases.map((phase) => gruStepBackwardKernel({ ...args, rows, phase })),
-    bindings: (step) => [args.dG, args.dGm, args.uT, args.dY, args.hseq, args.acts, args.aux, args.carry, step],
+    phases: phases.map(stepKernelOf),
+    bindings,
     backward: true,
-    work: ({ t, phase, finalPass }) =>
-      gruStepBackwardWork({ ...args, t, phase: phase as 0 | 1, finalPass, masked: !!args.masked, recurrentDropout: !!args.recurrentDropout }),
+    work: ({ t, phase, finalPass }) => work(t, phase as 0 | 1, finalPass),
     // Reads slice 0 and writes only carry: dh0.
     finalPass: args.initialStateGrad,
-    what: `GRU backward step (B=${args.B}, H=${args.H})`,
+    what,
   });
 }

@@ -5,7 +5,17 @@ import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { withPersistentSteps } from './compose.js';
-import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
+import { ceilDiv } from './dispatch.js';
+import {
+  encodePersistentSequence,
+  encodeSequenceSteps,
+  PERSIST_CONSTANTS,
+  rowsPerInvocation,
+  runsPersistent,
+  STEP_WG,
+  type StepSequence,
+  stepKernel,
+} from './steps.js';
 
 /** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
 const body = withPersistentSteps(source);
@@ -14,18 +24,30 @@ const body = withPersistentSteps(source);
 const SPLIT_UNITS = 8;
 
 /**
+ * Fewer workgroups than this leave a discrete GPU's compute units idle (H200: 132 SMs); below
+ * it `main` gives way to `main_split_k`.
+ */
+export const MIN_STEP_WORKGROUPS = 128;
+
+/** Workgroups a step of `main` launches: ceil(H / WG) · ceil(B / rows). */
+export function mainStepWorkgroups(B: number, H: number): number {
+  return ceilDiv(H, STEP_WG) * ceilDiv(B, rowsPerInvocation(B));
+}
+
+/**
  * The entry point a sequence of B rows and H units runs:
  * - 'persistent' (`main_persistent`, shaders/persistent_steps.wgsl) where runsPersistent: one
  *   dispatch for all T steps.
- * - 'splitK' (`main_split_k`) for B ≤ 4 beyond that: `main` would run only ceil(H / WG)
- *   workgroups; the split form runs ceil(H / SPLIT_UNITS) for the same reads.
- * - 'main' otherwise: ceil(H / WG) · ceil(B / 4) workgroups a step.
+ * - 'splitK' (`main_split_k`) where `main` would launch fewer than MIN_STEP_WORKGROUPS: the
+ *   split form launches WG / SPLIT_UNITS (8) times as many, ceil(H / SPLIT_UNITS) ·
+ *   ceil(B / rows), for the same Wh reads (each workgroup still serves `rows` batch rows).
+ * - 'main' otherwise: ceil(H / WG) · ceil(B / rows) workgroups a step.
  */
 export type LstmForwardForm = 'main' | 'splitK' | 'persistent';
 
 export function lstmForwardForm(B: number, H: number): LstmForwardForm {
   if (runsPersistent(B, H)) return 'persistent';
-  return B <= 4 ? 'splitK' : 'main';
+  return mainStepWorkgroups(B, H) < MIN_STEP_WORKGROUPS ? 'splitK' : 'main';
 }
 
 export interface LstmStepOptions {

@@ -98,7 +98,7 @@ export function encodeSimpleRnnStepsBackward(
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
     work: (t) => simpleRnnStepBackwardWork({ ...args, ...flags, t }),
-    weightElements: args.H * args.H,
+    weightElements: (t) => (t + 1 < args.T ? args.H * args.H : 0),
     what: `SimpleRNN backward step (B=${args.B}, H=${args.H})`,
   });
 }

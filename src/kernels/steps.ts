@@ -2,7 +2,7 @@
 // buffer, bound with a dynamic offset, so a whole sequence needs one uniform write and one bind
 // group per pipeline.
 import type { BindingKind, Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import type { Work } from '../runtime/dispatchRecord.js';
+import { totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { type Activation, activationId } from './activations.js';
 import { stepShaderSource } from './compose.js';
 import { LimitError } from '../spec/errors.js';
@@ -212,12 +212,18 @@ export interface PersistentEncoding {
   what: string;
   /** The work of the whole sequence. */
   work: () => Work;
+  /**
+   * After the sequence, one dispatch of this per-step kernel (Step.finalPass = 1, dispatch
+   * (ceil(H / STEP_WG), ceil(B / rows))) on the same bindings: GRU's dh0.
+   */
+  finalPass?: { kernel: KernelSource; work: () => Work };
 }
 
 /**
  * Encodes a whole sequence as one dispatch of ceil(B / rowsPerInvocation(B)) workgroups: Step
  * holds t = 0, T and `reverse` (goBackwards); the kernel loops over the steps itself (forward
- * 0 … T-1, backward T-1 … 0), computing each tIn (input_step).
+ * 0 … T-1, backward T-1 … 0), computing each tIn (input_step). Then enc.finalPass, if given, at
+ * the uniform's second slot.
  */
 export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, seq: StepSequence, enc: PersistentEncoding): void {
   const { T, B, H } = seq;
@@ -227,11 +233,20 @@ export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, 
     );
   }
   const reverse = seq.backwards ? 1 : 0;
-  const uniforms = stepUniforms(run, 1, () => packStep({ t: 0, B, H, T, tIn: reverse ? T - 1 : 0, reverse }));
+  const slots = [packStep({ t: 0, B, H, T, tIn: reverse ? T - 1 : 0, reverse }), packStep({ t: 0, B, H, T, tIn: 0, finalPass: 1 })];
+  const uniforms = stepUniforms(run, enc.finalPass ? 2 : 1, (slot) => slots[slot]);
+  const bindings = enc.bindings({ buffer: uniforms, size: STEP_BYTES });
   const compiled = gpu.kernel(enc.kernel);
   pass.setPipeline(compiled.pipeline);
-  pass.setBindGroup(0, gpu.bindGroup(compiled, enc.bindings({ buffer: uniforms, size: STEP_BYTES })), [0]);
+  pass.setBindGroup(0, gpu.bindGroup(compiled, bindings), [0]);
   dispatch(gpu, pass, enc.what, enc.kernel, { workgroupSize: PERSIST_WG, work: enc.work }, ceilDiv(B, rowsPerInvocation(B)));
+  if (enc.finalPass) {
+    const final = gpu.kernel(enc.finalPass.kernel);
+    pass.setPipeline(final.pipeline);
+    pass.setBindGroup(0, gpu.bindGroup(final, bindings), [STEP_SLOT]);
+    const work = { workgroupSize: STEP_WG, work: enc.finalPass.work };
+    dispatch(gpu, pass, enc.what, enc.finalPass.kernel, work, ceilDiv(H, STEP_WG), ceilDiv(B, rowsPerInvocation(B)));
+  }
 }
 
 /** The entry point a backward step shader (backward_steps.wgsl) runs a sequence with. */
@@ -251,25 +266,21 @@ export interface BackwardStepsEncoding {
   kernel: KernelSource;
   bindings: StepEncoding['bindings'];
   what: string;
-  /** The work of the dispatch of step t in the per-step form. */
+  /** The work of step t in the per-step form (every phase of it). */
   work: (t: number) => Work;
-  /** Elements of the transposed recurrent kernel every step with t + 1 < T reads. */
-  weightElements: number;
+  /** Elements of the transposed recurrent kernel step t reads; every step's are among the largest step's. */
+  weightElements: (t: number) => number;
 }
 
 /**
- * Work of main_persistent: the T steps' work, with the recurrent kernel read once (the steps
- * t < T−1 read it; element-once counting per dispatch).
+ * Work of main_persistent: the T steps' work, with the recurrent kernel read once (element-once
+ * counting per dispatch: Σ_t weightElements(t) counted as the largest step's).
  */
 export function persistentBackwardWork(T: number, enc: Pick<BackwardStepsEncoding, 'work' | 'weightElements'>): Work {
-  const total: Work = { flops: 0, bytesRead: 0, bytesWritten: 0 };
-  for (let t = 0; t < T; t++) {
-    const step = enc.work(t);
-    total.flops += step.flops;
-    total.bytesRead += step.bytesRead;
-    total.bytesWritten += step.bytesWritten;
-  }
-  total.bytesRead -= 4 * Math.max(0, T - 2) * enc.weightElements;
+  const steps = Array.from({ length: T }, (_, t) => t);
+  const total = totalWork(steps.map(enc.work));
+  const weights = steps.map(enc.weightElements);
+  total.bytesRead -= 4 * (weights.reduce((a, b) => a + b, 0) - Math.max(0, ...weights));
   return total;
 }
 

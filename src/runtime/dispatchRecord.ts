@@ -56,3 +56,14 @@ export function activationFlops(name: string): number {
 export function f32Work(flops: number, read: number, written: number): Work {
   return { flops, bytesRead: 4 * read, bytesWritten: 4 * written };
 }
+
+/** Σ of the work of `records`. */
+export function totalWork(records: readonly Work[]): Work {
+  const w: Work = { flops: 0, bytesRead: 0, bytesWritten: 0 };
+  for (const r of records) {
+    w.flops += r.flops;
+    w.bytesRead += r.bytesRead;
+    w.bytesWritten += r.bytesWritten;
+  }
+  return w;
+}

@@ -1,7 +1,8 @@
 // kernels/gruStepForward and kernels/gruStepBackward against the reference's gruStep and
-// gruBackward, in both resetAfter modes (and the persistent form of resetAfter), on seeded inputs: batch 1, one step, one unit, batches
+// gruBackward, in both resetAfter modes, on seeded inputs: batch 1, one step, one unit, batches
 // that the rows per invocation do not divide, units that are not multiples of the 64-wide
-// workgroup, the `keep` variant used by training, other activations and no bias.
+// workgroup, the `keep` variant used by training, other activations and no bias; every form of
+// each (the persistent forward of resetAfter, the persistent backward of both modes).
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import type { Activation } from '../../src/kernels/activations.js';
@@ -10,7 +11,7 @@ import { encodeGruStepsForward } from '../../src/kernels/gruStepForward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/reference/gru.js';
 import { Random } from '../../src/init/random.js';
-import { recurrentDropoutMask, stepMask } from '../helpers/stepInputs.js';
+import { recurrentDropoutMask, stepMask, withBackwardForms } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 import { runsPersistent } from '../../src/kernels/steps.js';
 
@@ -167,13 +168,15 @@ const BACK_ATOL = 1e-5;
 const BACK_RTOL = 1e-4;
 
 describe.each([true, false])('GRU backward step kernel vs reference, resetAfter=%s', (resetAfter) => {
-  test.each([
-    { B: 1, T: 1, D: 2, H: 1, sequence: true },
-    { B: 1, T: 5, D: 3, H: 37, sequence: false },
-    { B: 3, T: 4, D: 5, H: 37, sequence: true },
-    { B: 9, T: 3, D: 4, H: 65, sequence: true },
-    { B: 2, T: 2, D: 8, H: 128, sequence: false },
-  ])('B=$B T=$T H=$H, gradient of the $sequence sequence', async ({ B, T, D, H, sequence }) => {
+  test.each(
+    withBackwardForms([
+      { B: 1, T: 1, D: 2, H: 1, sequence: true },
+      { B: 1, T: 5, D: 3, H: 37, sequence: false },
+      { B: 3, T: 4, D: 5, H: 37, sequence: true },
+      { B: 9, T: 3, D: 4, H: 65, sequence: true },
+      { B: 2, T: 2, D: 8, H: 128, sequence: false },
+    ]),
+  )('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
     const { gpu } = env;
     const H3 = 3 * H;
     const random = new Random(B * 31 + T * 7 + H + (resetAfter ? 1 : 0));
@@ -215,6 +218,7 @@ describe.each([true, false])('GRU backward step kernel vs reference, resetAfter=
         T,
         B,
         H,
+        form,
       });
     });
     expectClose(await readBuffer(gpu, dG.buffer, T * B * H3), expected.dGx, BACK_ATOL, BACK_RTOL, 'dG');
@@ -290,14 +294,18 @@ describe('GRU dispatches per step', () => {
         T,
         B,
         H,
-      };
-      encodeGruStepsBackward(gpu, counting, run, args);
-      counts.push(n - counts[0]);
-      encodeGruStepsBackward(gpu, counting, run, { ...args, initialStateGrad: true });
-      counts.push(n - counts[0] - counts[1]);
+      } as const;
+      for (const form of ['main', 'persistent'] as const) {
+        for (const initialStateGrad of [false, true]) {
+          const before = n;
+          encodeGruStepsBackward(gpu, counting, run, { ...args, form, initialStateGrad });
+          counts.push(n - before);
+        }
+      }
     });
+    // Forward T steps, then backward per step and persistent, each without and with dh0.
     const perStep = resetAfter ? 1 : 2;
-    expect(counts).toEqual([perStep * T, perStep * T, perStep * T + 1]);
+    expect(counts).toEqual([perStep * T, perStep * T, perStep * T + 1, 1, 2]);
     for (const t of [g, u, bias, hseq, acts, aux, dG, dGm, uT, dY, carry]) t.dispose();
   });
 });

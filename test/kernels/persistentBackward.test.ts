@@ -1,11 +1,13 @@
-// The persistent backward step kernels (backward_steps.wgsl main_persistent) of LSTM and
-// SimpleRNN against their per-step `main`, with a mask, goBackwards, recurrent dropout and
-// dY of every step or of the last only: both sum (dG[t+1]·Whᵀ) with fma in ascending k, so they
-// agree to the bit (the per-step forms are tested against the Float64 reference beside them).
+// The persistent backward step kernels (persistent_backward.wgsl main_persistent) of LSTM,
+// SimpleRNN and GRU (both modes, with dh0) against their per-step `main`, with a mask,
+// goBackwards, recurrent dropout and dY of every step or of the last only: both sum
+// (dG[t+1]·Whᵀ) with fma in ascending k, so they agree to the bit (the per-step forms are tested
+// against the Float64 reference beside them).
 // Shapes: batch 1, one step, one row block with H = 256 (the widest staged dG row), and three
 // row blocks with a partial one and H off the workgroup.
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
+import { encodeGruStepsBackward } from '../../src/kernels/gruStepBackward.js';
 import { encodeLstmStepsBackward } from '../../src/kernels/lstmStepBackward.js';
 import { encodeSimpleRnnStepsBackward } from '../../src/kernels/simpleRnnStepBackward.js';
 import { type BackwardForm, runsPersistent } from '../../src/kernels/steps.js';
@@ -118,4 +120,52 @@ describe('persistent backward steps: equal to the per-step form', () => {
     expect(main[0].some((v) => v !== 0)).toBe(true);
     for (const t of inputs) t.dispose();
   });
+
+  test.each(shapes.flatMap((shape) => [true, false].map((resetAfter) => ({ ...shape, resetAfter }))))(
+    'GRU resetAfter=$resetAfter B=$B T=$T H=$H dySeq=$dySeq, masked, goBackwards, recurrent dropout, dh0',
+    async ({ B, T, H, dySeq, resetAfter }) => {
+      const { gpu } = env;
+      const random = new Random(B * 571 + T * 17 + H + (resetAfter ? 1 : 0));
+      const BH = B * H;
+      const inputs = [
+        random.uniformArray(3 * H * H, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), // UT [3H, H]
+        random.uniformArray(dySeq ? T * BH : BH), // dY
+        random.uniformArray((T + 1) * BH), // hseq
+        random.uniformArray(T * 3 * BH, 0.05, 0.95), // acts: z, r, n
+        random.uniformArray(T * BH), // aux: m_h or q
+      ].map((v) => tensor(gpu, v, [v.length]));
+      const [uT, dY, hseq, acts, aux] = inputs;
+      // carry: a returned h's gradient, then the mask [B, T] and the multipliers m [B, H] packed after.
+      const carryInit = Float32Array.from([...random.uniformArray(BH), ...stepMask(random, B, T), ...recurrentDropoutMask(random, B, H)]);
+      const run = (form: BackwardForm) =>
+        runForm([new Float32Array(T * 3 * BH), new Float32Array(T * (resetAfter ? 3 : 1) * BH), carryInit], (pass, scope, [dG, dGm, carry]) =>
+          encodeGruStepsBackward(gpu, pass, scope, {
+            activation: 'tanh',
+            recurrentActivation: 'sigmoid',
+            resetAfter,
+            dG: dG.buffer,
+            dGm: dGm.buffer,
+            uT: uT.buffer,
+            dY: dY.buffer,
+            dySeq,
+            hseq: hseq.buffer,
+            acts: acts.buffer,
+            aux: aux.buffer,
+            carry: carry.buffer,
+            initialStateGrad: true,
+            masked: true,
+            recurrentDropout: true,
+            backwards: true,
+            T,
+            B,
+            H,
+            form,
+          }),
+        );
+      const main = await run('main');
+      expect(await run('persistent')).toEqual(main);
+      expect(main[0].some((v) => v !== 0)).toBe(true);
+      for (const t of inputs) t.dispose();
+    },
+  );
 });

@@ -8,10 +8,11 @@ import { col2imWork, im2colWork } from '../../src/kernels/conv1d.js';
 import { dropoutWork } from '../../src/kernels/dropout.js';
 import { embeddingScatterAddWork } from '../../src/kernels/embedding.js';
 import { gemmWork } from '../../src/kernels/gemm.js';
+import { gruPersistentBackwardWork } from '../../src/kernels/gruStepBackward.js';
 import { gruPersistentWork, gruStepForwardWork } from '../../src/kernels/gruStepForward.js';
 import { lossReduceWork } from '../../src/kernels/loss.js';
 import { lstmStepBackwardWork } from '../../src/kernels/lstmStepBackward.js';
-import { lstmPersistentWork, lstmStepForwardWork } from '../../src/kernels/lstmStepForward.js';
+import { lstmForwardForm, lstmPersistentWork, lstmStepForwardWork, MIN_STEP_WORKGROUPS, mainStepWorkgroups } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
 import { simpleRnnPersistentWork, simpleRnnStepForwardWork } from '../../src/kernels/simpleRnnStepForward.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
@@ -57,8 +58,17 @@ describe('work formulas against hand counts', () => {
     // sum at t < T−1: 2·37 at t = 2, 2·(37 + 16) at t = 1, 0. Reads at t < T−1 WhT 16 and dG[t+1]
     // 8; every step acts 8, c[t], c[t-1], dc 6, dY 2: 16 + 2·24 + 2·16 per step form, WhT once
     // here. Writes dG[t] 8 and dc 2 a step.
-    const work = persistentBackwardWork(3, { work: (t) => lstmStepBackwardWork({ ...options, t }), weightElements: 16 });
+    const work = persistentBackwardWork(3, { work: (t) => lstmStepBackwardWork({ ...options, t }), weightElements: (t) => (t + 1 < 3 ? 16 : 0) });
     expect(work).toEqual({ flops: 74 + 2 * 106, bytesRead: 4 * (3 * 16 + 2 * 8 + 16), bytesWritten: 4 * 30 });
+  });
+
+  test('persistent GRU backward, reset before, T=2 B=1 H=1: both phases of both steps, UT read once', () => {
+    const shape = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: false, dySeq: true, B: 1, H: 1, T: 2 } as const;
+    // Phase 0 at t = 1: 8 + σ + act + dY 1 = 17 flops; reads z, n, h, carry, dY 5; writes 4. At
+    // t = 0 also the recurrent sum over dG[1]_zr, 2·2H = 4 flops, reads UT_zr 2 and dG[1]_zr 2.
+    // Phase 1 each step: 2H + σ + 4 = 10 flops; reads UT_h 1, dGh, r, h, carry 4; writes 2.
+    // UT's 3 elements read once: 2 + 1 + 1 − 1.
+    expect(gruPersistentBackwardWork(shape)).toEqual({ flops: 17 + 21 + 2 * 10, bytesRead: 4 * (5 + 9 + 2 * 5 - 1), bytesWritten: 4 * (4 + 4 + 2 * 2) });
   });
 
   test('persistent SimpleRNN, T=2 B=1 H=2', () => {
@@ -166,6 +176,31 @@ describe('dispatch records', () => {
     model.dispose();
     x.dispose();
     y.dispose();
+  });
+
+  // Issue 11's bench shapes: a step dispatch launches ≥ MIN_STEP_WORKGROUPS, or the whole
+  // sequence is one persistent dispatch. T = 2 keeps the case small; the launch shape does not
+  // depend on T.
+  test.each([
+    { B: 32, H: 256, kernel: 'lstm_step_forward/main_split_k', dispatches: 2 },
+    { B: 8, H: 128, kernel: 'lstm_step_forward/main_persistent', dispatches: 1 },
+    { B: 1, H: 128, kernel: 'lstm_step_forward/main_persistent', dispatches: 1 },
+  ])('LSTM forward B=$B H=$H: $kernel', async ({ B, H, kernel, dispatches }) => {
+    const { gpu } = env;
+    const [T, D] = [2, 3];
+    const model = sequential(gpu, [layers.lstm({ units: H, inputShape: [T, D], seed: 1 })]);
+    const x = tensor(gpu, new Float32Array(B * T * D).fill(0.5), [B, T, D]);
+    const log = new DispatchLog();
+    await gpu.recordDispatches(log, () => model.predict(x).data());
+    const steps = log.records.filter((r) => r.kernel.startsWith('lstm_step_forward/'));
+    expect(steps.map((r) => r.kernel)).toEqual(Array(dispatches).fill(kernel));
+    if (dispatches > 1) {
+      for (const r of steps) expect(r.workgroups[0] * r.workgroups[1] * r.workgroups[2]).toBeGreaterThanOrEqual(MIN_STEP_WORKGROUPS);
+    }
+    expect(lstmForwardForm(B, H)).toBe(kernel === 'lstm_step_forward/main_split_k' ? 'splitK' : 'persistent');
+    expect(mainStepWorkgroups(32, 256)).toBeLessThan(MIN_STEP_WORKGROUPS);
+    model.dispose();
+    x.dispose();
   });
 
   test('a second recording while one runs is refused, and the first records nothing of it', async () => {
