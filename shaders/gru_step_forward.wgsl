@@ -33,13 +33,14 @@
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
 // rows of the multiplied vector (h[t-1] or q) in shared memory; each U element read serves TB
 // rows. U reads are coalesced in j.
-// Entry point `main_persistent` (persistent_steps.wgsl), RESET_AFTER only, B ≤ TB and H ≤
-// PERSIST_MAX_H: one dispatch of one workgroup for all T steps.
+// Entry point `main_persistent` (persistent_steps.wgsl, where runsPersistent): one dispatch for
+// all T steps (reset before: both phases of each, a storage barrier between them).
 //
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
+// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
+// (composed after it), which declares step_phase.
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
@@ -57,9 +58,14 @@ override PHASE: u32 = 0;
 @group(0) @binding(7) var<uniform> s: Step;
 @group(0) @binding(8) var<storage, read> recMask: array<f32>;
 
-// Phase 1 (reset before) multiplies q; every other dispatch multiplies h[t-1].
+// persistent_steps.wgsl: a step is one phase with RESET_AFTER, two without.
+fn forward_phases() -> u32 {
+  return select(2u, 1u, RESET_AFTER);
+}
+
+// Phase 1 (reset before) multiplies q; every other phase multiplies h[t-1].
 fn candidate_phase() -> bool {
-  return !RESET_AFTER && PHASE == 1u;
+  return !RESET_AFTER && step_phase == 1u;
 }
 
 // staged_matvec's vector [B, H]: this step's q, or h[t-1]⊙m (slot t of hseq).
@@ -101,6 +107,7 @@ fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let B = s.B;
   let H = s.H;
+  step_phase = PHASE;
   let j = wg.x * WG + lid.x;
   let b0 = wg.y * TB;
   var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
@@ -117,7 +124,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
 }
 
-// This phase's update of unit j, batch row b at step t (input step tIn) from the recurrent sums
+// The update of phase step_phase of unit j, batch row b at step t (input step tIn) from the recurrent sums
 // acc (z, r, h columns, or phase 1's h column in acc.x).
 fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
   let B = s.B;
@@ -134,7 +141,7 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
   }
   let hOut = ((t + 1u) * B + b) * H + j;
   // A masked step carries h through (the last dispatch of the step writes it).
-  if (MASKED && (RESET_AFTER || PHASE == 1u) && mask[mask_index_at(b, tIn)] == 0.0) {
+  if (MASKED && (RESET_AFTER || step_phase == 1u) && mask[mask_index_at(b, tIn)] == 0.0) {
     hseq[hOut] = hRaw;
     return;
   }
@@ -153,7 +160,7 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
       aux[x] = m.z;
     }
     hseq[hOut] = z * hIn + (1.0 - z) * n;
-  } else if (PHASE == 0u) {
+  } else if (step_phase == 0u) {
     let z = activate(RECURRENT_ACTIVATION, G[g] + acc.x);
     let rg = activate(RECURRENT_ACTIVATION, G[g + H] + acc.y);
     acts[a] = z;

@@ -39,7 +39,8 @@
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
+// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
+// (composed after it).
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
@@ -187,4 +188,9 @@ fn main_split_k(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) 
     z += partial[lane * WG + l * SPLIT_UNITS + u];
   }
   finish_cell(s.t, s.tIn, b, j, z);
+}
+
+// persistent_steps.wgsl: one phase a step.
+fn forward_phases() -> u32 {
+  return 1u;
 }

@@ -23,7 +23,8 @@
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl (composed after it).
+// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
+// (composed after it).
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -85,4 +86,9 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, z: vec4f) {
     return;
   }
   hseq[at + B * s.H] = activate(ACTIVATION, G[at] + z.x);
+}
+
+// persistent_steps.wgsl: one phase a step.
+fn forward_phases() -> u32 {
+  return 1u;
 }

@@ -1,9 +1,9 @@
-// gru_step_forward and gru_step_backward: T dispatches a call with resetAfter, 2T without
-// (gates, then candidate); the backward's initialStateGrad adds one.
-import { encodeGruStepsBackward, gruBackwardDispatchesPerStep } from '../../src/kernels/gruStepBackward.js';
-import { encodeGruStepsForward, gruForwardDispatchesPerStep } from '../../src/kernels/gruStepForward.js';
+// gru_step_forward and gru_step_backward: one dispatch a call where runsPersistent; otherwise
+// T with resetAfter, 2T without (gates, then candidate); the backward's initialStateGrad adds one.
+import { encodeGruStepsBackward } from '../../src/kernels/gruStepBackward.js';
+import { encodeGruStepsForward } from '../../src/kernels/gruStepForward.js';
 import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/reference/gru.js';
-import { defineBench, upload } from './harness.js';
+import { defineBench, stepDispatches, upload } from './harness.js';
 import { f64, timeMajor, transposed } from './layout.js';
 
 /** B: batch, T: steps, H: units. */
@@ -46,7 +46,7 @@ export const gruStepForward = defineBench<GruShape>({
     const buffers = { g: upload(gpu, g), u: upload(gpu, u), bias: upload(gpu, bias), hseq: upload(gpu, hseqInit) };
     return {
       encode: (pass, run) => encodeGruStepsForward(gpu, pass, run, { ...options, ...buffers, T, B, H, keep: false }),
-      dispatches: T * gruForwardDispatchesPerStep(resetAfter),
+      dispatches: stepDispatches(B, T, H, resetAfter ? 1 : 2),
       // A step: h[t-1]·U (2·B·H·3H; U read once over the step's dispatches) plus g; reads g, U,
       // h[t-1], the recurrent bias; writes h[t]. Without resetAfter the step also writes and
       // reads back q = r⊙h[t-1] [B, H] between its two dispatches.
@@ -99,7 +99,7 @@ export const gruStepBackward = defineBench<GruShape>({
     };
     return {
       encode: (pass, run) => encodeGruStepsBackward(gpu, pass, run, { ...options, ...buffers, dySeq: true, initialStateGrad: true, T, B, H }),
-      dispatches: T * gruBackwardDispatchesPerStep(resetAfter) + 1,
+      dispatches: stepDispatches(B, T, H, resetAfter ? 1 : 2) + 1,
       // A step: dh = dY[t] + dGm[t+1]·Uᵀ (2·B·3H·H) plus ~12 FLOPs a unit; reads Uᵀ, dGm[t+1],
       // z, r, n, aux, h[t-1], dY[t], the carry; writes dG[t], dGm[t], the carry.
       flops: T * (6 * B * H * H + 12 * B * H),

@@ -6,7 +6,13 @@
 import { Random } from '../../src/init/random.js';
 import type { Gpu, RunScope } from '../../src/runtime/device.js';
 import { MapMode, READBACK_USAGE, TENSOR_USAGE } from '../../src/runtime/gpuConstants.js';
+import { runsPersistent } from '../../src/kernels/steps.js';
 import { median } from '../lib/stats.js';
+
+/** Step dispatches of a recurrent kernel's call: one where runsPersistent, else `perStep` a step. */
+export function stepDispatches(B: number, T: number, H: number, perStep = 1): number {
+  return runsPersistent(B, H) ? 1 : perStep * T;
+}
 
 /** One output of a kernel run and the twin's values for it. */
 export interface Expected {

@@ -1,9 +1,10 @@
-// lstm_step_forward and lstm_step_backward: T dispatches a call, one a step.
+// lstm_step_forward and lstm_step_backward: one dispatch a call where runsPersistent,
+// otherwise one a step.
 import { encodeLstmStepsBackward } from '../../src/kernels/lstmStepBackward.js';
 import { encodeLstmStepsForward } from '../../src/kernels/lstmStepForward.js';
 import { lstmBackward, lstmForwardTrain } from '../../src/reference/backward.js';
 import { lstmStep } from '../../src/reference/math.js';
-import { defineBench, upload } from './harness.js';
+import { defineBench, stepDispatches, upload } from './harness.js';
 import { f64, timeMajor, transposed } from './layout.js';
 
 /** B: batch, T: steps, H: units. */
@@ -46,7 +47,7 @@ export const lstmStepForward = defineBench<StepShape>({
     const buffers = { g: upload(gpu, g), wh: upload(gpu, wh), hseq: upload(gpu, hseqInit), cseq: upload(gpu, c0) };
     return {
       encode: (pass, run) => encodeLstmStepsForward(gpu, pass, run, { ...options, ...buffers, T, B, H, keep: false }),
-      dispatches: T,
+      dispatches: stepDispatches(B, T, H),
       // A step: the recurrent matmul h[t-1]·Wh (2·B·H·4H) plus g; reads g, Wh, h[t-1], c;
       // writes h[t], c (the cell's few elementwise FLOPs a unit are not counted).
       flops: T * (8 * B * H * H + 4 * B * H),
@@ -98,7 +99,7 @@ export const lstmStepBackward = defineBench<StepShape>({
     };
     return {
       encode: (pass, run) => encodeLstmStepsBackward(gpu, pass, run, { ...options, ...buffers, dySeq: true, T, B, H }),
-      dispatches: T,
+      dispatches: stepDispatches(B, T, H),
       // A step: dh = dY[t] + dG[t+1]·Whᵀ (2·B·4H·H) plus ~14 FLOPs a unit for the gate
       // gradients; reads Whᵀ, dG[t+1], acts[t], c[t], c[t-1], dY[t], dc; writes dG[t], dc.
       flops: T * (8 * B * H * H + 14 * B * H),

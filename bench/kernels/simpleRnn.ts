@@ -1,8 +1,9 @@
-// simple_rnn_step_forward and simple_rnn_step_backward: T dispatches a call, one a step.
+// simple_rnn_step_forward and simple_rnn_step_backward: one dispatch a call where runsPersistent,
+// otherwise one a step.
 import { encodeSimpleRnnStepsBackward } from '../../src/kernels/simpleRnnStepBackward.js';
 import { encodeSimpleRnnStepsForward } from '../../src/kernels/simpleRnnStepForward.js';
 import { simpleRnnBackward, simpleRnnForwardTrain, simpleRnnStep } from '../../src/reference/simpleRnn.js';
-import { defineBench, upload } from './harness.js';
+import { defineBench, stepDispatches, upload } from './harness.js';
 import { f64, timeMajor, transposed } from './layout.js';
 
 /** B: batch, T: steps, H: units. */
@@ -40,7 +41,7 @@ export const simpleRnnStepForward = defineBench<StepShape>({
     const buffers = { g: upload(gpu, g), u: upload(gpu, u), hseq: upload(gpu, hseqInit) };
     return {
       encode: (pass, run) => encodeSimpleRnnStepsForward(gpu, pass, run, { activation: 'tanh', ...buffers, T, B, H }),
-      dispatches: T,
+      dispatches: stepDispatches(B, T, H),
       // A step: h[t-1]·U (2·B·H·H) plus g; reads g, U, h[t-1]; writes h[t].
       flops: T * (2 * B * H * H + B * H),
       bytes: T * 4 * (H * H + 3 * B * H),
@@ -84,7 +85,7 @@ export const simpleRnnStepBackward = defineBench<StepShape>({
     };
     return {
       encode: (pass, run) => encodeSimpleRnnStepsBackward(gpu, pass, run, { activation: 'tanh', ...buffers, dySeq: true, T, B, H }),
-      dispatches: T,
+      dispatches: stepDispatches(B, T, H),
       // A step: dh = dY[t] + dG[t+1]·Uᵀ (2·B·H·H) plus the tanh derivative; reads Uᵀ, dG[t+1],
       // h[t], dY[t]; writes dG[t].
       flops: T * (2 * B * H * H + 3 * B * H),

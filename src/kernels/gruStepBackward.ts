@@ -14,7 +14,7 @@ import {
   encodePersistentSequence,
   encodeSequenceSteps,
   persistentBackwardConstants,
-  persistentBackwardWork,
+  persistentWork,
   rowsPerInvocation,
   stepKernel,
 } from './steps.js';
@@ -51,11 +51,6 @@ export interface GruStepBackwardArgs {
   /** recurrentDropout: the forward's multipliers [B, H] of h[t-1], packed after those (and the mask). */
   recurrentDropout?: boolean;
   backwards?: boolean;
-}
-
-/** Dispatches a step takes. */
-export function gruBackwardDispatchesPerStep(resetAfter: boolean): number {
-  return resetAfter ? 1 : 2;
 }
 
 /** `phase` selects `main`'s phase (PHASE); the persistent form runs every phase of every step. */
@@ -144,7 +139,7 @@ export function gruPersistentBackwardWork(a: GruBackwardShape): Work {
   const phases: (0 | 1)[] = a.resetAfter ? [0] : [0, 1];
   const H2 = a.H * a.H;
   const recurrentReads = (t: number) => (t + 1 < a.T ? 2 * H2 : 0) + (a.resetAfter && t + 1 >= a.T ? 0 : H2);
-  return persistentBackwardWork(a.T, {
+  return persistentWork(a.T, {
     work: (t) => totalWork(phases.map((phase) => gruStepBackwardWork({ ...a, t, phase }))),
     weightElements: recurrentReads,
   });

@@ -1,13 +1,21 @@
 // Kernel: the fused GRU forward step (shaders/gru_step_forward.wgsl): one dispatch a step with
-// resetAfter, two (gates, then candidate) without; with resetAfter where runsPersistent, one
-// workgroup for the whole sequence (main_persistent).
+// resetAfter, two (gates, then candidate) without; where runsPersistent, one dispatch for the
+// whole sequence (main_persistent) in either mode.
 import source from '../../shaders/gru_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
-import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
+import { activationFlops, f32Work, totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { LimitError } from '../spec/errors.js';
 import { withPersistentSteps } from './compose.js';
-import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
+import {
+  encodePersistentSequence,
+  encodeSequenceSteps,
+  PERSIST_CONSTANTS,
+  persistentWork,
+  rowsPerInvocation,
+  runsPersistent,
+  type StepSequence,
+  stepKernel,
+} from './steps.js';
 
 /** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
 const body = withPersistentSteps(source);
@@ -35,12 +43,7 @@ export interface GruStepArgs extends GruStepOptions, StepSequence {
   aux?: GPUBuffer;
 }
 
-/** Dispatches a step takes. */
-export function gruForwardDispatchesPerStep(resetAfter: boolean): number {
-  return resetAfter ? 1 : 2;
-}
-
-/** 'persistent' (resetAfter only): main_persistent, one dispatch for the sequence; 'main': one or two a step. */
+/** 'persistent': main_persistent, one dispatch for the sequence; 'main': one or two a step. */
 export type GruForwardForm = 'main' | 'persistent';
 
 export function gruStepForwardKernel(
@@ -52,7 +55,7 @@ export function gruStepForwardKernel(
     KEEP: +options.keep,
     RESET_AFTER: +options.resetAfter,
     HAS_BIAS: +(options.resetAfter && options.hasBias),
-    PHASE: options.phase,
+    PHASE: persistent ? 0 : options.phase,
     ...(persistent ? PERSIST_CONSTANTS : {}),
   };
   const bindings = ['read', 'read', 'read', 'storage', 'storage', 'storage', 'read', 'uniform-dynamic', 'read'] as const;
@@ -89,30 +92,33 @@ export function gruStepForwardWork(
 }
 
 /**
- * Work of main_persistent (resetAfter) over T steps: T steps' FLOPs; reads U and b_rec once, G
+ * Work of main_persistent over T steps: T steps' FLOPs. resetAfter: reads U and b_rec once, G
  * [T, B, 3H], h0, the mask [B, T], m, and each h[t] again to stage it (T·B·H); writes h[1…T]
- * (+ keep: acts and aux of every step).
+ * (+ keep: acts and aux of every step). Reset before: both phases of every step
+ * (gruStepForwardWork), U read once.
  */
 export function gruPersistentWork(
   a: GruStepOptions & { T: number; B: number; H: number; hasBias: boolean; masked?: boolean; recurrentDropout?: boolean },
 ): Work {
   const { T, B, H } = a;
   const BH = B * H;
+  if (!a.resetAfter) {
+    const step = totalWork([0, 1].map((phase) => gruStepForwardWork({ ...a, phase: phase as 0 | 1 })));
+    return persistentWork(T, { work: () => step, weightElements: () => 3 * H * H });
+  }
   const step = gruStepForwardWork({ ...a, phase: 0 });
   const read = 3 * H * H + (a.hasBias ? 3 * H : 0) + T * 3 * BH + BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
   return f32Work(T * step.flops, read, T * BH * (a.keep ? 5 : 1));
 }
 
 /**
- * Encodes steps t = 0 … T-1 into `pass`: one dispatch (resetAfter where runsPersistent), else T
- * with resetAfter and 2T without; no CPU round trip between them. `form` overrides the choice.
+ * Encodes steps t = 0 … T-1 into `pass`: one dispatch where runsPersistent, else T with
+ * resetAfter and 2T without; no CPU round trip between them. `form` overrides the choice.
  */
 export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepArgs & { form?: GruForwardForm }): void {
   const { B, H, keep, resetAfter } = args;
   if (keep && !(args.acts && args.aux)) throw new Error('encodeGruStepsForward: keep needs the acts and aux buffers.');
-  const form = args.form ?? (resetAfter && runsPersistent(B, H) ? 'persistent' : 'main');
-  if (form === 'persistent' && !resetAfter)
-    throw new LimitError('The persistent GRU step kernel takes resetAfter only (reset before needs all of r before the candidate).');
+  const form = args.form ?? (runsPersistent(B, H) ? 'persistent' : 'main');
   // Reset before hands z and q from phase 0 to phase 1 through one [B, ·] slot.
   const acts = args.acts ?? run.scratch(resetAfter ? 16 : B * 3 * H * 4, 'gru acts');
   const aux = args.aux ?? run.scratch(resetAfter ? 16 : B * H * 4, 'gru aux');

@@ -268,15 +268,16 @@ export interface BackwardStepsEncoding {
   what: string;
   /** The work of step t in the per-step form (every phase of it). */
   work: (t: number) => Work;
-  /** Elements of the transposed recurrent kernel step t reads; every step's are among the largest step's. */
+  /** Elements of the (transposed) recurrent kernel step t reads; every step's are among the largest step's. */
   weightElements: (t: number) => number;
 }
 
 /**
- * Work of main_persistent: the T steps' work, with the recurrent kernel read once (element-once
- * counting per dispatch: Σ_t weightElements(t) counted as the largest step's).
+ * Work of a main_persistent as the T steps' work with the recurrent kernel read once
+ * (element-once counting per dispatch: Σ_t weightElements(t) counted as the largest step's).
+ * The backward kernels' form, and GRU reset before's forward.
  */
-export function persistentBackwardWork(T: number, enc: Pick<BackwardStepsEncoding, 'work' | 'weightElements'>): Work {
+export function persistentWork(T: number, enc: Pick<BackwardStepsEncoding, 'work' | 'weightElements'>): Work {
   const steps = Array.from({ length: T }, (_, t) => t);
   const total = totalWork(steps.map(enc.work));
   const weights = steps.map(enc.weightElements);
@@ -298,7 +299,7 @@ export function encodeBackwardSteps(
       kernel: enc.kernel,
       bindings: enc.bindings,
       what: enc.what,
-      work: () => persistentBackwardWork(seq.T, enc),
+      work: () => persistentWork(seq.T, enc),
     });
     return;
   }

@@ -2,7 +2,7 @@
 // gruBackward, in both resetAfter modes, on seeded inputs: batch 1, one step, one unit, batches
 // that the rows per invocation do not divide, units that are not multiples of the 64-wide
 // workgroup, the `keep` variant used by training, other activations and no bias; every form of
-// each (the persistent forward of resetAfter, the persistent backward of both modes).
+// of each (persistent forward and backward in both modes).
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import type { Activation } from '../../src/kernels/activations.js';
@@ -48,9 +48,9 @@ const ATOL = 2e-5;
 const RTOL = 1e-5;
 
 describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%s', (resetAfter) => {
-  // Every form the mode has: `main`, and with resetAfter `main_persistent` where runsPersistent.
+  // Every form: `main`, and `main_persistent` where runsPersistent.
   const forms = forwardCases.flatMap((c) =>
-    (['main', 'persistent'] as const).filter((form) => form === 'main' || (resetAfter && runsPersistent(c.B, c.H))).map((form) => ({ ...c, form })),
+    (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form })),
   );
   test.each(forms)('$name (B=$B, T=$T, H=$H, $form)', async (c) => {
     const { gpu } = env;
@@ -105,59 +105,64 @@ describe.each([true, false])('GRU forward step kernel vs reference, resetAfter=%
   });
 });
 
-test.each([
-  { B: 1, T: 6, H: 37, keep: false },
-  { B: 3, T: 4, H: 70, keep: true },
-  { B: 9, T: 3, H: 65, keep: true },
-])('GRU persistent forward B=$B T=$T H=$H keep=$keep, masked, goBackwards, recurrent dropout: equal to main', async ({ B, T, H, keep }) => {
-  const { gpu } = env;
-  const H3 = 3 * H;
-  const random = new Random(B * 13 + T * 5 + H);
-  const inputs = [
-    tensor(gpu, random.uniformArray(T * B * H3, -2, 2), [T * B * H3]),
-    tensor(gpu, random.uniformArray(H * H3, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H3]),
-    tensor(gpu, random.uniformArray(2 * H3, -0.5, 0.5), [2 * H3]),
-    tensor(gpu, stepMask(random, B, T), [B * T]),
-    tensor(gpu, recurrentDropoutMask(random, B, H), [B * H]),
-  ];
-  const hInit = new Float32Array((T + 1) * B * H);
-  hInit.set(random.uniformArray(B * H));
-  const run = async (form: 'main' | 'persistent') => {
-    const out = [
-      tensor(gpu, hInit, [hInit.length]),
-      tensor(gpu, new Float32Array(T * B * H3), [T * B * H3]),
-      tensor(gpu, new Float32Array(T * B * H), [T * B * H]),
+test.each(
+  [
+    { B: 1, T: 6, H: 37, keep: false },
+    { B: 3, T: 4, H: 70, keep: true },
+    { B: 9, T: 3, H: 65, keep: true },
+  ].flatMap((c) => [true, false].map((resetAfter) => ({ ...c, resetAfter }))),
+)(
+  'GRU persistent forward resetAfter=$resetAfter B=$B T=$T H=$H keep=$keep, masked, goBackwards, recurrent dropout: equal to main',
+  async ({ B, T, H, keep, resetAfter }) => {
+    const { gpu } = env;
+    const H3 = 3 * H;
+    const random = new Random(B * 13 + T * 5 + H + (resetAfter ? 0 : 1));
+    const inputs = [
+      tensor(gpu, random.uniformArray(T * B * H3, -2, 2), [T * B * H3]),
+      tensor(gpu, random.uniformArray(H * H3, -1 / Math.sqrt(H), 1 / Math.sqrt(H)), [H * H3]),
+      tensor(gpu, random.uniformArray(2 * H3, -0.5, 0.5), [2 * H3]),
+      tensor(gpu, stepMask(random, B, T), [B * T]),
+      tensor(gpu, recurrentDropoutMask(random, B, H), [B * H]),
     ];
-    await runPass(gpu, (pass, scope) =>
-      encodeGruStepsForward(gpu, pass, scope, {
-        activation: 'tanh',
-        recurrentActivation: 'sigmoid',
-        resetAfter: true,
-        g: inputs[0].buffer,
-        u: inputs[1].buffer,
-        bias: inputs[2].buffer,
-        hseq: out[0].buffer,
-        acts: keep ? out[1].buffer : undefined,
-        aux: keep ? out[2].buffer : undefined,
-        mask: inputs[3].buffer,
-        backwards: true,
-        recurrentMask: inputs[4].buffer,
-        keep,
-        T,
-        B,
-        H,
-        form,
-      }),
-    );
-    const values = await Promise.all(out.map((t) => t.data()));
-    for (const t of out) t.dispose();
-    return values;
-  };
-  const main = await run('main');
-  expect(await run('persistent')).toEqual(main);
-  expect(Array.from(main[0].subarray(B * H))).not.toEqual(Array.from(hInit.subarray(B * H)));
-  for (const t of inputs) t.dispose();
-});
+    const hInit = new Float32Array((T + 1) * B * H);
+    hInit.set(random.uniformArray(B * H));
+    const run = async (form: 'main' | 'persistent') => {
+      const out = [
+        tensor(gpu, hInit, [hInit.length]),
+        tensor(gpu, new Float32Array(T * B * H3), [T * B * H3]),
+        tensor(gpu, new Float32Array(T * B * H), [T * B * H]),
+      ];
+      await runPass(gpu, (pass, scope) =>
+        encodeGruStepsForward(gpu, pass, scope, {
+          activation: 'tanh',
+          recurrentActivation: 'sigmoid',
+          resetAfter,
+          g: inputs[0].buffer,
+          u: inputs[1].buffer,
+          bias: inputs[2].buffer,
+          hseq: out[0].buffer,
+          acts: keep ? out[1].buffer : undefined,
+          aux: keep ? out[2].buffer : undefined,
+          mask: inputs[3].buffer,
+          backwards: true,
+          recurrentMask: inputs[4].buffer,
+          keep,
+          T,
+          B,
+          H,
+          form,
+        }),
+      );
+      const values = await Promise.all(out.map((t) => t.data()));
+      for (const t of out) t.dispose();
+      return values;
+    };
+    const main = await run('main');
+    expect(await run('persistent')).toEqual(main);
+    expect(Array.from(main[0].subarray(B * H))).not.toEqual(Array.from(hInit.subarray(B * H)));
+    for (const t of inputs) t.dispose();
+  },
+);
 
 // The kernel's inputs (kept activations and states) are the reference's, rounded to f32; per
 // step it adds 3H f32 products to dh (in one or two dispatches). Gradients stay O(1) and errors

@@ -16,7 +16,7 @@ import { lstmForwardForm, lstmPersistentWork, lstmStepForwardWork, MIN_STEP_WORK
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
 import { simpleRnnPersistentWork, simpleRnnStepForwardWork } from '../../src/kernels/simpleRnnStepForward.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
-import { persistentBackwardWork } from '../../src/kernels/steps.js';
+import { persistentWork } from '../../src/kernels/steps.js';
 import { transposeWork } from '../../src/kernels/transpose.js';
 import { DispatchLog, FUNCTION_FLOPS } from '../../src/runtime/dispatchRecord.js';
 import { resolveOptimizer } from '../../src/spec/optimizerConfig.js';
@@ -58,7 +58,7 @@ describe('work formulas against hand counts', () => {
     // sum at t < T−1: 2·37 at t = 2, 2·(37 + 16) at t = 1, 0. Reads at t < T−1 WhT 16 and dG[t+1]
     // 8; every step acts 8, c[t], c[t-1], dc 6, dY 2: 16 + 2·24 + 2·16 per step form, WhT once
     // here. Writes dG[t] 8 and dc 2 a step.
-    const work = persistentBackwardWork(3, { work: (t) => lstmStepBackwardWork({ ...options, t }), weightElements: (t) => (t + 1 < 3 ? 16 : 0) });
+    const work = persistentWork(3, { work: (t) => lstmStepBackwardWork({ ...options, t }), weightElements: (t) => (t + 1 < 3 ? 16 : 0) });
     expect(work).toEqual({ flops: 74 + 2 * 106, bytesRead: 4 * (3 * 16 + 2 * 8 + 16), bytesWritten: 4 * 30 });
   });
 
@@ -82,6 +82,14 @@ describe('work formulas against hand counts', () => {
     const step = gruStepForwardWork({ ...options, B: 1, H: 1, phase: 0 });
     // Reads U 3 and b_rec 3 once, G 2 × 3, h0 1, h[1], h[2] again 2; writes h[1], h[2].
     expect(gruPersistentWork({ ...options, T: 2, B: 1, H: 1 })).toEqual({ flops: 2 * step.flops, bytesRead: 4 * 15, bytesWritten: 4 * 2 });
+  });
+
+  test('persistent GRU (reset before), T=2 B=1 H=1: both phases of both steps, U read once', () => {
+    const options = { activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: false, keep: false, hasBias: false } as const;
+    // Phase 0: z, r = σ(a + h·U_zr) 2·(2 + 1 + 4), q = r·h 1: 15 flops; reads U_zr 2, G_zr 2, h 1;
+    // writes z, r, q. Phase 1: n = act(a_h + q·U_h) 2 + 1 + 4, h 4: 11 flops; reads U_h 1, q,
+    // G_h, z, h; writes h. U's 3 elements once: 2 · (5 + 5) − 3.
+    expect(gruPersistentWork({ ...options, T: 2, B: 1, H: 1 })).toEqual({ flops: 2 * 26, bytesRead: 4 * 17, bytesWritten: 4 * 8 });
   });
 
   test('bidirectional merge, T=2 B=1 H=3', () => {

@@ -33,10 +33,8 @@ interface Family {
   name: string;
   gpu: (c: GruConfig) => Gru | SimpleRnn;
   ref: (c: GruConfig) => ReferenceGru | ReferenceSimpleRnn;
-  /** Dispatches a step of the forward. */
+  /** Dispatches a step of the per-step forward (where not runsPersistent). */
   perStep: number;
-  /** Runs the whole sequence in one dispatch where runsPersistent (main_persistent). */
-  persistent: boolean;
 }
 
 const families: Family[] = [
@@ -45,16 +43,14 @@ const families: Family[] = [
     gpu: (c) => new Gru({ ...c, resetAfter: true }),
     ref: (c) => new ReferenceGru({ ...c, resetAfter: true }),
     perStep: 1,
-    persistent: true,
   },
   {
     name: 'GRU resetAfter=false',
     gpu: (c) => new Gru({ ...c, resetAfter: false }),
     ref: (c) => new ReferenceGru({ ...c, resetAfter: false }),
     perStep: 2,
-    persistent: false,
   },
-  { name: 'SimpleRNN', gpu: (c: SimpleRnnConfig) => new SimpleRnn(c), ref: (c: SimpleRnnConfig) => new ReferenceSimpleRnn(c), perStep: 1, persistent: true },
+  { name: 'SimpleRNN', gpu: (c: SimpleRnnConfig) => new SimpleRnn(c), ref: (c: SimpleRnnConfig) => new ReferenceSimpleRnn(c), perStep: 1 },
 ];
 
 /** The reference's forward of a stack of its layers. */
@@ -166,8 +162,7 @@ describe.each(families)('$name layer vs reference', (family) => {
     model.dispose();
   });
 
-  // The steps of a layer: one persistent dispatch where the family has it and runsPersistent,
-  // else (dispatches a step)·T.
+  // The steps of a layer: one persistent dispatch where runsPersistent, else (dispatches a step)·T.
   test.each([
     { B: 2, H: 8 },
     { B: 8, H: 8 },
@@ -177,7 +172,7 @@ describe.each(families)('$name layer vs reference', (family) => {
     async ({ B, H }) => {
       const { gpu } = env;
       const [T, D] = [12, 3];
-      const stepDispatches = family.persistent && runsPersistent(B, H) ? 1 : family.perStep * T;
+      const stepDispatches = runsPersistent(B, H) ? 1 : family.perStep * T;
       const model = sequential(gpu, [
         family.gpu({ units: H, inputShape: [T, D], returnSequences: true, seed: 1 }),
         family.gpu({ units: H, returnSequences: true, seed: 2 }),
