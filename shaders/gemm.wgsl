@@ -8,7 +8,10 @@
 //   @binding(2) bias   read        [N]   (read only when HAS_BIAS)
 //   @binding(3) Y      read_write  [M,N] row-major
 //   @binding(4) p      uniform     Params
-// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4))); workgroup WG×WG invocations.
+// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4)), S); workgroup WG×WG invocations.
+// Split K (p.kChunk > 0, a multiple of TILE_K; S = ceil(K / kChunk)): workgroup z sums
+// k ∈ [z·kChunk, (z+1)·kChunk) only and writes its partial product to Y's slice z, [S, M, N]
+// (the caller keeps bias, accumulate and the activation off, and sums the slices after).
 // One invocation computes a 4×4 block of Y: rows rowBase + ly + i·WG, columns colBase + lx + j·WG
 // (strided, so a row of invocations writes contiguous columns). Per K-tile of TILE_K, the
 // workgroup stages a (WG·4)×TILE_K slice of A and a TILE_K×(WG·4) slice of B in shared memory.
@@ -28,7 +31,7 @@ struct Params {
   seqBatch: u32,
   accumulate: u32,
   aOffset: u32,
-  _pad: u32,
+  kChunk: u32, // split K: the K range of a workgroup z; 0: all of K
 }
 
 override WG: u32 = 16;
@@ -99,8 +102,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let tid = lid.y * WG + lid.x;
   let threads = WG * WG;
 
+  let split = p.kChunk != 0u;
+  let kBegin = select(0u, wg.z * p.kChunk, split);
+  let kEnd = select(p.K, min(p.K, kBegin + p.kChunk), split);
+  let yBase = select(0u, wg.z * p.M * p.N, split);
+
   var acc: array<f32, 16>; // [TM][TN]
-  for (var k0 = 0u; k0 < p.K; k0 += TILE_K) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
     // Consecutive invocations load consecutive addresses of A and B.
     for (var i = tid; i < TILE_K * tileM; i += threads) {
       var kk: u32;
@@ -159,7 +167,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (HAS_BIAS) {
         v += bias[col];
       }
-      let at = row * p.N + col;
+      let at = yBase + row * p.N + col;
       if (p.accumulate != 0u) {
         v += Y[at];
       }

@@ -1,11 +1,14 @@
-// Column sums: y[n] = Σ_r X[r, n] (+ y[n] when accumulating). Used for bias gradients.
+// Column sums: y[n] = Σ_r X[r, n] (+ y[n] when accumulating). Used for bias gradients and to
+// sum a split-K GEMM's partial products.
 //
 // Bindings (group 0):
 //   @binding(0) X  read        [R, N]
 //   @binding(1) y  read_write  [N]
 //   @binding(2) p  uniform     { R, N, accumulate }
-// Dispatch: (ceil(N / WG), 1); one invocation sums one column; the invocations of a
-// workgroup read consecutive columns of each row (coalesced).
+// Dispatch: (ceil(N / COLS), 1); workgroup COLS × LANES invocations. Lane l of column n sums
+// rows r ≡ l (mod LANES) in ascending r; the LANES partial sums of a column are then added in a
+// fixed tree in workgroup memory (the same order on every run). The COLS invocations of a lane
+// read consecutive columns of a row (one 32-byte sector at COLS = 8).
 
 struct Params {
   R: u32,
@@ -14,24 +17,37 @@ struct Params {
   _pad: u32,
 }
 
-override WG: u32 = 64;
+override COLS: u32 = 8;
+override LANES: u32 = 32; // a power of two
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) id: vec3u) {
-  let n = id.x;
-  if (n >= p.N) {
-    return;
-  }
+var<workgroup> partial: array<f32, COLS * LANES>; // [LANES][COLS]
+
+@compute @workgroup_size(COLS, LANES)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let n = wg.x * COLS + lid.x;
   var sum = 0.0;
-  for (var r = 0u; r < p.R; r++) {
-    sum += X[r * p.N + n];
+  if (n < p.N) {
+    for (var r = lid.y; r < p.R; r += LANES) {
+      sum += X[r * p.N + n];
+    }
   }
-  if (p.accumulate != 0u) {
-    sum += y[n];
+  partial[lid.y * COLS + lid.x] = sum;
+  workgroupBarrier();
+  for (var half = LANES / 2u; half > 0u; half /= 2u) {
+    if (lid.y < half) {
+      partial[lid.y * COLS + lid.x] += partial[(lid.y + half) * COLS + lid.x];
+    }
+    workgroupBarrier();
   }
-  y[n] = sum;
+  if (lid.y == 0u && n < p.N) {
+    var total = partial[lid.x];
+    if (p.accumulate != 0u) {
+      total += y[n];
+    }
+    y[n] = total;
+  }
 }

@@ -1,10 +1,12 @@
-// Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl).
+// Kernel: tiled GEMM with fused bias (shaders/gemm.wgsl); split over K, with the partial
+// products summed by reduce_rows, where the output has too few tiles for a GPU.
 import source from '../../shaders/gemm.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
 import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
+import { encodeReduceRows } from './reduceRows.js';
 
 /** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
 const WG = 16;
@@ -24,6 +26,30 @@ export interface GemmOptions {
   activation?: Activation;
 }
 
+/** Fewer output tiles than this leave a GPU's compute units idle (H200: 132 SMs). */
+export const MIN_GEMM_WORKGROUPS = 128;
+/** The shortest K a split slice takes: shorter, the partials' round trip costs more than it saves. */
+export const SPLIT_K_MIN_CHUNK = 256;
+
+/**
+ * K slices of a GEMM (1: no split). Split where the ceil(M/64)·ceil(N/64) output tiles are
+ * fewer than MIN_GEMM_WORKGROUPS and K is long: the weight gradients Xᵀ·dG, hᵀ·dG over
+ * T·B rows (training B=32 T=50 H=128: [128×1600]·[1600×512], 16 tiles). Only without bias and
+ * activation (the split's sum runs after the products).
+ */
+export function gemmSplitK(a: { M: number; N: number; K: number; bias?: unknown; activation?: Activation }): number {
+  if (a.bias || (a.activation ?? 'linear') !== 'linear') return 1;
+  const tiles = ceilDiv(a.N, 4 * WG) * ceilDiv(a.M, 4 * WG);
+  if (tiles >= MIN_GEMM_WORKGROUPS) return 1;
+  return Math.max(1, Math.min(ceilDiv(MIN_GEMM_WORKGROUPS, tiles), Math.floor(a.K / SPLIT_K_MIN_CHUNK)));
+}
+
+/** The K range of a split slice: a multiple of TILE_K, and the slices it gives (≤ `slices`). */
+function splitChunk(K: number, slices: number): { chunk: number; slices: number } {
+  const chunk = ceilDiv(ceilDiv(K, slices), TILE_K) * TILE_K;
+  return { chunk, slices: ceilDiv(K, chunk) };
+}
+
 export interface GemmArgs extends GemmOptions {
   /** op(A) is [M, K]. */
   a: GPUBuffer;
@@ -38,6 +64,8 @@ export interface GemmArgs extends GemmOptions {
   N: number;
   K: number;
   accumulate?: boolean;
+  /** K slices; gemmSplitK by default (tests force it). More than 1 needs no bias and a linear activation. */
+  splitK?: number;
 }
 
 export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelSource {
@@ -75,18 +103,37 @@ export function gemmWork(a: { M: number; N: number; K: number; bias?: unknown; a
   return f32Work(M * N * (2 * K + extra), M * K + K * N + (a.bias ? N : 0) + (a.accumulate ? M * N : 0), M * N);
 }
 
-/** Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch. */
+/**
+ * Encodes Y = op(A)·op(B) (+ bias) (+ Y) into `pass`: one dispatch, or split over K (see
+ * gemmSplitK) two: S partial products [S, M, N] into scratch, then their column sums into Y.
+ */
 export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GemmArgs): void {
+  const requested = args.splitK ?? gemmSplitK(args);
+  if (requested > 1 && (args.bias || (args.activation ?? 'linear') !== 'linear')) {
+    throw new Error('encodeGemm: a split K takes no bias and a linear activation (they apply after the sum).');
+  }
+  const { chunk, slices } = requested > 1 ? splitChunk(args.K, requested) : { chunk: 0, slices: 1 };
+  const split = slices > 1;
   const seq = args.aRowsBatchMajor ?? args.aRowsReversed ?? { steps: 1, batch: 1 };
-  const params = run.uniform(new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, args.accumulate ? 1 : 0, args.aOffset ?? 0, 0]));
+  const accumulate = args.accumulate && !split;
+  const params = run.uniform(new Uint32Array([args.M, args.N, args.K, seq.steps, seq.batch, accumulate ? 1 : 0, args.aOffset ?? 0, split ? chunk : 0]));
   const bias = args.bias ?? run.scratch(16, 'no bias');
+  const y = split ? run.scratch(4 * slices * args.M * args.N, 'gemm split-K partials') : args.y;
+  const shape = `[${args.M}×${args.K}]·[${args.K}×${args.N}]`;
   encodeKernel(
     gpu,
     pass,
     gemmKernel({ ...args, hasBias: !!args.bias }),
-    [args.a, args.b, bias, args.y, params],
-    [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG)],
-    `GEMM [${args.M}×${args.K}]·[${args.K}×${args.N}]`,
-    { workgroupSize: WG * WG, work: () => gemmWork(args) },
+    [args.a, args.b, bias, y, params],
+    [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
+    `GEMM ${shape}${split ? ` in ${slices} K slices` : ''}`,
+    { workgroupSize: WG * WG, work: () => (split ? gemmSplitWork({ ...args, slices }) : gemmWork(args)) },
   );
+  if (split) encodeReduceRows(gpu, pass, run, { x: y, y: args.y, R: slices, N: args.M * args.N, accumulate: args.accumulate });
+}
+
+/** Work of the products of a split GEMM: M·N·2K FLOPs; reads A, B; writes the S partial [M, N]. */
+export function gemmSplitWork(a: { M: number; N: number; K: number; slices: number }): Work {
+  const { M, N, K } = a;
+  return f32Work(2 * M * N * K, M * K + K * N, a.slices * M * N);
 }

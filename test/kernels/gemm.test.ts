@@ -1,8 +1,10 @@
 // kernels/gemm against reference.gemm on seeded inputs, over shapes that are 1, smaller than
-// a tile, and not multiples of the 64×64 tile or the 16-deep K slice.
-import { describe, test } from 'vitest';
+// a tile, and not multiples of the 64×64 tile or the 16-deep K slice; the split-K form (K
+// slices summed by reduce_rows) forced on shapes the slices do not divide, and where
+// gemmSplitK picks it.
+import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
-import { encodeGemm, type GemmOptions } from '../../src/kernels/gemm.js';
+import { encodeGemm, type GemmOptions, gemmSplitK, MIN_GEMM_WORKGROUPS } from '../../src/kernels/gemm.js';
 import { gemm } from '../../src/reference/math.js';
 import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
@@ -25,6 +27,7 @@ interface Case {
   bias?: boolean;
   accumulate?: boolean;
   aOffset?: number;
+  splitK?: number;
 }
 
 const cases: Case[] = [
@@ -67,6 +70,17 @@ const cases: Case[] = [
     aOffset: 14,
     options: { transA: true, aRowsReversed: { steps: 6, batch: 2 } },
   },
+  { name: 'split K in 3 (K slices of 112, the last shorter)', M: 33, N: 65, K: 300, splitK: 3 },
+  { name: 'split K, one row, K smaller than a slice pair', M: 1, N: 1, K: 20, splitK: 2 },
+  { name: 'split K accumulating into Y', M: 21, N: 30, K: 250, accumulate: true, splitK: 4 },
+  {
+    name: 'split K of a weight gradient (Xᵀ·dG, batch-major, B=4, T=60)',
+    M: 13,
+    N: 40,
+    K: 240,
+    splitK: 5,
+    options: { transA: true, aRowsBatchMajor: { steps: 60, batch: 4 } },
+  },
 ];
 
 describe('gemm kernel vs reference', () => {
@@ -91,11 +105,26 @@ describe('gemm kernel vs reference', () => {
         N: c.N,
         K: c.K,
         accumulate: c.accumulate,
+        splitK: c.splitK,
       }),
     );
     const got = await readBuffer(gpu, ty.buffer, c.M * c.N);
     const expected = gemm(a, b, bias, { M: c.M, N: c.N, K: c.K, aOffset: offset, ...c.options }, c.accumulate ? y0 : undefined);
     expectClose(got, expected, ATOL, RTOL, c.name);
     for (const t of [ta, tb, tbias, ty]) t?.dispose();
+  });
+});
+
+describe('gemm split-K choice', () => {
+  test('splits long-K GEMMs with few output tiles, and only those without bias or activation', () => {
+    // Training B=32 T=50 H=128: dWh [128×1600]·[1600×512] has 16 tiles: 6 slices of ≥ 256.
+    expect(gemmSplitK({ M: 128, N: 512, K: 1600 })).toBe(6);
+    expect(gemmSplitK({ M: 128, N: 512, K: 1600, bias: true })).toBe(1);
+    expect(gemmSplitK({ M: 128, N: 512, K: 1600, activation: 'tanh' })).toBe(1);
+    // Enough tiles already, or K too short to split.
+    expect(gemmSplitK({ M: 1024, N: 1024, K: 4096 })).toBe(1);
+    expect(gemmSplitK({ M: 128, N: 1, K: 32 })).toBe(1);
+    // Never more slices than fill MIN_GEMM_WORKGROUPS.
+    expect(gemmSplitK({ M: 1, N: 1, K: 1e6 })).toBe(MIN_GEMM_WORKGROUPS);
   });
 });

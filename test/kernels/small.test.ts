@@ -36,6 +36,8 @@ describe('column sums', () => {
     [1, 1, false],
     [7, 70, false],
     [300, 5, true],
+    [33, 9, true], // rows not a multiple of the 32 lanes, columns not of the 8 a workgroup
+    [256, 130, false],
   ])('R=%i N=%i accumulate=%s', async (R, N, accumulate) => {
     const { gpu } = env;
     const random = new Random(R + N);
