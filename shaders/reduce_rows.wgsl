@@ -8,7 +8,8 @@
 // Dispatch: (ceil(N / COLS), 1); workgroup COLS × LANES invocations. Lane l of column n sums
 // rows r ≡ l (mod LANES) in ascending r; the LANES partial sums of a column are then added in a
 // fixed tree in workgroup memory (the same order on every run). The COLS invocations of a lane
-// read consecutive columns of a row (one 32-byte sector at COLS = 8).
+// read consecutive columns of a row (LANES = 32, COLS = 8: one 32-byte sector; LANES = 1 for
+// short columns: one invocation a column, COLS = 256).
 
 struct Params {
   R: u32,
@@ -18,7 +19,7 @@ struct Params {
 }
 
 override COLS: u32 = 8;
-override LANES: u32 = 32; // a power of two
+override LANES: u32 = 32; // a power of two, COLS · LANES ≤ 256
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

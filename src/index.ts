@@ -4,6 +4,7 @@ export { Gpu, type DeviceInfo, type DeviceLimits, type MemoryReport } from './ru
 export { DispatchLog, type DispatchRecord, totalWork, type Work } from './runtime/dispatchRecord.js';
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
+export { OptionError } from './spec/options.js';
 export { sequential, Sequential } from './model/sequential.js';
 export { Layer, type WeightValue } from './layers/layer.js';
 export { Lstm } from './lstm/lstm.js';

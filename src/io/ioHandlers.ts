@@ -157,7 +157,7 @@ function directoryWriter(location: string): ArtifactWriter {
     async write(json, files) {
       const { fs, path } = await nodeModules();
       try {
-        await fs.mkdir(dir, { recursive: true });
+        await makeDirectories(fs, path, dir);
         // Write every file under a temporary name, then rename: a failed save never leaves a
         // model.json beside a weight file of another save.
         const suffix = `.tmp-${process.pid}-${Date.now()}`;
@@ -172,6 +172,27 @@ function directoryWriter(location: string): ArtifactWriter {
       }
     },
   };
+}
+
+/**
+ * mkdir -p, one level at a time from the nearest existing ancestor: Node's recursive mkdir
+ * never settles for some paths (under /proc it retries the ENOENT forever).
+ */
+async function makeDirectories(fs: Fs, path: Path, dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    const stat = await fs.stat(at).catch(() => undefined);
+    if (stat) {
+      if (!stat.isDirectory()) throw new Error(`${at} exists and is not a directory`);
+      break;
+    }
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    missing.unshift(at);
+    at = parent;
+  }
+  for (const d of missing) await fs.mkdir(d);
 }
 
 // ---- HTTP(S), or a relative URL in a browser ------------------------------------------------

@@ -121,8 +121,11 @@ export abstract class Layer {
       this.checkInputShape(inputShape);
       return;
     }
-    const values = this.initialWeights(inputShape);
     const shapes = this.weightShapes(inputShape);
+    for (const [i, shape] of shapes.entries()) {
+      gpu.checkBindingSize(4 * shapeSize(shape), `${this.name} weight ${i} of shape ${formatShape(shape)}`, 'use fewer units (or input features)');
+    }
+    const values = this.initialWeights(inputShape);
     this.weights = values.map((v, i) => uploadWeight(gpu, v, shapes[i], `${this.name}/weight${i}`));
     this.gpu = gpu;
     this.inputShape = [...inputShape];
@@ -172,7 +175,7 @@ export abstract class Layer {
 
   /** Checks `values` against the weights (count, size, finite values): what setWeights writes. */
   checkWeights(values: readonly WeightValue[]): (Tensor | Float32Array)[] {
-    this.requireBuilt();
+    const gpu = this.requireBuilt();
     const shapes = this.weights.map((w) => w.shape);
     if (values.length !== shapes.length) {
       throw new ShapeError(`${this.name} has ${shapes.length} weights (${shapes.map(formatShape).join(', ')}), got ${values.length}.`);
@@ -181,6 +184,8 @@ export abstract class Layer {
       const what = `${this.name} weight ${i} of shape ${formatShape(shapes[i])}`;
       if (v instanceof Tensor) {
         v.assertUsable(what);
+        if (v.gpu !== gpu)
+          throw new RnnError(`${what} got a tensor of another device: read it with data() and pass the values, or create it on this layer's device.`);
         if (v.size !== shapeSize(shapes[i])) throw new ShapeError(`${what} got a tensor of shape ${formatShape(v.shape)}.`);
         return v;
       }

@@ -1,7 +1,7 @@
 // A linear stack of layers (Keras `Sequential`): every layer of one predict() is encoded into
 // one command buffer and submitted once.
 import type { Gpu } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { DisposedError, formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { flowOf, type Layer, materialize, type WeightValue } from '../layers/layer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
@@ -48,6 +48,7 @@ export class Sequential {
   /** Sets the loss, the optimizer (a name or options, Keras defaults) and the metrics. */
   compile(args: CompileArgs): void {
     this.requireBuilt();
+    this.requireIdle('compile');
     // The new trainer validates its arguments before anything is allocated: a failed compile
     // leaves the model compiled as it was.
     const trainer = new Trainer(this, args);
@@ -60,7 +61,7 @@ export class Sequential {
    * the loss and metrics (and val_ ones with validationSplit or validationData).
    */
   fit(x: Tensor | TensorData, y: Tensor | TensorData, args?: FitArgs): Promise<History> {
-    return this.requireTrainer().fit(x, y, args);
+    return this.exclusive('fit', (trainer) => trainer.fit(x, y, args));
   }
 
   /** Whether compile() has set a loss and an optimizer. */
@@ -70,22 +71,54 @@ export class Sequential {
 
   /** Loss and metrics over x and y, without training. */
   evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
-    return this.requireTrainer().evaluate(x, y, args);
+    return this.exclusive('evaluate', (trainer) => trainer.evaluate(x, y, args));
   }
 
   /** One optimizer step on the batch x, y; resolves to [loss, ...metrics]. */
   trainOnBatch(x: Tensor | TensorData, y: Tensor | TensorData): Promise<number[]> {
-    return this.requireTrainer().trainOnBatch(x, y);
+    return this.exclusive('trainOnBatch', (trainer) => trainer.trainOnBatch(x, y));
   }
 
   /** The loss on x, y and its gradient for every weight (Keras order), without updating. */
   gradients(x: Tensor | TensorData, y: Tensor | TensorData): Promise<{ loss: number; grads: Float32Array[] }> {
-    return this.requireTrainer().gradients(x, y);
+    return this.exclusive('gradients', (trainer) => trainer.gradients(x, y));
   }
 
   private requireTrainer(): Trainer {
+    this.requireLive('training or evaluating');
     if (!this.trainer) throw new RnnError('Call model.compile({ optimizer, loss }) before training or evaluating.');
     return this.trainer;
+  }
+
+  /** The training call (fit, evaluate, trainOnBatch, gradients) in progress, if any. */
+  private running: string | undefined;
+
+  private busyError(what: string): RnnError | undefined {
+    if (!this.running) return undefined;
+    return new RnnError(`${what}: the model's ${this.running}() has not settled: await it first (one training call at a time; predict is allowed meanwhile).`);
+  }
+
+  private requireIdle(what: string): void {
+    const busy = this.busyError(what);
+    if (busy) throw busy;
+  }
+
+  /** Runs `call` as the model's one training call: a second while it runs is rejected. */
+  private exclusive<T>(what: string, call: (trainer: Trainer) => Promise<T>): Promise<T> {
+    const trainer = this.requireTrainer();
+    const busy = this.busyError(what);
+    if (busy) return Promise.reject(busy);
+    this.running = what;
+    return call(trainer).finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private disposed = false;
+
+  private requireLive(what: string): void {
+    if (this.disposed)
+      throw new DisposedError(`The model was disposed (its weights were released) before ${what}: build a new model, or dispose it only when done.`);
   }
 
   /** Builds every layer for inputs of `inputShape` (no batch dimension; steps -1 for any). */
@@ -106,6 +139,7 @@ export class Sequential {
    * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
    */
   predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
+    this.requireLive('predict');
     const first = this.layers[0];
     if (first instanceof Embedding && !(x instanceof Tensor)) {
       first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
@@ -164,11 +198,13 @@ export class Sequential {
 
   /** Saves the model: a directory path in Node, 'downloads://name' / 'indexeddb://name' in a browser, a SaveHandler, or nothing for { modelJson, weights }. */
   save(target?: SaveTarget): Promise<ModelArtifacts> {
+    this.requireLive('save');
     return persistenceOf('save')(this, target);
   }
 
   /** Replaces the weights with a saved model's of the same architecture; all is checked first. */
   loadWeights(source: ModelSource): Promise<void> {
+    this.requireLive('loadWeights');
     return persistenceOf('loadWeights')(this, source);
   }
 
@@ -193,12 +229,14 @@ export class Sequential {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.trainer?.dispose();
     this.trainer = undefined;
     for (const layer of this.layers) layer.dispose();
   }
 
   private requireBuilt(): void {
+    this.requireLive('this call');
     if (!this.built) throw new RnnError('The model has no weights yet: give the first layer an inputShape or call predict once.');
   }
 }

@@ -7,6 +7,7 @@ import { encodeGatherRows } from '../kernels/gatherRows.js';
 import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
 import type { RunScope } from '../runtime/device.js';
 import { RnnError } from '../spec/errors.js';
+import { checkOptions } from '../spec/options.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, type Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
@@ -17,6 +18,9 @@ import type { Flow, RecurrentState } from '../layers/layer.js';
 import {
   acquireCarry,
   checkCallbacks,
+  checkFitArgs,
+  COMPILE_OPTIONS,
+  EVALUATE_OPTIONS,
   checkLikeTraining,
   contiguous,
   disposingOnError,
@@ -50,6 +54,7 @@ export class Trainer {
     private readonly model: Trainable,
     args: CompileArgs,
   ) {
+    checkOptions('compile', args, COMPILE_OPTIONS);
     if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
     const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
@@ -79,15 +84,7 @@ export class Trainer {
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
   async fit(x: Tensor | TensorData, y: Tensor | TensorData, args: FitArgs = {}, xShape?: readonly number[]): Promise<History> {
-    const epochs = args.epochs ?? 1;
-    const batchSize = args.batchSize ?? 32;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new RnnError(`fit: epochs must be a whole number ≥ 1, got ${epochs}.`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnError(`fit: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
-    if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
-      throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
-    }
-    const verbose = args.verbose ?? 0;
-    if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
+    const { epochs, batchSize, verbose, split } = checkFitArgs(args);
     const stateful = this.model.layers.some(isStateful);
     if (stateful && (args.shuffle ?? true)) {
       throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
@@ -97,8 +94,6 @@ export class Trainer {
         'fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.',
       );
     }
-    const split = args.validationSplit ?? 0;
-    if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
     const callbacks = checkCallbacks(args.callbacks);
     const all = await this.prepare(x, y, xShape);
     const given = args.validationData;
@@ -153,15 +148,20 @@ export class Trainer {
 
   /** Loss and metrics over all samples, in batches, without training. */
   async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: { batchSize?: number } = {}, xShape?: readonly number[]): Promise<Logs> {
+    checkOptions('evaluate', args, EVALUATE_OPTIONS);
     const data = await this.prepare(x, y, xShape, 'evaluate');
     try {
-      return await this.runEpoch(
+      const logs = await this.runEpoch(
         data,
         Uint32Array.from({ length: data.n }, (_, i) => i),
         args.batchSize ?? 32,
         false,
         0,
       );
+      if (!Number.isFinite(logs.loss)) {
+        throw new TrainingError(`evaluate: the loss is ${logs.loss}: outputs or targets overflow f32, or the weights hold NaN (getWeightData() shows which).`);
+      }
+      return logs;
     } finally {
       for (const t of data.owned) t.dispose();
     }

@@ -7,7 +7,8 @@ import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
-import type { FitCallbacks, Logs, Trainable } from './trainingTypes.js';
+import { checkOptions, type OptionSchema } from '../spec/options.js';
+import type { CompileArgs, FitArgs, FitCallbacks, Logs, Trainable } from './trainingTypes.js';
 
 /** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
 export interface Window {
@@ -139,6 +140,37 @@ export function acquireCarry(gpu: Gpu, layers: readonly Layer[], size: number): 
     });
     return state;
   });
+}
+
+export const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject', loss: 'string', metrics: 'any' };
+export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number }> = { batchSize: 'integer' };
+const FIT_OPTIONS: OptionSchema<FitArgs> = {
+  epochs: 'number',
+  batchSize: 'number',
+  shuffle: 'boolean',
+  validationSplit: 'number',
+  validationData: 'array',
+  callbacks: 'any',
+  seed: 'integer',
+  tbptt: 'number',
+  verbose: 'number',
+};
+
+/** fit's options checked (every key known, each of its kind and range), with the defaults applied. */
+export function checkFitArgs(args: FitArgs): { epochs: number; batchSize: number; verbose: 0 | 1; split: number } {
+  checkOptions('fit', args, FIT_OPTIONS);
+  const epochs = args.epochs ?? 1;
+  const batchSize = args.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RnnError(`fit: epochs must be a whole number ≥ 1, got ${epochs}.`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RnnError(`fit: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
+  if (args.tbptt !== undefined && !(Number.isInteger(args.tbptt) && args.tbptt >= 1)) {
+    throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
+  }
+  const verbose = args.verbose ?? 0;
+  if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
+  const split = args.validationSplit ?? 0;
+  if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
+  return { epochs, batchSize, verbose, split };
 }
 
 const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;

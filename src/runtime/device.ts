@@ -207,13 +207,15 @@ export class Gpu {
     return done;
   }
 
-  /** Throws a LimitError if one storage binding of `bytes` would exceed the adapter's limit. */
-  checkBindingSize(bytes: number, what: string): void {
+  /** Throws a LimitError if one storage binding of `bytes` would exceed the adapter's limit; `remedy` says what to do. */
+  checkBindingSize(
+    bytes: number,
+    what: string,
+    remedy = 'use a smaller batch or shorter sequences (split a long sequence into chunks and carry the state)',
+  ): void {
     const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
     if (bytes > limit) {
-      throw new LimitError(
-        `${what} needs a buffer of ${bytes} bytes, over this adapter's limit of ${limit} bytes (maxStorageBufferBindingSize): use a smaller batch or shorter sequences (split a long sequence into chunks and carry the state).`,
-      );
+      throw new LimitError(`${what} needs a buffer of ${bytes} bytes, over this adapter's limit of ${limit} bytes (maxStorageBufferBindingSize): ${remedy}.`);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { Activation } from './names.js';
 import type { InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
+import { checkOptions, type OptionSchema } from './options.js';
 
 export interface LstmConfig {
   units: number;
@@ -56,7 +57,32 @@ export type ResolvedLstmConfig = Required<Omit<LstmConfig, Optional>> & Pick<Lst
 
 let layerCounter = 0;
 
+/** The keys of every recurrent layer's options (LSTM, GRU, SimpleRNN) and their kinds. */
+export const RECURRENT_OPTION_KINDS = {
+  units: 'integer',
+  inputShape: 'shape',
+  returnSequences: 'boolean',
+  returnState: 'boolean',
+  activation: 'string',
+  useBias: 'boolean',
+  kernelInitializer: 'string',
+  recurrentInitializer: 'string',
+  biasInitializer: 'string',
+  kernelRegularizer: 'object',
+  recurrentRegularizer: 'object',
+  biasRegularizer: 'object',
+  goBackwards: 'boolean',
+  stateful: 'boolean',
+  dropout: 'number',
+  recurrentDropout: 'number',
+  seed: 'integer',
+  name: 'string',
+} as const;
+
+const LSTM_OPTIONS: OptionSchema<LstmConfig> = { ...RECURRENT_OPTION_KINDS, recurrentActivation: 'string', unitForgetBias: 'boolean' };
+
 export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
+  checkOptions('lstm', config, LSTM_OPTIONS);
   if (!Number.isInteger(config.units) || config.units < 1) {
     throw new ShapeError(`lstm: units must be a positive whole number, got ${config.units}.`);
   }
@@ -119,9 +145,23 @@ export interface DenseConfig {
   name?: string;
 }
 
+const DENSE_OPTIONS: OptionSchema<DenseConfig> = {
+  units: 'integer',
+  activation: 'string',
+  useBias: 'boolean',
+  inputShape: 'shape',
+  kernelInitializer: 'string',
+  biasInitializer: 'string',
+  kernelRegularizer: 'object',
+  biasRegularizer: 'object',
+  seed: 'integer',
+  name: 'string',
+};
+
 export function resolveDenseConfig(
   config: DenseConfig,
 ): Required<Pick<DenseConfig, 'units' | 'activation' | 'useBias' | 'kernelInitializer' | 'biasInitializer' | 'name'>> & DenseConfig {
+  checkOptions('dense', config, DENSE_OPTIONS);
   if (!Number.isInteger(config.units) || config.units < 1) {
     throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
   }

@@ -4,6 +4,7 @@
 import type { InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkOptions, type OptionSchema } from './options.js';
 
 export type Padding = 'valid' | 'same';
 export type ConvActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
@@ -88,7 +89,26 @@ function checkInputShape(shape: readonly (number | null)[] | undefined, owner: s
   return [t === -1 ? null : t, c as number];
 }
 
+const CONV1D_OPTIONS: OptionSchema<Conv1dConfig> = {
+  filters: 'integer',
+  kernelSize: 'any',
+  strides: 'any',
+  padding: 'string',
+  dilationRate: 'any',
+  activation: 'string',
+  useBias: 'boolean',
+  kernelInitializer: 'string',
+  biasInitializer: 'string',
+  kernelRegularizer: 'object',
+  biasRegularizer: 'object',
+  inputShape: 'shape',
+  seed: 'integer',
+  name: 'string',
+};
+const MAX_POOLING1D_OPTIONS: OptionSchema<MaxPooling1dConfig> = { poolSize: 'any', strides: 'any', padding: 'string', inputShape: 'shape', name: 'string' };
+
 export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig {
+  checkOptions('conv1d', config, CONV1D_OPTIONS);
   if (!Number.isInteger(config.filters) || config.filters < 1) throw new ShapeError(`conv1d: filters must be a positive whole number, got ${config.filters}.`);
   const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
   if (dilationRate !== 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} is not supported: only 1.`);
@@ -113,6 +133,7 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
 }
 
 export function resolveMaxPooling1dConfig(config: MaxPooling1dConfig = {}): ResolvedMaxPooling1dConfig {
+  checkOptions('maxPooling1d', config, MAX_POOLING1D_OPTIONS);
   const poolSize = positive(config.poolSize, 2, 'maxPooling1d: poolSize');
   return {
     poolSize,

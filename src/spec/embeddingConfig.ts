@@ -4,6 +4,7 @@
 import type { InitializerName } from './names.js';
 import { RnnError, ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkOptions, type OptionSchema } from './options.js';
 
 /** `layers.embedding` options, as TF.js `tf.layers.embedding`. */
 export interface EmbeddingConfig {
@@ -44,7 +45,28 @@ export const MAX_INPUT_DIM = 2 ** 24;
 
 let embeddingCounter = 0;
 
+const EMBEDDING_OPTIONS: OptionSchema<EmbeddingConfig> = {
+  inputDim: 'integer',
+  outputDim: 'integer',
+  maskZero: 'boolean',
+  embeddingsInitializer: 'string',
+  embeddingsRegularizer: 'object',
+  inputLength: 'integer',
+  inputShape: 'shape',
+  seed: 'integer',
+  name: 'string',
+};
+// noiseShape is named to be refused with its own message (not supported), not as unknown.
+const DROPOUT_OPTIONS: OptionSchema<DropoutConfig & { noiseShape: unknown }> = {
+  rate: 'any',
+  seed: 'any',
+  inputShape: 'shape',
+  name: 'string',
+  noiseShape: 'any',
+};
+
 export function resolveEmbeddingConfig(config: EmbeddingConfig): ResolvedEmbeddingConfig {
+  checkOptions('embedding', config, EMBEDDING_OPTIONS);
   if (!Number.isInteger(config.inputDim) || config.inputDim < 1 || config.inputDim > MAX_INPUT_DIM) {
     throw new ShapeError(`embedding: inputDim (the vocabulary size) must be a whole number in [1, ${MAX_INPUT_DIM}], got ${config.inputDim}.`);
   }
@@ -117,6 +139,7 @@ export interface ResolvedDropoutConfig {
 let dropoutCounter = 0;
 
 export function resolveDropoutConfig(config: DropoutConfig): ResolvedDropoutConfig {
+  checkOptions('dropout', config, DROPOUT_OPTIONS);
   const rate = config.rate;
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
     throw new RnnError(`dropout: rate is the fraction of values dropped, a number in [0, 1); got ${rate}.`);

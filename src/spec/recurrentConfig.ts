@@ -3,7 +3,8 @@
 import type { InitializerName } from './names.js';
 import type { Activation } from './names.js';
 import { ShapeError } from './errors.js';
-import { checkDropoutRate, checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkDropoutRate, checkRegularizer, RECURRENT_OPTION_KINDS, type RegularizerConfig } from './config.js';
+import { checkOptions, type OptionSchema } from './options.js';
 
 /** What every recurrent layer's configuration shares (Keras / TF.js names). */
 interface RecurrentConfigBase {
@@ -102,7 +103,11 @@ function checkActivation(name: Activation, option: string): Activation {
   return name;
 }
 
+const GRU_OPTIONS: OptionSchema<GruConfig> = { ...RECURRENT_OPTION_KINDS, recurrentActivation: 'string', resetAfter: 'boolean' };
+const SIMPLE_RNN_OPTIONS: OptionSchema<SimpleRnnConfig> = RECURRENT_OPTION_KINDS;
+
 export function resolveGruConfig(config: GruConfig): ResolvedGruConfig {
+  checkOptions('gru', config, GRU_OPTIONS);
   return {
     ...resolveBase(config, 'gru'),
     recurrentActivation: checkActivation(config.recurrentActivation ?? 'sigmoid', 'gru: recurrentActivation'),
@@ -112,6 +117,7 @@ export function resolveGruConfig(config: GruConfig): ResolvedGruConfig {
 }
 
 export function resolveSimpleRnnConfig(config: SimpleRnnConfig): ResolvedSimpleRnnConfig {
+  checkOptions('simpleRNN', config, SIMPLE_RNN_OPTIONS);
   return { ...resolveBase(config, 'simpleRNN'), name: config.name ?? `simple_rnn_${++simpleRnnCounter}` };
 }
 
