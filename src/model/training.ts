@@ -17,9 +17,8 @@ import { TimeDistributed } from '../layers/timeDistributed.js';
 import type { Flow, RecurrentState } from '../layers/layer.js';
 import {
   acquireCarry,
-  checkCallbacks,
+  checkCompileArgs,
   checkFitArgs,
-  COMPILE_OPTIONS,
   EVALUATE_OPTIONS,
   checkLikeTraining,
   contiguous,
@@ -39,6 +38,7 @@ import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
 import { resolveOptimizer, type OptimizerConfig } from '../spec/optimizerConfig.js';
 import { OptimizerState } from './optimizerState.js';
 import { createProgressLogger } from './progress.js';
+import { DivergenceGuard } from './divergenceGuard.js';
 
 export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
 
@@ -54,12 +54,7 @@ export class Trainer {
     private readonly model: Trainable,
     args: CompileArgs,
   ) {
-    checkOptions('compile', args, COMPILE_OPTIONS);
-    if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
-    const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-    for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
-    this.loss = args.loss;
-    this.metrics = metrics;
+    [this.loss, this.metrics] = checkCompileArgs(args);
     this.optimizer = resolveOptimizer(args.optimizer);
     this.weights = model.layers.flatMap((l) => [...l.weightTensors]);
     this.state = new OptimizerState(model.gpu, this.weights, this.optimizer);
@@ -84,7 +79,7 @@ export class Trainer {
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
   async fit(x: Tensor | TensorData, y: Tensor | TensorData, args: FitArgs = {}, xShape?: readonly number[]): Promise<History> {
-    const { epochs, batchSize, verbose, split } = checkFitArgs(args);
+    const { epochs, batchSize, verbose, split, divergenceFactor, callbacks } = checkFitArgs(args);
     const stateful = this.model.layers.some(isStateful);
     if (stateful && (args.shuffle ?? true)) {
       throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
@@ -94,7 +89,6 @@ export class Trainer {
         'fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.',
       );
     }
-    const callbacks = checkCallbacks(args.callbacks);
     const all = await this.prepare(x, y, xShape);
     const given = args.validationData;
     const validation =
@@ -116,6 +110,7 @@ export class Trainer {
           await callbacks.onBatchEnd?.(batch, batchLogs);
         }
       : callbacks.onBatchEnd;
+    const guard = Number.isFinite(divergenceFactor) ? new DivergenceGuard(this.model.gpu, this.weights, divergenceFactor) : undefined;
     try {
       this.state.clearStatus();
       await callbacks.onTrainBegin?.();
@@ -126,6 +121,7 @@ export class Trainer {
         const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
         if (args.shuffle ?? true) random.shuffle(order);
         logs = await this.runEpoch(all, order, batchSize, true, epoch, onBatchEnd, args.tbptt);
+        guard?.endEpoch(epoch, logs.loss);
         const held = validation ?? (nTrain < all.n ? all : undefined);
         if (held) {
           const start = held === all ? nTrain : 0;
@@ -142,6 +138,7 @@ export class Trainer {
       return history;
     } finally {
       progress?.stop();
+      guard?.dispose();
       for (const t of [...all.owned, ...(validation?.owned ?? [])]) t.dispose();
     }
   }

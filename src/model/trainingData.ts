@@ -2,13 +2,14 @@
 // BPTT, and small helpers around the stats buffer. No model logic.
 import type { LossName, MetricName } from '../kernels/loss.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { describeValue, formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
 import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
-import type { CompileArgs, FitArgs, FitCallbacks, Logs, Trainable } from './trainingTypes.js';
+import { DEFAULT_DIVERGENCE_FACTOR } from './divergenceGuard.js';
+import { type CompileArgs, type FitArgs, type FitCallbacks, LOSSES, type Logs, METRICS, type Trainable } from './trainingTypes.js';
 
 /** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
 export interface Window {
@@ -142,7 +143,16 @@ export function acquireCarry(gpu: Gpu, layers: readonly Layer[], size: number): 
   });
 }
 
-export const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject', loss: 'string', metrics: 'any' };
+const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject', loss: 'string', metrics: 'any' };
+
+/** compile's options checked: the loss and the metrics (the optimizer is resolveOptimizer's). */
+export function checkCompileArgs(args: CompileArgs): [LossName, MetricName[]] {
+  checkOptions('compile', args, COMPILE_OPTIONS);
+  if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
+  const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
+  return [args.loss, metrics];
+}
 export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number }> = { batchSize: 'integer' };
 const FIT_OPTIONS: OptionSchema<FitArgs> = {
   epochs: 'number',
@@ -154,10 +164,18 @@ const FIT_OPTIONS: OptionSchema<FitArgs> = {
   seed: 'integer',
   tbptt: 'number',
   verbose: 'number',
+  divergenceFactor: 'any',
 };
 
 /** fit's options checked (every key known, each of its kind and range), with the defaults applied. */
-export function checkFitArgs(args: FitArgs): { epochs: number; batchSize: number; verbose: 0 | 1; split: number } {
+export function checkFitArgs(args: FitArgs): {
+  epochs: number;
+  batchSize: number;
+  verbose: 0 | 1;
+  split: number;
+  divergenceFactor: number;
+  callbacks: FitCallbacks;
+} {
   checkOptions('fit', args, FIT_OPTIONS);
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
@@ -170,7 +188,11 @@ export function checkFitArgs(args: FitArgs): { epochs: number; batchSize: number
   if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
-  return { epochs, batchSize, verbose, split };
+  const divergenceFactor = args.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR;
+  if (typeof divergenceFactor !== 'number' || !(divergenceFactor > 1)) {
+    throw new RnnError(`fit: divergenceFactor is a number > 1 (Infinity: never stop on a growing loss), got ${describeValue(divergenceFactor)}.`);
+  }
+  return { epochs, batchSize, verbose, split, divergenceFactor, callbacks: checkCallbacks(args.callbacks) };
 }
 
 const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;

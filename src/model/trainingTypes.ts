@@ -58,6 +58,12 @@ export interface FitArgs {
    * loss back, a GPU round trip a batch. 0 (default): silent, one read an epoch.
    */
   verbose?: 0 | 1;
+  /**
+   * Stop when an epoch's loss exceeds this × the first epoch's (a learning rate
+   * far too high): fit fails with a TrainingError and the weights go back to those the best
+   * epoch started from. Default 1e6; Infinity never stops on a growing loss.
+   */
+  divergenceFactor?: number;
 }
 
 export interface History {
