@@ -289,10 +289,20 @@ function collectWeights(modelJson: ModelJson, weights: ArrayBuffer, layers: read
     const saved = modelJson.modelTopology.layers[i];
     const savedName = typeof saved.config.name === 'string' ? saved.config.name : layer.name;
     const type: LayerType = layerTypeFor(layer);
-    type.weightNames(layer).forEach((weightName, j) => {
-      const name = `${savedName}/${weightName}`;
+    const names = type.weightNames(layer);
+    // A wrapper's weight names hold its inner layer's generated name (bidirectional_1/
+    // forward_lstm_3/kernel), which differs from model to model: where a name is not in the
+    // manifest, the layer's entries are taken in order, their last component (kernel, bias, …)
+    // checked.
+    const ofLayer = modelJson.weightsManifest.weights.filter((e) => e.name.startsWith(`${savedName}/`));
+    const byOrder = (j: number) => {
+      const entry = ofLayer.length === names.length ? ofLayer[j] : undefined;
+      return entry && lastComponent(entry.name) === lastComponent(names[j]) ? entry : undefined;
+    };
+    names.forEach((weightName, j) => {
       const expected = layer.weightTensors[j].shape;
-      const entry = entries.get(name);
+      const entry = entries.get(`${savedName}/${weightName}`) ?? byOrder(j);
+      const name = entry?.name ?? `${savedName}/${weightName}`;
       if (!entry) {
         throw new ModelFormatError(
           `${where}: the weight '${name}' of layer ${i} (${saved.className}, shape ${formatShape(expected)}) is missing from the manifest.`,
@@ -316,6 +326,10 @@ function collectWeights(modelJson: ModelJson, weights: ArrayBuffer, layers: read
   const unused = [...entries.keys()].filter((n) => !used.has(n));
   if (unused.length) throw new ModelFormatError(`${where}: the manifest lists weights no layer takes: ${unused.join(', ')}.`);
   return values;
+}
+
+function lastComponent(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
 }
 
 function setAll(model: Sequential, values: Float32Array[], where: string): void {

@@ -4,6 +4,7 @@
 import { encodeMasking } from '../kernels/masking.js';
 import type { RunScope } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { checkOptions, type OptionSchema } from '../spec/options.js';
 import { Layer, type Flow } from './layer.js';
 
 export interface MaskingConfig {
@@ -22,7 +23,10 @@ export interface ResolvedMaskingConfig {
 
 let maskingCounter = 0;
 
+const MASKING_OPTIONS: OptionSchema<MaskingConfig> = { maskValue: 'any', inputShape: 'shape', name: 'string' };
+
 export function resolveMaskingConfig(config: MaskingConfig = {}): ResolvedMaskingConfig {
+  checkOptions('masking', config, MASKING_OPTIONS);
   const maskValue = config.maskValue ?? 0;
   if (typeof maskValue !== 'number' || !Number.isFinite(maskValue)) throw new RnnError(`masking: maskValue must be a finite number, got ${maskValue}.`);
   if (config.inputShape !== undefined && config.inputShape.length !== 2) {

@@ -3,6 +3,7 @@
 // delegates everything to it (its weights are the wrapper's).
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { checkOptions, type OptionSchema } from '../spec/options.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { Dense } from './dense.js';
 import { Layer, type Flow, type Regularizer } from './layer.js';
@@ -15,6 +16,8 @@ export interface TimeDistributedConfig {
   name?: string;
 }
 
+const TIME_DISTRIBUTED_OPTIONS: OptionSchema<TimeDistributedConfig> = { layer: 'any', inputShape: 'shape', name: 'string' };
+
 let timeDistributedCounter = 0;
 
 export class TimeDistributed extends Layer {
@@ -22,6 +25,7 @@ export class TimeDistributed extends Layer {
   readonly config: { inputShape?: readonly (number | null)[]; name: string };
 
   constructor(config: TimeDistributedConfig) {
+    checkOptions('timeDistributed', config, TIME_DISTRIBUTED_OPTIONS);
     const inner = config?.layer;
     if (!(inner instanceof Dense)) {
       const what = inner instanceof Layer ? `${inner.name} (${inner.constructor.name})` : String(inner);

@@ -5,6 +5,7 @@
 import { encodeBidirectionalMerge, encodeBidirectionalMergeBackward, type MergeKernelMode } from '../kernels/bidirectionalMerge.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, RnnError } from '../spec/errors.js';
+import { checkOptions, type OptionSchema } from '../spec/options.js';
 import { emptyTensor, type Tensor } from '../runtime/tensor.js';
 import { Gru } from './gru.js';
 import { flowOf, inputGradientFlow, Layer, materialize, withMask, type Flow, type Regularizer } from '../layers/layer.js';
@@ -28,6 +29,8 @@ export interface BidirectionalConfig {
   inputShape?: readonly [number | null, number];
   name?: string;
 }
+
+const BIDIRECTIONAL_OPTIONS: OptionSchema<BidirectionalConfig> = { layer: 'any', mergeMode: 'any', inputShape: 'shape', name: 'string' };
 
 /** What the training forward keeps. */
 interface BidirectionalSaved {
@@ -60,6 +63,7 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: WrappableLayer;
 
   constructor(config: BidirectionalConfig) {
+    checkOptions('bidirectional', config, BIDIRECTIONAL_OPTIONS);
     const inner = config?.layer;
     if (!(inner instanceof Lstm || inner instanceof Gru || inner instanceof SimpleRnn)) {
       const given = inner as unknown;

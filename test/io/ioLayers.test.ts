@@ -23,3 +23,26 @@ test('Embedding, Dropout, Conv1D and MaxPooling1D save and load', async () => {
   expect(loaded.layers.map((l) => l.constructor.name)).toEqual(['Embedding', 'Dropout', 'Conv1d', 'MaxPooling1d', 'Lstm', 'Dense']);
   expect(await loaded.predict(x).data()).toEqual(before);
 });
+
+// A Bidirectional layer's weight names hold its wrapped layer's generated name, which another
+// model built from the same code does not share: loadWeights matches them by structure.
+test('loadWeights into a Bidirectional model built afresh', async () => {
+  const build = (seed: number) =>
+    sequential(env.gpu, [
+      layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true, seed }), inputShape: [4, 2] }),
+      layers.bidirectional({ layer: layers.gru({ units: 2, seed: seed + 1 }), mergeMode: 'sum' }),
+      layers.dense({ units: 1, seed: seed + 2 }),
+    ]);
+  const [saved, fresh] = [build(1), build(7)];
+  const x = tensor(
+    env.gpu,
+    Float32Array.from({ length: 2 * 4 * 2 }, (_, i) => Math.sin(i)),
+    [2, 4, 2],
+  );
+  const expected = await saved.predict(x).data();
+  expect(await fresh.predict(x).data()).not.toEqual(expected);
+  await fresh.loadWeights(await saved.save());
+  expect(await fresh.predict(x).data()).toEqual(expected);
+  for (const m of [saved, fresh]) m.dispose();
+  x.dispose();
+});
