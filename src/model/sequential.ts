@@ -10,6 +10,7 @@ import { RecurrentLayer } from '../lstm/recurrent.js';
 import { Embedding } from '../layers/embedding.js';
 import { Bidirectional } from '../lstm/bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
+import { readFloats } from './trainingData.js';
 
 export class Sequential {
   readonly layers: Layer[];
@@ -161,7 +162,12 @@ export class Sequential {
         for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
         output = materialize(this.gpu, encoder, run, flow);
       });
-      output!.ready = done;
+      // Ids already in a Tensor are checked once they are read back (predict returns at once):
+      // the copy is queued now, before any later submit can reuse the input's buffer, and an
+      // id out of range rejects the output's data() with checkIds' ShapeError.
+      const ids = first instanceof Embedding && x instanceof Tensor ? readFloats(this.gpu, input.buffer, input.size) : undefined;
+      output!.ready = ids ? Promise.all([done, ids]).then(([, values]) => (first as Embedding).checkIds(values, 'predict: x')) : done;
+      output!.ready.catch(() => {}); // reported through the output's data(), never unhandled
       return output!;
     } finally {
       if (input !== x) input.dispose();

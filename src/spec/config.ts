@@ -5,16 +5,23 @@ import type { InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
-export interface LstmConfig {
+/** `layers.lstm` options, as TF.js `tf.layers.lstm`. */
+export interface LstmConfig extends RecurrentConfigBase {
+  recurrentActivation?: Activation;
+  /** Add 1 to the forget gate's bias at initialization (Keras, Jozefowicz et al. 2015). */
+  unitForgetBias?: boolean;
+}
+
+/** What every recurrent layer's configuration shares (Keras / TF.js names). */
+export interface RecurrentConfigBase {
   units: number;
   /** [steps, features] of the input; `steps` may be null for any length. */
   inputShape?: readonly [number | null, number];
   returnSequences?: boolean;
+  /** apply() returns [output, h]; a Sequential model rejects it. */
   returnState?: boolean;
   activation?: Activation;
-  recurrentActivation?: Activation;
   useBias?: boolean;
-  unitForgetBias?: boolean;
   kernelInitializer?: InitializerName;
   recurrentInitializer?: InitializerName;
   biasInitializer?: InitializerName;
@@ -83,21 +90,31 @@ const LSTM_OPTIONS: OptionSchema<LstmConfig> = { ...RECURRENT_OPTION_KINDS, recu
 
 export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
   checkOptions('lstm', config, LSTM_OPTIONS);
+  return {
+    ...resolveRecurrentBase(config, 'lstm'),
+    recurrentActivation: checkActivation(config.recurrentActivation ?? 'sigmoid', 'lstm: recurrentActivation'),
+    unitForgetBias: config.unitForgetBias ?? true,
+    name: config.name ?? `lstm_${++layerCounter}`,
+  };
+}
+
+const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
+/** The options every recurrent layer shares, resolved (Keras defaults) and checked; `kind` names the layer in messages. */
+export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) {
   if (!Number.isInteger(config.units) || config.units < 1) {
-    throw new ShapeError(`lstm: units must be a positive whole number, got ${config.units}.`);
+    throw new ShapeError(`${kind}: units must be a positive whole number, got ${config.units}.`);
   }
   if (config.inputShape && (config.inputShape.length !== 2 || !Number.isInteger(config.inputShape[1]))) {
-    throw new ShapeError(`lstm: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
+    throw new ShapeError(`${kind}: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
   }
+  const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`);
   return {
     units: config.units,
     inputShape: config.inputShape,
     returnSequences: config.returnSequences ?? false,
     returnState: config.returnState ?? false,
-    activation: config.activation ?? 'tanh',
-    recurrentActivation: config.recurrentActivation ?? 'sigmoid',
+    activation,
     useBias: config.useBias ?? true,
-    unitForgetBias: config.unitForgetBias ?? true,
     kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
     recurrentInitializer: config.recurrentInitializer ?? 'orthogonal',
     biasInitializer: config.biasInitializer ?? 'zeros',
@@ -106,11 +123,15 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     goBackwards: config.goBackwards ?? false,
     stateful: config.stateful ?? false,
-    dropout: checkDropoutRate(config.dropout, 'dropout', 'lstm'),
-    recurrentDropout: checkDropoutRate(config.recurrentDropout, 'recurrentDropout', 'lstm'),
+    dropout: checkDropoutRate(config.dropout, 'dropout', kind),
+    recurrentDropout: checkDropoutRate(config.recurrentDropout, 'recurrentDropout', kind),
     seed: config.seed,
-    name: config.name ?? `lstm_${++layerCounter}`,
   };
+}
+
+export function checkActivation(name: Activation, option: string): Activation {
+  if (!ACTIVATIONS.includes(name)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  return name;
 }
 
 /** A dropout rate option: a number in [0, 1) (0 when absent). */

@@ -11,7 +11,7 @@ import { encodeGruStepsForward } from '../../src/kernels/gruStepForward.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { gruBackward, gruForwardTrain, gruStep, splitGruBias } from '../../src/reference/gru.js';
 import { Random } from '../../src/init/random.js';
-import { recurrentDropoutMask, stepMask, withBackwardForms } from '../helpers/stepInputs.js';
+import { recurrentDropoutMask, stepMask, withBackwardForms, BACKWARD_STEP_CASES } from '../helpers/stepInputs.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 import { runsPersistent } from '../../src/kernels/steps.js';
 
@@ -173,15 +173,7 @@ const BACK_ATOL = 1e-5;
 const BACK_RTOL = 1e-4;
 
 describe.each([true, false])('GRU backward step kernel vs reference, resetAfter=%s', (resetAfter) => {
-  test.each(
-    withBackwardForms([
-      { B: 1, T: 1, D: 2, H: 1, sequence: true },
-      { B: 1, T: 5, D: 3, H: 37, sequence: false },
-      { B: 3, T: 4, D: 5, H: 37, sequence: true },
-      { B: 9, T: 3, D: 4, H: 65, sequence: true },
-      { B: 2, T: 2, D: 8, H: 128, sequence: false },
-    ]),
-  )('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
+  test.each(withBackwardForms(BACKWARD_STEP_CASES))('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
     const { gpu } = env;
     const H3 = 3 * H;
     const random = new Random(B * 31 + T * 7 + H + (resetAfter ? 1 : 0));
