@@ -138,7 +138,10 @@ export function gruStepBackwardWork(a: GruBackwardShape & { t: number; phase: 0 
 export function gruPersistentBackwardWork(a: GruBackwardShape): Work {
   const phases: (0 | 1)[] = a.resetAfter ? [0] : [0, 1];
   const H2 = a.H * a.H;
-  const recurrentReads = (t: number) => (t + 1 < a.T ? 2 * H2 : 0) + (a.resetAfter && t + 1 >= a.T ? 0 : H2);
+  const recurrentReads = (t: number) => {
+    const next = t + 1 < a.T ? 1 : 0;
+    return a.resetAfter ? next * 3 * H2 : next * 2 * H2 + H2;
+  };
   return persistentWork(a.T, {
     work: (t) => totalWork(phases.map((phase) => gruStepBackwardWork({ ...a, t, phase }))),
     weightElements: recurrentReads,

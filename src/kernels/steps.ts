@@ -281,7 +281,7 @@ export function persistentWork(T: number, enc: Pick<BackwardStepsEncoding, 'work
   const steps = Array.from({ length: T }, (_, t) => t);
   const total = totalWork(steps.map(enc.work));
   const weights = steps.map(enc.weightElements);
-  total.bytesRead -= 4 * (weights.reduce((a, b) => a + b, 0) - Math.max(0, ...weights));
+  total.bytesRead -= 4 * (weights.reduce((a, b) => a + b, 0) - weights.reduce((a, b) => Math.max(a, b), 0));
   return total;
 }
 
