@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm run test:slow`: training to a loss target within a fixed step budget (the seeds' examples)
-// and the README's lead example. Each takes minutes on a software adapter; the limits only stop
+// `npm run test:slow`: training to a loss target within a fixed step budget (the seeds' examples),
+// the README's lead example, and the soak (10,000 predicts, 1,000 training steps, memory flat). Each takes minutes on a software adapter; the limits only stop
 // a hung run (CI runs this too).
 export default defineConfig({
   test: {
