@@ -8,7 +8,9 @@
 //   @binding(2) bias   read        [N]   (read only when HAS_BIAS)
 //   @binding(3) Y      read_write  [M,N] row-major
 //   @binding(4) p      uniform     Params
-// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4)), S); workgroup WG×WG invocations.
+// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4)), S); workgroup WG×WG invocations. Two entry
+// points: `main` stages tiles of A and B in workgroup memory, `main_registers` (below) reads
+// them from storage.
 // Split K (p.kChunk > 0, a multiple of TILE_K; S = ceil(K / kChunk)): workgroup z sums
 // k ∈ [z·kChunk, (z+1)·kChunk) only and writes its partial product to Y's slice z, [S, M, N]
 // (the caller keeps bias, accumulate and the activation off, and sums the slices after).
@@ -102,10 +104,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let tid = lid.y * WG + lid.x;
   let threads = WG * WG;
 
-  let split = p.kChunk != 0u;
-  let kBegin = select(0u, wg.z * p.kChunk, split);
-  let kEnd = select(p.K, min(p.K, kBegin + p.kChunk), split);
-  let yBase = select(0u, wg.z * p.M * p.N, split);
+  let range = k_range(wg.z);
+  let kBegin = range.x;
+  let kEnd = range.y;
+  let yBase = range.z;
 
   var acc: array<f32, 16>; // [TM][TN]
   for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
@@ -153,13 +155,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     workgroupBarrier();
   }
 
+  store_block(acc, rowBase, colBase, lid.xy, yBase);
+}
+
+// Writes an invocation's 4×4 block acc [TM][TN] of Y (rows rowBase + ly + i·WG, columns
+// colBase + lx + j·WG) at yBase, with the bias, accumulation and activation epilogue.
+fn store_block(acc: array<f32, 16>, rowBase: u32, colBase: u32, l: vec2u, yBase: u32) {
   for (var i = 0u; i < TM; i++) {
-    let row = rowBase + lid.y + i * WG;
+    let row = rowBase + l.y + i * WG;
     if (row >= p.M) {
       continue;
     }
     for (var j = 0u; j < TN; j++) {
-      let col = colBase + lid.x + j * WG;
+      let col = colBase + l.x + j * WG;
       if (col >= p.N) {
         continue;
       }
@@ -174,4 +182,40 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       Y[at] = activate(ACTIVATION, v);
     }
   }
+}
+
+// The K range of workgroup z and where its block goes: all of K into Y, or with a split
+// (p.kChunk > 0) slice z of K into Y's slice z.
+fn k_range(z: u32) -> vec3u {
+  let split = p.kChunk != 0u;
+  let kBegin = select(0u, z * p.kChunk, split);
+  return vec3u(kBegin, select(p.K, min(p.K, kBegin + p.kChunk), split), select(0u, z * p.M * p.N, split));
+}
+
+// Entry point `main_registers`: the same blocks, dispatch and epilogue as `main`, without
+// workgroup memory: each invocation reads its 4 rows of A and 4 columns of B from storage at
+// every k (the caches serve the reuse across the workgroup). Summation order as `main`:
+// ascending k, one fma a product.
+@compute @workgroup_size(WG, WG)
+fn main_registers(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let rowBase = wg.y * WG * TM;
+  let colBase = wg.x * WG * TN;
+  let range = k_range(wg.z);
+  var acc: array<f32, 16>;
+  for (var k = range.x; k < range.y; k++) {
+    var a: array<f32, 4>;
+    var b: array<f32, 4>;
+    for (var i = 0u; i < TM; i++) {
+      a[i] = readA(rowBase + lid.y + i * WG, k);
+    }
+    for (var j = 0u; j < TN; j++) {
+      b[j] = readB(k, colBase + lid.x + j * WG);
+    }
+    for (var i = 0u; i < TM; i++) {
+      for (var j = 0u; j < TN; j++) {
+        acc[i * TN + j] = fma(a[i], b[j], acc[i * TN + j]);
+      }
+    }
+  }
+  store_block(acc, rowBase, colBase, lid.xy, range.z);
 }

@@ -1,5 +1,6 @@
-// gemm: Y = A·B + bias, one dispatch.
-import { encodeGemm } from '../../src/kernels/gemm.js';
+// gemm: Y = A·B + bias, one dispatch, in both variants (workgroup-memory tiles, registers only):
+// which is faster depends on the adapter (SwiftShader pays for workgroup memory, GPUs gain).
+import { encodeGemm, type GemmVariant } from '../../src/kernels/gemm.js';
 import { gemm } from '../../src/reference/math.js';
 import { defineBench, upload } from './harness.js';
 
@@ -9,6 +10,7 @@ interface GemmShape {
   N: number;
   K: number;
   bias: boolean;
+  variant: GemmVariant;
 }
 
 export const gemmBench = defineBench<GemmShape>({
@@ -16,7 +18,7 @@ export const gemmBench = defineBench<GemmShape>({
   what: 'encodeGemm (Y = A·B + bias) vs reference gemm',
   // The layers' input projection X·W + b is [T·B, D]·[D, 4H]; the square sizes are the limits probe's.
   cases: (quick) =>
-    quick
+    (quick
       ? [
           { M: 64, N: 256, K: 64, bias: true },
           { M: 128, N: 128, K: 128, bias: false },
@@ -25,16 +27,17 @@ export const gemmBench = defineBench<GemmShape>({
           { M: 3200, N: 1024, K: 128, bias: true },
           { M: 512, N: 512, K: 512, bias: false },
           { M: 1024, N: 1024, K: 1024, bias: false },
-        ],
-  label: ({ M, N, K, bias }) => `M=${M} N=${N} K=${K}${bias ? ' +bias' : ''}`,
-  prepare(gpu, { M, N, K, bias }, random) {
+        ]
+    ).flatMap((shape) => (['tiled', 'registers'] as const).map((variant) => ({ ...shape, variant }))),
+  label: ({ M, N, K, bias, variant }) => `M=${M} N=${N} K=${K}${bias ? ' +bias' : ''} ${variant}`,
+  prepare(gpu, { M, N, K, bias, variant }, random) {
     // A, B, bias in ±1.
     const a = random.uniformArray(M * K);
     const b = random.uniformArray(K * N);
     const bv = bias ? random.uniformArray(N) : undefined;
     const buffers = { a: upload(gpu, a), b: upload(gpu, b), y: upload(gpu, M * N), ...(bv ? { bias: upload(gpu, bv) } : {}) };
     return {
-      encode: (pass, run) => encodeGemm(gpu, pass, run, { ...buffers, M, N, K }),
+      encode: (pass, run) => encodeGemm(gpu, pass, run, { ...buffers, M, N, K, variant }),
       dispatches: 1,
       // 2·M·N·K (+ M·N for the bias); reads A, B (and bias) once, writes Y.
       flops: 2 * M * N * K + (bias ? M * N : 0),

@@ -24,7 +24,15 @@ export interface GemmOptions {
   aRowsReversed?: { steps: number; batch: number };
   /** Applied to every output element (after bias and accumulation); linear by default. */
   activation?: Activation;
+  /**
+   * 'tiled' (default, `main`): tiles of A and B staged in workgroup memory; 'registers'
+   * (`main_registers`): read from storage, no workgroup memory. The same blocks and summation
+   * order: equal to the bit.
+   */
+  variant?: GemmVariant;
 }
+
+export type GemmVariant = 'tiled' | 'registers';
 
 /** Fewer output tiles than this leave a GPU's compute units idle (H200: 132 SMs). */
 export const MIN_GEMM_WORKGROUPS = 128;
@@ -74,9 +82,11 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   const batchMajor = !!options.aRowsBatchMajor;
   const reversed = !!options.aRowsReversed;
   const act = activationId(options.activation ?? 'linear', 'activation');
+  const registers = options.variant === 'registers';
   return {
     name: 'gemm',
-    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}`,
+    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}:reg${+registers}`,
+    entryPoint: registers ? 'main_registers' : 'main',
     getShaderSource: () => withActivations(source),
     constants: {
       WG,

@@ -1,10 +1,10 @@
 // kernels/gemm against reference.gemm on seeded inputs, over shapes that are 1, smaller than
 // a tile, and not multiples of the 64×64 tile or the 16-deep K slice; the split-K form (K
 // slices summed by reduce_rows) forced on shapes the slices do not divide, and where
-// gemmSplitK picks it.
+// gemmSplitK picks it; each in both variants (workgroup-memory tiles, registers only).
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
-import { encodeGemm, type GemmOptions, gemmSplitK, MIN_GEMM_WORKGROUPS } from '../../src/kernels/gemm.js';
+import { encodeGemm, type GemmOptions, type GemmVariant, gemmSplitK, MIN_GEMM_WORKGROUPS } from '../../src/kernels/gemm.js';
 import { gemm } from '../../src/reference/math.js';
 import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
@@ -84,6 +84,8 @@ const cases: Case[] = [
 ];
 
 describe('gemm kernel vs reference', () => {
+  // Every case in both variants: the tiled `main` against the reference, main_registers equal
+  // to it to the bit (same blocks, same fma order).
   test.each(cases)('$name (M=$M, N=$N, K=$K)', async (c) => {
     const { gpu } = env;
     const random = new Random(c.M * 1000 + c.N * 10 + c.K);
@@ -92,26 +94,34 @@ describe('gemm kernel vs reference', () => {
     const b = random.uniformArray(c.K * c.N);
     const bias = c.bias ? random.uniformArray(c.N) : undefined;
     const y0 = random.uniformArray(c.M * c.N);
-    const [ta, tb, tbias, ty] = [tensor(gpu, a, [a.length]), tensor(gpu, b, [b.length]), bias && tensor(gpu, bias, [c.N]), tensor(gpu, y0, [c.M, c.N])];
-    await runPass(gpu, (pass, run) =>
-      encodeGemm(gpu, pass, run, {
-        ...c.options,
-        a: ta.buffer,
-        aOffset: offset,
-        b: tb.buffer,
-        bias: tbias?.buffer,
-        y: ty.buffer,
-        M: c.M,
-        N: c.N,
-        K: c.K,
-        accumulate: c.accumulate,
-        splitK: c.splitK,
-      }),
-    );
-    const got = await readBuffer(gpu, ty.buffer, c.M * c.N);
+    const [ta, tb, tbias] = [tensor(gpu, a, [a.length]), tensor(gpu, b, [b.length]), bias && tensor(gpu, bias, [c.N])];
+    const run = async (variant: GemmVariant) => {
+      const ty = tensor(gpu, y0, [c.M, c.N]);
+      await runPass(gpu, (pass, scope) =>
+        encodeGemm(gpu, pass, scope, {
+          ...c.options,
+          variant,
+          a: ta.buffer,
+          aOffset: offset,
+          b: tb.buffer,
+          bias: tbias?.buffer,
+          y: ty.buffer,
+          M: c.M,
+          N: c.N,
+          K: c.K,
+          accumulate: c.accumulate,
+          splitK: c.splitK,
+        }),
+      );
+      const values = await readBuffer(gpu, ty.buffer, c.M * c.N);
+      ty.dispose();
+      return values;
+    };
+    const got = await run('tiled');
     const expected = gemm(a, b, bias, { M: c.M, N: c.N, K: c.K, aOffset: offset, ...c.options }, c.accumulate ? y0 : undefined);
     expectClose(got, expected, ATOL, RTOL, c.name);
-    for (const t of [ta, tb, tbias, ty]) t?.dispose();
+    expect(await run('registers')).toEqual(got);
+    for (const t of [ta, tb, tbias]) t?.dispose();
   });
 });
 
