@@ -39,7 +39,8 @@ export class DivergenceGuard {
       [this.bestLoss, this.bestEpoch] = [loss, epoch];
       this.copy(this.current, this.best);
     }
-    if (loss > this.factor * this.firstLoss && loss > this.firstLoss) {
+    // A first loss of 0 gives no scale to grow from: nothing is judged divergent then.
+    if (this.firstLoss > 0 && loss > this.factor * this.firstLoss) {
       this.copy(this.best, this.weights);
       throw new TrainingError(
         `Training stopped: the loss grew to ${loss.toPrecision(3)} in epoch ${epoch}, over ${this.factor} × the first epoch's ${this.firstLoss.toPrecision(3)} (fit's divergenceFactor). The weights are those epoch ${this.bestEpoch} started from (its loss ${this.bestLoss.toPrecision(3)}, the lowest); the optimizer's moments are not rolled back. Lower the learning rate or clip gradients (clipnorm / clipvalue).`,
