@@ -102,7 +102,7 @@ export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, r
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
     work: (t) => lstmStepBackwardWork({ ...args, ...flags, t }),
-    weightElements: (t) => (t + 1 < args.T ? 4 * args.H * args.H : 0),
+    weightElements: 4 * args.H * args.H,
     what: `LSTM backward step (B=${args.B}, H=${args.H})`,
   });
 }

@@ -98,7 +98,7 @@ export function encodeSimpleRnnStepsBackward(
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
     ],
     work: (t) => simpleRnnStepBackwardWork({ ...args, ...flags, t }),
-    weightElements: (t) => (t + 1 < args.T ? args.H * args.H : 0),
+    weightElements: args.H * args.H,
     what: `SimpleRNN backward step (B=${args.B}, H=${args.H})`,
   });
 }

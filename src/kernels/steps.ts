@@ -266,6 +266,14 @@ export interface BackwardStepsEncoding {
   kernel: KernelSource;
   bindings: StepEncoding['bindings'];
   what: string;
+  /** The work of the dispatch of step t in the per-step form. */
+  work: (t: number) => Work;
+  /** Elements of the transposed recurrent kernel each step with t + 1 < T reads (the last step reads none). */
+  weightElements: number;
+}
+
+/** What persistentWork sees of a sequence's steps. */
+export interface PersistentSteps {
   /** The work of step t in the per-step form (every phase of it). */
   work: (t: number) => Work;
   /** Elements of the (transposed) recurrent kernel step t reads; every step's are among the largest step's. */
@@ -277,7 +285,7 @@ export interface BackwardStepsEncoding {
  * (element-once counting per dispatch: Σ_t weightElements(t) counted as the largest step's).
  * The backward kernels' form, and GRU reset before's forward.
  */
-export function persistentWork(T: number, enc: Pick<BackwardStepsEncoding, 'work' | 'weightElements'>): Work {
+export function persistentWork(T: number, enc: PersistentSteps): Work {
   const steps = Array.from({ length: T }, (_, t) => t);
   const total = totalWork(steps.map(enc.work));
   const weights = steps.map(enc.weightElements);
@@ -299,7 +307,7 @@ export function encodeBackwardSteps(
       kernel: enc.kernel,
       bindings: enc.bindings,
       what: enc.what,
-      work: () => persistentWork(seq.T, enc),
+      work: () => persistentWork(seq.T, { work: enc.work, weightElements: (t) => (t + 1 < seq.T ? enc.weightElements : 0) }),
     });
     return;
   }

@@ -37,6 +37,14 @@ async function runForm(initial: Float32Array[], encode: (pass: GPUComputePassEnc
   return out;
 }
 
+/** The persistent form leaves every read_write buffer equal to the bit to `main`'s, and the steps wrote something; then frees `inputs`. */
+async function expectFormsAgree(run: (form: BackwardForm) => Promise<Float32Array[]>, inputs: Tensor[]): Promise<void> {
+  const main = await run('main');
+  expect(await run('persistent')).toEqual(main);
+  expect(main[0].some((v) => v !== 0)).toBe(true); // the steps ran
+  for (const t of inputs) t.dispose();
+}
+
 describe('persistent backward steps: equal to the per-step form', () => {
   test('every shape here runs persistent', () => {
     for (const { B, H } of shapes) expect(runsPersistent(B, H)).toBe(true);
@@ -78,10 +86,7 @@ describe('persistent backward steps: equal to the per-step form', () => {
           form,
         }),
       );
-    const main = await run('main');
-    expect(await run('persistent')).toEqual(main);
-    expect(main[0].some((v) => v !== 0)).toBe(true); // the steps ran
-    for (const t of inputs) t.dispose();
+    await expectFormsAgree(run, inputs);
   });
 
   test.each(shapes)('SimpleRNN B=$B T=$T H=$H dySeq=$dySeq, masked, goBackwards, recurrent dropout', async ({ B, T, H, dySeq }) => {
@@ -115,10 +120,7 @@ describe('persistent backward steps: equal to the per-step form', () => {
           form,
         }),
       );
-    const main = await run('main');
-    expect(await run('persistent')).toEqual(main);
-    expect(main[0].some((v) => v !== 0)).toBe(true);
-    for (const t of inputs) t.dispose();
+    await expectFormsAgree(run, inputs);
   });
 
   test.each(shapes.flatMap((shape) => [true, false].map((resetAfter) => ({ ...shape, resetAfter }))))(
@@ -162,10 +164,7 @@ describe('persistent backward steps: equal to the per-step form', () => {
             form,
           }),
         );
-      const main = await run('main');
-      expect(await run('persistent')).toEqual(main);
-      expect(main[0].some((v) => v !== 0)).toBe(true);
-      for (const t of inputs) t.dispose();
+      await expectFormsAgree(run, inputs);
     },
   );
 });
