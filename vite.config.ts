@@ -1,14 +1,29 @@
-// Library build: src/index.ts → dist/index.js (ESM). WGSL sources are inlined as strings
-// through `?raw` imports; Dawn's `webgpu` package stays external (Node only, loaded lazily), as
-// does cli-progress (fit's progress bar, imported by a computed specifier in Node only).
+// Library build, two trees from src/index.ts, one ES module per source module (so that an
+// application's bundler drops every module it does not use: package.json says sideEffects:
+// false), unminified so that class names and stack traces read as the source does:
+// - `vite build` → dist/node/, the Node entry: `node:*`, Dawn's `webgpu` (an optional peer) and
+//   cli-progress stay external.
+// - `vite build --mode browser` → dist/browser/: every *.node.ts module is replaced by its
+//   *.browser.ts twin, and nothing Node-only may be imported (scripts/browserTwins.ts).
+// WGSL sources are inlined as strings through `?raw` imports. Declarations: tsc → dist/types/.
 import { defineConfig } from 'vite';
+import { browserTwins } from './scripts/browserTwins.js';
 
-export default defineConfig({
-  build: {
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },
-    target: 'es2022',
-    sourcemap: true,
-    emptyOutDir: true,
-    rollupOptions: { external: ['webgpu', /^node:/] },
-  },
+export default defineConfig(({ mode }) => {
+  const browser = mode === 'browser';
+  return {
+    plugins: browser ? [browserTwins()] : [],
+    build: {
+      lib: { entry: 'src/index.ts', formats: ['es'] },
+      outDir: browser ? 'dist/browser' : 'dist/node',
+      target: 'es2022',
+      minify: false,
+      sourcemap: false,
+      emptyOutDir: true,
+      rollupOptions: {
+        external: browser ? [] : ['webgpu', 'cli-progress', /^node:/],
+        output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
+      },
+    },
+  };
 });

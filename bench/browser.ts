@@ -26,7 +26,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 async function buildPage(outDir: string): Promise<void> {
-  const dist = join(REPO_ROOT, 'dist', 'index.js');
+  const dist = join(REPO_ROOT, 'dist', 'browser', 'index.js');
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first (npm run bench:browser does).`);
   await build({
     root: join(BENCH_DIR, 'page'),
@@ -43,8 +43,6 @@ async function buildPage(outDir: string): Promise<void> {
       // TF.js's threaded wasm backend rebuilds its worker from the source text of a function of
       // its bundle; minified, that text refers to names the worker does not have.
       minify: false,
-      // Dawn's `webgpu` package is for Node only; the library never loads it in a page.
-      rollupOptions: { external: ['webgpu', /^node:/] },
     },
   });
 }

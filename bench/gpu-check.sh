@@ -25,7 +25,7 @@ npm run -s build
 
 # The adapter createDevice picks by default, refused where it is software.
 adapter=$(node --input-type=module -e '
-  import { createDevice } from "./dist/index.js";
+  import { createDevice } from "./dist/node/index.js";
   const gpu = await createDevice({ quiet: true });
   const { vendor, architecture, description, isSoftware } = gpu.info;
   gpu.destroy();

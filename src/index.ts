@@ -1,5 +1,6 @@
 // webgpu-rnn: recurrent networks trained and run on the GPU through WebGPU.
 export { createDevice, type CreateDeviceOptions, type AdapterChoice } from './runtime/createDevice.js';
+export type { PowerPreference } from './runtime/webgpuGlobals.js';
 export { Gpu, type DeviceInfo, type DeviceLimits, type MemoryReport } from './runtime/device.js';
 export { DispatchLog, type DispatchRecord, totalWork, type Work } from './runtime/dispatchRecord.js';
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';

@@ -1,7 +1,8 @@
-// Where saved models live: a directory in Node (node:fs, loaded lazily so that a browser bundle
-// never imports it), IndexedDB and downloads in a browser, HTTP(S) for reading, and memory
+// Where saved models live: a directory in Node (nodeFiles.node.ts, which the browser build
+// replaces), IndexedDB and downloads in a browser, HTTP(S) for reading, and memory
 // everywhere. Nothing here knows the file format: it moves a JSON text and binary files.
 import { ModelFormatError, ModelIOError } from '../spec/ioErrors.js';
+import { type Fs, nodeModules, type Path } from './nodeFiles.node.js';
 
 /** Reads one saved model: its JSON, then the binary files the JSON names (relative paths). */
 export interface ArtifactReader {
@@ -100,17 +101,6 @@ export function downloadName(location: string): string {
 }
 
 // ---- Node: a directory ----------------------------------------------------------------------
-
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-async function nodeModules(): Promise<{ fs: Fs; path: Path }> {
-  // Specifiers in variables: bundlers leave these imports alone, and a browser never runs them.
-  const fsName = 'node:fs/promises';
-  const pathName = 'node:path';
-  const [fs, path] = await Promise.all([import(/* @vite-ignore */ fsName) as Promise<Fs>, import(/* @vite-ignore */ pathName) as Promise<Path>]);
-  return { fs, path };
-}
 
 function stripFileScheme(location: string): string {
   if (!location.startsWith('file://')) return location;

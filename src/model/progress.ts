@@ -1,6 +1,7 @@
 // fit({ verbose: 1 }): a progress bar per epoch with the running loss and metrics and the
-// steps per second, as TF.js in Node. In Node the bar is cli-progress's (loaded only when asked
-// for, on a terminal); elsewhere, and when the output is not a terminal, one line an epoch.
+// steps per second, as TF.js in Node. In Node the bar is cli-progress's (terminalBar.node.ts, on
+// a terminal); elsewhere, and when the output is not a terminal, one line an epoch.
+import { terminalBar } from './terminalBar.node.js';
 import type { Logs } from './trainingTypes.js';
 
 export interface ProgressLogger {
@@ -23,14 +24,6 @@ function formatValue(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
 
-interface Bar {
-  start(total: number, value: number, payload: Record<string, string>): void;
-  update(value: number, payload: Record<string, string>): void;
-  stop(): void;
-}
-
-type CliProgress = { SingleBar: new (options: Record<string, unknown>) => Bar };
-
 /** A logger for `epochs` epochs of `batches` batches; `write` takes the epoch lines. */
 export async function createProgressLogger(
   epochs: number,
@@ -38,21 +31,7 @@ export async function createProgressLogger(
   write: (line: string) => void = (line) => console.log(line),
 ): Promise<ProgressLogger> {
   const node = typeof process !== 'undefined' && process.versions?.node !== undefined;
-  const tty = node && process.stderr.isTTY === true;
-  let bar: Bar | undefined;
-  if (tty) {
-    // A specifier bundlers leave alone: browser builds of the library never pull cli-progress in.
-    const specifier = 'cli-progress';
-    const module = (await import(/* @vite-ignore */ specifier)) as CliProgress & { default?: CliProgress };
-    const { SingleBar } = module.default ?? module;
-    bar = new SingleBar({
-      format: 'Epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {logs} | {speed} steps/s | ETA {eta_formatted}',
-      barsize: 24,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 5,
-    });
-  }
+  const bar = node ? await terminalBar('Epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {logs} | {speed} steps/s | ETA {eta_formatted}') : undefined;
   let started = 0;
   let epochOf = 0;
   // The epoch's running mean of each batch value, as Keras's bar shows it.

@@ -2,9 +2,11 @@
 // package with a SwiftShader or lavapipe fallback), requests the limits the kernels need and
 // wraps the device in a Gpu.
 import { DeviceError } from '../spec/errors.js';
+import type { PowerPreference } from './webgpuGlobals.js';
 import { type DeviceLimits, Gpu } from './device.js';
+import { type AdapterChoice, requestNodeAdapter } from './nodeAdapter.node.js';
 
-export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';
+export type { AdapterChoice };
 
 export interface CreateDeviceOptions {
   /**
@@ -12,9 +14,19 @@ export interface CreateDeviceOptions {
    * there is none; 'swiftshader' and 'lavapipe' pick that software Vulkan driver.
    */
   adapter?: AdapterChoice;
-  powerPreference?: GPUPowerPreference;
-  /** Print nothing (the one line about a software fallback is otherwise printed). */
+  powerPreference?: PowerPreference;
+  /**
+   * Node: print nothing. Otherwise, where 'default' finds no hardware adapter and falls back to
+   * a software one, one line on stderr says so (and nothing comes from Dawn).
+   */
   quiet?: boolean;
+  /**
+   * A `GPUDevice` the application already has (for example one it renders with): the library
+   * runs on it instead of requesting its own. The device stays the application's:
+   * `gpu.destroy()` releases the library's buffers, not the device. Its limits are those it was
+   * requested with, which bound the model sizes (a LimitError says when one is too small).
+   */
+  device?: GPUDevice;
 }
 
 const REQUESTED_LIMITS: (keyof DeviceLimits)[] = [
@@ -29,13 +41,12 @@ const REQUESTED_LIMITS: (keyof DeviceLimits)[] = [
 ];
 const USED_FEATURES = ['shader-f16', 'timestamp-query'] as const;
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
 /**
  * Creates the device: `navigator.gpu` in a browser; in Node, Dawn's `webgpu` package, with
  * SwiftShader (Debian's chromium package) as the fallback where no hardware adapter exists.
  */
 export async function createDevice(options: CreateDeviceOptions = {}): Promise<Gpu> {
+  if (options.device !== undefined) return adoptDevice(options);
   const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !isNode();
   if (inBrowser) {
     const adapter = await navigator.gpu.requestAdapter({ powerPreference: options.powerPreference });
@@ -51,80 +62,39 @@ export async function createDevice(options: CreateDeviceOptions = {}): Promise<G
       'WebGPU is not available here (no navigator.gpu): use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+) or Node with the `webgpu` package.',
     );
   }
-  return createNodeDevice(options);
+  const { adapter, instance } = await requestNodeAdapter(options);
+  const gpu = await openDevice(adapter, instance, 'node');
+  if (gpu.info.isSoftware && (options.adapter ?? 'default') === 'default' && !options.quiet) {
+    const name = gpu.info.description || gpu.info.architecture || gpu.info.vendor;
+    console.warn(`webgpu-rnn: no hardware GPU adapter found; running on ${name}, a CPU implementation of WebGPU (slow; quiet: true hides this line).`);
+  }
+  return gpu;
+}
+
+function adoptDevice(options: CreateDeviceOptions): Gpu {
+  const device = options.device as Partial<GPUDevice> | null;
+  const looksLikeDevice =
+    typeof device === 'object' &&
+    device !== null &&
+    typeof device.createBuffer === 'function' &&
+    typeof device.queue === 'object' &&
+    device.lost instanceof Promise;
+  if (!looksLikeDevice) {
+    throw new DeviceError(
+      `createDevice({ device }): device must be a GPUDevice (from adapter.requestDevice()), got ${device === null ? 'null' : typeof device}.`,
+    );
+  }
+  if (options.adapter !== undefined || options.powerPreference !== undefined) {
+    throw new DeviceError('createDevice({ device }): adapter and powerPreference choose a new device; leave them out when you pass your own.');
+  }
+  const gpuDevice = device as GPUDevice;
+  const info = gpuDevice.adapterInfo ?? ({ vendor: '', architecture: '', description: '', device: '' } as GPUAdapterInfo);
+  const features = USED_FEATURES.filter((f) => gpuDevice.features.has(f));
+  return wrapDevice(gpuDevice, info, features, undefined, isNode() ? 'node' : 'browser', false);
 }
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node;
-}
-
-interface DawnModule {
-  create(flags: string[]): GPU;
-}
-
-async function createNodeDevice(options: CreateDeviceOptions): Promise<Gpu> {
-  const dawn = await loadDawn();
-  const fs = await import(/* @vite-ignore */ 'node:fs');
-  const os = await import(/* @vite-ignore */ 'node:os');
-  const path = await import(/* @vite-ignore */ 'node:path');
-  if (!process.env.XDG_RUNTIME_DIR) {
-    // Vulkan drivers complain without it; a private directory under the temp dir will do.
-    const dir = path.join(os.tmpdir(), `webgpu-rnn-xdg-${process.getuid?.() ?? 0}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env.XDG_RUNTIME_DIR = dir;
-  }
-  const choice = options.adapter ?? 'default';
-  const powerPreference = options.powerPreference ?? 'high-performance';
-
-  const tryInstance = async (): Promise<{ instance: GPU; adapter: GPUAdapter } | undefined> => {
-    const instance = dawn.create([]);
-    const adapter = await instance.requestAdapter({ powerPreference });
-    return adapter ? { instance, adapter } : undefined;
-  };
-
-  let found: { instance: GPU; adapter: GPUAdapter } | undefined;
-  if (choice === 'default') found = await tryInstance();
-  if (!found && choice !== 'lavapipe') {
-    if (fs.existsSync(SWIFTSHADER_ICD)) {
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-      found = await tryInstance();
-      if (found && choice === 'default' && !options.quiet) {
-        console.warn(`webgpu-rnn: no hardware GPU adapter found; using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation.`);
-      }
-    }
-  }
-  if (choice === 'lavapipe') {
-    const icd = findLavapipeIcd(fs);
-    if (icd) {
-      process.env.VK_ICD_FILENAMES = icd;
-      found = await tryInstance();
-    }
-  }
-  if (!found) {
-    const what = choice === 'default' ? 'No WebGPU adapter was found' : `The ${choice} adapter was not found`;
-    throw new DeviceError(
-      `${what}. Without a GPU, install a software Vulkan driver: on Debian/Ubuntu \`apt-get install chromium libvulkan1\` gives SwiftShader (${SWIFTSHADER_ICD}); lavapipe needs Mesa ≥ 24 (\`apt-get install -t bookworm-backports mesa-vulkan-drivers\`).`,
-    );
-  }
-  return openDevice(found.adapter, found.instance, 'node');
-}
-
-async function loadDawn(): Promise<DawnModule> {
-  const name = 'webgpu';
-  try {
-    return (await import(/* @vite-ignore */ name)) as DawnModule;
-  } catch (cause) {
-    throw new DeviceError(
-      `Node has no WebGPU: the \`webgpu\` package (Dawn) failed to load (${(cause as Error).message}). Run \`npm install webgpu\`; on Linux it also needs \`libvulkan1\`.`,
-    );
-  }
-}
-
-function findLavapipeIcd(fs: typeof import('node:fs')): string | undefined {
-  const dir = '/usr/share/vulkan/icd.d';
-  if (!fs.existsSync(dir)) return undefined;
-  const file = fs.readdirSync(dir).find((f) => f.startsWith('lvp_icd'));
-  return file ? `${dir}/${file}` : undefined;
 }
 
 async function openDevice(adapter: GPUAdapter, instance: unknown, runtime: 'browser' | 'node'): Promise<Gpu> {
@@ -132,7 +102,17 @@ async function openDevice(adapter: GPUAdapter, instance: unknown, runtime: 'brow
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = USED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'webgpu-rnn' });
-  const info = adapter.info;
+  return wrapDevice(device, adapter.info, requiredFeatures, instance, runtime, true);
+}
+
+function wrapDevice(
+  device: GPUDevice,
+  info: GPUAdapterInfo,
+  features: readonly string[],
+  instance: unknown,
+  runtime: 'browser' | 'node',
+  ownsDevice: boolean,
+): Gpu {
   const description = info.description || info.device || '';
   const isSoftware =
     /swiftshader|llvmpipe|lavapipe|warp|software|basic render/i.test(`${info.vendor} ${info.architecture} ${description}`) ||
@@ -143,8 +123,9 @@ async function openDevice(adapter: GPUAdapter, instance: unknown, runtime: 'brow
   }
   return new Gpu(
     device,
-    { vendor: info.vendor, architecture: info.architecture, description, isSoftware, features: [...requiredFeatures], runtime },
+    { vendor: info.vendor, architecture: info.architecture, description, isSoftware, features: [...features], runtime },
     limits,
     instance,
+    ownsDevice,
   );
 }

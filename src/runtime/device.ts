@@ -78,6 +78,8 @@ export class Gpu {
     readonly limits: DeviceLimits,
     /** Dawn's instance in Node (kept alive with the device); undefined in a browser. */
     private readonly instance: unknown,
+    /** False for a device the application handed in (createDevice({ device })): never destroyed here. */
+    private readonly ownsDevice = true,
   ) {
     this.pool = new BufferPool(device);
     if (instance) liveDawnInstances.add(instance);
@@ -219,12 +221,15 @@ export class Gpu {
     }
   }
 
-  /** Releases pooled buffers and the device. The Gpu cannot be used afterwards. */
+  /**
+   * Releases pooled buffers and the device (not a device the application handed in). The Gpu
+   * cannot be used afterwards.
+   */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.pool.trim();
-    this.device.destroy();
+    if (this.ownsDevice) this.device.destroy();
     liveDawnInstances.delete(this.instance);
   }
 }

@@ -10,6 +10,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { build } from 'vite';
+import { browserTwins } from '../../scripts/browserTwins.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file lives in `<repo>/test/browser`). */
@@ -57,6 +58,8 @@ export async function buildPage(): Promise<string> {
     base: './',
     configFile: false,
     logLevel: 'warn',
+    // The library's *.node.ts modules become their *.browser.ts twins, as in the package's browser entry.
+    plugins: [browserTwins()],
     build: {
       outDir: PAGE_DIST,
       emptyOutDir: true,
@@ -64,8 +67,6 @@ export async function buildPage(): Promise<string> {
       minify: false,
       sourcemap: false,
       reportCompressedSize: false,
-      // The library loads Dawn's `webgpu` package only in Node; never bundle it for the page.
-      rollupOptions: { external: ['webgpu', /^node:/] },
     },
   });
   return PAGE_DIST;

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { build } from 'vite';
+import { browserTwins } from '../../scripts/browserTwins.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { layers, sequential, tensor, type Sequential } from '../../src/index.js';
 import { crc32, loadModel, saveModel } from '../../src/io/io.js';
@@ -52,13 +53,13 @@ describe('save and load in headless Chromium', () => {
       base: './',
       configFile: false,
       logLevel: 'warn',
+      plugins: [browserTwins()],
       build: {
         outDir: dist,
         emptyOutDir: true,
         target: 'es2022',
         minify: false,
         reportCompressedSize: false,
-        rollupOptions: { external: ['webgpu', /^node:/] },
       },
     });
 
