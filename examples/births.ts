@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<void> {
     if (o.grid) setting = await searchGrid(gpu, o, x, y, std);
 
     const model = build(gpu, setting, o.seed);
-    console.log(model.summary());
+    model.summary();
     console.log(`Training ${describeSetting(setting)} for ${o.epochs} epoch(s) on every training window:`);
     const start = performance.now();
     await model.fit(x, y, { epochs: o.epochs, batchSize: setting.batchSize, seed: o.seed, callbacks: epochLogger(o.epochs) });

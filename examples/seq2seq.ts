@@ -224,7 +224,7 @@ export async function main(argv: string[]): Promise<{ accuracy: number; baseline
       head: layers.dense({ units: TARGET_CHARS.length + 1, activation: 'softmax', seed: o.seed + 4 }),
     });
     model.compile({ optimizer: { name: 'adam', learningRate: o.learningRate, clipnorm: 5 }, loss: 'sparseCategoricalCrossentropy', metrics: 'accuracy' });
-    console.log(model.summary());
+    model.summary();
 
     console.log(`Training (teacher forcing), ${o.epochs} epochs of batches of ${o.batchSize}:`);
     const trainStart = performance.now();

@@ -88,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
       layers.dense({ units: 1, activation: 'sigmoid', seed: o.seed + 2 }),
     ]);
     model.compile({ optimizer: { name: 'adam', learningRate: o.learningRate, clipnorm: 5 }, loss: 'binaryCrossentropy', metrics: 'accuracy' });
-    console.log(model.summary());
+    model.summary();
 
     const x = tensor(gpu, xTrain.data, xTrain.shape);
     const y = tensor(gpu, yTrain, [yTrain.length, 1]);

@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
       layers.dense({ units: classes, activation: 'softmax', seed: o.seed + 3 }),
     ]);
     model.compile({ optimizer: { name: 'adam', learningRate: o.learningRate, clipnorm: 5 }, loss: 'sparseCategoricalCrossentropy' });
-    console.log(model.summary());
+    model.summary();
 
     // Window w: x = train[w·N, w·N + N), y = the same shifted by one character.
     const windows = Math.floor((train.length - 1) / o.steps);

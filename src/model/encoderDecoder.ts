@@ -23,6 +23,7 @@ import { Lstm } from '../lstm/lstm.js';
 import { Sequential } from './sequential.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import type { CompileArgs, FitArgs, History, Logs } from './trainingTypes.js';
+import { type PrintFn, printSummary } from './summary.js';
 
 export { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 
@@ -284,28 +285,17 @@ export class EncoderDecoder {
     return this.sequential.countParams();
   }
 
-  /** One line a layer: the encoder's, the decoder's and the head's, with output shapes and parameters. */
-  summary(): string {
-    const rows: string[] = [];
-    const line = (name: string, shape: readonly number[], params: number) => `${`${name.padEnd(24)} [batch, ${shape.join(', ')}]`.padEnd(52)}${params}`;
-    for (const [title, stack, input] of [
-      ['encoder', this.core.encoder, this.core.sourceShape],
-      ['decoder', this.core.decoder, this.core.targetShape],
-    ] as const) {
-      rows.push(`${title}:`);
-      let shape = [...input];
-      for (const layer of stack) {
-        shape = layer.computeOutputShape(shape);
-        rows.push(line(`  ${layer.name}`, shape, layer.countParams()));
-      }
-    }
-    rows.push('head:');
-    let shape = this.core.computeOutputShape(this.core.config.inputShape);
-    for (const layer of this.head) {
-      shape = layer.computeOutputShape(shape);
-      rows.push(line(`  ${layer.name}`, shape, layer.countParams()));
-    }
-    return [...rows, `Total params: ${this.countParams()}`].join('\n');
+  /**
+   * The encoder's, the decoder's and the head's layers as TF.js and Keras print them (see
+   * Sequential.summary): prints each line with `printFn` (console.log; null: nothing), returns the text.
+   */
+  summary(printFn: PrintFn = console.log): string {
+    const sections = [
+      { title: 'encoder', layers: this.core.encoder, inputShape: this.core.sourceShape },
+      { title: 'decoder', layers: this.core.decoder, inputShape: this.core.targetShape },
+      { title: 'head', layers: this.head, inputShape: this.core.computeOutputShape(this.core.config.inputShape) },
+    ];
+    return printSummary('encoderDecoder', sections, this.countParams(), printFn);
   }
 
   dispose(): void {

@@ -10,7 +10,8 @@ import { RecurrentLayer } from '../lstm/recurrent.js';
 import { Embedding } from '../layers/embedding.js';
 import { Bidirectional } from '../lstm/bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
-import { readFloats } from './trainingData.js';
+import { naming, readFloats } from './trainingData.js';
+import { type PrintFn, printSummary } from './summary.js';
 
 export class Sequential {
   readonly layers: Layer[];
@@ -145,17 +146,17 @@ export class Sequential {
     if (first instanceof Embedding && !(x instanceof Tensor)) {
       first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
     }
-    const input = x instanceof Tensor ? x : tensor(this.gpu, x, shape);
+    const input = x instanceof Tensor ? x : naming('predict', 'x', () => tensor(this.gpu, x, shape));
     try {
       input.assertUsable('The input tensor');
       if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
       const rank = first.inputShape ? first.inputShape.length + 1 : first instanceof Embedding ? 2 : 3;
       if (input.rank !== rank) {
         const expected = rank === 3 ? '[batch, steps, features]' : '[batch, features]';
-        throw new ShapeError(`predict expects input of shape ${expected}, got ${formatShape(input.shape)}.`);
+        throw new ShapeError(`predict: x has shape ${formatShape(input.shape)}, but ${first.name} expects ${expected}.`);
       }
       if (!this.built) this.build(input.shape.slice(1));
-      if (first instanceof Embedding) first.checkInputShape(input.shape.slice(1));
+      naming('predict', 'x', () => first.checkInputShape(input.shape.slice(1)));
       let output: Tensor | undefined;
       const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
         let flow = flowOf(input);
@@ -223,15 +224,13 @@ export class Sequential {
     return this.layers.reduce((n, l) => n + l.countParams(), 0);
   }
 
-  /** One line a layer: name, output shape, parameters. */
-  summary(): string {
+  /**
+   * The layers as TF.js and Keras print them: name (class), output shape, parameters, and the
+   * total. Prints each line with `printFn` (console.log; null prints nothing) and returns the text.
+   */
+  summary(printFn: PrintFn = console.log): string {
     this.requireBuilt();
-    let shape = this.layers[0].inputShape!;
-    const rows = this.layers.map((l) => {
-      shape = l.computeOutputShape(shape);
-      return `${`${l.name.padEnd(20)} [batch, ${shape.map((d) => (d < 0 ? 'steps' : d)).join(', ')}]`.padEnd(48)}${l.countParams()}`;
-    });
-    return [...rows, `Total params: ${this.countParams()}`].join('\n');
+    return printSummary('sequential', [{ layers: this.layers, inputShape: this.layers[0].inputShape! }], this.countParams(), printFn);
   }
 
   dispose(): void {

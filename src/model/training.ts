@@ -73,8 +73,9 @@ export class Trainer {
   }
 
   /** Checks and uploads x and y (see prepareData). */
-  prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], what = 'fit'): Promise<Data> {
-    return prepareData(this.model, this.loss, x, y, xShape, what);
+  prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], call = 'fit', argument?: string): Promise<Data> {
+    const names = argument ? { call, x: `${argument}[0]`, y: `${argument}[1]` } : { call, x: 'x', y: 'y' };
+    return prepareData(this.model, this.loss, x, y, xShape, names);
   }
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
@@ -92,7 +93,7 @@ export class Trainer {
     const all = await this.prepare(x, y, xShape);
     const given = args.validationData;
     const validation =
-      given && (await disposingOnError(all.owned, async () => checkLikeTraining(await this.prepare(...given, undefined, 'validationData'), all)));
+      given && (await disposingOnError(all.owned, async () => checkLikeTraining(await this.prepare(...given, undefined, 'fit', 'validationData'), all)));
     const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
     if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
     if (stateful && nTrain % batchSize !== 0) {

@@ -30,9 +30,30 @@ export interface Data {
   owned: Tensor[];
 }
 
+/** The arguments a call names in its errors: `fit: x …`, `fit: validationData[1] …`. */
+export interface ArgumentNames {
+  call: string;
+  x: string;
+  y: string;
+}
+
+/** `run()`; a ShapeError it throws gets `call: argument:` before its message, unless it names the call already. */
+export function naming<T>(call: string, argument: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    // 'has 9 values…' continues the argument's name; a whole sentence follows a colon.
+    if (error instanceof ShapeError && !error.message.startsWith(`${call}:`)) {
+      error.message = /^(has|must) /.test(error.message) ? `${call}: ${argument} ${error.message}` : `${call}: ${argument}: ${error.message}`;
+    }
+    throw error;
+  }
+}
+
 /**
- * Checks and uploads x and y for `model` and `loss`: one target per sample, labels shaped
- * for the loss, token ids in range for an Embedding, class indices in range for the sparse loss.
+ * Checks and uploads x and y for `model` and `loss`: x shaped as the first layer expects, one
+ * target per sample, labels shaped for the loss, token ids in range for an Embedding, class
+ * indices in range for the sparse loss. Every error names the call and the argument.
  */
 export async function prepareData(
   model: Trainable,
@@ -40,49 +61,86 @@ export async function prepareData(
   x: Tensor | TensorData,
   y: Tensor | TensorData,
   xShape: readonly number[] | undefined,
-  what: string,
+  names: ArgumentNames,
 ): Promise<Data> {
   const gpu = model.gpu;
   const owned: Tensor[] = [];
-  const xt = x instanceof Tensor ? x : (owned.push(tensor(gpu, x, xShape)), owned[owned.length - 1]);
-  // A sequence output of any length has as many steps as x.
-  const out = model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
-  const sparse = loss === 'sparseCategoricalCrossentropy';
-  const n = xt.shape[0];
-  const first = model.layers[0];
-  if (first instanceof Embedding) {
-    first.checkInputShape(xt.shape.slice(1));
-    first.checkIds(await xt.data(), `${what}: x`);
-  }
-  const yExpected = sparse ? out.slice(0, -1) : out;
-  let yt: Tensor;
-  if (y instanceof Tensor) yt = y;
-  else {
-    const flat = y instanceof Float32Array || y instanceof Float64Array ? y : (y as number[]).flat(Infinity as 1);
-    yt = tensor(gpu, flat as TensorData, [n, ...yExpected]);
-    owned.push(yt);
-  }
-  const yPerSample = yExpected.reduce((a, b) => a * b, 1);
-  if (yt.shape[0] !== n) {
-    throw new ShapeError(`${what}: x has ${n} samples but y has ${yt.shape[0]}: give one target per input sample.`);
-  }
-  if (yt.size !== n * yPerSample) {
-    const want = sparse
-      ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)`
-      : formatShape([n, ...out]);
-    throw new ShapeError(`${what}: the labels have shape ${formatShape(yt.shape)}, but the model's output and the loss ${loss} need ${want}.`);
-  }
-  if (sparse) {
-    const classes = out[out.length - 1];
-    const labels = await yt.data();
-    for (let i = 0; i < labels.length; i++) {
-      if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
-        throw new ShapeError(`${what}: label ${labels[i]} at index ${i} is not a class index in [0, ${classes}) for sparseCategoricalCrossentropy.`);
+  // Tensors uploaded here are disposed again when a check fails.
+  return disposingOnError(owned, async () => {
+    const first = model.layers[0];
+    const what = names.call;
+    const xt =
+      x instanceof Tensor ? x : naming(what, names.x, () => (owned.push(tensor(gpu, x, xShape ?? flatSampleShape(x, first))), owned[owned.length - 1]));
+    naming(what, names.x, () => first.checkInputShape(xt.shape.slice(1)));
+    // A sequence output of any length has as many steps as x.
+    const out = model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
+    const sparse = loss === 'sparseCategoricalCrossentropy';
+    const n = xt.shape[0];
+    if (first instanceof Embedding) first.checkIds(await xt.data(), `${what}: ${names.x}`);
+    const yExpected = sparse ? out.slice(0, -1) : out;
+    let yt: Tensor;
+    if (y instanceof Tensor) yt = y;
+    else {
+      const flat = naming(what, names.y, () => flatValues(y));
+      const want = n * yExpected.reduce((a, b) => a * b, 1);
+      if (flat.length !== want) {
+        throw new ShapeError(
+          `${what}: ${names.y} has ${flat.length} values, but the ${n} samples of ${names.x} need ${want}: the model's output ${formatShape([n, ...out])} for the loss ${loss}.`,
+        );
+      }
+      yt = tensor(gpu, flat as TensorData, [n, ...yExpected]);
+      owned.push(yt);
+    }
+    const yPerSample = yExpected.reduce((a, b) => a * b, 1);
+    if (yt.shape[0] !== n) {
+      throw new ShapeError(`${what}: ${names.x} has ${n} samples but ${names.y} has ${yt.shape[0]}: give one target per input sample.`);
+    }
+    if (yt.size !== n * yPerSample) {
+      const want = sparse
+        ? `[${n}, ${[...yExpected, 1].join(', ')}] or [${n}${yExpected.map((d) => `, ${d}`).join('')}] (class indices)`
+        : formatShape([n, ...out]);
+      throw new ShapeError(`${what}: ${names.y} has shape ${formatShape(yt.shape)}, but the model's output and the loss ${loss} need ${want}.`);
+    }
+    if (sparse) {
+      const classes = out[out.length - 1];
+      const labels = await yt.data();
+      for (let i = 0; i < labels.length; i++) {
+        if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
+          throw new ShapeError(
+            `${what}: ${names.y}: label ${labels[i]} at index ${i} is not a class index in [0, ${classes}) for sparseCategoricalCrossentropy.`,
+          );
+        }
       }
     }
+    const ySteps = out.length === 2 ? out[0] : 1;
+    return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
+  });
+}
+
+/** Nested or flat numbers as one flat array (the nesting is checked by tensor()). */
+function flatValues(data: TensorData): ArrayLike<number> {
+  if (ArrayBuffer.isView(data)) return data as Float32Array;
+  if (!Array.isArray(data)) throw new ShapeError(`must be numbers (nested arrays or a typed array), got ${describeValue(data)}.`);
+  return (data as number[]).flat(Infinity as 1);
+}
+
+/**
+ * The shape of flat data (a typed array or an array of numbers) with samples of the first
+ * layer's input shape; undefined for nested arrays (tensor() reads their shape) or a model
+ * without one yet.
+ */
+function flatSampleShape(data: TensorData, first: Layer): number[] | undefined {
+  const flat = ArrayBuffer.isView(data) || (Array.isArray(data) && data.every((v) => typeof v === 'number'));
+  const sample = first.inputShape;
+  if (!flat || !sample || sample.some((d) => d < 0)) return undefined;
+  const length = (data as ArrayLike<number>).length;
+  const per = sample.reduce((a, b) => a * b, 1);
+  if (length % per !== 0 || length === 0) {
+    throw new ShapeError(
+      `has ${length} values, not a whole number of samples of ${formatShape(sample)} (${per} values each) that ${first.name} expects: give it as [samples, ${sample.join(', ')}] (nested arrays or tensor(gpu, data, shape)).`,
+    );
   }
-  const ySteps = out.length === 2 ? out[0] : 1;
-  return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
+  return [length / per, ...sample];
 }
 
 /** Steps of a sample of shape `xShape`: [steps, features], or token ids [steps] for an Embedding. */

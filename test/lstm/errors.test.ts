@@ -35,7 +35,12 @@ function bitEqual(a: Float32Array, b: Float32Array): boolean {
 describe('input to predict', () => {
   test('wrong rank', async () => {
     const m = model();
-    await expectUnchanged(m, () => m.predict(tensor(env.gpu, new Float32Array(B * D), [B, D])), ShapeError, /\[batch, steps, features\].*\[2, 4\]/);
+    await expectUnchanged(
+      m,
+      () => m.predict(tensor(env.gpu, new Float32Array(B * D), [B, D])),
+      ShapeError,
+      /predict: x has shape \[2, 4\], but lstm_\d+ expects \[batch, steps, features\]/,
+    );
   });
   test('wrong feature size', async () => {
     const m = model();
