@@ -163,6 +163,13 @@ export interface Windows {
  * and its target the next `horizon` steps (of the target features), flattened step-major.
  * `n = ⌊(steps − window − horizon) / stride⌋ + 1`; a series shorter than `window + horizon`
  * is an error. The seeds' sine example is `slidingWindows(sine, 49)`: x `[n, 49, 1]`, y `[n, 1]`.
+ *
+ * @example
+ * ```ts
+ * const sine = Array.from({ length: 1200 }, (_, t) => Math.sin(t / 8));
+ * const { x, y, xShape } = slidingWindows(sine, 49); // xShape [1151, 49, 1]
+ * await model.fit(tensor(gpu, x, xShape), y, { epochs: 20 });
+ * ```
  */
 export function slidingWindows(
   series: ArrayLike<number> | readonly ArrayLike<number>[],

@@ -50,6 +50,14 @@ persistence.loadWeights = loadWeights;
 /**
  * Saves `model` (built: its weights exist) to `target`, and returns what was saved. The
  * weights are read back from the GPU once; loading them gives bit-identical predictions.
+ *
+ * @example
+ * ```ts
+ * await saveModel(model, './models/sine');        // Node: a directory (model.json + weights.bin)
+ * await saveModel(model, 'indexeddb://sine');     // browser: IndexedDB
+ * await saveModel(model, 'downloads://sine');     // browser: two downloaded files
+ * const { modelJson, weights } = await saveModel(model); // in memory
+ * ```
  */
 export async function saveModel(model: Sequential, target?: SaveTarget): Promise<ModelArtifacts> {
   if (!(model instanceof Sequential)) throw new RnnError('saveModel saves a Sequential model (made with sequential(gpu, [...layers])).');
@@ -62,7 +70,17 @@ export async function saveModel(model: Sequential, target?: SaveTarget): Promise
   return artifacts;
 }
 
-/** A new model from a saved one (see ModelSource), on `gpu`. */
+/**
+ * A new model from a saved one (see ModelSource), on `gpu`: a directory or file path (Node),
+ * an http(s) URL, 'indexeddb://name', or the files / objects themselves. TF.js layers models
+ * (model.json + shards) load the same way.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel(gpu, './models/sine');
+ * const fromFiles = await loadModel(gpu, { modelJson: jsonFile, weights: binFile }); // <input type="file">
+ * ```
+ */
 export async function loadModel(gpu: Gpu, source: ModelSource): Promise<Sequential> {
   const { modelJson, weights, where } = await readArtifacts(source);
   const topology = modelJson.modelTopology;

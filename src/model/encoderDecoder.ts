@@ -327,6 +327,17 @@ export class EncoderDecoder {
  * SimpleRNN without returnSequences), `decoder` reads the decoder's input starting from the
  * encoder's final state (its first recurrent layer of the same kind and units), `head` reads
  * every decoder step. Both stacks' first layers declare their inputs' steps.
+ *
+ * @example
+ * ```ts
+ * const model = encoderDecoder(gpu, {
+ *   encoder: [layers.embedding({ inputDim: 40, outputDim: 16, inputShape: [30] }), layers.lstm({ units: 128 })],
+ *   decoder: [layers.embedding({ inputDim: 14, outputDim: 16, inputShape: [11] }), layers.lstm({ units: 128, returnSequences: true })],
+ *   head: layers.dense({ units: 14, activation: 'softmax' }),
+ * });
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+ * await model.fit([source, decoderInput], target, { epochs: 10 });
+ * ```
  */
 export function encoderDecoder(gpu: Gpu, config: EncoderDecoderConfig): EncoderDecoder {
   const head = config?.head === undefined ? [] : Array.isArray(config.head) ? config.head : [config.head];

@@ -14,6 +14,18 @@ import { TimeDistributed, type TimeDistributedConfig } from '../layers/timeDistr
 import { Bidirectional, type BidirectionalConfig } from '../lstm/bidirectional.js';
 import { Masking, type MaskingConfig } from '../layers/masking.js';
 
+/**
+ * An LSTM layer (Keras's defaults: tanh, sigmoid gates, unit forget bias): the input
+ * projection of every step in one GEMM, then one fused kernel a step — or one dispatch for the
+ * whole sequence where the state fits on the GPU's chip.
+ *
+ * @example
+ * ```ts
+ * layers.lstm({ units: 64, inputShape: [49, 1] });                     // [batch, 64]
+ * layers.lstm({ units: 64, returnSequences: true, recurrentDropout: 0.2 }); // [batch, steps, 64]
+ * layers.bidirectional({ layer: layers.lstm({ units: 32 }), mergeMode: 'concat' });
+ * ```
+ */
 export function lstm(config: LstmConfig): Lstm {
   return new Lstm(config);
 }

@@ -61,6 +61,15 @@ export class Sequential {
   /**
    * Trains for `epochs` over x [samples, steps, features] and y; resolves to the history of
    * the loss and metrics (and val_ ones with validationSplit or validationData).
+   *
+   * @example
+   * ```ts
+   * const history = await model.fit(tensor(gpu, x, [n, 49, 1]), y, {
+   *   epochs: 20, batchSize: 32, validationSplit: 0.1, verbose: 1,
+   *   callbacks: { onEpochEnd: (epoch, logs) => console.log(epoch, logs.val_loss) },
+   * });
+   * console.log(history.history.loss);
+   * ```
    */
   fit(x: Tensor | TensorData, y: Tensor | TensorData, args?: FitArgs): Promise<History> {
     return this.exclusive('fit', (trainer) => trainer.fit(x, y, args));
@@ -139,6 +148,13 @@ export class Sequential {
   /**
    * Runs the model on `x` [batch, steps, features] (a Tensor, or data with `shape`): one
    * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
+   *
+   * @example
+   * ```ts
+   * const y = model.predict(tensor(gpu, window, [1, 49, 1]));
+   * const [next] = await y.data();
+   * y.dispose();                      // tensors hold GPU memory until disposed
+   * ```
    */
   predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
     this.requireLive('predict');
@@ -246,6 +262,21 @@ export class Sequential {
   }
 }
 
+/**
+ * A stack of layers on `gpu`, as Keras's Sequential: the first layer declares `inputShape`
+ * (without the batch), and the weights are created at once.
+ *
+ * @example
+ * ```ts
+ * const model = sequential(gpu, [
+ *   layers.embedding({ inputDim: 10000, outputDim: 32, inputShape: [100], maskZero: true }),
+ *   layers.lstm({ units: 64 }),
+ *   layers.dense({ units: 1, activation: 'sigmoid' }),
+ * ]);
+ * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+ * model.summary();
+ * ```
+ */
 export function sequential(gpu: Gpu, layers: Layer[]): Sequential {
   return new Sequential(gpu, layers);
 }

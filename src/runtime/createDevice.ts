@@ -44,6 +44,15 @@ const USED_FEATURES = ['shader-f16', 'timestamp-query'] as const;
 /**
  * Creates the device: `navigator.gpu` in a browser; in Node, Dawn's `webgpu` package, with
  * SwiftShader (Debian's chromium package) as the fallback where no hardware adapter exists.
+ *
+ * @example
+ * ```ts
+ * const gpu = await createDevice();                       // the default adapter
+ * console.log(gpu.info.description, gpu.info.isSoftware);
+ * const shared = await createDevice({ device: myDevice }); // a GPUDevice the page already has
+ * // …
+ * gpu.destroy();                                          // frees every buffer of the library
+ * ```
  */
 export async function createDevice(options: CreateDeviceOptions = {}): Promise<Gpu> {
   if (options.device !== undefined) return adoptDevice(options);

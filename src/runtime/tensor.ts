@@ -114,6 +114,14 @@ export function emptyTensor(gpu: Gpu, shape: readonly number[], label: string, r
 /**
  * A tensor holding `data` in `shape` (row-major). `data` is flat (length = product of shape)
  * or nested arrays matching the shape. NaN and ±Infinity are rejected.
+ *
+ * @example
+ * ```ts
+ * const x = tensor(gpu, new Float32Array(2 * 5 * 3), [2, 5, 3]); // flat, with its shape
+ * const y = tensor(gpu, [[0.1], [0.9]]);                         // nested: the shape is read
+ * console.log(await x.data(), y.shape);
+ * x.dispose(); y.dispose();
+ * ```
  */
 export function tensor(gpu: Gpu, data: TensorData, shape?: readonly number[]): Tensor {
   return namedTensor(gpu, data, shape, 'tensor(gpu, data, shape)');

@@ -33,3 +33,48 @@ describe('docs/API.md', () => {
     expect(missing).toEqual([]);
   });
 });
+
+/** A TypeDoc JSON reflection: its name, children, signatures and TSDoc comment. */
+interface Reflection {
+  name: string;
+  children?: Reflection[];
+  signatures?: Reflection[];
+  comment?: { summary?: unknown[]; blockTags?: { tag: string }[] };
+}
+
+describe('the API reference (TypeDoc, built by npm run build into docs/api)', () => {
+  const load = (): Reflection => JSON.parse(readFileSync(new URL('docs/api/api.json', root), 'utf8')) as Reflection;
+  const find = (at: Reflection, path: string[]): Reflection | undefined => {
+    const [head, ...rest] = path;
+    const child = at.children?.find((c) => c.name === head);
+    return child && rest.length ? find(child, rest) : child;
+  };
+  const tags = (r: Reflection): string[] => [r, ...(r.signatures ?? [])].flatMap((x) => (x.comment?.blockTags ?? []).map((t) => t.tag));
+
+  test('covers every export of the package', () => {
+    const api = load();
+    const documented = new Set(api.children?.map((c) => c.name));
+    expect(exportedNames().filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  test('every main entry point has an example', () => {
+    const api = load();
+    const entryPoints = [
+      ['createDevice'],
+      ['tensor'],
+      ['sequential'],
+      ['layers', 'lstm'],
+      ['Sequential', 'fit'],
+      ['Sequential', 'predict'],
+      ['saveModel'],
+      ['loadModel'],
+      ['encoderDecoder'],
+      ['slidingWindows'],
+    ];
+    const missing = entryPoints.filter((path) => {
+      const r = find(api, path);
+      return !r || !tags(r).includes('@example');
+    });
+    expect(missing.map((p) => p.join('.'))).toEqual([]);
+  });
+});
