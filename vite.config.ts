@@ -1,8 +1,8 @@
 // Library build, two trees from src/index.ts, one ES module per source module (so that an
 // application's bundler drops every module it does not use: package.json says sideEffects:
 // false), unminified so that class names and stack traces read as the source does:
-// - `vite build` → dist/node/, the Node entry: `node:*`, Dawn's `webgpu` (an optional peer) and
-//   cli-progress stay external.
+// - `vite build` → dist/node/, the Node entry: `node:*`, Dawn's `webgpu` (an optional peer),
+//   cli-progress and onnx-proto stay external.
 // - `vite build --mode browser` → dist/browser/: every *.node.ts module is replaced by its
 //   *.browser.ts twin, and nothing Node-only may be imported (scripts/browserTwins.ts).
 // WGSL sources are inlined as strings through `?raw` imports. Declarations: tsc → dist/types/.
@@ -21,7 +21,8 @@ export default defineConfig(({ mode }) => {
       sourcemap: false,
       emptyOutDir: true,
       rollupOptions: {
-        external: browser ? [] : ['webgpu', 'cli-progress', /^node:/],
+        // Runtime dependencies stay imports, resolved by the application's bundler or Node.
+        external: browser ? [/^onnx-proto/] : ['webgpu', 'cli-progress', /^onnx-proto/, /^node:/],
         output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
       },
     },

@@ -47,6 +47,7 @@ export { listIndexedDbModels, removeIndexedDbModel } from './io/ioHandlers.js';
 export { registerLayerType, type LayerType, type JsonConfig } from './io/layerRegistry.js';
 export { KerasConfigReader, type KerasLayerContext } from './io/kerasConfig.js';
 export { importTfjsModel, type TfjsModelJson, type TfjsModelArtifacts, type TfjsShards, type TfjsWeightSpec } from './io/importers.js';
+export { exportOnnx, type ExportOnnxOptions } from './io/onnxExport.js';
 export { importPytorchLstm, importPytorchGru, onnxLstmToKeras, pytorchLinearToDense, type StateDict, type PytorchRnnOptions } from './io/pytorch.js';
 export { readSafetensors, readSafetensorsFile, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsEntry } from './io/safetensors.js';
 export * as layers from './model/layers.js';

@@ -10,7 +10,7 @@ import { RecurrentLayer } from '../lstm/recurrent.js';
 import { Embedding } from '../layers/embedding.js';
 import { Bidirectional } from '../lstm/bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
-import { naming, readFloats } from './trainingData.js';
+import { checkSampleShape, naming, readFloats } from './trainingData.js';
 import { type PrintFn, printSummary } from './summary.js';
 
 export class Sequential {
@@ -172,7 +172,7 @@ export class Sequential {
         throw new ShapeError(`predict: x has shape ${formatShape(input.shape)}, but ${first.name} expects ${expected}.`);
       }
       if (!this.built) this.build(input.shape.slice(1));
-      naming('predict', 'x', () => first.checkInputShape(input.shape.slice(1)));
+      naming('predict', 'x', () => checkSampleShape(first, input.shape.slice(1)));
       let output: Tensor | undefined;
       const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
         let flow = flowOf(input);

@@ -6,6 +6,7 @@ import { describeValue, formatShape, RnnError, ShapeError } from '../spec/errors
 import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
+import { RecurrentLayer } from '../lstm/recurrent.js';
 import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
 import { DEFAULT_DIVERGENCE_FACTOR } from './divergenceGuard.js';
@@ -71,7 +72,7 @@ export async function prepareData(
     const what = names.call;
     const xt =
       x instanceof Tensor ? x : naming(what, names.x, () => (owned.push(tensor(gpu, x, xShape ?? flatSampleShape(x, first))), owned[owned.length - 1]));
-    naming(what, names.x, () => first.checkInputShape(xt.shape.slice(1)));
+    naming(what, names.x, () => checkSampleShape(first, xt.shape.slice(1)));
     // A sequence output of any length has as many steps as x.
     const out = model.outputShape().map((d, i) => (d < 0 && i === 0 ? xt.shape[1] : d));
     const sparse = loss === 'sparseCategoricalCrossentropy';
@@ -115,6 +116,17 @@ export async function prepareData(
     const ySteps = out.length === 2 ? out[0] : 1;
     return { x: xt, y: yt, xShape: xt.shape.slice(1), yPerSample, ySteps, n, owned };
   });
+}
+
+/**
+ * Throws unless samples of `sample` shape fit the first layer's declared input shape, as its
+ * own check in the forward would, but before anything is encoded. A stateful recurrent layer
+ * takes any number of steps (a longer sequence's chunks).
+ */
+export function checkSampleShape(first: Layer, sample: readonly number[]): void {
+  const declared = first.inputShape;
+  const anySteps = first instanceof RecurrentLayer && first.stateful && declared?.length === 2 && sample.length === 2;
+  first.checkInputShape(anySteps ? [declared[0], sample[1]] : sample);
 }
 
 /** Nested or flat numbers as one flat array (the nesting is checked by tensor()). */

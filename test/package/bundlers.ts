@@ -4,6 +4,7 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import { build as viteBuild } from 'vite';
@@ -14,7 +15,8 @@ export async function bundleWithRollup(entry: string): Promise<string> {
   const problems: string[] = [];
   const bundle = await rollup({
     input: entry,
-    plugins: [nodeResolve({ browser: true, exportConditions: ['browser'], rootDir: CONSUMER_DIR })],
+    // As a Rollup app is set up: node-resolve with the browser condition, commonjs for CommonJS dependencies.
+    plugins: [nodeResolve({ browser: true, exportConditions: ['browser'], rootDir: CONSUMER_DIR }), commonjs()],
     onwarn: (warning) => {
       if (warning.code === 'UNRESOLVED_IMPORT' || warning.code === 'MISSING_NODE_BUILTINS') problems.push(warning.message);
     },
