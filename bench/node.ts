@@ -13,6 +13,7 @@ import { createDevice, type Gpu } from 'webgpu-rnn';
 import { casesFor } from './lib/cases.js';
 import { parseArgs, printSummary, Progress, writeResults } from './lib/cli.js';
 import { runSuite, type SuiteEnvironment } from './lib/suite.js';
+import { onnxRuntimeSystem } from './lib/onnxSystem.js';
 import type { TfjsSystem } from './lib/systems.js';
 
 // Dawn's classes (GPUComputePassEncoder, GPUBufferUsage, …) as globals: TF.js's webgpu backend
@@ -110,7 +111,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const result = await runSuite({ gpu, runtime: 'node', tfjsAvailable, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) }, options);
+  const onnxRuntime = options.systems.includes('onnxruntime') ? await onnxRuntimeSystem(gpu) : undefined;
+  const result = await runSuite(
+    { gpu, runtime: 'node', tfjsAvailable, onnxRuntime, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) },
+    options,
+  );
   progress.done();
   result.environment = { userAgent: `Node ${process.version}`, cpus: cpus().length, tfjs: tf.version_core, wasmFlavor };
   const { markdown, files } = await writeResults(result, options.out);

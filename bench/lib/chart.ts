@@ -12,6 +12,7 @@ const COLORS: Record<string, string> = {
   'tfjs-webgpu': '#1f77b4',
   'tfjs-cpu': '#2ca02c',
   'tfjs-wasm': '#9467bd',
+  onnxruntime: '#8c564b',
 };
 
 export function chartSpec(r: BenchResult): TopLevelSpec {

@@ -197,6 +197,10 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
 
   // 2. Each peer, checked against ours, then timed.
   for (const system of ctx.peers) {
+    if (system.kinds && !system.kinds.includes(kind)) {
+      skip(system.name, `runs ${system.kinds.join(' and ')} cases only`);
+      continue;
+    }
     const result = emptyResult(kind, shape, system.name);
     results.push(result);
     let runner: Runner | undefined;

@@ -19,6 +19,8 @@ export interface SuiteEnvironment {
   runtime: 'node' | 'chromium';
   /** Peers whose TF.js backend is registered here (others are reported unavailable). */
   tfjsAvailable: Partial<Record<TfjsSystem, true | string>>;
+  /** ONNX Runtime's peer (Node: bench/lib/onnxSystem.ts), or why it is unavailable. */
+  onnxRuntime?: System | string;
   onProgress(event: ProgressEvent): void;
   /** One line of log (a finished measurement, a note). */
   log(line: string): void;
@@ -45,6 +47,11 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
     if (name === 'ours') continue;
     if (name === 'reference') {
       peers.push(referenceSystem());
+      continue;
+    }
+    if (name === 'onnxruntime') {
+      if (typeof env.onnxRuntime === 'object') peers.push(env.onnxRuntime);
+      else unavailable.push({ system: name, reason: env.onnxRuntime ?? 'not in this runtime (Node only: onnxruntime-node)' });
       continue;
     }
     const status = env.tfjsAvailable[name as TfjsSystem];

@@ -33,6 +33,8 @@ export interface System {
   name: SystemName;
   /** Runs on the GPU adapter: timed on the full shape only, and its dispatches counted. */
   onGpu: boolean;
+  /** The kinds of case it runs (all when absent). */
+  kinds?: readonly Kind[];
   prepare(problem: Problem): Promise<Runner>;
 }
 
