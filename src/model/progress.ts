@@ -29,9 +29,12 @@ export async function createProgressLogger(
   epochs: number,
   batches: number,
   write: (line: string) => void = (line) => console.log(line),
+  /** false: one line an epoch only (Keras's verbose 2). */
+  withBar = true,
 ): Promise<ProgressLogger> {
   const node = typeof process !== 'undefined' && process.versions?.node !== undefined;
-  const bar = node ? await terminalBar('Epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {logs} | {speed} steps/s | ETA {eta_formatted}') : undefined;
+  const bar =
+    withBar && node ? await terminalBar('Epoch {epoch}/{epochs} [{bar}] {value}/{total} batches | {logs} | {speed} steps/s | ETA {eta_formatted}') : undefined;
   let started = 0;
   let epochOf = 0;
   // The epoch's running mean of each batch value, as Keras's bar shows it.

@@ -103,14 +103,16 @@ export class Trainer {
     }
     const random = new Random(args.seed ?? 0x5eed);
     const history: History = { epoch: [], history: {} };
-    const progress = verbose === 1 ? await createProgressLogger(epochs, Math.ceil(nTrain / batchSize)) : undefined;
-    // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js).
-    const onBatchEnd: FitCallbacks['onBatchEnd'] = progress
-      ? async (batch, batchLogs) => {
-          progress.batchEnd(batch, batchLogs);
-          await callbacks.onBatchEnd?.(batch, batchLogs);
-        }
-      : callbacks.onBatchEnd;
+    const progress = verbose > 0 ? await createProgressLogger(epochs, Math.ceil(nTrain / batchSize), undefined, verbose === 1) : undefined;
+    // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js);
+    // verbose 2 prints the epoch's logs only.
+    const onBatchEnd: FitCallbacks['onBatchEnd'] =
+      progress && verbose === 1
+        ? async (batch, batchLogs) => {
+            progress.batchEnd(batch, batchLogs);
+            await callbacks.onBatchEnd?.(batch, batchLogs);
+          }
+        : callbacks.onBatchEnd;
     const guard = Number.isFinite(divergenceFactor) ? new DivergenceGuard(this.model.gpu, this.weights, divergenceFactor) : undefined;
     try {
       this.state.clearStatus();

@@ -8,6 +8,7 @@ import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Embedding } from '../layers/embedding.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
 import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
+import { fromKerasName, LOSS_ALIASES, METRIC_ALIASES } from '../spec/names.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
 import { DEFAULT_DIVERGENCE_FACTOR } from './divergenceGuard.js';
 import { type CompileArgs, type FitArgs, type FitCallbacks, LOSSES, type Logs, METRICS, type Trainable } from './trainingTypes.js';
@@ -218,10 +219,15 @@ const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject'
 /** compile's options checked: the loss and the metrics (the optimizer is resolveOptimizer's). */
 export function checkCompileArgs(args: CompileArgs): [LossName, MetricName[]] {
   checkOptions('compile', args, COMPILE_OPTIONS);
-  if (!LOSSES.includes(args.loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
-  const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-  for (const m of metrics) if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${m}': use one of ${METRICS.join(', ')}.`);
-  return [args.loss, metrics];
+  // Keras's spellings too: 'binary_crossentropy', 'mse'; 'acc', 'categorical_accuracy'.
+  const loss = fromKerasName(args.loss, LOSS_ALIASES) as LossName;
+  if (!LOSSES.includes(loss)) throw new RnnError(`Unknown loss '${args.loss}': use one of ${LOSSES.join(', ')}.`);
+  const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  const metrics = given.map((m) => fromKerasName(m, METRIC_ALIASES) as MetricName);
+  metrics.forEach((m, i) => {
+    if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${given[i]}': use one of ${METRICS.join(', ')}.`);
+  });
+  return [loss, metrics];
 }
 export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number }> = { batchSize: 'integer' };
 const FIT_OPTIONS: OptionSchema<FitArgs> = {
@@ -241,7 +247,7 @@ const FIT_OPTIONS: OptionSchema<FitArgs> = {
 export function checkFitArgs(args: FitArgs): {
   epochs: number;
   batchSize: number;
-  verbose: 0 | 1;
+  verbose: 0 | 1 | 2;
   split: number;
   divergenceFactor: number;
   callbacks: FitCallbacks;
@@ -255,7 +261,9 @@ export function checkFitArgs(args: FitArgs): {
     throw new RnnError(`fit: tbptt is a number of steps, a whole number ≥ 1; got ${args.tbptt}.`);
   }
   const verbose = args.verbose ?? 0;
-  if (verbose !== 0 && verbose !== 1) throw new RnnError(`fit: verbose is 0 (silent) or 1 (a progress bar per epoch), got ${verbose}.`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) {
+    throw new RnnError(`fit: verbose is 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch), got ${verbose}.`);
+  }
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);
   const divergenceFactor = args.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR;

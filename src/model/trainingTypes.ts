@@ -57,7 +57,7 @@ export interface FitArgs {
    * Node on a terminal; otherwise one line an epoch), as TF.js in Node. It reads each batch's
    * loss back, a GPU round trip a batch. 0 (default): silent, one read an epoch.
    */
-  verbose?: 0 | 1;
+  verbose?: 0 | 1 | 2;
   /**
    * Stop when an epoch's loss exceeds this × the first epoch's (a learning rate
    * far too high): fit fails with a TrainingError and the weights go back to those the best

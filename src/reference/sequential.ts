@@ -3,6 +3,7 @@
 import type { DenseConfig, LstmConfig } from '../spec/config.js';
 import type { GruConfig, SimpleRnnConfig } from '../spec/recurrentConfig.js';
 import type { OptimizerSpec } from '../spec/optimizerConfig.js';
+import { fromKerasName, LOSS_ALIASES, METRIC_ALIASES } from '../spec/names.js';
 import { resolveOptimizer } from '../spec/optimizerConfig.js';
 import { ShapeError } from '../spec/errors.js';
 import { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional.js';
@@ -91,8 +92,9 @@ export class ReferenceSequential {
   }
 
   compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[] }): void {
-    const metrics = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
-    this.compiled = { loss: args.loss, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)) };
+    const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+    const metrics = given.map((m) => fromKerasName(m, METRIC_ALIASES) as MetricName);
+    this.compiled = { loss: fromKerasName(args.loss, LOSS_ALIASES) as LossName, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)) };
   }
 
   /** Zeros the state every stateful layer keeps. */

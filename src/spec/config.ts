@@ -1,7 +1,6 @@
 // Layer configurations and their Keras defaults. Plain data, no GPU: the CPU reference
 // resolves its configurations here too, so that both sides agree on every default.
-import type { Activation } from './names.js';
-import type { InitializerName } from './names.js';
+import { type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
@@ -115,9 +114,9 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
     returnState: config.returnState ?? false,
     activation,
     useBias: config.useBias ?? true,
-    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
-    recurrentInitializer: config.recurrentInitializer ?? 'orthogonal',
-    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', `${kind}: kernelInitializer`),
+    recurrentInitializer: checkInitializer(config.recurrentInitializer ?? 'orthogonal', `${kind}: recurrentInitializer`),
+    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', `${kind}: biasInitializer`),
     kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
     recurrentRegularizer: checkRegularizer(config.recurrentRegularizer, 'recurrentRegularizer'),
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
@@ -129,9 +128,11 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
   };
 }
 
+/** An activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'), checked. */
 export function checkActivation(name: Activation, option: string): Activation {
-  if (!ACTIVATIONS.includes(name)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
-  return name;
+  const ours = fromKerasName(name) as Activation;
+  if (!ACTIVATIONS.includes(ours)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  return ours;
 }
 
 /** A dropout rate option: a number in [0, 1) (0 when absent). */
@@ -187,14 +188,14 @@ export function resolveDenseConfig(
     throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
   }
   const activations = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
-  const activation = config.activation ?? 'linear';
+  const activation = fromKerasName(config.activation ?? 'linear') as NonNullable<DenseConfig['activation']>;
   if (!activations.includes(activation)) throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${activations.join(', ')}.`);
   return {
     ...config,
     activation,
     useBias: config.useBias ?? true,
-    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
-    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', 'dense: kernelInitializer'),
+    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', 'dense: biasInitializer'),
     kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     name: config.name ?? `dense_${++layerCounter}`,

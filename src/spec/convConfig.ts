@@ -1,7 +1,7 @@
 // Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
 // (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
 // configurations here too, so that both sides agree on every default.
-import type { InitializerName } from './names.js';
+import { checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
@@ -112,7 +112,7 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
   if (!Number.isInteger(config.filters) || config.filters < 1) throw new ShapeError(`conv1d: filters must be a positive whole number, got ${config.filters}.`);
   const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
   if (dilationRate !== 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} is not supported: only 1.`);
-  const activation = config.activation ?? 'linear';
+  const activation = fromKerasName(config.activation ?? 'linear') as ConvActivation;
   if (!ACTIVATIONS.includes(activation)) throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
   return {
     filters: config.filters,
@@ -122,8 +122,8 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
     dilationRate,
     activation,
     useBias: config.useBias ?? true,
-    kernelInitializer: config.kernelInitializer ?? 'glorotUniform',
-    biasInitializer: config.biasInitializer ?? 'zeros',
+    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', 'conv1d: kernelInitializer'),
+    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', 'conv1d: biasInitializer'),
     kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
     biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
     inputShape: checkInputShape(config.inputShape, 'conv1d'),

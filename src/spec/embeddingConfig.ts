@@ -1,7 +1,7 @@
 // Embedding and Dropout configurations and their Keras defaults, and the checks of token ids
 // handed over from the CPU. Plain data, no GPU: the CPU reference resolves its configurations
 // here too, so that both sides agree on every default.
-import type { InitializerName } from './names.js';
+import { checkInitializer, type InitializerName } from './names.js';
 import { RnnError, ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
@@ -88,7 +88,7 @@ export function resolveEmbeddingConfig(config: EmbeddingConfig): ResolvedEmbeddi
     inputDim: config.inputDim,
     outputDim: config.outputDim,
     maskZero: config.maskZero ?? false,
-    embeddingsInitializer: config.embeddingsInitializer ?? 'randomUniform',
+    embeddingsInitializer: checkInitializer(config.embeddingsInitializer ?? 'randomUniform', 'embedding: embeddingsInitializer'),
     embeddingsRegularizer: checkRegularizer(config.embeddingsRegularizer, 'embeddingsRegularizer'),
     inputLength: length,
     inputShape: shape ?? (length !== undefined ? [length] : undefined),

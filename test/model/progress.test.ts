@@ -42,8 +42,35 @@ describe('progress', () => {
     } finally {
       log.mockRestore();
     }
-    await expect(model.fit(x, y, { verbose: 2 as never })).rejects.toThrow(/verbose is 0 \(silent\) or 1/);
+    await expect(model.fit(x, y, { verbose: 3 as never })).rejects.toThrow(/verbose is 0 \(silent\), 1 \(a progress bar per epoch\) or 2/);
     x.dispose();
+    model.dispose();
+  });
+
+  test('fit with verbose: 2 prints one line an epoch, as Keras; Keras spellings of the loss and metrics are taken', async () => {
+    const model = sequential(env.gpu, [
+      layers.gru({ units: 3, inputShape: [4, 2], seed: 1, kernelInitializer: 'glorot_uniform' as never }),
+      layers.dense({ units: 1, activation: 'hard_sigmoid' as never, seed: 2 }),
+    ]);
+    model.compile({ optimizer: 'Adam' as never, loss: 'mean_squared_error' as never, metrics: ['mean_absolute_error' as never] });
+    const x = Float32Array.from({ length: 6 * 4 * 2 }, (_, i) => Math.sin(i));
+    const y = Float32Array.from({ length: 6 }, (_, i) => 0.5 + 0.4 * Math.cos(i));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const history = await model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 2 });
+      const printed = log.mock.calls.map((c) => String(c[0]));
+      expect(printed).toHaveLength(3);
+      expect(printed[2]).toMatch(/^Epoch 3\/3 - .* - loss: [\d.e-]+ - mae: [\d.e-]+$/);
+      expect(Object.keys(history.history).sort()).toEqual(['loss', 'mae']);
+    } finally {
+      log.mockRestore();
+    }
+    model.compile({ optimizer: 'sgd', loss: 'mse' as never, metrics: ['acc' as never] });
+    await expect(async () => model.compile({ optimizer: 'sgd', loss: 'mean_squaredd_error' as never })).rejects.toThrow(/Unknown loss 'mean_squaredd_error'/);
+    expect(() => layers.lstm({ units: 2, kernelInitializer: 'glorot_normal' as never })).toThrow(/lstm: kernelInitializer 'glorot_normal' is not supported/);
+    expect((layers.lstm({ units: 2, recurrentActivation: 'hard_sigmoid' as never }).config as { recurrentActivation: string }).recurrentActivation).toBe(
+      'hardSigmoid',
+    );
     model.dispose();
   });
 });
