@@ -7,6 +7,7 @@ export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/ten
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
 export { OptionError } from './spec/options.js';
 export { sequential, Sequential } from './model/sequential.js';
+export { earlyStopping, EarlyStopping, type EarlyStoppingOptions, type Callback, type CallbackModel } from './model/callbacks.js';
 export type { PrintFn } from './model/summary.js';
 export { Layer, type WeightValue } from './layers/layer.js';
 export { Lstm } from './lstm/lstm.js';

@@ -15,6 +15,8 @@ import { type PrintFn, printSummary } from './summary.js';
 
 export class Sequential {
   readonly layers: Layer[];
+  /** Set from a callback to end fit after the current epoch (Keras's `model.stop_training`). */
+  stopTraining = false;
   private trainer: Trainer | undefined;
 
   constructor(

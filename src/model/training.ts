@@ -37,6 +37,7 @@ import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type Fi
 import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
 import { resolveOptimizer, type OptimizerConfig } from '../spec/optimizerConfig.js';
 import { OptimizerState } from './optimizerState.js';
+import { composeCallbacks } from './callbacks.js';
 import { createProgressLogger } from './progress.js';
 import { DivergenceGuard } from './divergenceGuard.js';
 
@@ -80,7 +81,8 @@ export class Trainer {
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
   async fit(x: Tensor | TensorData, y: Tensor | TensorData, args: FitArgs = {}, xShape?: readonly number[]): Promise<History> {
-    const { epochs, batchSize, verbose, split, divergenceFactor, callbacks } = checkFitArgs(args);
+    const { epochs, batchSize, verbose, split, divergenceFactor } = checkFitArgs(args);
+    const callbacks = composeCallbacks(args.callbacks, this.model);
     const stateful = this.model.layers.some(isStateful);
     if (stateful && (args.shuffle ?? true)) {
       throw new RnnError('fit: the model has stateful layers, whose state carries from batch to batch in order (as Keras): pass shuffle: false.');
@@ -107,15 +109,11 @@ export class Trainer {
     // With a progress bar each batch's loss is read back (one GPU round trip a batch, as TF.js);
     // verbose 2 prints the epoch's logs only.
     const onBatchEnd: FitCallbacks['onBatchEnd'] =
-      progress && verbose === 1
-        ? async (batch, batchLogs) => {
-            progress.batchEnd(batch, batchLogs);
-            await callbacks.onBatchEnd?.(batch, batchLogs);
-          }
-        : callbacks.onBatchEnd;
+      progress && verbose === 1 ? async (batch, logs) => (progress.batchEnd(batch, logs), await callbacks.onBatchEnd?.(batch, logs)) : callbacks.onBatchEnd;
     const guard = Number.isFinite(divergenceFactor) ? new DivergenceGuard(this.model.gpu, this.weights, divergenceFactor) : undefined;
     try {
       this.state.clearStatus();
+      this.model.stopTraining = false;
       await callbacks.onTrainBegin?.();
       let logs: Logs | undefined;
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -136,6 +134,7 @@ export class Trainer {
         for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value);
         progress?.epochEnd(epoch, logs);
         await callbacks.onEpochEnd?.(epoch, logs);
+        if (this.model.stopTraining) break;
       }
       await callbacks.onTrainEnd?.(logs);
       return history;

@@ -11,7 +11,7 @@ import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
 import { fromKerasName, LOSS_ALIASES, METRIC_ALIASES } from '../spec/names.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
 import { DEFAULT_DIVERGENCE_FACTOR } from './divergenceGuard.js';
-import { type CompileArgs, type FitArgs, type FitCallbacks, LOSSES, type Logs, METRICS, type Trainable } from './trainingTypes.js';
+import { type CompileArgs, type FitArgs, LOSSES, type Logs, METRICS, type Trainable } from './trainingTypes.js';
 
 /** Steps t0 … t0+steps of every sample; `loss`: this window trains (or is evaluated). */
 export interface Window {
@@ -250,7 +250,6 @@ export function checkFitArgs(args: FitArgs): {
   verbose: 0 | 1 | 2;
   split: number;
   divergenceFactor: number;
-  callbacks: FitCallbacks;
 } {
   checkOptions('fit', args, FIT_OPTIONS);
   const epochs = args.epochs ?? 1;
@@ -270,24 +269,7 @@ export function checkFitArgs(args: FitArgs): {
   if (typeof divergenceFactor !== 'number' || !(divergenceFactor > 1)) {
     throw new RnnError(`fit: divergenceFactor is a number > 1 (Infinity: never stop on a growing loss), got ${describeValue(divergenceFactor)}.`);
   }
-  return { epochs, batchSize, verbose, split, divergenceFactor, callbacks: checkCallbacks(args.callbacks) };
-}
-
-const CALLBACK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
-
-/** The callbacks object, each entry one of CALLBACK_NAMES holding a function. */
-export function checkCallbacks(callbacks: unknown): FitCallbacks {
-  if (callbacks === undefined) return {};
-  if (callbacks === null || typeof callbacks !== 'object' || Array.isArray(callbacks)) {
-    throw new RnnError(
-      `fit: callbacks is an object of functions, e.g. { onEpochEnd: (epoch, logs) => … }; got ${Array.isArray(callbacks) ? 'an array' : String(callbacks)}.`,
-    );
-  }
-  for (const [name, fn] of Object.entries(callbacks)) {
-    if (!(CALLBACK_NAMES as readonly string[]).includes(name)) throw new RnnError(`fit: unknown callback '${name}': use ${CALLBACK_NAMES.join(', ')}.`);
-    if (fn !== undefined && typeof fn !== 'function') throw new RnnError(`fit: callbacks.${name} must be a function, got ${typeof fn}.`);
-  }
-  return callbacks as FitCallbacks;
+  return { epochs, batchSize, verbose, split, divergenceFactor };
 }
 
 /** `validation`, unless its sample shape or targets differ from the training data's (then its tensors are disposed). */

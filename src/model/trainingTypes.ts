@@ -43,7 +43,8 @@ export interface FitArgs {
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out. */
   validationSplit?: number;
   validationData?: [Tensor | TensorData, Tensor | TensorData];
-  callbacks?: FitCallbacks;
+  /** An object of hooks (TF.js), or a list of callback objects such as earlyStopping() (Keras). */
+  callbacks?: FitCallbacks | readonly FitCallbacks[];
   /** Seed of the shuffling: the same seed gives the same batches and losses. */
   seed?: number;
   /**
@@ -76,6 +77,10 @@ export interface Trainable {
   readonly gpu: Gpu;
   readonly layers: Layer[];
   outputShape(): number[];
+  /** Set by a callback to end fit after the current epoch (Keras's model.stop_training). */
+  stopTraining: boolean;
+  getWeightData(): Promise<Float32Array[]>;
+  setWeights(weights: readonly Float32Array[]): void;
 }
 
 export class TrainingError extends RnnError {

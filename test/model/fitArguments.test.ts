@@ -19,7 +19,7 @@ test('bad callbacks and mismatched validationData fail before training, weights 
   const bad: [object, RegExp][] = [
     [{ callbacks: { onEpochEnd: 'log' } }, /callbacks\.onEpochEnd must be a function/],
     [{ callbacks: { onEpochEnded: () => {} } }, /unknown callback 'onEpochEnded'/],
-    [{ callbacks: [() => {}] }, /callbacks is an object of functions/],
+    [{ callbacks: [() => {}] }, /callbacks\[0\] is an object of hook functions/],
     [
       { validationData: [Array.from({ length: 2 }, () => Array.from({ length: 4 }, () => [0.5, 0.5, 0.5])), [[0.1], [0.2]]] },
       /fit: validationData\[0\]: lstm_\d+ expects inputs of shape \[batch, 4, 2\], got \[batch, 4, 3\]/,
