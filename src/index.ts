@@ -6,7 +6,7 @@ export { DispatchLog, type DispatchRecord, totalWork, type Work } from './runtim
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
 export { OptionError } from './spec/options.js';
-export { sequential, Sequential } from './model/sequential.js';
+export { sequential, Sequential, type PredictArgs } from './model/sequential.js';
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions, type Callback, type CallbackModel } from './model/callbacks.js';
 export type { PrintFn } from './model/summary.js';
 export { Layer, type WeightValue } from './layers/layer.js';

@@ -226,15 +226,23 @@ function uploadWeight(gpu: Gpu, values: Float32Array, shape: number[], label: st
 /** Writes `flow` into a new batch-major tensor, inside the same command buffer. */
 export function materialize(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, flow: Flow): Tensor {
   const out = emptyTensor(gpu, flow.shape, 'output');
+  materializeInto(gpu, encoder, run, flow, out.buffer, 0);
+  return out;
+}
+
+/** `flow` batch-major into `target` from element `at` (its rows of a larger output). */
+export function materializeInto(gpu: Gpu, encoder: GPUCommandEncoder, run: RunScope, flow: Flow, target: GPUBuffer, at: number): void {
+  const bytes = flow.shape.reduce((a, b) => a * b, 1) * 4;
   if (flow.timeMajor && flow.shape.length === 3) {
     const [B, T, H] = flow.shape;
+    const y = at === 0 ? target : run.scratch(bytes, 'batch-major rows');
     const pass = encoder.beginComputePass({ label: 'to batch-major' });
-    encodeTimeToBatchMajor(gpu, pass, run, { src: flow.buffer, srcOffset: flow.offset, y: out.buffer, T, B, H });
+    encodeTimeToBatchMajor(gpu, pass, run, { src: flow.buffer, srcOffset: flow.offset, y, T, B, H });
     pass.end();
+    if (y !== target) encoder.copyBufferToBuffer(y, 0, target, at * 4, bytes);
   } else {
-    encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, out.buffer, 0, out.byteLength);
+    encoder.copyBufferToBuffer(flow.buffer, flow.offset * 4, target, at * 4, bytes);
   }
-  return out;
 }
 
 /**

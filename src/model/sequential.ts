@@ -2,8 +2,9 @@
 // one command buffer and submitted once.
 import type { Gpu } from '../runtime/device.js';
 import { DisposedError, formatShape, RnnError, ShapeError } from '../spec/errors.js';
-import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
-import { flowOf, type Layer, materialize, type WeightValue } from '../layers/layer.js';
+import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { checkOptions, OptionError, type OptionSchema } from '../spec/options.js';
+import { flowOf, type Layer, materializeInto, type WeightValue } from '../layers/layer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
 import { Lstm } from '../lstm/lstm.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
@@ -12,6 +13,17 @@ import { Bidirectional } from '../lstm/bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
 import { checkSampleShape, naming, readFloats } from './trainingData.js';
 import { type PrintFn, printSummary } from './summary.js';
+
+/** predict's options. */
+export interface PredictArgs {
+  /**
+   * Samples a command buffer (Keras's batch_size): bounds the GPU memory of one run for a large
+   * x, at one submit a batch. All samples at once by default (one submit: fastest).
+   */
+  batchSize?: number;
+}
+
+const PREDICT_OPTIONS: OptionSchema<PredictArgs> = { batchSize: 'integer' };
 
 export class Sequential {
   readonly layers: Layer[];
@@ -149,7 +161,8 @@ export class Sequential {
 
   /**
    * Runs the model on `x` [batch, steps, features] (a Tensor, or data with `shape`): one
-   * command buffer, one submit. The result is a Tensor; read it with `await y.data()`.
+   * command buffer, one submit — or one a `batchSize` samples (`predict(x, { batchSize })`,
+   * `predict(data, shape, { batchSize })`). The result is a Tensor; read it with `await y.data()`.
    *
    * @example
    * ```ts
@@ -158,8 +171,11 @@ export class Sequential {
    * y.dispose();                      // tensors hold GPU memory until disposed
    * ```
    */
-  predict(x: Tensor | TensorData, shape?: readonly number[]): Tensor {
+  predict(x: Tensor | TensorData, shapeOrArgs?: readonly number[] | PredictArgs, predictArgs?: PredictArgs): Tensor {
     this.requireLive('predict');
+    const shape = Array.isArray(shapeOrArgs) ? (shapeOrArgs as readonly number[]) : undefined;
+    const args = (Array.isArray(shapeOrArgs) ? predictArgs : (shapeOrArgs as PredictArgs | undefined)) ?? {};
+    checkOptions('predict', args, PREDICT_OPTIONS);
     const first = this.layers[0];
     if (first instanceof Embedding && !(x instanceof Tensor)) {
       first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
@@ -175,12 +191,13 @@ export class Sequential {
       }
       if (!this.built) this.build(input.shape.slice(1));
       naming('predict', 'x', () => checkSampleShape(first, input.shape.slice(1)));
-      let output: Tensor | undefined;
-      const done = this.gpu.submit(`predict ${formatShape(input.shape)}`, (encoder, run) => {
-        let flow = flowOf(input);
-        for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
-        output = materialize(this.gpu, encoder, run, flow);
-      });
+      const batchSize = args.batchSize ?? input.shape[0];
+      if (!(batchSize >= 1)) throw new OptionError(`predict: batchSize is the number of samples a submit, a whole number ≥ 1; got ${batchSize}.`);
+      if (batchSize < input.shape[0] && this.layers.some((l) => l instanceof RecurrentLayer && l.stateful)) {
+        throw new RnnError('predict: a stateful model keeps one state a batch row: predict the whole batch at once (no batchSize).');
+      }
+      const output = this.predictInBatches(input, batchSize);
+      const done = output.ready;
       // Ids already in a Tensor are checked once they are read back (predict returns at once):
       // the copy is queued now, before any later submit can reuse the input's buffer, and an
       // id out of range rejects the output's data() with checkIds' ShapeError.
@@ -191,6 +208,40 @@ export class Sequential {
     } finally {
       if (input !== x) input.dispose();
     }
+  }
+
+  /**
+   * The model's output for `input`, `batchSize` samples a command buffer (one submit each, so
+   * that the pool reuses one batch's buffers for the next); its `ready` settles with the last.
+   */
+  private predictInBatches(input: Tensor, batchSize: number): Tensor {
+    const [B, ...sample] = input.shape;
+    const outSample = this.layers.reduce((s, l) => l.computeOutputShape(s), sample);
+    const [inPer, outPer] = [sample, outSample].map((s) => s.reduce((a, b) => a * b, 1));
+    const output = emptyTensor(this.gpu, [B, ...outSample], 'output');
+    const runs: Promise<void>[] = [];
+    try {
+      for (let start = 0; start < B; start += batchSize) {
+        const n = Math.min(batchSize, B - start);
+        runs.push(
+          this.gpu.submit(`predict ${formatShape([n, ...sample])}`, (encoder, run) => {
+            let flow = flowOf(input);
+            if (n < B) {
+              const rows = run.scratch(n * inPer * 4, 'predict rows');
+              encoder.copyBufferToBuffer(input.buffer, start * inPer * 4, rows, 0, n * inPer * 4);
+              flow = { buffer: rows, offset: 0, shape: [n, ...sample], timeMajor: false };
+            }
+            for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
+            materializeInto(this.gpu, encoder, run, flow, output.buffer, start * outPer);
+          }),
+        );
+      }
+    } catch (error) {
+      output.dispose();
+      throw error;
+    }
+    output.ready = Promise.all(runs).then(() => {});
+    return output;
   }
 
   /** Copies of every layer's weights as tensors, in Keras order. */

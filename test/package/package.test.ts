@@ -59,7 +59,7 @@ describe('the tarball', () => {
 
 describe('browser bundles', () => {
   const bundlers: [string, (entry: string) => Promise<string>][] = [
-    ['esbuild', async (entry) => esbuildBundle(entry)],
+    ['esbuild', esbuildBundle],
     ['Rollup', bundleWithRollup],
     ['webpack', bundleWithWebpack],
     ['Vite', bundleWithVite],
