@@ -8,7 +8,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { layers, reference, type RnnError, sequential, tensor, type Sequential } from '../../src/index.js';
 import { Gru } from '../../src/lstm/gru.js';
 import { SimpleRnn } from '../../src/lstm/simpleRnn.js';
-import { crc32, loadModel, loadWeights, MODEL_FORMAT_VERSION, saveModel, type ModelArtifacts, type ModelJson } from '../../src/io/io.js';
+import { crc32 } from '../../src/io/binary.js';
+import { loadModel, loadWeights, MODEL_FORMAT_VERSION, saveModel, type ModelArtifacts, type ModelJson } from '../../src/io/io.js';
 import { ModelFormatError, ModelIOError } from '../../src/spec/ioErrors.js';
 import { useGpu } from '../helpers/gpu.js';
 

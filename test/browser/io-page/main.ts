@@ -3,7 +3,8 @@
 // saved to downloads:// (the test reads the files Chromium wrote); and a model saved by Node
 // into ./served/ is loaded over HTTP. Results are published on `window.__result`.
 import { createDevice, layers, sequential, tensor, type Sequential } from '../../../src/index.js';
-import { crc32, loadModel, saveModel } from '../../../src/io/io.js';
+import { crc32 } from '../../../src/io/binary.js';
+import { loadModel, saveModel } from '../../../src/io/io.js';
 import { ModelIOError } from '../../../src/spec/ioErrors.js';
 import { listIndexedDbModels, removeIndexedDbModel } from '../../../src/io/ioHandlers.js';
 
