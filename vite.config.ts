@@ -2,7 +2,7 @@
 // application's bundler drops every module it does not use: package.json says sideEffects:
 // false), unminified so that class names and stack traces read as the source does:
 // - `vite build` → dist/node/, the Node entry: `node:*`, Dawn's `webgpu` (an optional peer),
-//   cli-progress and onnx-proto stay external.
+//   and the runtime dependencies (cli-progress, onnx-proto, fflate, jsfive) stay external.
 // - `vite build --mode browser` → dist/browser/: every *.node.ts module is replaced by its
 //   *.browser.ts twin, and nothing Node-only may be imported (scripts/browserTwins.ts).
 // WGSL sources are inlined as strings through `?raw` imports. Declarations: tsc → dist/types/.
@@ -22,7 +22,7 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       rollupOptions: {
         // Runtime dependencies stay imports, resolved by the application's bundler or Node.
-        external: browser ? [/^onnx-proto/] : ['webgpu', 'cli-progress', /^onnx-proto/, /^node:/],
+        external: browser ? [/^onnx-proto/, 'fflate', 'jsfive'] : ['webgpu', 'cli-progress', /^onnx-proto/, 'fflate', 'jsfive', /^node:/],
         output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
       },
     },

@@ -47,6 +47,7 @@ export { ModelFormatError, ModelIOError } from './spec/ioErrors.js';
 export { listIndexedDbModels, removeIndexedDbModel } from './io/ioHandlers.js';
 export { registerLayerType, type LayerType, type JsonConfig } from './io/layerRegistry.js';
 export { KerasConfigReader, type KerasLayerContext } from './io/kerasConfig.js';
+export { loadKerasModel, type KerasSource } from './io/kerasFile.js';
 export { importTfjsModel, type TfjsModelJson, type TfjsModelArtifacts, type TfjsShards, type TfjsWeightSpec } from './io/importers.js';
 export { exportOnnx, type ExportOnnxOptions } from './io/onnxExport.js';
 export { importPytorchLstm, importPytorchGru, onnxLstmToKeras, pytorchLinearToDense, type StateDict, type PytorchRnnOptions } from './io/pytorch.js';

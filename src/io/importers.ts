@@ -61,9 +61,23 @@ export type TfjsShards = readonly Binary[] | Record<string, Binary>;
  */
 export async function importTfjsModel(gpu: Gpu, modelJson: TfjsModelJson | TfjsModelArtifacts | string | Blob, shards?: TfjsShards): Promise<Sequential> {
   const { json, groups, where } = await readTfjs(modelJson, shards);
-  const specs = decodeGroups(groups, where);
-  const { layers: saved, inputShape } = readTopology(json.modelTopology, where);
+  return sequentialFromKeras(gpu, json.modelTopology, decodeGroups(groups, where), where);
+}
 
+/** One weight of a model file: its name there, shape and values (as f32). */
+export interface FileWeight {
+  name: string;
+  shape: readonly number[];
+  values: Float32Array;
+}
+
+/**
+ * A Sequential model on `gpu` from a Keras / TF.js model config (`{ class_name: 'Sequential',
+ * config }`, Keras 2, Keras 3 or tfjs-layers) with `weights`, matched to the layers by name, else
+ * by position (see matchWeights). `where` names the file in errors.
+ */
+export function sequentialFromKeras(gpu: Gpu, topology: unknown, weights: readonly FileWeight[], where: string): Sequential {
+  const { layers: saved, inputShape } = readTopology(topology, where);
   const layers: Layer[] = [];
   const restores: (() => void)[] = [];
   let model: Sequential | undefined;
@@ -73,13 +87,13 @@ export async function importTfjsModel(gpu: Gpu, modelJson: TfjsModelJson | TfjsM
       layers.push(layer);
       restores.push(restore);
     }
-    const shape = inputShape ?? inferInputShape(saved[0], specs, where);
+    const shape = inputShape ?? inferInputShape(saved[0], weights, where);
     model = assembleSequential(gpu, layers, shape, where);
     for (const restore of restores) restore();
     const values = matchWeights(
       layers,
       saved.map((s) => s.name),
-      specs,
+      weights,
       where,
     );
     try {
@@ -174,14 +188,9 @@ function concat(parts: readonly ArrayBuffer[]): ArrayBuffer {
 
 // ---- Decoding the weights -----------------------------------------------------------------------
 
-interface DecodedWeight {
-  spec: TfjsWeightSpec;
-  values: Float32Array;
-}
-
 /** Every weight of every group (optimizer weights skipped) in manifest order, as f32. */
-function decodeGroups(groups: Group[], where: string): DecodedWeight[] {
-  const out: DecodedWeight[] = [];
+function decodeGroups(groups: Group[], where: string): FileWeight[] {
+  const out: FileWeight[] = [];
   groups.forEach((group, g) => {
     const view = new DataView(group.data);
     let offset = 0;
@@ -197,7 +206,7 @@ function decodeGroups(groups: Group[], where: string): DecodedWeight[] {
           `${where}: the weight '${spec.name}' ends at byte ${end} but the shards of group ${g} hold ${group.data.byteLength} bytes: a shard is truncated or missing.`,
         );
       }
-      if (spec.group !== 'optimizer') out.push({ spec, values: decode(view, offset, count, spec) });
+      if (spec.group !== 'optimizer') out.push({ name: spec.name, shape: spec.shape, values: decode(view, offset, count, spec) });
       offset = end;
     }
     if (offset !== group.data.byteLength) {
@@ -300,12 +309,11 @@ function readTopology(topology: unknown, where: string): { layers: KerasLayer[];
 }
 
 /** Without a declared input shape: [steps = any, features] from the first layer's kernel. */
-function inferInputShape(first: KerasLayer, specs: DecodedWeight[], where: string): (number | null)[] {
+function inferInputShape(first: KerasLayer, specs: readonly FileWeight[], where: string): (number | null)[] {
   // By name, else the first weight of the file (Keras order starts with the first layer's kernel).
-  const kernel =
-    specs.find((s) => s.spec.name.split('/').includes(first.name) && s.spec.shape.length === 2) ?? (specs[0]?.spec.shape.length === 2 ? specs[0] : undefined);
+  const kernel = specs.find((s) => s.name.split('/').includes(first.name) && s.shape.length === 2) ?? (specs[0]?.shape.length === 2 ? specs[0] : undefined);
   if (!kernel) throw new ModelFormatError(`${where}: the model declares no input shape and the first layer's kernel is not found to infer it.`);
-  return first.className === 'Dense' ? [kernel.spec.shape[0]] : [null, kernel.spec.shape[0]];
+  return first.className === 'Dense' ? [kernel.shape[0]] : [null, kernel.shape[0]];
 }
 
 /**
@@ -314,7 +322,7 @@ function inferInputShape(first: KerasLayer, specs: DecodedWeight[], where: strin
  * Keras: 'lstm/lstm_cell/kernel', possibly with ':0'). Failing that, by position, when the
  * file holds exactly the weights the layers need, in order and of their shapes.
  */
-function matchWeights(layers: readonly Layer[], names: readonly string[], specs: DecodedWeight[], where: string): Float32Array[] {
+function matchWeights(layers: readonly Layer[], names: readonly string[], specs: readonly FileWeight[], where: string): Float32Array[] {
   const expected = layers.flatMap((layer, i) => {
     const type = layerTypeFor(layer);
     return type.weightNames(layer).map((w, j) => ({ layer: i, short: w, shape: layer.weightTensors[j].shape }));
@@ -323,7 +331,7 @@ function matchWeights(layers: readonly Layer[], names: readonly string[], specs:
   let problem: string | undefined;
   for (const e of expected) {
     const matches = specs.filter((s) => {
-      const segments = s.spec.name.replace(/:\d+$/, '').split('/');
+      const segments = s.name.replace(/:\d+$/, '').split('/');
       return segments.at(-1) === e.short && segments.slice(0, -1).includes(names[e.layer]);
     });
     if (matches.length !== 1) {
@@ -331,17 +339,17 @@ function matchWeights(layers: readonly Layer[], names: readonly string[], specs:
       break;
     }
     const found = matches[0];
-    if (formatShape(found.spec.shape) !== formatShape(e.shape)) {
+    if (formatShape(found.shape) !== formatShape(e.shape)) {
       throw new ModelFormatError(
-        `${where}: the weight '${found.spec.name}' has shape ${formatShape(found.spec.shape)} but layer ${e.layer} ('${names[e.layer]}') needs ${formatShape(e.shape)}.`,
+        `${where}: the weight '${found.name}' has shape ${formatShape(found.shape)} but layer ${e.layer} ('${names[e.layer]}') needs ${formatShape(e.shape)}.`,
       );
     }
     byName.push(found.values);
   }
   if (!problem) return byName;
-  const positional = specs.length === expected.length && specs.every((s, k) => formatShape(s.spec.shape) === formatShape(expected[k].shape));
+  const positional = specs.length === expected.length && specs.every((s, k) => formatShape(s.shape) === formatShape(expected[k].shape));
   if (positional) return specs.map((s) => s.values);
-  const listing = specs.map((s) => `${s.spec.name} ${formatShape(s.spec.shape)}`).join(', ');
+  const listing = specs.map((s) => `${s.name} ${formatShape(s.shape)}`).join(', ');
   const wanted = expected.map((e) => `${names[e.layer]}/${e.short} ${formatShape(e.shape)}`).join(', ');
   throw new ModelFormatError(`${where}: ${problem}, and the weights do not match by position either. The file holds: ${listing}. The layers need: ${wanted}.`);
 }

@@ -309,3 +309,49 @@ export function denseFromKeras(r: KerasConfigReader): DenseConfig {
   if (biasReg) config.biasRegularizer = biasReg;
   return config;
 }
+
+/** Options of a Keras Embedding (this library's EmbeddingConfig names). */
+export function embeddingFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  r.rejectUnless('lora_rank', null, 'merge the LoRA weights into the embeddings before saving.');
+  const config: Record<string, unknown> = {
+    inputDim: r.positiveInt('input_dim'),
+    outputDim: r.positiveInt('output_dim'),
+    maskZero: r.bool('mask_zero', false),
+  };
+  const name = r.name();
+  if (name) config.name = name;
+  const init = r.initializer('embeddings_initializer');
+  if (init) config.embeddingsInitializer = init;
+  const reg = r.regularizer('embeddings_regularizer');
+  if (reg) config.embeddingsRegularizer = reg;
+  const shape = r.inputShape() ?? (r.has('input_length') ? [r.positiveInt('input_length')] : undefined);
+  if (shape) {
+    if (shape.length !== 1) r.fail(`an Embedding's input is [batch, steps] of token ids, got [batch, ${shape.join(', ')}].`);
+    config.inputShape = shape;
+  }
+  return config;
+}
+
+/** Options of a Keras Dropout: the rate and seed (dropout acts in training only). */
+export function dropoutFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  r.rejectUnless('noise_shape', null, 'this library drops every value independently (noise_shape=None).');
+  const config: Record<string, unknown> = { rate: r.rate('rate') };
+  if (Number.isInteger(r.config.seed)) config.seed = r.config.seed;
+  const name = r.name();
+  if (name) config.name = name;
+  const shape = r.inputShape();
+  if (shape) config.inputShape = shape;
+  return config;
+}
+
+/** Options of a Keras Masking layer. */
+export function maskingFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  const value = r.config.mask_value ?? 0;
+  if (typeof value !== 'number' || !Number.isFinite(value)) r.fail(`'mask_value' must be a finite number, got ${JSON.stringify(value)}.`);
+  const config: Record<string, unknown> = { maskValue: value };
+  const name = r.name();
+  if (name) config.name = name;
+  const shape = r.inputShape();
+  if (shape) config.inputShape = shape;
+  return config;
+}

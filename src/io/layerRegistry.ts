@@ -14,9 +14,12 @@ import { ModelFormatError } from '../spec/ioErrors.js';
 import { Gru } from '../lstm/gru.js';
 import {
   denseFromKeras,
+  dropoutFromKeras,
+  embeddingFromKeras,
   gruFromKeras,
   KerasConfigReader,
   lstmFromKeras,
+  maskingFromKeras,
   normalizeKerasConfig,
   recurrentInputShape,
   simpleRnnFromKeras,
@@ -172,6 +175,7 @@ registerLayerType({
   getConfig: configOf,
   fromConfig: (config) => new Embedding(config as never),
   weightNames: () => ['embeddings'],
+  fromKeras: embeddingFromKeras,
 });
 
 registerLayerType({
@@ -180,6 +184,7 @@ registerLayerType({
   getConfig: configOf,
   fromConfig: (config) => new Dropout(config as never),
   weightNames: () => [],
+  fromKeras: dropoutFromKeras,
 });
 
 registerLayerType({
@@ -188,6 +193,7 @@ registerLayerType({
   getConfig: configOf,
   fromConfig: (config) => new Masking(config as never),
   weightNames: () => [],
+  fromKeras: maskingFromKeras,
 });
 
 registerLayerType({

@@ -77,29 +77,59 @@ async function loadDawn(): Promise<DawnModule> {
 }
 
 /**
- * Whether Dawn's default instance can find a driver: always off Linux (Metal, D3D12); on Linux
- * when a Vulkan ICD is named by the environment or lies where the Vulkan loader looks.
+ * Whether Dawn's default instance can find a driver it takes, without printing the Vulkan
+ * loader's or its own complaints: always off Linux (Metal, D3D12); on Linux when the environment
+ * names a driver (the user's choice), or an ICD file lies where the Vulkan loader looks and it
+ * can work here:
+ * - a hardware driver only where a GPU device node exists (/dev/dri/renderD*, /dev/nvidia0,
+ *   WSL's /dev/dxg); Mesa's hardware ICDs are installed with lavapipe on every Debian machine;
+ * - lavapipe only when its ICD declares Vulkan ≥ 1.3 (Mesa ≥ 23): Dawn rejects older ones
+ *   (Debian bookworm's Mesa 22.3 declares 1.1) with a three-line warning.
  */
 export function hasSystemDriver(env: Record<string, string | undefined> = process.env, exists: (file: string) => boolean = fs.existsSync): boolean {
   if (process.platform !== 'linux') return true;
   if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return true;
+  const gpuNode = ['/dev/nvidia0', '/dev/dxg'].some(exists) || (exists('/dev/dri') && readdir('/dev/dri').some((f) => f.startsWith('renderD')));
+  return icdFiles(env, exists).some((file) => (isLavapipe(file) ? lavapipeIsCurrent(file) : gpuNode));
+}
+
+/** The ICD files in the Vulkan loader's search directories (XDG config and data dirs, /etc). */
+function icdFiles(env: Record<string, string | undefined>, exists: (file: string) => boolean): string[] {
   const home = env.HOME ?? os.homedir();
   const configDirs = [env.XDG_CONFIG_HOME ?? path.join(home, '.config'), ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(':'), '/etc'];
   const dataDirs = [env.XDG_DATA_HOME ?? path.join(home, '.local/share'), ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':')];
-  return [...configDirs, ...dataDirs].some((dir) => {
+  return [...configDirs, ...dataDirs].flatMap((dir) => {
     const icdDir = path.join(dir, 'vulkan', 'icd.d');
-    if (!dir || !exists(icdDir)) return false;
-    try {
-      return fs.readdirSync(icdDir).some((file) => file.endsWith('.json'));
-    } catch {
-      return false;
-    }
+    if (!dir || !exists(icdDir)) return [];
+    return readdir(icdDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => path.join(icdDir, file));
   });
 }
 
+function readdir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isLavapipe(icdFile: string): boolean {
+  return path.basename(icdFile).startsWith('lvp_icd');
+}
+
+/** Whether a lavapipe ICD file declares Vulkan ≥ 1.3 ({ ICD: { api_version: '1.3.275' } }). */
+function lavapipeIsCurrent(icdFile: string): boolean {
+  try {
+    const version = (JSON.parse(fs.readFileSync(icdFile, 'utf8')) as { ICD?: { api_version?: unknown } }).ICD?.api_version;
+    const [major, minor] = String(version).split('.').map(Number);
+    return major > 1 || (major === 1 && minor >= 3);
+  } catch {
+    return false;
+  }
+}
+
 function findLavapipeIcd(): string | undefined {
-  const dir = '/usr/share/vulkan/icd.d';
-  if (!fs.existsSync(dir)) return undefined;
-  const file = fs.readdirSync(dir).find((f) => f.startsWith('lvp_icd'));
-  return file ? `${dir}/${file}` : undefined;
+  return icdFiles(process.env, fs.existsSync).find(isLavapipe);
 }

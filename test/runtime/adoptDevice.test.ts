@@ -57,16 +57,30 @@ describe('hasSystemDriver', () => {
     expect(hasSystemDriver(vars, exists)).toBe(false);
   });
 
-  test.runIf(linux)('is true for an ICD under XDG_DATA_DIRS, under ~/.local/share, or named by VK_ICD_FILENAMES', () => {
+  const icd = (root: string, dir: string, file: string, apiVersion: string): void => {
+    mkdirSync(join(root, dir, 'vulkan', 'icd.d'), { recursive: true });
+    writeFileSync(join(root, dir, 'vulkan', 'icd.d', file), JSON.stringify({ ICD: { api_version: apiVersion, library_path: 'x.so' } }));
+  };
+
+  test.runIf(linux)('is true for a hardware ICD under XDG_DATA_DIRS only where a GPU device node exists', () => {
     const a = empty();
-    const exists = (dir: string) => dir.startsWith(a.root);
-    mkdirSync(join(a.root, 'share', 'vulkan', 'icd.d'), { recursive: true });
-    writeFileSync(join(a.root, 'share', 'vulkan', 'icd.d', 'nvidia_icd.json'), '{}');
-    expect(hasSystemDriver(a.env, exists)).toBe(true);
+    icd(a.root, 'share', 'nvidia_icd.json', '1.3.280');
+    expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root))).toBe(false);
+    expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root) || file === '/dev/nvidia0')).toBe(true);
+    expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root) || file === '/dev/dxg')).toBe(true);
+  });
+
+  test.runIf(linux)('is true for a current lavapipe under ~/.local/share, false for Mesa 22.3’s (Vulkan 1.1), which Dawn rejects', () => {
     const b = empty();
-    mkdirSync(join(b.root, '.local', 'share', 'vulkan', 'icd.d'), { recursive: true });
-    writeFileSync(join(b.root, '.local', 'share', 'vulkan', 'icd.d', 'lvp_icd.x86_64.json'), '{}');
-    expect(hasSystemDriver(b.env, (dir) => dir.startsWith(b.root))).toBe(true);
+    icd(b.root, '.local/share', 'lvp_icd.x86_64.json', '1.3.275');
+    expect(hasSystemDriver(b.env, (file) => file.startsWith(b.root))).toBe(true);
+    const c = empty();
+    icd(c.root, 'share', 'lvp_icd.x86_64.json', '1.1.230');
+    icd(c.root, 'share', 'radeon_icd.x86_64.json', '1.3.230');
+    expect(hasSystemDriver(c.env, (file) => file.startsWith(c.root))).toBe(false);
+  });
+
+  test.runIf(linux)('is true for a driver named by VK_ICD_FILENAMES', () => {
     expect(hasSystemDriver({ ...empty().env, VK_ICD_FILENAMES: '/x/icd.json' }, () => false)).toBe(true);
   });
 });

@@ -1,0 +1,2 @@
+// jsfive ships no types; src/io/kerasFile.ts declares what it uses of it.
+declare module 'jsfive';
