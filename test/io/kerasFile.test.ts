@@ -12,7 +12,7 @@ import { expectClose, useGpu } from '../helpers/gpu.js';
 
 const env = useGpu();
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'keras');
-const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(join(dir, file)));
+const bytes = (file: string): Uint8Array<ArrayBuffer> => new Uint8Array(readFileSync(join(dir, file)));
 
 interface Fixture {
   keras: string;
