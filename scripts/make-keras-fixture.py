@@ -47,6 +47,22 @@ def models():
         L.Dropout(0.2),
         L.Dense(3),
     ], ("float", (2, 10, 2))
+    yield "embedding-pooling", [
+        keras.Input((6,)),
+        L.Embedding(10, 4),
+        L.GlobalAveragePooling1D(),
+        L.Dense(3),
+        L.Activation("softmax"),
+    ], ("int", (3, 6), 10)
+    yield "shape-layers", [
+        keras.Input((5, 3)),
+        L.LSTM(4, return_sequences=True),
+        L.GlobalMaxPooling1D(),
+        L.RepeatVector(2),
+        L.SimpleRNN(3, return_sequences=True),
+        L.Flatten(),
+        L.Dense(1),
+    ], ("float", (2, 5, 3))
     # Not importable: the error must name the LayerNormalization layer.
     yield "unsupported-layer", [
         keras.Input((4, 2)),

@@ -1,5 +1,5 @@
-// Conv1D and MaxPooling1D options from a Keras / TF.js layer config (snake_case keys), for
-// the layer registry's fromKeras.
+// Conv1D, pooling and shape layers' options from a Keras / TF.js layer config (snake_case
+// keys), for the layer registry's fromKeras.
 import type { Conv1dConfig, ConvActivation, MaxPooling1dConfig, Padding } from '../spec/convConfig.js';
 import type { KerasConfigReader } from './kerasConfig.js';
 
@@ -66,4 +66,33 @@ export function maxPooling1dFromKeras(r: KerasConfigReader): MaxPooling1dConfig 
   const shape = inputShape(r);
   if (shape) config.inputShape = shape;
   return config;
+}
+
+/** The declared input shape of a weightless layer, when it has one. */
+function withInputShape(r: KerasConfigReader, config: Record<string, unknown>): Record<string, unknown> {
+  const name = r.name();
+  if (name) config.name = name;
+  const shape = r.inputShape();
+  if (shape) config.inputShape = shape;
+  return config;
+}
+
+export function activationFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  return withInputShape(r, { activation: r.activation('activation', 'linear', true) });
+}
+
+export function flattenFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  channelsLast(r);
+  return withInputShape(r, {});
+}
+
+export function repeatVectorFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  return withInputShape(r, { n: r.positiveInt('n') });
+}
+
+/** GlobalAveragePooling1D / GlobalMaxPooling1D. */
+export function globalPooling1dFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  channelsLast(r);
+  r.rejectTrue('keepdims', 'the pooled output is [batch, channels]; add a layers.repeatVector({ n: 1 }) for [batch, 1, channels].');
+  return withInputShape(r, {});
 }

@@ -33,7 +33,8 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
  * `.keras` file or a Keras `.h5` file (the format is read from the bytes, not the name).
  *
  * The model must be a `keras.Sequential` of layers this library has (LSTM, GRU, SimpleRNN,
- * Bidirectional, Dense, Embedding, Conv1D, MaxPooling1D, Dropout, Masking); anything else is a
+ * Bidirectional, Dense, Embedding, Conv1D, MaxPooling1D, Dropout, Masking, Activation, Flatten,
+ * RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D); anything else is a
  * ModelFormatError naming the first layer or option it cannot take. Training-only options
  * (initializers, constraints) are dropped; the compile config is not applied: call
  * `model.compile` to train further.

@@ -1,10 +1,13 @@
 // The layer types that save, load and import know, keyed by their Keras class name. A new
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
-import type { Activation } from '../spec/names.js';
+import type { Activation as ActivationName } from '../spec/names.js';
 import { Bidirectional, MERGE_MODES, type WrappableLayer } from '../lstm/bidirectional.js';
 import { Conv1d } from '../layers/conv1d.js';
-import { conv1dFromKeras, maxPooling1dFromKeras } from './convKeras.js';
+import { activationFromKeras, conv1dFromKeras, flattenFromKeras, globalPooling1dFromKeras, maxPooling1dFromKeras, repeatVectorFromKeras } from './convKeras.js';
+import { Activation } from '../layers/activation.js';
+import { GlobalAveragePooling1d, GlobalMaxPooling1d } from '../layers/globalPooling1d.js';
+import { Flatten, RepeatVector } from '../layers/reshape.js';
 import { Dense } from '../layers/dense.js';
 import { MaxPooling1d } from '../layers/maxPooling1d.js';
 import { Dropout } from '../layers/dropout.js';
@@ -108,7 +111,7 @@ export function recurrentWeightNames(layer: Layer): string[] {
   return ['kernel', 'recurrent_kernel', 'bias'].slice(0, count);
 }
 
-const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'] satisfies Activation[];
+const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'] satisfies ActivationName[];
 
 /** Throws a ModelFormatError unless config[key] is absent or one of the activations. */
 export function checkActivationOption(config: JsonConfig, key: string, owner: string, extra: readonly string[] = []): void {
@@ -216,6 +219,24 @@ registerLayerType({
   weightNames: () => [],
   fromKeras: (reader) => ({ ...maxPooling1dFromKeras(reader) }),
 });
+
+// The weightless shape layers: their options are their config.
+for (const [className, of, create, fromKeras] of [
+  ['Activation', Activation, (c: JsonConfig) => new Activation(c as never), activationFromKeras],
+  ['Flatten', Flatten, (c: JsonConfig) => new Flatten(c as never), flattenFromKeras],
+  ['RepeatVector', RepeatVector, (c: JsonConfig) => new RepeatVector(c as never), repeatVectorFromKeras],
+  ['GlobalAveragePooling1D', GlobalAveragePooling1d, (c: JsonConfig) => new GlobalAveragePooling1d(c as never), globalPooling1dFromKeras],
+  ['GlobalMaxPooling1D', GlobalMaxPooling1d, (c: JsonConfig) => new GlobalMaxPooling1d(c as never), globalPooling1dFromKeras],
+] as const) {
+  registerLayerType({
+    className,
+    is: (layer) => layer instanceof of,
+    getConfig: configOf,
+    fromConfig: create,
+    weightNames: () => [],
+    fromKeras,
+  });
+}
 
 // Bidirectional: a nested layer config, { mergeMode, name, inputShape?, layer: { className, config } },
 // the wrapped layer's own registered type and options. Its weights are the directions' (named

@@ -1,13 +1,18 @@
 // exportOnnx: a Sequential as an ONNX model (opset 17) that ONNX Runtime runs with our outputs:
 // LSTM, GRU and SimpleRNN as ONNX's LSTM / GRU / RNN ops (Bidirectional as direction
 // "bidirectional", goBackwards as "reverse"), Dense as MatMul + Add + its activation (also
-// under TimeDistributed), Embedding as Gather, Dropout as nothing (inference). The graph takes
+// under TimeDistributed), Embedding as Gather, Dropout as nothing (inference), Activation as its
+// op, Flatten as Flatten, the global poolings as ReduceMean / ReduceMax over the steps and
+// RepeatVector as Unsqueeze + Expand. The graph takes
 // x [batch, steps, features] (token ids as float32 for an Embedding, as predict takes them)
 // batch-major like predict, and gives predict's output. Weights move from the Keras layout
 // (kernel [in, gates·units], gates i f c o / z r h) to ONNX's (W [dirs, gates·units, in],
 // gates i o f c / z r h).
 import type { Layer } from '../layers/layer.js';
+import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
+import { GlobalAveragePooling1d, GlobalMaxPooling1d } from '../layers/globalPooling1d.js';
+import { Flatten, RepeatVector } from '../layers/reshape.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
@@ -77,7 +82,7 @@ export async function exportOnnx(model: Sequential, options: ExportOnnxOptions =
 
 function unsupported(layer: Layer, why: string): never {
   throw new ModelFormatError(
-    `exportOnnx: ${layer.name} (${layer.constructor.name}) ${why}. Exported are LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Embedding and Dropout.`,
+    `exportOnnx: ${layer.name} (${layer.constructor.name}) ${why}. Exported are LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Embedding, Dropout, Activation, Flatten, RepeatVector and the global poolings.`,
   );
 }
 
@@ -91,7 +96,18 @@ function checkExportable(layer: Layer): void {
   else if (layer instanceof TimeDistributed) checkActivationOp(layer, layer.layer.config.activation, 'activation');
   else if (layer instanceof Embedding) {
     if (layer.config.maskZero) unsupported(layer, "has maskZero: ONNX's recurrent ops have no per-step mask");
-  } else if (!(layer instanceof Dropout)) unsupported(layer, 'has no ONNX export yet');
+  } else if (
+    !(
+      layer instanceof Dropout ||
+      layer instanceof Activation ||
+      layer instanceof Flatten ||
+      layer instanceof RepeatVector ||
+      layer instanceof GlobalAveragePooling1d ||
+      layer instanceof GlobalMaxPooling1d
+    )
+  ) {
+    unsupported(layer, 'has no ONNX export yet');
+  }
 }
 
 function checkRecurrent(layer: Cell): void {
@@ -114,6 +130,15 @@ async function exportLayer(graph: OnnxGraph, layer: Layer, x: string): Promise<s
     const ids = graph.op('Cast', [x], { to: 7 /* INT64 */ });
     return graph.op('Gather', [embeddings, ids], { axis: 0 });
   }
+  if (layer instanceof Activation) return applyActivation(graph, layer.config.activation, x);
+  if (layer instanceof Flatten) return graph.op('Flatten', [x], { axis: 1 });
+  if (layer instanceof GlobalAveragePooling1d) return graph.op('ReduceMean', [x], { axes: [1], keepdims: 0 });
+  if (layer instanceof GlobalMaxPooling1d) return graph.op('ReduceMax', [x], { axes: [1], keepdims: 0 });
+  if (layer instanceof RepeatVector) {
+    // [batch, F] → [batch, 1, F], broadcast to [batch, n, F].
+    const column = graph.op('Unsqueeze', [x, graph.ints(`${layer.name}/axis`, [1])]);
+    return graph.op('Expand', [column, graph.ints(`${layer.name}/shape`, [1, layer.config.n, 1])]);
+  }
   if (layer instanceof Dense) return exportDense(graph, layer, x);
   if (layer instanceof TimeDistributed) return exportDense(graph, layer.layer, x);
   if (layer instanceof Bidirectional) {
@@ -132,7 +157,11 @@ async function exportDense(graph: OnnxGraph, layer: Dense, x: string): Promise<s
   const kernel = graph.floats(`${layer.name}/kernel`, [inputs, layer.config.units], weights[0]);
   let y = graph.op('MatMul', [x, kernel]);
   if (layer.config.useBias) y = graph.op('Add', [y, graph.floats(`${layer.name}/bias`, [layer.config.units], weights[1])]);
-  const activation = layer.config.activation;
+  return applyActivation(graph, layer.config.activation, y);
+}
+
+/** `activation` of y as ONNX ops: softmax over the last axis, HardSigmoid with Keras's 0.2 and 0.5. */
+function applyActivation(graph: OnnxGraph, activation: string, y: string): string {
   if (activation === 'softmax') return graph.op('Softmax', [y], { axis: -1 });
   if (activation === 'hardSigmoid') return graph.op('HardSigmoid', [y], { alpha: 0.2, beta: 0.5 }, ['alpha', 'beta']);
   return activation === 'linear' ? y : graph.op(ACTIVATION_OPS[activation], [y]);

@@ -13,6 +13,10 @@ import { Dropout, type DropoutConfig } from '../layers/dropout.js';
 import { TimeDistributed, type TimeDistributedConfig } from '../layers/timeDistributed.js';
 import { Bidirectional, type BidirectionalConfig } from '../lstm/bidirectional.js';
 import { Masking, type MaskingConfig } from '../layers/masking.js';
+import { Activation } from '../layers/activation.js';
+import { Flatten, RepeatVector } from '../layers/reshape.js';
+import { GlobalAveragePooling1d, GlobalMaxPooling1d } from '../layers/globalPooling1d.js';
+import type { ActivationConfig, RepeatVectorConfig, ShapeLayerConfig } from '../spec/shapeConfig.js';
 
 /**
  * An LSTM layer (Keras's defaults: tanh, sigmoid gates, unit forget bias): the input
@@ -68,4 +72,29 @@ export function bidirectional(config: BidirectionalConfig): Bidirectional {
 
 export function masking(config: MaskingConfig = {}): Masking {
   return new Masking(config);
+}
+
+/** An activation on its own (Keras `Activation`): `layers.activation({ activation: 'sigmoid' })`; any rank, softmax over the last axis. */
+export function activation(config: ActivationConfig): Activation {
+  return new Activation(config);
+}
+
+/** [batch, d1, d2, …] → [batch, d1·d2·…] (Keras `Flatten`); the steps must be fixed. */
+export function flatten(config: ShapeLayerConfig = {}): Flatten {
+  return new Flatten(config);
+}
+
+/** [batch, features] → [batch, n, features] (Keras `RepeatVector`): an encoder's state as every step of a decoder's input. */
+export function repeatVector(config: RepeatVectorConfig): RepeatVector {
+  return new RepeatVector(config);
+}
+
+/** The mean over steps, [batch, steps, channels] → [batch, channels] (Keras `GlobalAveragePooling1D`); masked steps are left out. */
+export function globalAveragePooling1d(config: ShapeLayerConfig = {}): GlobalAveragePooling1d {
+  return new GlobalAveragePooling1d(config);
+}
+
+/** The max over steps, [batch, steps, channels] → [batch, channels] (Keras `GlobalMaxPooling1D`). */
+export function globalMaxPooling1d(config: ShapeLayerConfig = {}): GlobalMaxPooling1d {
+  return new GlobalMaxPooling1d(config);
 }

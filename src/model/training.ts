@@ -11,6 +11,7 @@ import { checkOptions } from '../spec/options.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, type Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
+import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
@@ -69,7 +70,7 @@ export class Trainer {
   private get headActivation(): 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' {
     const top = this.model.layers[this.model.layers.length - 1];
     const last = top instanceof TimeDistributed ? top.layer : top;
-    const act = last instanceof Dense ? last.config.activation : 'linear';
+    const act = last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
     return act === 'hardSigmoid' ? 'linear' : act;
   }
 

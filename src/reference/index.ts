@@ -15,3 +15,10 @@ export { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional
 export { ReferenceSimpleRnn, simpleRnnForwardTrain, simpleRnnBackward, simpleRnnStep, type SimpleRnnWeights } from './simpleRnn.js';
 export { ReferenceConv1d, conv1dForward, conv1dBackward } from './conv1d.js';
 export { ReferenceMaxPooling1d, maxPool1dForward, maxPool1dBackward } from './maxPooling1d.js';
+export {
+  ReferenceActivation,
+  ReferenceFlatten,
+  ReferenceRepeatVector,
+  ReferenceGlobalAveragePooling1d,
+  ReferenceGlobalMaxPooling1d,
+} from './shapeLayers.js';

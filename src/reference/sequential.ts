@@ -10,6 +10,8 @@ import { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional
 import { ReferenceConv1d } from './conv1d.js';
 import { ReferenceDense } from './dense.js';
 import { ReferenceMaxPooling1d } from './maxPooling1d.js';
+import { ReferenceActivation, ReferenceFlatten, ReferenceGlobalAveragePooling1d, ReferenceGlobalMaxPooling1d, ReferenceRepeatVector } from './shapeLayers.js';
+import type { ActivationConfig, RepeatVectorConfig, ShapeLayerConfig } from '../spec/shapeConfig.js';
 import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
 import { ReferenceDropout } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
@@ -31,9 +33,14 @@ export type ReferenceLayer =
   | ReferenceDropout
   | ReferenceConv1d
   | ReferenceMaxPooling1d
+  | ReferenceActivation
+  | ReferenceFlatten
+  | ReferenceRepeatVector
+  | ReferenceGlobalAveragePooling1d
+  | ReferenceGlobalMaxPooling1d
   | ReferenceBidirectional;
 
-/** The backward every reference layer has; `preActivation` only matters to a Dense head. */
+/** The backward every reference layer has; `preActivation` only matters to a Dense or Activation head. */
 interface BackwardLayer {
   backward(saved: unknown, dY: Float64Array, preActivation?: boolean): { grads: Float64Array[]; dX: Float64Array };
 }
@@ -54,15 +61,22 @@ export class ReferenceSequential {
   private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer } | undefined;
 
   constructor(readonly layers: ReferenceLayer[]) {
-    const first = layers[0]?.config.inputShape;
+    const first = (layers[0]?.config as { inputShape?: readonly (number | null)[] } | undefined)?.inputShape;
     if (first) {
       let features = first[first.length - 1] as number;
       for (const layer of layers) {
         layer.build(features);
+        // After a Flatten the features depend on the steps: the layers build on their first input.
+        if (layer instanceof ReferenceFlatten) break;
         features =
           layer instanceof ReferenceEmbedding
             ? layer.config.outputDim
-            : layer instanceof ReferenceDropout || layer instanceof ReferenceMaxPooling1d
+            : layer instanceof ReferenceDropout ||
+                layer instanceof ReferenceMaxPooling1d ||
+                layer instanceof ReferenceActivation ||
+                layer instanceof ReferenceRepeatVector ||
+                layer instanceof ReferenceGlobalAveragePooling1d ||
+                layer instanceof ReferenceGlobalMaxPooling1d
               ? features
               : layer instanceof ReferenceConv1d
                 ? layer.config.filters
@@ -132,7 +146,8 @@ export class ReferenceSequential {
     const cols = value.shape[value.shape.length - 1];
     const rows = value.data.length / cols;
     const last = this.layers[this.layers.length - 1];
-    const head = last instanceof ReferenceDense && last.config.activation !== 'hardSigmoid' ? last.config.activation : 'linear';
+    const head =
+      (last instanceof ReferenceDense || last instanceof ReferenceActivation) && last.config.activation !== 'hardSigmoid' ? last.config.activation : 'linear';
     const result = lossForward(lossName, value.data, y, rows, cols, head);
     const grads: Float64Array[][] = [];
     let d = result.grad;
@@ -225,6 +240,11 @@ export const layers = {
   dropout: (config: DropoutConfig): ReferenceDropout => new ReferenceDropout(config),
   conv1d: (config: Conv1dConfig): ReferenceConv1d => new ReferenceConv1d(config),
   maxPooling1d: (config: MaxPooling1dConfig = {}): ReferenceMaxPooling1d => new ReferenceMaxPooling1d(config),
+  activation: (config: ActivationConfig): ReferenceActivation => new ReferenceActivation(config),
+  flatten: (config: ShapeLayerConfig = {}): ReferenceFlatten => new ReferenceFlatten(config),
+  repeatVector: (config: RepeatVectorConfig): ReferenceRepeatVector => new ReferenceRepeatVector(config),
+  globalAveragePooling1d: (config: ShapeLayerConfig = {}): ReferenceGlobalAveragePooling1d => new ReferenceGlobalAveragePooling1d(config),
+  globalMaxPooling1d: (config: ShapeLayerConfig = {}): ReferenceGlobalMaxPooling1d => new ReferenceGlobalMaxPooling1d(config),
   bidirectional: (config: { layer: RecurrentReference; mergeMode?: ReferenceMergeMode }): ReferenceBidirectional => new ReferenceBidirectional(config),
   /** The reference Dense already applies to every step: the wrapper is the layer itself. */
   timeDistributed: ({ layer }: { layer: ReferenceDense }): ReferenceDense => layer,

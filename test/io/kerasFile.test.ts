@@ -47,6 +47,8 @@ const MODELS: [name: string, classes: string[]][] = [
   ['lstm-stack', ['Lstm', 'Lstm', 'Dense']],
   ['embedding-bigru', ['Embedding', 'Bidirectional', 'Dense']],
   ['conv-simplernn', ['Conv1d', 'MaxPooling1d', 'SimpleRnn', 'Dropout', 'Dense']],
+  ['embedding-pooling', ['Embedding', 'GlobalAveragePooling1d', 'Dense', 'Activation']],
+  ['shape-layers', ['Lstm', 'GlobalMaxPooling1d', 'RepeatVector', 'SimpleRnn', 'Flatten', 'Dense']],
 ];
 
 describe.each(MODELS)('loadKerasModel: %s', (name, classes) => {

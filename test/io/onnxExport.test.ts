@@ -104,6 +104,35 @@ describe('exportOnnx runs in ONNX Runtime with our outputs', () => {
   });
 });
 
+describe('exportOnnx: the shape layers', () => {
+  test('Embedding → GlobalAveragePooling1D → Dense → Activation(softmax); LSTM → GlobalMaxPooling1D → RepeatVector → GRU → Flatten → Dense → Activation(tanh)', async () => {
+    await expectSameAsOnnx(
+      [
+        layers.embedding({ inputDim: 9, outputDim: 5, inputShape: [6], seed: 1 }),
+        layers.globalAveragePooling1d(),
+        layers.dense({ units: 3, seed: 2 }),
+        layers.activation({ activation: 'softmax' }),
+      ],
+      [3, 6],
+      'average pooling, softmax',
+      9,
+    );
+    await expectSameAsOnnx(
+      [
+        layers.lstm({ units: 4, inputShape: [5, 3], returnSequences: true, seed: 3 }),
+        layers.globalMaxPooling1d(),
+        layers.repeatVector({ n: 3 }),
+        layers.gru({ units: 2, returnSequences: true, seed: 4 }),
+        layers.flatten(),
+        layers.dense({ units: 2, seed: 5 }),
+        layers.activation({ activation: 'hardSigmoid' }),
+      ],
+      [2, 5, 3],
+      'max pooling, repeat, flatten, hardSigmoid',
+    );
+  });
+});
+
 describe('exportOnnx refuses', () => {
   test('a layer without an ONNX form, by name, and a model without weights', async () => {
     const conv = sequential(env.gpu, [layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [5, 3] }), layers.lstm({ units: 2 })]);

@@ -14,6 +14,9 @@ import { lossReduceWork } from '../../src/kernels/loss.js';
 import { lstmStepBackwardWork } from '../../src/kernels/lstmStepBackward.js';
 import { lstmForwardForm, lstmPersistentWork, lstmStepForwardWork, MIN_STEP_WORKGROUPS, mainStepWorkgroups } from '../../src/kernels/lstmStepForward.js';
 import { maxPool1dWork } from '../../src/kernels/maxPool1d.js';
+import { activationWork } from '../../src/kernels/activation.js';
+import { globalPool1dBackwardWork, globalPool1dWork } from '../../src/kernels/globalPool1d.js';
+import { repeatVectorBackwardWork, repeatVectorWork } from '../../src/kernels/repeatVector.js';
 import { simpleRnnPersistentWork, simpleRnnStepForwardWork } from '../../src/kernels/simpleRnnStepForward.js';
 import { gradientPartialsWork, optimizerUpdateWork } from '../../src/kernels/optimizers.js';
 import { persistentWork } from '../../src/kernels/steps.js';
@@ -108,6 +111,24 @@ describe('work formulas against hand counts', () => {
 
   test('max pool P=2 over T=4, C=1: one comparison per window', () => {
     expect(maxPool1dWork({ B: 1, T: 4, C: 1, To: 2, P: 2, S: 2, pad: 0 })).toEqual({ flops: 2, bytesRead: 16, bytesWritten: 8 });
+  });
+
+  test('activation, global pooling over T=3, repeat vector n=3', () => {
+    // 5 values: one tanh each, read and written once; linear costs nothing.
+    expect(activationWork({ activation: 'tanh', n: 5 })).toEqual({ flops: 5 * F, bytesRead: 20, bytesWritten: 20 });
+    expect(activationWork({ activation: 'linear', n: 5 })).toEqual({ flops: 0, bytesRead: 20, bytesWritten: 20 });
+    const x = {} as GPUBuffer;
+    // B=1, C=2: mean a (b, c): Σm 3, (× and +) 2·3, the scale 1 and the final × 1 = 11; x 6 read, y 2 written. Max: 2 comparisons a (b, c).
+    expect(globalPool1dWork({ kind: 'average', B: 1, T: 3, C: 2, x })).toEqual({ flops: 22, bytesRead: 24, bytesWritten: 8 });
+    expect(globalPool1dWork({ kind: 'max', B: 1, T: 3, C: 2, x })).toEqual({ flops: 4, bytesRead: 24, bytesWritten: 8 });
+    // Masked: the mask's 3 steps read again by each of the 2 (b, c).
+    expect(globalPool1dWork({ kind: 'average', B: 1, T: 3, C: 2, x, mask: x }).bytesRead).toBe(4 * 12);
+    // Backward mean: Σm 3, scale 2, × 3 = 8 a (b, c), reads dy 2; max: 2 + 3 selects = 5, reads x 6 and dy 2; dx 6 written.
+    expect(globalPool1dBackwardWork({ kind: 'average', B: 1, T: 3, C: 2, x })).toEqual({ flops: 16, bytesRead: 8, bytesWritten: 24 });
+    expect(globalPool1dBackwardWork({ kind: 'max', B: 1, T: 3, C: 2, x })).toEqual({ flops: 10, bytesRead: 32, bytesWritten: 24 });
+    // B=1, F=2, n=3: 6 copies; backward 2 additions per dx value.
+    expect(repeatVectorWork({ B: 1, N: 3, F: 2 })).toEqual({ flops: 0, bytesRead: 24, bytesWritten: 24 });
+    expect(repeatVectorBackwardWork({ B: 1, N: 3, F: 2 })).toEqual({ flops: 4, bytesRead: 24, bytesWritten: 8 });
   });
 
   test('dropout, embedding scatter-add, gradient sums, loss reduce', () => {

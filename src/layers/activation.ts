@@ -1,0 +1,74 @@
+// The Activation layer (Keras `Activation`): an elementwise activation, or softmax over the last
+// axis, on a value of any rank and layout; one dispatch forward (softmax: a copy, then the row
+// softmax in place), one backward from the saved output. Passes the mask on.
+import { encodeActivation } from '../kernels/activation.js';
+import { encodeActivationBackward } from '../kernels/activationBackward.js';
+import { encodeSoftmax } from '../kernels/softmax.js';
+import type { RunScope } from '../runtime/device.js';
+import { type ActivationConfig, type ResolvedActivationConfig, resolveActivationConfig } from '../spec/shapeConfig.js';
+import { atOffsetZero } from './conv1d.js';
+import type { Flow } from './layer.js';
+import { elements, WeightlessLayer } from './weightless.js';
+
+interface ActivationSaved {
+  y: GPUBuffer;
+  shape: number[];
+}
+
+export class Activation extends WeightlessLayer {
+  readonly config: ResolvedActivationConfig;
+
+  constructor(config: ActivationConfig) {
+    const resolved = resolveActivationConfig(config);
+    super(resolved.name);
+    this.config = resolved;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
+
+  protected checkRank(): void {}
+
+  encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: ActivationSaved } {
+    const gpu = this.requireBuilt();
+    const n = elements(input.shape);
+    const { activation } = this.config;
+    const y = run.scratch(n * 4, `${this.name}/y`);
+    if (activation === 'softmax') encoder.copyBufferToBuffer(input.buffer, input.offset * 4, y, 0, n * 4);
+    const pass = encoder.beginComputePass({ label: this.name });
+    if (activation === 'softmax') {
+      const cols = input.shape[input.shape.length - 1];
+      encodeSoftmax(gpu, pass, run, { x: y, rows: n / cols, cols });
+    } else {
+      encodeActivation(gpu, pass, run, { activation, x: input.buffer, xOffset: input.offset, y, n });
+    }
+    pass.end();
+    const output: Flow = { buffer: y, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor, mask: input.mask };
+    return { output, saved: { y, shape: [...input.shape] } };
+  }
+
+  /** With `dOutput.preActivation` (a fused sigmoid / softmax loss), the gradient passes through. */
+  encodeBackward(
+    encoder: GPUCommandEncoder,
+    run: RunScope,
+    saved: unknown,
+    dOutput: Flow & { preActivation?: boolean },
+    _grads: readonly GPUBuffer[],
+    needInputGrad: boolean,
+  ): Flow | undefined {
+    if (!needInputGrad) return undefined;
+    const { activation } = this.config;
+    if (dOutput.preActivation || activation === 'linear') return { ...dOutput, preActivation: undefined } as Flow;
+    const gpu = this.requireBuilt();
+    const { y, shape } = saved as ActivationSaved;
+    const n = elements(shape);
+    const C = shape[shape.length - 1];
+    const dy = atOffsetZero(encoder, run, dOutput, n);
+    const dz = run.scratch(n * 4, `${this.name}/dz`);
+    const pass = encoder.beginComputePass({ label: `${this.name} backward` });
+    encodeActivationBackward(gpu, pass, run, { activation, y, dy, dz, R: n / C, C });
+    pass.end();
+    return { buffer: dz, offset: 0, shape: [...shape], timeMajor: dOutput.timeMajor };
+  }
+}
