@@ -1,6 +1,7 @@
-// Activation functions shared by the recurrent step kernels. Prepended to a kernel's source;
-// an activation is chosen by an override constant holding one of these ids:
-//   0 tanh, 1 sigmoid, 2 hardSigmoid (clamp(0.2·x + 0.5, 0, 1), Keras 2), 3 relu, 4 linear.
+// Activation functions shared by the kernels. Prepended to a kernel's source; an activation is
+// chosen by an override constant holding one of these ids (kernels/activations.ts):
+//   0 tanh, 1 sigmoid, 2 hardSigmoid (clamp(0.2·x + 0.5, 0, 1), Keras 2), 3 relu, 4 linear,
+//   5 elu (α = 1), 6 selu (Keras's α and scale), 7 softplus, 8 softsign.
 // tanh and sigmoid are written with exp so that they saturate to ±1 / 0..1 for any |x|
 // (no inf/inf NaN); absolute error ≤ 1e-7 near 0.
 
@@ -17,12 +18,20 @@ fn sigmoid(x: f32) -> f32 {
   return e / (1.0 + e);
 }
 
+const SELU_ALPHA: f32 = 1.6732632423543772;
+const SELU_SCALE: f32 = 1.0507009873554805;
+
 fn activate(id: u32, x: f32) -> f32 {
   switch id {
     case 0u: { return tanh_stable(x); }
     case 1u: { return sigmoid(x); }
     case 2u: { return clamp(0.2 * x + 0.5, 0.0, 1.0); }
     case 3u: { return max(x, 0.0); }
+    case 5u: { return select(exp(min(x, 0.0)) - 1.0, x, x > 0.0); }
+    case 6u: { return SELU_SCALE * select(SELU_ALPHA * (exp(min(x, 0.0)) - 1.0), x, x > 0.0); }
+    // log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^−|x|).
+    case 7u: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
+    case 8u: { return x / (1.0 + abs(x)); }
     default: { return x; }
   }
 }
@@ -35,6 +44,11 @@ fn activate_grad_from_output(id: u32, y: f32) -> f32 {
     case 1u: { return y * (1.0 - y); }
     case 2u: { return select(0.0, 0.2, y > 0.0 && y < 1.0); }
     case 3u: { return select(0.0, 1.0, y > 0.0); }
+    case 5u: { return select(y + 1.0, 1.0, y > 0.0); }
+    case 6u: { return select(y + SELU_SCALE * SELU_ALPHA, SELU_SCALE, y > 0.0); }
+    // σ(x) = 1 − e^−softplus(x).
+    case 7u: { return 1.0 - exp(-y); }
+    case 8u: { return (1.0 - abs(y)) * (1.0 - abs(y)); }
     default: { return 1.0; }
   }
 }

@@ -8,6 +8,16 @@ export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelEr
 export { OptionError } from './spec/options.js';
 export { sequential, Sequential, type PredictArgs } from './model/sequential.js';
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions, type Callback, type CallbackModel } from './model/callbacks.js';
+export {
+  learningRateScheduler,
+  LearningRateScheduler,
+  reduceLROnPlateau,
+  ReduceLROnPlateau,
+  type ReduceLROnPlateauOptions,
+  modelCheckpoint,
+  ModelCheckpoint,
+  type ModelCheckpointOptions,
+} from './model/scheduleCallbacks.js';
 export type { PrintFn } from './model/summary.js';
 export { Layer, type WeightValue } from './layers/layer.js';
 export { Lstm } from './lstm/lstm.js';
@@ -76,10 +86,12 @@ export {
   type PadSequencesOptions,
   type ShapedData,
   type SlidingWindowsOptions,
+  type SplitOptions,
   type Windows,
 } from './data/sequence.js';
 export { sampleIndex, argmax } from './data/sampling.js';
 export { Random } from './init/random.js';
+export { setSeed } from './spec/seed.js';
 export {
   encoderDecoder,
   EncoderDecoder,

@@ -1,6 +1,7 @@
 // Sequence preparation on the CPU with Keras semantics: pad_sequences, to_categorical, and
 // sliding windows over a time series for forecasting. Outputs are row-major Float32Array with
 // their shape, ready for `tensor(gpu, data, shape)`.
+import { Random } from '../init/random.js';
 import { assertFinite, formatShape, ShapeError } from '../spec/errors.js';
 
 export interface PadSequencesOptions {
@@ -251,12 +252,27 @@ export function slidingWindows(
   return { x, y, xShape: [n, window, features], yShape: [n, perY] };
 }
 
+/** `trainTestSplit` options. */
+export interface SplitOptions {
+  /** Shuffle the samples (x and y together) before splitting; default false. */
+  shuffle?: boolean;
+  /** Seed of the shuffle: the same seed gives the same split (without one, setSeed's stream). */
+  seed?: number;
+}
+
 /**
- * Splits samples in order, without shuffling: the test part is the last `testFraction` of the
- * samples (the first ⌊n·(1 − testFraction)⌋ train), the rule of `fit`'s `validationSplit` and
- * the right one for time series. The parts are views into the input arrays, not copies.
+ * Splits samples: the test part is the last `testFraction` of them (the first
+ * ⌊n·(1 − testFraction)⌋ train). In order by default — the rule of `fit`'s `validationSplit`
+ * and the right one for time series — and then the parts are views into the input arrays; with
+ * `shuffle`, the samples are first permuted (seeded Fisher–Yates) and the parts are copies.
+ *
+ * @example
+ * ```ts
+ * const { train, test } = trainTestSplit(slidingWindows(series, 49), 0.2, { shuffle: true, seed: 7 });
+ * ```
  */
-export function trainTestSplit(data: Windows, testFraction: number): { train: Windows; test: Windows } {
+export function trainTestSplit(data: Windows, testFraction: number, options: SplitOptions = {}): { train: Windows; test: Windows } {
+  checkSplitOptions(options);
   if (!(typeof testFraction === 'number' && testFraction > 0 && testFraction < 1)) {
     throw new ShapeError(`trainTestSplit: testFraction must be in (0, 1), got ${testFraction}.`);
   }
@@ -274,13 +290,38 @@ export function trainTestSplit(data: Windows, testFraction: number): { train: Wi
     );
   }
   const perX = window * features;
+  const source = options.shuffle ? permuted(data, n, perX, perY, new Random(options.seed)) : data;
   const part = (from: number, to: number): Windows => ({
-    x: data.x.subarray(from * perX, to * perX),
-    y: data.y.subarray(from * perY, to * perY),
+    x: source.x.subarray(from * perX, to * perX),
+    y: source.y.subarray(from * perY, to * perY),
     xShape: [to - from, window, features],
     yShape: [to - from, perY],
   });
   return { train: part(0, nTrain), test: part(nTrain, n) };
+}
+
+function checkSplitOptions(options: SplitOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new ShapeError(`trainTestSplit: options must be an object ({ shuffle, seed }), got ${String(options)}.`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'shuffle' && key !== 'seed') throw new ShapeError(`trainTestSplit: unknown option '${key}': the options are shuffle and seed.`);
+  }
+  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') {
+    throw new ShapeError(`trainTestSplit: shuffle must be true or false, got ${JSON.stringify(options.shuffle)}.`);
+  }
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new ShapeError(`trainTestSplit: seed must be a whole number, got ${options.seed}.`);
+}
+
+/** The samples of `data` in a seeded random order (Fisher–Yates), copied. */
+function permuted(data: Windows, n: number, perX: number, perY: number, random: Random): { x: Float32Array; y: Float32Array } {
+  const order = random.shuffle(Array.from({ length: n }, (_, i) => i));
+  const x = new Float32Array(n * perX);
+  const y = new Float32Array(n * perY);
+  order.forEach((from, to) => {
+    x.set(data.x.subarray(from * perX, (from + 1) * perX), to * perX);
+    y.set(data.y.subarray(from * perY, (from + 1) * perY), to * perY);
+  });
+  return { x, y };
 }
 
 /** Throws unless every element is a finite number. */

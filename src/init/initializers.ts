@@ -5,25 +5,50 @@ import type { InitializerName } from '../spec/names.js';
 
 export type { InitializerName };
 
+/**
+ * Keras's VarianceScaling initializers: (scale, fan mode, distribution). A variance of
+ * scale / fan: uniform on ±√(3·scale / fan), or a normal truncated at two standard deviations
+ * with stddev √(scale / fan) / 0.87962566103423978 (the truncation's correction, as Keras).
+ */
+const VARIANCE_SCALING = {
+  glorotUniform: [1, 'average', 'uniform'],
+  glorotNormal: [1, 'average', 'normal'],
+  heUniform: [2, 'in', 'uniform'],
+  heNormal: [2, 'in', 'normal'],
+  lecunUniform: [1, 'in', 'uniform'],
+  lecunNormal: [1, 'in', 'normal'],
+} as const;
+
+/** `n` values of variance `scale / fan` (see VARIANCE_SCALING). */
+export function varianceScaling(n: number, scale: number, fan: number, distribution: 'uniform' | 'normal', random: Random): Float64Array {
+  const out = new Float64Array(n);
+  if (distribution === 'uniform') {
+    const limit = Math.sqrt((3 * scale) / fan);
+    for (let i = 0; i < n; i++) out[i] = random.uniform(-limit, limit);
+    return out;
+  }
+  const stddev = Math.sqrt(scale / fan) / 0.87962566103423978;
+  for (let i = 0; i < n; i++) {
+    let v = random.normal();
+    while (Math.abs(v) > 2) v = random.normal();
+    out[i] = stddev * v;
+  }
+  return out;
+}
+
 /** Values for a weight of shape [rows, cols] (fanIn = rows, fanOut = cols, as Keras for a 2-D kernel). */
 export function initialize(name: InitializerName, rows: number, cols: number, random: Random): Float64Array {
   const n = rows * cols;
   const out = new Float64Array(n);
+  if (name in VARIANCE_SCALING) {
+    const [scale, mode, distribution] = VARIANCE_SCALING[name as keyof typeof VARIANCE_SCALING];
+    return varianceScaling(n, scale, mode === 'in' ? rows : (rows + cols) / 2, distribution, random);
+  }
   switch (name) {
     case 'zeros':
       return out;
     case 'ones':
       return out.fill(1);
-    case 'glorotUniform': {
-      const limit = Math.sqrt(6 / (rows + cols));
-      for (let i = 0; i < n; i++) out[i] = random.uniform(-limit, limit);
-      return out;
-    }
-    case 'heUniform': {
-      const limit = Math.sqrt(6 / rows);
-      for (let i = 0; i < n; i++) out[i] = random.uniform(-limit, limit);
-      return out;
-    }
     case 'randomNormal':
       for (let i = 0; i < n; i++) out[i] = 0.05 * random.normal();
       return out;
@@ -33,7 +58,7 @@ export function initialize(name: InitializerName, rows: number, cols: number, ra
     case 'orthogonal':
       return orthogonal(rows, cols, random);
     default:
-      throw new Error(`Unknown initializer '${name as string}': use glorotUniform, orthogonal, heUniform, zeros, ones, randomNormal or randomUniform.`);
+      throw new Error(`Unknown initializer '${name as string}'.`);
   }
 }
 
@@ -75,9 +100,9 @@ export function orthogonal(rows: number, cols: number, random: Random): Float64A
  * others as for the [K·C, F] matrix.
  */
 export function convKernelInitial(name: InitializerName, K: number, C: number, F: number, random: Random): Float64Array {
-  if (name === 'glorotUniform') {
-    const limit = Math.sqrt(6 / (K * C + K * F));
-    return Float64Array.from({ length: K * C * F }, () => random.uniform(-limit, limit));
+  if (name in VARIANCE_SCALING) {
+    const [scale, mode, distribution] = VARIANCE_SCALING[name as keyof typeof VARIANCE_SCALING];
+    return varianceScaling(K * C * F, scale, mode === 'in' ? K * C : (K * C + K * F) / 2, distribution, random);
   }
   return initialize(name, K * C, F, random);
 }

@@ -1,18 +1,19 @@
-// Seeded pseudo-random numbers (SplitMix32-style), shared by initializers, tests and examples.
+// Seeded pseudo-random numbers (SplitMix32), shared by initializers, tests and examples.
+import { drawSeed, splitMix32 } from '../spec/seed.js';
 
 export class Random {
   private state: number;
 
-  constructor(seed: number = (Math.random() * 2 ** 32) >>> 0) {
+  /** Without a seed, one from setSeed's stream (or Math.random without setSeed). */
+  constructor(seed: number = drawSeed()) {
     this.state = seed >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let z = (this.state = (this.state + 0x9e3779b9) >>> 0);
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 2 ** 32;
+    const { state, value } = splitMix32(this.state);
+    this.state = state;
+    return value / 2 ** 32;
   }
 
   uniform(low: number, high: number): number {

@@ -1,8 +1,7 @@
 // Keras / TensorFlow.js layer configurations (as in a tfjs-layers model.json) read into this
 // library's layer options. Keras writes snake_case keys; TF.js writes snake_case in
 // model.json but camelCase in some hand-made or older files: both are read.
-import type { Activation } from '../spec/names.js';
-import type { InitializerName } from '../spec/names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type Activation, INITIALIZERS, type InitializerName } from '../spec/names.js';
 import type { DenseConfig, LstmConfig, RegularizerConfig } from '../spec/config.js';
 import { ModelFormatError } from '../spec/ioErrors.js';
 
@@ -164,36 +163,15 @@ export class KerasConfigReader {
   }
 }
 
-const KERAS_ACTIVATIONS: Record<string, Activation | 'softmax'> = {
-  linear: 'linear',
-  tanh: 'tanh',
-  sigmoid: 'sigmoid',
-  relu: 'relu',
-  hard_sigmoid: 'hardSigmoid',
-  hardSigmoid: 'hardSigmoid',
-  softmax: 'softmax',
-};
+/** Our activations (and softmax) under their names and Keras's snake_case ones: hardSigmoid and hard_sigmoid. */
+const KERAS_ACTIVATIONS: Record<string, Activation | 'softmax'> = Object.fromEntries(
+  ACTIVATIONS_AND_SOFTMAX.flatMap((a) => [[a, a] as const, [snakeCase(a), a] as const]),
+);
 
-const KERAS_INITIALIZERS: Record<string, InitializerName> = {
-  GlorotUniform: 'glorotUniform',
-  glorot_uniform: 'glorotUniform',
-  glorotUniform: 'glorotUniform',
-  Orthogonal: 'orthogonal',
-  orthogonal: 'orthogonal',
-  Zeros: 'zeros',
-  zeros: 'zeros',
-  Ones: 'ones',
-  ones: 'ones',
-  HeUniform: 'heUniform',
-  he_uniform: 'heUniform',
-  heUniform: 'heUniform',
-  RandomNormal: 'randomNormal',
-  random_normal: 'randomNormal',
-  randomNormal: 'randomNormal',
-  RandomUniform: 'randomUniform',
-  random_uniform: 'randomUniform',
-  randomUniform: 'randomUniform',
-};
+/** Our initializers under Keras's names: GlorotUniform (a class), glorot_uniform, glorotUniform. */
+const KERAS_INITIALIZERS: Record<string, InitializerName> = Object.fromEntries(
+  INITIALIZERS.flatMap((i) => [[i, i] as const, [snakeCase(i), i] as const, [i[0].toUpperCase() + i.slice(1), i] as const]),
+);
 
 /** Options shared by the recurrent layers' configs, read from Keras. */
 export function kerasRecurrentCommon(r: KerasConfigReader): {

@@ -1,7 +1,7 @@
 // The layer types that save, load and import know, keyed by their Keras class name. A new
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
-import type { Activation as ActivationName } from '../spec/names.js';
+import { ACTIVATIONS } from '../spec/names.js';
 import { Bidirectional, MERGE_MODES, type WrappableLayer } from '../lstm/bidirectional.js';
 import { Conv1d } from '../layers/conv1d.js';
 import { activationFromKeras, conv1dFromKeras, flattenFromKeras, globalPooling1dFromKeras, maxPooling1dFromKeras, repeatVectorFromKeras } from './convKeras.js';
@@ -110,8 +110,6 @@ export function recurrentWeightNames(layer: Layer): string[] {
   const count = layer.weightTensors.length;
   return ['kernel', 'recurrent_kernel', 'bias'].slice(0, count);
 }
-
-const ACTIVATIONS: readonly string[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'] satisfies ActivationName[];
 
 /** Throws a ModelFormatError unless config[key] is absent or one of the activations. */
 export function checkActivationOption(config: JsonConfig, key: string, owner: string, extra: readonly string[] = []): void {

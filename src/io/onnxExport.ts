@@ -35,7 +35,19 @@ export interface ExportOnnxOptions {
 const OPSET = 17;
 const PRODUCER_VERSION = '0.1.0';
 
-const ACTIVATION_OPS: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', hardSigmoid: 'HardSigmoid' };
+/** ONNX's op of each activation (defaults of Elu, Selu and HardSigmoid are Keras's constants; HardSigmoid's are set where an op takes them). */
+const ACTIVATION_OPS: Record<string, string> = {
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'Relu',
+  hardSigmoid: 'HardSigmoid',
+  elu: 'Elu',
+  selu: 'Selu',
+  softplus: 'Softplus',
+  softsign: 'Softsign',
+};
+/** What ONNX's LSTM / GRU / RNN `activations` may not name. */
+const NOT_RECURRENT = ['selu'];
 
 /** How a cell's Keras gates map to ONNX's order: ONNX gate g is Keras gate order[g]. */
 const CELLS = {
@@ -119,7 +131,9 @@ function checkActivationOp(layer: Layer, activation: string, option: string): vo
   if (activation === 'linear' || activation === 'softmax') {
     if (layer instanceof Dense || layer instanceof TimeDistributed) return;
   }
-  if (!(activation in ACTIVATION_OPS)) unsupported(layer, `has ${option} '${activation}', which ONNX's recurrent ops do not take`);
+  const recurrent = !(layer instanceof Dense || layer instanceof TimeDistributed || layer instanceof Activation);
+  if (!(activation in ACTIVATION_OPS) || (recurrent && NOT_RECURRENT.includes(activation)))
+    unsupported(layer, `has ${option} '${activation}', which ONNX's recurrent ops do not take`);
 }
 
 async function exportLayer(graph: OnnxGraph, layer: Layer, x: string): Promise<string> {

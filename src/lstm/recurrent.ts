@@ -10,6 +10,7 @@ import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { emptyTensor, type Tensor } from '../runtime/tensor.js';
 import { initialize } from '../init/initializers.js';
+import { drawSeed } from '../spec/seed.js';
 import { Random } from '../init/random.js';
 import { flowOf, inputGradientFlow, withMask, Layer, materialize, type Flow, type RecurrentState, type Regularizer } from '../layers/layer.js';
 import { initialRecurrentWeights, type ResolvedSimpleRnnConfig } from '../spec/recurrentConfig.js';
@@ -38,7 +39,7 @@ export abstract class RecurrentLayer<C extends ResolvedSimpleRnnConfig = Resolve
     super(config.name);
     this.config = config;
     this.kept = new StatefulState(config.name, config.units, withCell);
-    this.dropoutMasks = new RecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.dropoutMasks = new RecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? drawSeed());
   }
 
   get units(): number {

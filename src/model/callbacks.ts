@@ -1,18 +1,22 @@
 // fit's callbacks: an object of hook functions (TF.js) or a list of callback objects (Keras),
-// checked and composed into one; and the callbacks the package ships, as Keras's:
-// earlyStopping. A callback object may take the model (setModel) before training begins;
+// checked and composed into one; the Monitor of an epoch log they share, and earlyStopping
+// (the others Keras has are in ./scheduleCallbacks.ts). A callback object may take the model (setModel) before training begins;
 // `model.stopTraining = true` from a hook ends fit after the current epoch.
 import { RnnError } from '../spec/errors.js';
 import type { FitCallbacks, Logs } from './trainingTypes.js';
 
-const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const;
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 type Hook = (typeof HOOKS)[number];
 
 /** What a callback object may use of the model it is given. */
 export interface CallbackModel {
   stopTraining: boolean;
+  /** The optimizer's learning rate, read and set between steps. */
+  learningRate: number;
   getWeightData(): Promise<Float32Array[]>;
   setWeights(weights: readonly Float32Array[]): void;
+  /** Saves the model (see saveModel): a directory in Node, indexeddb:// or downloads:// in a browser. */
+  save(target: string): Promise<unknown>;
 }
 
 /** A callback object of a Keras-style list: any hooks of FitCallbacks, and setModel. */
@@ -59,6 +63,57 @@ function checkCallback(callback: unknown, what: string): void {
   }
 }
 
+/** The epoch log a callback watches, and the best value of it so far (Keras's monitor_op). */
+export class Monitor {
+  readonly mode: 'min' | 'max';
+  best = Number.NaN;
+
+  constructor(
+    readonly name: string,
+    readonly minDelta: number,
+    mode: 'auto' | 'min' | 'max',
+    private readonly owner: string,
+  ) {
+    this.mode = mode === 'auto' ? (/acc/.test(name) ? 'max' : 'min') : mode;
+  }
+
+  /** Checks the options a Monitor is made of, with errors naming `owner`. */
+  static check(owner: string, name: unknown, minDelta: unknown, mode: unknown): void {
+    if (typeof name !== 'string' || name === '') throw new RnnError(`${owner}: monitor is the name of an epoch log such as 'val_loss', got ${String(name)}.`);
+    if (!(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0))
+      throw new RnnError(`${owner}: minDelta is a number ≥ 0, got ${String(minDelta)}.`);
+    if (!['auto', 'min', 'max'].includes(mode as string)) throw new RnnError(`${owner}: mode is 'auto', 'min' or 'max', got ${String(mode)}.`);
+  }
+
+  /** Forgets the best value: the next one improves on `baseline` (or on ±∞). */
+  reset(baseline?: number): void {
+    this.best = baseline ?? (this.mode === 'min' ? Infinity : -Infinity);
+  }
+
+  /** The watched value in an epoch's logs; an error naming the logs there are when it is absent. */
+  read(logs: Logs): number {
+    const current = logs[this.name];
+    if (current === undefined) {
+      throw new RnnError(
+        `${this.owner}: monitor '${this.name}' is not among the epoch's logs (${Object.keys(logs).join(', ')}): monitor one of them, or give fit validationData / validationSplit for the val_ ones.`,
+      );
+    }
+    return current;
+  }
+
+  /** Whether `current` improves on the best by more than minDelta (then it becomes the best). */
+  improves(current: number): boolean {
+    const better = this.mode === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
+    if (better) this.best = current;
+    return better;
+  }
+}
+
+/** Throws unless every key of `options` is one of `known`. */
+export function checkKnown(owner: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw new RnnError(`${owner}: unknown option '${key}': use ${known.join(', ')}.`);
+}
+
 export interface EarlyStoppingOptions {
   /** The epoch log to watch: 'val_loss' (default), 'loss', 'val_accuracy', … */
   monitor?: string;
@@ -84,29 +139,31 @@ export class EarlyStopping implements Callback {
   readonly restoreBestWeights: boolean;
   /** The epoch training stopped at (0 when it ran to the end). */
   stoppedEpoch = 0;
-  /** The best monitored value seen, and its epoch. */
-  best = Number.NaN;
+  /** The epoch of the best monitored value. */
   bestEpoch = -1;
   private model: CallbackModel | undefined;
   private wait = 0;
   private bestWeights: Float32Array[] | undefined;
+  private readonly watch: Monitor;
 
   constructor(options: EarlyStoppingOptions = {}) {
-    const known = ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights'];
-    for (const key of Object.keys(options)) if (!known.includes(key)) throw new RnnError(`earlyStopping: unknown option '${key}': use ${known.join(', ')}.`);
+    checkKnown('earlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights']);
     const { monitor = 'val_loss', minDelta = 0, patience = 0, mode = 'auto', baseline, restoreBestWeights = false } = options;
-    if (typeof monitor !== 'string' || monitor === '')
-      throw new RnnError(`earlyStopping: monitor is the name of an epoch log such as 'val_loss', got ${String(monitor)}.`);
-    if (!(Number.isFinite(minDelta) && minDelta >= 0)) throw new RnnError(`earlyStopping: minDelta is a number ≥ 0, got ${minDelta}.`);
+    Monitor.check('earlyStopping', monitor, minDelta, mode);
     if (!(Number.isInteger(patience) && patience >= 0)) throw new RnnError(`earlyStopping: patience is a whole number of epochs ≥ 0, got ${patience}.`);
-    if (!['auto', 'min', 'max'].includes(mode)) throw new RnnError(`earlyStopping: mode is 'auto', 'min' or 'max', got ${String(mode)}.`);
     if (baseline !== undefined && !Number.isFinite(baseline)) throw new RnnError(`earlyStopping: baseline is a finite number, got ${baseline}.`);
+    this.watch = new Monitor(monitor, minDelta, mode, 'earlyStopping');
     this.monitor = monitor;
     this.minDelta = minDelta;
     this.patience = patience;
-    this.mode = mode === 'auto' ? (/acc/.test(monitor) ? 'max' : 'min') : mode;
+    this.mode = this.watch.mode;
     this.baseline = baseline;
     this.restoreBestWeights = restoreBestWeights === true;
+  }
+
+  /** The best monitored value seen. */
+  get best(): number {
+    return this.watch.best;
   }
 
   setModel(model: CallbackModel): void {
@@ -116,21 +173,13 @@ export class EarlyStopping implements Callback {
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
-    this.best = this.baseline ?? (this.mode === 'min' ? Infinity : -Infinity);
+    this.watch.reset(this.baseline);
     this.bestEpoch = -1;
     this.bestWeights = undefined;
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
-    const current = logs[this.monitor];
-    if (current === undefined) {
-      throw new RnnError(
-        `earlyStopping: monitor '${this.monitor}' is not among the epoch's logs (${Object.keys(logs).join(', ')}): monitor one of them, or give fit validationData / validationSplit for the val_ ones.`,
-      );
-    }
-    const improved = this.mode === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
-    if (improved) {
-      this.best = current;
+    if (this.watch.improves(this.watch.read(logs))) {
       this.bestEpoch = epoch;
       this.wait = 0;
       if (this.restoreBestWeights) this.bestWeights = await this.model?.getWeightData();

@@ -94,6 +94,23 @@ export class Sequential {
     return this.trainer !== undefined;
   }
 
+  /**
+   * The optimizer's learning rate (Keras's `model.optimizer.learning_rate`); set it between
+   * steps, e.g. from a callback (learningRateScheduler and reduceLROnPlateau do): the next
+   * update uses it. The optimizer's moments are kept.
+   */
+  get learningRate(): number {
+    return this.requireTrainer().optimizer.learningRate;
+  }
+
+  set learningRate(value: number) {
+    const trainer = this.requireTrainer();
+    if (typeof value !== 'number' || !(Number.isFinite(value) && value > 0)) {
+      throw new RnnError(`learningRate must be a finite number > 0, got ${String(value)}.`);
+    }
+    trainer.optimizer.learningRate = value;
+  }
+
   /** Loss and metrics over x and y, without training. */
   evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
     return this.exclusive('evaluate', (trainer) => trainer.evaluate(x, y, args));

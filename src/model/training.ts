@@ -4,7 +4,7 @@
 // collect in a GPU buffer that is read once an epoch (or per batch when a callback asks).
 // Public types: trainingTypes.ts; checking and uploading data: trainingData.ts.
 import { encodeGatherRows } from '../kernels/gatherRows.js';
-import { encodeLoss, type LossName, type MetricName } from '../kernels/loss.js';
+import { encodeLoss, type HeadActivation, type LossName, type MetricName } from '../kernels/loss.js';
 import type { RunScope } from '../runtime/device.js';
 import { RnnError } from '../spec/errors.js';
 import { checkOptions } from '../spec/options.js';
@@ -67,11 +67,10 @@ export class Trainer {
     return 1 + this.metrics.length;
   }
 
-  private get headActivation(): 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' {
+  private get headActivation(): HeadActivation {
     const top = this.model.layers[this.model.layers.length - 1];
     const last = top instanceof TimeDistributed ? top.layer : top;
-    const act = last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
-    return act === 'hardSigmoid' ? 'linear' : act;
+    return last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
   }
 
   /** Checks and uploads x and y (see prepareData). */
@@ -122,7 +121,7 @@ export class Trainer {
         progress?.epochBegin(epoch);
         const order = Uint32Array.from({ length: nTrain }, (_, i) => i);
         if (args.shuffle ?? true) random.shuffle(order);
-        logs = await this.runEpoch(all, order, batchSize, true, epoch, onBatchEnd, args.tbptt);
+        logs = await this.runEpoch(all, order, batchSize, true, epoch, { onBatchBegin: callbacks.onBatchBegin, onBatchEnd }, args.tbptt);
         guard?.endEpoch(epoch, logs.loss);
         const held = validation ?? (nTrain < all.n ? all : undefined);
         if (held) {
@@ -219,7 +218,7 @@ export class Trainer {
     batchSize: number,
     train: boolean,
     epoch: number,
-    onBatchEnd?: FitCallbacks['onBatchEnd'],
+    hooks?: Pick<FitCallbacks, 'onBatchBegin' | 'onBatchEnd'>,
     tbptt?: number,
   ): Promise<Logs> {
     const gpu = this.model.gpu;
@@ -250,6 +249,7 @@ export class Trainer {
     try {
       let pending: Promise<void> = Promise.resolve();
       for (let b = 0; b < batches; b++) {
+        await hooks?.onBatchBegin?.(b);
         const start = b * batchSize;
         const size = Math.min(batchSize, order.length - start);
         const carry = windows.length > 1 ? acquireCarry(gpu, this.model.layers, size) : undefined;
@@ -262,7 +262,7 @@ export class Trainer {
           });
         }
         for (const state of carry ?? []) if (state) for (const buffer of [state.h, state.c]) gpu.pool.release(buffer);
-        if (onBatchEnd) {
+        if (hooks?.onBatchEnd) {
           await pending;
           const values = await readFloats(gpu, stats, perBatch * width, b * perBatch * width);
           const bad = findNonFinite(values, width);
@@ -270,7 +270,7 @@ export class Trainer {
           const slots = Array.from({ length: perBatch }, (_, w) => b * perBatch + w);
           const all = new Float32Array((b + 1) * perBatch * width);
           all.set(values, b * perBatch * width);
-          await onBatchEnd(b, mean(all, slots));
+          await hooks.onBatchEnd(b, mean(all, slots));
         }
       }
       await pending;

@@ -32,6 +32,8 @@ export interface FitCallbacks {
   onEpochBegin?: (epoch: number) => void | Promise<void>;
   /** logs: loss and metrics of the epoch, and val_ ones with validation data. */
   onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
+  /** Before each batch is encoded (batch: its index in the epoch). */
+  onBatchBegin?: (batch: number) => void | Promise<void>;
   /** Reading a batch's loss costs a GPU round trip: give this only when you need it. */
   onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
 }
@@ -81,6 +83,10 @@ export interface Trainable {
   stopTraining: boolean;
   getWeightData(): Promise<Float32Array[]>;
   setWeights(weights: readonly Float32Array[]): void;
+  /** The optimizer's learning rate (set by learningRateScheduler, reduceLROnPlateau). */
+  learningRate: number;
+  /** Saves the model (modelCheckpoint). */
+  save(target: string): Promise<unknown>;
 }
 
 export class TrainingError extends RnnError {

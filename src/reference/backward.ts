@@ -1,6 +1,6 @@
 // Backpropagation through time and the Dense layer's backward pass on the CPU, in Float64:
 // the spec of the GPU's backward kernels. Layouts follow the GPU: time-major inside.
-import { activate, columnSums, gemm, lstmStep, toBatchMajor, type Activation, type LstmCellOptions } from './math.js';
+import { activate, columnSums, gemm, lstmStep, SELU_ALPHA, SELU_SCALE, toBatchMajor, type Activation, type LstmCellOptions } from './math.js';
 import { softmax } from './losses.js';
 import { maskStates } from './dropout.js';
 import type { RecurrentDims, RecurrentOutputGrad } from './recurrent.js';
@@ -74,6 +74,14 @@ export function activationGradFromOutput(name: Activation, y: number): number {
       return y > 0 ? 1 : 0;
     case 'linear':
       return 1;
+    case 'elu':
+      return y > 0 ? 1 : y + 1;
+    case 'selu':
+      return y > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+    case 'softplus':
+      return -Math.expm1(-y);
+    case 'softsign':
+      return (1 - Math.abs(y)) ** 2;
   }
 }
 

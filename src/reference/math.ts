@@ -17,8 +17,20 @@ export function activate(name: Activation, x: number): number {
       return Math.max(0, x);
     case 'linear':
       return x;
+    case 'elu':
+      return x > 0 ? x : Math.expm1(x);
+    case 'selu':
+      return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+    case 'softplus':
+      return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    case 'softsign':
+      return x / (1 + Math.abs(x));
   }
 }
+
+/** Keras's selu constants. */
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
 
 export interface GemmShape {
   M: number;

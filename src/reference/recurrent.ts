@@ -10,6 +10,7 @@ import { Random } from '../init/random.js';
 import { toBatchMajor } from './math.js';
 import { inputGradient, processingInput, processingMask, ReferenceKeptState, type KeptState } from './sequenceOptions.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
+import { drawSeed } from '../spec/seed.js';
 import { maskSequence, ReferenceRecurrentDropout, type ReferenceDropoutDraw } from './dropout.js';
 
 export interface RecurrentDims {
@@ -102,7 +103,7 @@ export abstract class ReferenceRecurrent<C extends ResolvedSimpleRnnConfig, Cach
   ) {
     this.config = config;
     this.kept = new ReferenceKeptState(config.name, config.units, cell.withCell);
-    this.dropoutMasks = new ReferenceRecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.dropoutMasks = new ReferenceRecurrentDropout(config.dropout, config.recurrentDropout, config.seed ?? drawSeed());
     if (config.inputShape) this.build(config.inputShape[1]);
   }
 

@@ -146,8 +146,7 @@ export class ReferenceSequential {
     const cols = value.shape[value.shape.length - 1];
     const rows = value.data.length / cols;
     const last = this.layers[this.layers.length - 1];
-    const head =
-      (last instanceof ReferenceDense || last instanceof ReferenceActivation) && last.config.activation !== 'hardSigmoid' ? last.config.activation : 'linear';
+    const head = last instanceof ReferenceDense || last instanceof ReferenceActivation ? last.config.activation : 'linear';
     const result = lossForward(lossName, value.data, y, rows, cols, head);
     const grads: Float64Array[][] = [];
     let d = result.grad;

@@ -1,6 +1,6 @@
 // Layer configurations and their Keras defaults. Plain data, no GPU: the CPU reference
 // resolves its configurations here too, so that both sides agree on every default.
-import { type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
+import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
@@ -97,7 +97,6 @@ export function resolveLstmConfig(config: LstmConfig): ResolvedLstmConfig {
   };
 }
 
-const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
 /** The options every recurrent layer shares, resolved (Keras defaults) and checked; `kind` names the layer in messages. */
 export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) {
   if (!Number.isInteger(config.units) || config.units < 1) {
@@ -131,7 +130,7 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
 /** An activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'), checked. */
 export function checkActivation(name: Activation, option: string): Activation {
   const ours = fromKerasName(name) as Activation;
-  if (!ACTIVATIONS.includes(ours)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  if (!(ACTIVATIONS as readonly string[]).includes(ours)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
   return ours;
 }
 
@@ -155,7 +154,8 @@ export function checkRegularizer(r: RegularizerConfig | undefined, option: strin
 /** Dense layer options, as TF.js `tf.layers.dense`. */
 export interface DenseConfig {
   units: number;
-  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
+  /** An elementwise activation (see ACTIVATIONS) or 'softmax'; default 'linear'. */
+  activation?: Activation | 'softmax';
   useBias?: boolean;
   /** [features] (or [steps, features]) of the input when this is the first layer. */
   inputShape?: readonly number[];
@@ -187,9 +187,9 @@ export function resolveDenseConfig(
   if (!Number.isInteger(config.units) || config.units < 1) {
     throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
   }
-  const activations = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
   const activation = fromKerasName(config.activation ?? 'linear') as NonNullable<DenseConfig['activation']>;
-  if (!activations.includes(activation)) throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${activations.join(', ')}.`);
+  if (!ACTIVATIONS_AND_SOFTMAX.includes(activation))
+    throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   return {
     ...config,
     activation,

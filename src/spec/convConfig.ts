@@ -1,13 +1,13 @@
 // Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
 // (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
 // configurations here too, so that both sides agree on every default.
-import { checkInitializer, fromKerasName, type InitializerName } from './names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 export type Padding = 'valid' | 'same';
-export type ConvActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'hardSigmoid';
+export type ConvActivation = Activation | 'softmax';
 
 /** `layers.conv1d` options, as TF.js `tf.layers.conv1d` (channels last). */
 export interface Conv1dConfig {
@@ -64,7 +64,6 @@ export interface ResolvedMaxPooling1dConfig {
   name: string;
 }
 
-const ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'hardSigmoid'];
 let convCounter = 0;
 let poolCounter = 0;
 
@@ -113,7 +112,8 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
   const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
   if (dilationRate !== 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} is not supported: only 1.`);
   const activation = fromKerasName(config.activation ?? 'linear') as ConvActivation;
-  if (!ACTIVATIONS.includes(activation)) throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  if (!ACTIVATIONS_AND_SOFTMAX.includes(activation))
+    throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   return {
     filters: config.filters,
     kernelSize: positive(config.kernelSize, NaN, 'conv1d: kernelSize'),

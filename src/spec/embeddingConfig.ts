@@ -5,6 +5,7 @@ import { checkInitializer, type InitializerName } from './names.js';
 import { RnnError, ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
+import { drawSeed } from './seed.js';
 
 /** `layers.embedding` options, as TF.js `tf.layers.embedding`. */
 export interface EmbeddingConfig {
@@ -149,7 +150,7 @@ export function resolveDropoutConfig(config: DropoutConfig): ResolvedDropoutConf
     throw new RnnError('dropout: noiseShape is not supported: every value draws its own mask bit.');
   return {
     rate,
-    seed: config.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : config.seed >>> 0,
+    seed: config.seed === undefined ? drawSeed() : config.seed >>> 0,
     inputShape: config.inputShape,
     name: config.name ?? `dropout_${++dropoutCounter}`,
   };

@@ -3,14 +3,36 @@
 // init/initializers), and Keras's other spellings of them.
 import { ShapeError } from './errors.js';
 
-/** An activation of a recurrent cell's gates or of a Dense head. */
-export type Activation = 'tanh' | 'sigmoid' | 'hardSigmoid' | 'relu' | 'linear';
+/**
+ * Every elementwise activation, as Keras defines it (hardSigmoid as Keras 2 and TF.js:
+ * clip(0.2·x + 0.5, 0, 1); elu with α = 1; selu with Keras's α and scale). Each one's
+ * derivative is a function of its output, so the backward kernels need only the output.
+ */
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign'] as const;
+
+/** An activation of a recurrent cell's gates, of a Dense or Conv1D layer or of an Activation layer. */
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** The activations and softmax (over the last axis), for the layers that take either. */
+export const ACTIVATIONS_AND_SOFTMAX: readonly (Activation | 'softmax')[] = [...ACTIVATIONS, 'softmax'];
+
+/** Every Keras weight initializer the library implements (init/initializers). */
+export const INITIALIZERS = [
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'lecunUniform',
+  'lecunNormal',
+  'orthogonal',
+  'zeros',
+  'ones',
+  'randomNormal',
+  'randomUniform',
+] as const;
 
 /** A Keras weight initializer. */
-export type InitializerName = 'glorotUniform' | 'orthogonal' | 'zeros' | 'ones' | 'heUniform' | 'randomNormal' | 'randomUniform';
-
-/** Every initializer name the library implements (init/initializers). */
-export const INITIALIZERS: readonly InitializerName[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'heUniform', 'randomNormal', 'randomUniform'];
+export type InitializerName = (typeof INITIALIZERS)[number];
 
 /** Keras's short names of losses. */
 export const LOSS_ALIASES: Record<string, string> = { mse: 'meanSquaredError', mae: 'meanAbsoluteError' };
@@ -38,6 +60,7 @@ export function fromKerasName(name: unknown, aliases: Record<string, string> = {
 /** An initializer option in either spelling, checked: our name, or a ShapeError naming `option`. */
 export function checkInitializer(name: unknown, option: string): InitializerName {
   const ours = fromKerasName(name) as InitializerName;
-  if (!INITIALIZERS.includes(ours)) throw new ShapeError(`${option} '${String(name)}' is not supported: use one of ${INITIALIZERS.join(', ')}.`);
+  if (!(INITIALIZERS as readonly string[]).includes(ours))
+    throw new ShapeError(`${option} '${String(name)}' is not supported: use one of ${INITIALIZERS.join(', ')}.`);
   return ours;
 }

@@ -2,17 +2,15 @@
 // Keras: Activation, Flatten, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. Plain
 // data, shared by the GPU layers and their CPU twins.
 import { ShapeError } from './errors.js';
-import { type Activation, fromKerasName } from './names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type Activation, fromKerasName } from './names.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 /** What `layers.activation` applies: an elementwise activation, or softmax over the last axis. */
 export type LayerActivation = Activation | 'softmax';
 
-export const LAYER_ACTIVATIONS: readonly LayerActivation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'softmax'];
-
 /** `layers.activation` options, as Keras `Activation`. */
 export interface ActivationConfig {
-  /** 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear' or 'softmax' (over the last axis); Keras spellings too. */
+  /** An elementwise activation (ACTIVATIONS: 'tanh', 'relu', 'elu', …) or 'softmax' (over the last axis); Keras spellings too. */
   activation: LayerActivation | string;
   /** Shape without the batch dimension when this is the first layer. */
   inputShape?: readonly (number | null)[];
@@ -68,8 +66,8 @@ const REPEAT_OPTIONS: OptionSchema<RepeatVectorConfig> = { n: 'integer', inputSh
 export function resolveActivationConfig(config: ActivationConfig): ResolvedActivationConfig {
   checkOptions('activation', config, ACTIVATION_OPTIONS);
   const activation = fromKerasName(config.activation) as LayerActivation;
-  if (!LAYER_ACTIVATIONS.includes(activation)) {
-    throw new ShapeError(`activation: '${String(config.activation)}' is not supported: use one of ${LAYER_ACTIVATIONS.join(', ')}.`);
+  if (!ACTIVATIONS_AND_SOFTMAX.includes(activation)) {
+    throw new ShapeError(`activation: '${String(config.activation)}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   }
   return { activation, inputShape: config.inputShape, name: config.name ?? defaultName('activation') };
 }

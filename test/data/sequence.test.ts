@@ -255,4 +255,34 @@ describe('trainTestSplit', () => {
     expect(() => trainTestSplit(w, 1)).toThrow(/testFraction/);
     expect(() => trainTestSplit({ ...w, xShape: [3, 2, 1] }, 0.5)).toThrow(ShapeError);
   });
+
+  test('shuffle with a seed: x and y stay paired, the same seed gives the same split, another seed another', () => {
+    // Window i of 0..19 with window 3 is x = [i, i+1, i+2], y = i + 3.
+    const w = slidingWindows(
+      Array.from({ length: 20 }, (_, i) => i),
+      3,
+    );
+    const a = trainTestSplit(w, 0.25, { shuffle: true, seed: 7 });
+    const b = trainTestSplit(w, 0.25, { shuffle: true, seed: 7 });
+    const c = trainTestSplit(w, 0.25, { shuffle: true, seed: 8 });
+    expect(a.train.xShape).toEqual([12, 3, 1]);
+    expect(a.test.xShape).toEqual([5, 3, 1]);
+    expect([...a.test.y]).toEqual([...b.test.y]);
+    expect([...a.test.y]).not.toEqual([...c.test.y]);
+    const firsts = [...a.train.y, ...a.test.y].map((y) => y - 3);
+    expect([...firsts].sort((p, q) => p - q)).toEqual(Array.from({ length: 17 }, (_, i) => i));
+    expect(firsts).not.toEqual(Array.from({ length: 17 }, (_, i) => i));
+    for (const part of [a.train, a.test]) {
+      for (let k = 0; k < part.yShape[0]; k++) expect([...part.x.subarray(3 * k, 3 * k + 3)]).toEqual([0, 1, 2].map((d) => part.y[k] - 3 + d));
+    }
+    // The input is not modified.
+    expect([...w.y]).toEqual(Array.from({ length: 17 }, (_, i) => i + 3));
+  });
+
+  test('bad options are named', () => {
+    const w = slidingWindows([1, 2, 3, 4, 5], 2);
+    expect(() => trainTestSplit(w, 0.5, { shufle: true } as never)).toThrow(/unknown option 'shufle': the options are shuffle and seed/);
+    expect(() => trainTestSplit(w, 0.5, { shuffle: 'yes' } as never)).toThrow(/shuffle must be true or false/);
+    expect(() => trainTestSplit(w, 0.5, { shuffle: true, seed: 1.5 })).toThrow(/seed must be a whole number/);
+  });
 });

@@ -1,5 +1,6 @@
 // The small kernels of training against plain loops: transpose, column sums, activation
 // gradients, batch gathering. All are exact copies or short f32 sums.
+import { ACTIVATIONS_AND_SOFTMAX } from '../../src/spec/names.js';
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeActivationBackward, type HeadActivationName } from '../../src/kernels/activationBackward.js';
@@ -57,7 +58,7 @@ describe('column sums', () => {
 });
 
 describe('activation backward', () => {
-  test.each(['linear', 'relu', 'sigmoid', 'tanh', 'hardSigmoid', 'softmax'] as HeadActivationName[])('%s', async (activation) => {
+  test.each(ACTIVATIONS_AND_SOFTMAX as HeadActivationName[])('%s', async (activation) => {
     const { gpu } = env;
     const [R, F, K] = [13, 1, 67];
     const random = new Random(3);

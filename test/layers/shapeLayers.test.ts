@@ -68,6 +68,10 @@ describe('Activation vs its twin', () => {
     { activation: 'hard_sigmoid', B: 2, T: 3, C: 7, timeMajor: true },
     { activation: 'linear', B: 1, T: 2, C: 3, timeMajor: false },
     { activation: 'softmax', B: 3, T: 2, C: 67, timeMajor: true },
+    { activation: 'elu', B: 2, T: 3, C: 5, timeMajor: false },
+    { activation: 'selu', B: 1, T: 4, C: 67, timeMajor: true },
+    { activation: 'softplus', B: 2, T: 2, C: 9, timeMajor: false },
+    { activation: 'softsign', B: 3, T: 1, C: 4, timeMajor: true },
   ])('$activation B=$B T=$T C=$C timeMajor=$timeMajor', async ({ activation, B, T, C, timeMajor }) => {
     const random = new reference.Random(B * 100 + T * 10 + C);
     const x = random.uniformArray(B * T * C, -2, 2);

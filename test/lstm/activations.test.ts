@@ -1,0 +1,78 @@
+// The activations added to Keras's set (elu, selu, softplus, softsign) in every recurrent cell,
+// as `activation` and `recurrentActivation`, and in Dense and Conv1D: loss and gradients of a
+// GPU model against the reference model, through the forward and backward step kernels.
+import { describe, expect, test } from 'vitest';
+import { layers, reference, sequential, tensor } from '../../src/index.js';
+import { cpuTensor } from '../../src/reference/tensor.js';
+import { expectClose, useGpu } from '../helpers/gpu.js';
+
+const env = useGpu();
+
+type Factories = typeof layers | typeof reference.layers;
+const CELLS = [
+  ['LSTM', (f: Factories, c: object) => f.lstm(c as never)],
+  ['GRU', (f: Factories, c: object) => f.gru(c as never)],
+  ['GRU resetAfter=false', (f: Factories, c: object) => f.gru({ ...(c as Record<string, unknown>), resetAfter: false } as never)],
+  ['SimpleRNN', (f: Factories, c: object) => f.simpleRNN(c as never)],
+] as const;
+
+const CASES = [
+  { activation: 'elu', recurrentActivation: 'softsign', head: 'selu', B: 1, T: 1, D: 1, H: 1 },
+  { activation: 'selu', recurrentActivation: 'softplus', head: 'softsign', B: 3, T: 4, D: 5, H: 37 },
+  { activation: 'softsign', recurrentActivation: 'sigmoid', head: 'elu', B: 2, T: 3, D: 2, H: 9 },
+  { activation: 'softplus', recurrentActivation: 'hardSigmoid', head: 'softplus', B: 4, T: 2, D: 3, H: 5 },
+] as const;
+
+describe.each(CELLS)('%s with the added activations: gradients vs the reference', (_, cell) => {
+  // As test/lstm/recurrentTraining.test.ts: sums over B·T rows of f32 products of O(1) values;
+  // the added activations are ≤ 1.76-Lipschitz (selu's scale·α on the negative side, the others
+  // ≤ 1) like tanh's 1, so the same 1e-6 absolute + 1e-4 relative holds, while a wrong derivative
+  // errs by the size of the gradient.
+  test.each(CASES)('activation $activation, recurrentActivation $recurrentActivation, head $head (B=$B T=$T D=$D H=$H)', async (c) => {
+    const { gpu } = env;
+    const build = <L>(f: Factories) =>
+      [
+        cell(f, { units: c.H, inputShape: [c.T, c.D], returnSequences: false, activation: c.activation, recurrentActivation: c.recurrentActivation, seed: 1 }),
+        f.dense({ units: 2, activation: c.head, seed: 2 }),
+      ] as L[];
+    const model = sequential(gpu, build(layers));
+    const twin = reference.sequential(build(reference.layers));
+    twin.setWeights(await model.getWeightData());
+    const random = new reference.Random(c.B * 10 + c.H);
+    const x = random.uniformArray(c.B * c.T * c.D, -2, 2);
+    const y = random.uniformArray(c.B * 2);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const ours = await model.gradients(tensor(gpu, x, [c.B, c.T, c.D]), y);
+    const expected = twin.gradients(cpuTensor(x, [c.B, c.T, c.D]), y);
+    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
+    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    model.dispose();
+  });
+});
+
+describe('Conv1D and the Activation layer with the added activations', () => {
+  test.each(['elu', 'selu', 'softplus', 'softsign'] as const)('%s', async (activation) => {
+    const { gpu } = env;
+    const build = <L>(f: Factories) =>
+      [
+        f.conv1d({ filters: 3, kernelSize: 2, inputShape: [5, 2], activation, seed: 1 }),
+        f.activation({ activation }),
+        f.flatten(),
+        f.dense({ units: 1, seed: 2 }),
+      ] as L[];
+    const model = sequential(gpu, build(layers));
+    const twin = reference.sequential(build(reference.layers));
+    twin.setWeights(await model.getWeightData());
+    const random = new reference.Random(3);
+    const x = random.uniformArray(2 * 5 * 2, -2, 2);
+    const y = random.uniformArray(2);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const ours = await model.gradients(tensor(gpu, x, [2, 5, 2]), y);
+    const expected = twin.gradients(cpuTensor(x, [2, 5, 2]), y);
+    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
+    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    model.dispose();
+  });
+});
