@@ -41,9 +41,9 @@ def models():
     ], ("int", (3, 7), 12)
     yield "conv-simplernn", [
         keras.Input((10, 2)),
-        L.Conv1D(4, 3, activation="relu"),
+        L.Conv1D(4, 3, activation="elu", kernel_initializer="he_normal"),
         L.MaxPooling1D(2),
-        L.SimpleRNN(5),
+        L.SimpleRNN(5, activation="softsign"),
         L.Dropout(0.2),
         L.Dense(3),
     ], ("float", (2, 10, 2))
@@ -56,12 +56,12 @@ def models():
     ], ("int", (3, 6), 10)
     yield "shape-layers", [
         keras.Input((5, 3)),
-        L.LSTM(4, return_sequences=True),
+        L.LSTM(4, return_sequences=True, recurrent_activation="softplus", kernel_initializer="lecun_normal"),
         L.GlobalMaxPooling1D(),
         L.RepeatVector(2),
         L.SimpleRNN(3, return_sequences=True),
         L.Flatten(),
-        L.Dense(1),
+        L.Dense(1, activation="selu"),
     ], ("float", (2, 5, 3))
     # Not importable: the error must name the LayerNormalization layer.
     yield "unsupported-layer", [

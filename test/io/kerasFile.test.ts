@@ -78,6 +78,20 @@ describe('loadKerasModel: sources and errors', () => {
     model.dispose();
   });
 
+  test('Keras names of activations and initializers become ours', async () => {
+    const model = await loadKerasModel(env.gpu, bytes('conv-simplernn.keras'));
+    const [conv, , rnn] = model.layers as unknown as { config: Record<string, unknown> }[];
+    expect(conv.config).toMatchObject({ activation: 'elu', kernelInitializer: 'heNormal' });
+    expect(rnn.config).toMatchObject({ activation: 'softsign' });
+    model.dispose();
+    const shapes = await loadKerasModel(env.gpu, bytes('shape-layers.h5'));
+    expect((shapes.layers[0] as unknown as { config: Record<string, unknown> }).config).toMatchObject({
+      recurrentActivation: 'softplus',
+      kernelInitializer: 'lecunNormal',
+    });
+    shapes.dispose();
+  });
+
   test.each(['keras', 'h5'])('a layer this library lacks is named (.%s)', async (ext) => {
     const error = await loadKerasModel(env.gpu, bytes(`unsupported-layer.${ext}`)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelFormatError);

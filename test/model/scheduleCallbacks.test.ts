@@ -73,13 +73,14 @@ describe('learningRateScheduler', () => {
 describe('reduceLROnPlateau', () => {
   test('cuts by factor after patience epochs without improvement, rests cooldown epochs, stops at minLr', async () => {
     const m = model(0.1);
-    // Best 1.0 at epoch 0, no improvement after: patience 2 cuts after epochs 2 (0.05), then one
-    // epoch of cooldown (3), two more of waiting (4, 5) cut again (0.025), then minLr 0.02 holds.
+    // Best 1.0 at epoch 0, no improvement after: the wait reaches patience 2 at epoch 2 (cut to
+    // 0.05); epoch 3 ends the cooldown of 1 and counts as the first epoch of the next wait
+    // (Keras), so epoch 4 cuts again (0.025), epoch 6 to minLr 0.02, and there it stays.
     const scripted = [1, 1.2, 1.1, 1.3, 1.2, 1.5, 1.4, 1.6, 1.7, 1.8];
     const { rates, callback } = script(m, scripted);
     const plateau = reduceLROnPlateau({ monitor: 'scripted', factor: 0.5, patience: 2, cooldown: 1, minLr: 0.02 });
     await m.fit(x, y, { epochs: 10, batchSize: 2, callbacks: [callback, plateau] });
-    expect(rates.map((r) => Number(r.toFixed(6)))).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.02]);
+    expect(rates.map((r) => Number(r.toFixed(6)))).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02, 0.02]);
     m.dispose();
   });
 
