@@ -123,8 +123,10 @@ describe('layers and state', () => {
   test('bad layer options', () => {
     expect(() => layers.lstm({ units: 0 })).toThrowError(/units must be a positive whole number/);
     // An activation no kernel has is refused when the layer is made, before any GPU work.
-    expect(() => layers.lstm({ units: 2, inputShape: [2, 2], activation: 'softplus' as never })).toThrowError(RnnError);
-    expect(() => layers.lstm({ units: 2, recurrentActivation: 'softplus' as never })).toThrowError(/lstm: recurrentActivation 'softplus' is not supported/);
-    expect(() => layers.lstm({ units: 2, activation: 'softplus' as never })).toThrowError(/lstm: activation 'softplus' is not supported/);
+    expect(() => layers.lstm({ units: 2, inputShape: [2, 2], activation: 'swish' as never })).toThrowError(RnnError);
+    expect(() => layers.lstm({ units: 2, recurrentActivation: 'gelu' as never })).toThrowError(/lstm: recurrentActivation 'gelu' is not supported/);
+    expect(() => layers.lstm({ units: 2, activation: 'swish' as never })).toThrowError(
+      /lstm: activation 'swish' is not supported: use one of tanh, .*softsign/,
+    );
   });
 });
