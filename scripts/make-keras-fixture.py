@@ -63,6 +63,14 @@ def models():
         L.Flatten(),
         L.Dense(1, activation="selu"),
     ], ("float", (2, 5, 3))
+    yield "causal-conv", [
+        keras.Input((10, 2)),
+        L.Conv1D(3, 3, padding="causal", dilation_rate=2, activation="tanh"),
+        L.Conv1D(2, 2, padding="causal", dilation_rate=4),
+        L.Conv1D(2, 2, padding="causal", strides=2),
+        L.GRU(3),
+        L.Dense(1),
+    ], ("float", (2, 10, 2))
     # Not importable: the error must name the LayerNormalization layer.
     yield "unsupported-layer", [
         keras.Input((4, 2)),

@@ -1,14 +1,14 @@
 // col2im for a 1-D convolution: the input gradient gathered from the gradient of the im2col
 // rows (the transpose of shaders/im2col.wgsl). Each input value sums the taps that read it,
 // so every output element has one writer: no atomics.
-//   dx[b, t, c] = Σ_k dcols[b·To + o, k·C + c]  over k with o = (t + PAD − k) / S whole, 0 ≤ o < To
+//   dx[b, t, c] = Σ_k dcols[b·To + o, k·C + c]  over k with o = (t + PAD − k·DIL) / S whole, 0 ≤ o < To
 // dx is written batch-major [B, T, C], or time-major [T, B, C] when OUT_TIME_MAJOR (the
 // layout of the forward's input).
 //
 // Bindings (group 0):
 //   @binding(0) dcols  read        [B·To, K·C]
 //   @binding(1) dx     read_write  [B, T, C] (or [T, B, C]), overwritten
-//   @binding(2) p      uniform     { B, T, C, To, K, S, PAD }
+//   @binding(2) p      uniform     { B, T, C, To, K, S, PAD, DIL }
 // Dispatch: (min(n, L), ceil(n / L)) workgroups of WG with n = ceil(B·T·C / WG) and L the
 // per-dimension limit; one invocation sums ≤ K values into one dx.
 
@@ -20,7 +20,7 @@ struct Params {
   K: u32,
   S: u32,
   PAD: u32,
-  _pad: u32,
+  DIL: u32,
 }
 
 override WG: u32 = 64;
@@ -48,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let width = p.K * p.C;
   var sum = 0.0;
   for (var k = 0u; k < p.K; k++) {
-    let num = i32(t + p.PAD) - i32(k);
+    let num = i32(t + p.PAD) - i32(k * p.DIL);
     if (num < 0 || u32(num) % p.S != 0u) {
       continue;
     }

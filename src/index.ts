@@ -24,7 +24,7 @@ export { Lstm } from './lstm/lstm.js';
 export { Dense } from './layers/dense.js';
 export { Conv1d } from './layers/conv1d.js';
 export { MaxPooling1d } from './layers/maxPooling1d.js';
-export type { Conv1dConfig, MaxPooling1dConfig, Padding } from './spec/convConfig.js';
+export type { Conv1dConfig, ConvPadding, MaxPooling1dConfig, Padding } from './spec/convConfig.js';
 export { Gru } from './lstm/gru.js';
 export { SimpleRnn } from './lstm/simpleRnn.js';
 export { RecurrentLayer } from './lstm/recurrent.js';

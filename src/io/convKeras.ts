@@ -12,9 +12,10 @@ function single(r: KerasConfigReader, key: string, fallback?: number): number {
   return v as number;
 }
 
-function padding(r: KerasConfigReader): Padding {
+function padding(r: KerasConfigReader, causal = false): Padding {
   const v = r.config.padding ?? 'valid';
-  if (v !== 'valid' && v !== 'same') r.fail(`padding ${JSON.stringify(v)} is not supported: 'valid' or 'same'.`);
+  if (causal && v === 'causal') return v as Padding;
+  if (v !== 'valid' && v !== 'same') r.fail(`padding ${JSON.stringify(v)} is not supported: ${causal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}.`);
   return v;
 }
 
@@ -36,7 +37,7 @@ export function conv1dFromKeras(r: KerasConfigReader): Conv1dConfig {
     filters: r.positiveInt('filters'),
     kernelSize: single(r, 'kernel_size'),
     strides: single(r, 'strides', 1),
-    padding: padding(r),
+    padding: padding(r, true),
     dilationRate: single(r, 'dilation_rate', 1),
     activation: r.activation('activation', 'linear', true) as ConvActivation,
     useBias: r.bool('use_bias', true),

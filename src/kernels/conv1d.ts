@@ -19,6 +19,8 @@ export interface Conv1dGeometry {
   S: number;
   /** steps of zero padding before step 0 */
   pad: number;
+  /** steps between taps (dilation rate; default 1) */
+  D?: number;
 }
 
 /** Workgroups for `n` invocations of WG, folded into y where x would pass the limit. */
@@ -70,7 +72,7 @@ export function encodeIm2col(
   args: Conv1dGeometry & { x: GPUBuffer; xOffset?: number; timeMajor?: boolean; cols: GPUBuffer },
 ): void {
   const { B, T, C, To, K, S, pad } = args;
-  const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, args.xOffset ?? 0]));
+  const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, args.xOffset ?? 0, args.D ?? 1, 0, 0, 0]));
   encodeKernel(
     gpu,
     pass,
@@ -93,7 +95,7 @@ export function encodeCol2im(
   args: Conv1dGeometry & { dcols: GPUBuffer; dx: GPUBuffer; timeMajor?: boolean },
 ): void {
   const { B, T, C, To, K, S, pad } = args;
-  const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, 0]));
+  const params = run.uniform(new Uint32Array([B, T, C, To, K, S, pad, args.D ?? 1]));
   encodeKernel(
     gpu,
     pass,

@@ -40,8 +40,8 @@ export class Conv1d extends Layer {
 
   computeOutputShape(inputShape: readonly number[]): number[] {
     this.checkRank(inputShape);
-    const { kernelSize, strides, padding } = this.config;
-    return [window1d(inputShape[0], kernelSize, strides, padding, this.name).outSteps, this.filters];
+    const { kernelSize, strides, padding, dilationRate } = this.config;
+    return [window1d(inputShape[0], kernelSize, strides, padding, this.name, dilationRate).outSteps, this.filters];
   }
 
   weightShapes(inputShape: readonly number[]): number[][] {
@@ -70,9 +70,9 @@ export class Conv1d extends Layer {
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: Conv1dSaved } {
     const gpu = this.requireBuilt();
     const [B, T, C] = this.checkFlow(input);
-    const { kernelSize: K, strides: S, padding, filters: F } = this.config;
-    const { outSteps: To, padBefore: pad } = window1d(T, K, S, padding, this.name);
-    const geometry: Conv1dGeometry = { B, T, C, To, K, S, pad };
+    const { kernelSize: K, strides: S, padding, filters: F, dilationRate: D } = this.config;
+    const { outSteps: To, padBefore: pad } = window1d(T, K, S, padding, this.name, D);
+    const geometry: Conv1dGeometry = { B, T, C, To, K, S, pad, D };
     const rows = B * To;
     gpu.checkBindingSize(rows * K * C * 4, `${this.name}: the im2col rows [${rows}, ${K * C}]`);
     gpu.checkBindingSize(rows * F * 4, `${this.name}: the output [${rows}, ${F}]`);

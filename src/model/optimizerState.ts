@@ -35,6 +35,16 @@ export class OptimizerState {
     return this.steps;
   }
 
+  /** The optimizer's slots (moments, accumulators) of every weight, in weight order. */
+  get slotTensors(): readonly Tensor[] {
+    return this.slots.flat();
+  }
+
+  /** Puts the step count back (with slots restored from a copy taken at that step). */
+  rewind(steps: number): void {
+    this.steps = steps;
+  }
+
   /**
    * Encodes one update of every weight from `grads` (in weight order), the loss at
    * stats[statsIndex] checked with them; regularizers[w] adds l1 / l2 to weight w's gradient.

@@ -110,7 +110,7 @@ export class Trainer {
     // verbose 2 prints the epoch's logs only.
     const onBatchEnd: FitCallbacks['onBatchEnd'] =
       progress && verbose === 1 ? async (batch, logs) => (progress.batchEnd(batch, logs), await callbacks.onBatchEnd?.(batch, logs)) : callbacks.onBatchEnd;
-    const guard = Number.isFinite(divergenceFactor) ? new DivergenceGuard(this.model.gpu, this.weights, divergenceFactor) : undefined;
+    const guard = Number.isFinite(divergenceFactor) ? new DivergenceGuard(this.model.gpu, this.weights, this.state, divergenceFactor) : undefined;
     try {
       this.state.clearStatus();
       this.model.stopTraining = false;

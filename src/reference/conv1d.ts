@@ -1,6 +1,6 @@
 // Conv1D on the CPU in Float64, the twin of lstm/conv1d: direct loops over the taps (the
 // spec), no im2col.
-//   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k, c] · W[k, c, f]   (out-of-range x = 0)
+//   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k·dilation, c] · W[k, c, f]   (out-of-range x = 0)
 //   y = act(z)
 import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
 import { ShapeError } from '../spec/errors.js';
@@ -18,7 +18,9 @@ export interface Conv1dDims {
   F: number;
   kernelSize: number;
   strides: number;
-  padding: 'valid' | 'same';
+  padding: ResolvedConv1dConfig['padding'];
+  /** steps between taps */
+  dilation: number;
 }
 
 /** y [B, T', F] (batch-major) from x [B, T, C]. */
@@ -30,14 +32,14 @@ export function conv1dForward(
   activation: ResolvedConv1dConfig['activation'],
 ): Float64Array {
   const { B, T, C, F, kernelSize: K, strides: s } = d;
-  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d');
+  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d', d.dilation);
   const y = new Float64Array(B * To * F);
   for (let b = 0; b < B; b++) {
     for (let o = 0; o < To; o++) {
       const row = y.subarray((b * To + o) * F, (b * To + o + 1) * F);
       for (let f = 0; f < F; f++) row[f] = bias ? bias[f] : 0;
       for (let k = 0; k < K; k++) {
-        const t = o * s - padBefore + k;
+        const t = o * s - padBefore + k * d.dilation;
         if (t < 0 || t >= T) continue;
         for (let c = 0; c < C; c++) {
           const xv = x[(b * T + t) * C + c];
@@ -65,7 +67,7 @@ export function conv1dBackward(
   gradIsPreActivation = false,
 ): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
   const { B, T, C, F, kernelSize: K, strides: s } = d;
-  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d');
+  const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d', d.dilation);
   const rows = B * To;
   const dz = preActivationGrad(y, dY, rows, F, activation, gradIsPreActivation);
   const dKernel = new Float64Array(K * C * F);
@@ -76,7 +78,7 @@ export function conv1dBackward(
       const g = dz.subarray((b * To + o) * F, (b * To + o + 1) * F);
       for (let f = 0; f < F; f++) dBias[f] += g[f];
       for (let k = 0; k < K; k++) {
-        const t = o * s - padBefore + k;
+        const t = o * s - padBefore + k * d.dilation;
         if (t < 0 || t >= T) continue;
         for (let c = 0; c < C; c++) {
           const xi = (b * T + t) * C + c;
@@ -147,8 +149,8 @@ export class ReferenceConv1d {
   private dims(x: CpuTensor): Conv1dDims {
     if (x.shape.length !== 3) throw new ShapeError(`${this.config.name} expects [batch, steps, channels], got [${x.shape.join(', ')}].`);
     const [B, T, C] = x.shape;
-    const { filters: F, kernelSize, strides, padding } = this.config;
-    return { B, T, C, F, kernelSize, strides, padding };
+    const { filters: F, kernelSize, strides, padding, dilationRate } = this.config;
+    return { B, T, C, F, kernelSize, strides, padding, dilation: dilationRate };
   }
 
   apply(x: CpuTensor): CpuTensor {

@@ -7,6 +7,8 @@ import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 export type Padding = 'valid' | 'same';
+/** Conv1D's padding: also 'causal' (zeros before step 0 only: output step t sees inputs ≤ t). */
+export type ConvPadding = Padding | 'causal';
 export type ConvActivation = Activation | 'softmax';
 
 /** `layers.conv1d` options, as TF.js `tf.layers.conv1d` (channels last). */
@@ -14,8 +16,8 @@ export interface Conv1dConfig {
   filters: number;
   kernelSize: number | readonly [number];
   strides?: number | readonly [number];
-  padding?: Padding;
-  /** Only 1 is supported. */
+  padding?: ConvPadding;
+  /** Steps between the kernel's taps (default 1); more than 1 only with strides 1, as Keras. */
   dilationRate?: number | readonly [number];
   activation?: ConvActivation;
   useBias?: boolean;
@@ -33,7 +35,7 @@ export interface ResolvedConv1dConfig {
   filters: number;
   kernelSize: number;
   strides: number;
-  padding: Padding;
+  padding: ConvPadding;
   dilationRate: number;
   activation: ConvActivation;
   useBias: boolean;
@@ -73,9 +75,11 @@ function positive(v: number | readonly [number] | undefined, fallback: number, w
   return n;
 }
 
-function checkPadding(padding: string | undefined, owner: string): Padding {
+function checkPadding(padding: string | undefined, owner: string, causal = false): Padding {
   const p = padding ?? 'valid';
-  if (p !== 'valid' && p !== 'same') throw new ShapeError(`${owner}: padding must be 'valid' or 'same', got '${p}' ('causal' is not supported).`);
+  if (p === 'causal' && causal) return p as Padding;
+  if (p !== 'valid' && p !== 'same')
+    throw new ShapeError(`${owner}: padding must be ${causal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}, got '${p}'.`);
   return p;
 }
 
@@ -110,15 +114,16 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
   checkOptions('conv1d', config, CONV1D_OPTIONS);
   if (!Number.isInteger(config.filters) || config.filters < 1) throw new ShapeError(`conv1d: filters must be a positive whole number, got ${config.filters}.`);
   const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
-  if (dilationRate !== 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} is not supported: only 1.`);
+  const strides = positive(config.strides, 1, 'conv1d: strides');
+  if (dilationRate > 1 && strides > 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} with strides ${strides}: one of them must be 1 (as Keras).`);
   const activation = fromKerasName(config.activation ?? 'linear') as ConvActivation;
   if (!ACTIVATIONS_AND_SOFTMAX.includes(activation))
     throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   return {
     filters: config.filters,
     kernelSize: positive(config.kernelSize, NaN, 'conv1d: kernelSize'),
-    strides: positive(config.strides, 1, 'conv1d: strides'),
-    padding: checkPadding(config.padding, 'conv1d'),
+    strides,
+    padding: checkPadding(config.padding, 'conv1d', true),
     dilationRate,
     activation,
     useBias: config.useBias ?? true,
@@ -152,9 +157,15 @@ export interface Window1d {
   padBefore: number;
 }
 
-/** Window geometry as Keras / TF; `steps` -1 (any length) gives outSteps -1. */
-export function window1d(steps: number, size: number, stride: number, padding: Padding, owner: string): Window1d {
+/**
+ * Window geometry as Keras / TF; `steps` -1 (any length) gives outSteps -1. A window of `taps`
+ * taps `dilation` steps apart spans size = (taps − 1)·dilation + 1 steps; 'causal' pads size − 1
+ * zeros before step 0 and none after: ⌈T / stride⌉ outputs, output o ending at input o·stride.
+ */
+export function window1d(steps: number, taps: number, stride: number, padding: ConvPadding, owner: string, dilation = 1): Window1d {
   if (steps < 0) return { outSteps: -1, padBefore: 0 };
+  const size = (taps - 1) * dilation + 1;
+  if (padding === 'causal') return { outSteps: Math.floor((steps - 1) / stride) + 1, padBefore: size - 1 };
   if (padding === 'same') {
     const outSteps = Math.ceil(steps / stride);
     const total = Math.max((outSteps - 1) * stride + size - steps, 0);

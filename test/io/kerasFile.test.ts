@@ -49,6 +49,7 @@ const MODELS: [name: string, classes: string[]][] = [
   ['conv-simplernn', ['Conv1d', 'MaxPooling1d', 'SimpleRnn', 'Dropout', 'Dense']],
   ['embedding-pooling', ['Embedding', 'GlobalAveragePooling1d', 'Dense', 'Activation']],
   ['shape-layers', ['Lstm', 'GlobalMaxPooling1d', 'RepeatVector', 'SimpleRnn', 'Flatten', 'Dense']],
+  ['causal-conv', ['Conv1d', 'Conv1d', 'Conv1d', 'Gru', 'Dense']],
 ];
 
 describe.each(MODELS)('loadKerasModel: %s', (name, classes) => {

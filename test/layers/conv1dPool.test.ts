@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { layers, reference, sequential, tensor } from '../../src/index.js';
 import { Conv1d } from '../../src/layers/conv1d.js';
-import type { Conv1dConfig, Padding } from '../../src/spec/convConfig.js';
+import type { Conv1dConfig, ConvPadding, Padding } from '../../src/spec/convConfig.js';
 import type { Flow } from '../../src/layers/layer.js';
 import { MaxPooling1d } from '../../src/layers/maxPooling1d.js';
 import { ReferenceConv1d } from '../../src/reference/conv1d.js';
@@ -31,7 +31,11 @@ describe('TensorFlow.js layers equivalence', () => {
     { B: 3, T: 10, C: 4, F: 6, K: 4, S: 2, padding: 'same', P: 3, PS: 2, PP: 'same', activation: 'tanh' },
     { B: 1, T: 7, C: 2, F: 70, K: 5, S: 2, padding: 'same', P: 2, PS: 1, PP: 'same', activation: 'sigmoid' },
     { B: 2, T: 8, C: 3, F: 4, K: 2, S: 1, padding: 'same', P: 4, PS: 3, PP: 'valid', activation: 'softmax' },
-  ] as const)('conv K=$K S=$S $padding $activation, pool P=$P S=$PS $PP (B=$B T=$T C=$C F=$F)', async (c) => {
+    // TF.js has no 'causal' conv1d: the Keras fixtures (test/io/kerasFile.test.ts) and the twin test it.
+    { B: 3, T: 12, C: 2, F: 4, K: 3, S: 1, D: 3, padding: 'same', P: 2, PS: 2, PP: 'valid', activation: 'relu' },
+    { B: 2, T: 11, C: 2, F: 3, K: 2, S: 1, D: 4, padding: 'valid', P: 1, PS: 1, PP: 'valid', activation: 'linear' },
+  ] as const)('conv K=$K S=$S D=$D $padding $activation, pool P=$P S=$PS $PP (B=$B T=$T C=$C F=$F)', async (c) => {
+    const D = ('D' in c ? c.D : undefined) ?? 1;
     const { gpu } = env;
     const tfModel = tfl.sequential({
       layers: [
@@ -40,6 +44,7 @@ describe('TensorFlow.js layers equivalence', () => {
           kernelSize: c.K,
           strides: c.S,
           padding: c.padding,
+          dilationRate: D,
           activation: c.activation,
           inputShape: [c.T, c.C],
           biasInitializer: 'randomUniform',
@@ -50,7 +55,15 @@ describe('TensorFlow.js layers equivalence', () => {
     const x = new reference.Random(c.B * c.T * c.F).uniformArray(c.B * c.T * c.C);
     const expected = tfModel.predict(tf.tensor3d(x, [c.B, c.T, c.C])) as tf.Tensor;
     const ours = sequential(gpu, [
-      new Conv1d({ filters: c.F, kernelSize: c.K, strides: c.S, padding: c.padding as Padding, activation: c.activation, inputShape: [c.T, c.C] }),
+      new Conv1d({
+        filters: c.F,
+        kernelSize: c.K,
+        strides: c.S,
+        dilationRate: D,
+        padding: c.padding as ConvPadding,
+        activation: c.activation,
+        inputShape: [c.T, c.C],
+      }),
       new MaxPooling1d({ poolSize: c.P, strides: c.PS, padding: c.PP as Padding }),
     ]);
     const tfWeights = tfModel.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -67,6 +80,20 @@ const convCases: (Conv1dConfig & { name: string; B: number; T: number; C: number
   { name: 'batch 1, one step, same', B: 1, T: 1, C: 2, filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' },
   { name: 'valid stride 2, relu', B: 3, T: 12, C: 5, filters: 67, kernelSize: 3, strides: 2, activation: 'relu' },
   { name: 'same stride 1, softmax, no bias', B: 2, T: 9, C: 3, filters: 4, kernelSize: 4, padding: 'same', activation: 'softmax', useBias: false },
+  { name: 'causal, dilation 2', B: 2, T: 9, C: 3, filters: 4, kernelSize: 3, padding: 'causal', dilationRate: 2, activation: 'tanh' },
+  {
+    name: 'time-major input, causal stride 2, batch 1',
+    B: 1,
+    T: 6,
+    C: 2,
+    filters: 65,
+    kernelSize: 2,
+    strides: 2,
+    padding: 'causal',
+    activation: 'relu',
+    timeMajor: true,
+  },
+  { name: 'valid, dilation 3, one output step', B: 3, T: 7, C: 2, filters: 3, kernelSize: 3, dilationRate: 3, activation: 'linear' },
   {
     name: 'time-major input, same stride 2, sigmoid',
     B: 3,
@@ -223,8 +250,15 @@ describe('configs: Keras / TF.js import and the saved JSON', () => {
   });
 
   test('bad options name the problem', () => {
-    expect(() => new Conv1d({ filters: 2, kernelSize: 3, dilationRate: 2 })).toThrow(/dilationRate 2 is not supported/);
-    expect(() => new Conv1d({ filters: 2, kernelSize: 3, padding: 'causal' as Padding })).toThrow(/'causal' is not supported/);
+    expect(() => new Conv1d({ filters: 2, kernelSize: 3, dilationRate: 2, strides: 2 })).toThrow(/dilationRate 2 with strides 2: one of them must be 1/);
+    expect(() => new Conv1d({ filters: 2, kernelSize: 3, padding: 'full' as Padding })).toThrow(/padding must be 'valid', 'same' or 'causal', got 'full'/);
+    expect(() => new MaxPooling1d({ padding: 'causal' as Padding })).toThrow(/padding must be 'valid' or 'same', got 'causal'/);
     expect(() => sequential(env.gpu, [new Conv1d({ filters: 2, kernelSize: 5, inputShape: [3, 1] })])).toThrow(/fewer than the window of 5/);
+    // Dilation widens the window: 3 taps 2 apart span 5 steps.
+    expect(() => sequential(env.gpu, [new Conv1d({ filters: 2, kernelSize: 3, dilationRate: 2, inputShape: [4, 1] })])).toThrow(/fewer than the window of 5/);
+    // Causal keeps every step, whatever the kernel.
+    const causal = sequential(env.gpu, [new Conv1d({ filters: 2, kernelSize: 5, dilationRate: 3, padding: 'causal', inputShape: [3, 1] })]);
+    expect(causal.outputShape()).toEqual([3, 2]);
+    causal.dispose();
   });
 });

@@ -166,8 +166,21 @@ describe('model state', () => {
     const [x, y] = data();
     const initial = await m.getWeightData();
     // One batch an epoch: epoch 0's loss is the initial weights' (~0.15), epoch 1's ~1e12.
-    await expect(m.fit(x, y, { epochs: 5 })).rejects.toThrow(/over 1000000 × the first epoch's .* The weights are those epoch 0 started from/);
+    await expect(m.fit(x, y, { epochs: 5 })).rejects.toThrow(
+      /over 1000000 × the first epoch's .* The weights and the optimizer's state are those epoch 0 started from/,
+    );
     expect(await m.getWeightData()).toEqual(initial);
+    // The moments and the step count went back too: a step now is a fresh Adam's first step.
+    m.learningRate = 1e-3;
+    await m.trainOnBatch(x, y);
+    const fresh = model();
+    fresh.setWeights(initial);
+    fresh.compile({ optimizer: { name: 'adam', learningRate: 1e-3 }, loss: 'meanSquaredError' });
+    await fresh.trainOnBatch(x, y);
+    expect(await m.getWeightData()).toEqual(await fresh.getWeightData());
+    fresh.dispose();
+    m.setWeights(initial);
+    m.learningRate = 1e6;
     await expect(m.fit(x, y, { epochs: 2, divergenceFactor: 0.5 })).rejects.toThrow(/divergenceFactor is a number > 1/);
     const unguarded = await m.fit(x, y, { epochs: 3, divergenceFactor: Infinity });
     expect(Math.max(...unguarded.history.loss)).toBeGreaterThan(1e6);

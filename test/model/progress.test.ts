@@ -67,7 +67,9 @@ describe('progress', () => {
     }
     model.compile({ optimizer: 'sgd', loss: 'mse' as never, metrics: ['acc' as never] });
     await expect(async () => model.compile({ optimizer: 'sgd', loss: 'mean_squaredd_error' as never })).rejects.toThrow(/Unknown loss 'mean_squaredd_error'/);
-    expect((layers.lstm({ units: 2, kernelInitializer: 'glorot_normal' }).config as { kernelInitializer: string }).kernelInitializer).toBe('glorotNormal');
+    expect((layers.lstm({ units: 2, kernelInitializer: 'glorot_normal' as never }).config as { kernelInitializer: string }).kernelInitializer).toBe(
+      'glorotNormal',
+    );
     expect(() => layers.lstm({ units: 2, kernelInitializer: 'variance_scaling' as never })).toThrow(
       /lstm: kernelInitializer 'variance_scaling' is not supported/,
     );

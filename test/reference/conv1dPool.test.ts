@@ -1,6 +1,6 @@
 // The Conv1D and MaxPooling1D twins' gradients against central finite differences in Float64.
 import { describe, expect, test } from 'vitest';
-import type { Padding } from '../../src/spec/convConfig.js';
+import type { ConvPadding, Padding } from '../../src/spec/convConfig.js';
 import { conv1dBackward, conv1dForward } from '../../src/reference/conv1d.js';
 import { maxPool1dBackward, maxPool1dForward } from '../../src/reference/maxPooling1d.js';
 import { Random } from '../../src/init/random.js';
@@ -14,9 +14,14 @@ describe('Conv1D backward vs finite differences', () => {
     { name: 'valid, stride 2', B: 2, T: 7, C: 2, F: 3, K: 2, S: 2, padding: 'valid', activation: 'sigmoid' },
     { name: 'same, stride 2, even K', B: 2, T: 7, C: 2, F: 3, K: 4, S: 2, padding: 'same', activation: 'tanh' },
     { name: 'same, softmax', B: 1, T: 5, C: 3, F: 4, K: 3, S: 1, padding: 'same', activation: 'softmax' },
-  ] as const)('$name (B=$B T=$T C=$C F=$F K=$K S=$S $activation)', ({ B, T, C, F, K, S, padding, activation }) => {
+    { name: 'causal, dilation 2', B: 2, T: 7, C: 2, F: 3, K: 3, S: 1, D: 2, padding: 'causal', activation: 'tanh' },
+    { name: 'causal, stride 2', B: 1, T: 6, C: 2, F: 2, K: 2, S: 2, padding: 'causal', activation: 'elu' },
+    { name: 'same, dilation 3', B: 2, T: 8, C: 2, F: 2, K: 2, S: 1, D: 3, padding: 'same', activation: 'softsign' },
+    { name: 'valid, dilation 2', B: 1, T: 9, C: 3, F: 2, K: 3, S: 1, D: 2, padding: 'valid', activation: 'linear' },
+  ] as const)('$name (B=$B T=$T C=$C F=$F K=$K S=$S $activation)', (c) => {
+    const { B, T, C, F, K, S, padding, activation } = c;
     const random = new Random(B * 100 + T * 10 + K);
-    const d = { B, T, C, F, kernelSize: K, strides: S, padding: padding as Padding };
+    const d = { B, T, C, F, kernelSize: K, strides: S, padding: padding as ConvPadding, dilation: ('D' in c ? c.D : undefined) ?? 1 };
     const x = randomArray(random, B * T * C);
     const kernel = randomArray(random, K * C * F, 0.7);
     const bias = randomArray(random, F, 0.3);
