@@ -5,8 +5,14 @@
 // non-finite loss is OptimizerState.checkStatus's: the weights stay those of the last good step.
 import type { Gpu } from '../runtime/device.js';
 import { emptyTensor, type Tensor } from '../runtime/tensor.js';
-import type { OptimizerState } from './optimizerState.js';
 import { TrainingError } from './trainingTypes.js';
+
+/** What the guard rolls back of an OptimizerState: its slots and its step count. */
+export interface RewindableOptimizer {
+  readonly slotTensors: readonly Tensor[];
+  readonly iteration: number;
+  rewind(steps: number): void;
+}
 
 /** fit's default divergenceFactor. */
 export const DEFAULT_DIVERGENCE_FACTOR = 1e6;
@@ -27,7 +33,7 @@ export class DivergenceGuard {
   constructor(
     private readonly gpu: Gpu,
     weights: readonly Tensor[],
-    private readonly optimizer: OptimizerState,
+    private readonly optimizer: RewindableOptimizer,
     private readonly factor: number,
   ) {
     this.live = [...weights, ...optimizer.slotTensors];
