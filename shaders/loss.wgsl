@@ -11,6 +11,9 @@
 //   @binding(3) rowStats  read_write  [rows] vec4: (row loss, row mae, row accuracy, 0)
 //   @binding(4) out       read_write  out[outIndex] = loss, out[outIndex + 1 + m] = metric m
 //   @binding(5) p         uniform     Params
+//   @binding(6) weights   read        [rows] each row's weight (WEIGHTED: the sample or class
+//                                     weights; the row's loss and gradient are scaled by it,
+//                                     the metrics are not, as Keras's `sample_weight`)
 //
 // Pass 1 (REDUCE = false, WG = 64): per row. Dispatch (groupsX, ceil(groups / groupsX)),
 // groups = ceil(rows / (WG / lanes)); the workgroup id is folded to wg.y·groupsX + wg.x.
@@ -41,6 +44,7 @@ override WG: u32 = 64;
 override LOSS: u32 = 0u; // 0 MSE, 1 MAE, 2 BCE, 3 categorical CE, 4 sparse categorical CE
 override FUSED: bool = false; // sigmoid + BCE, or softmax + (sparse) categorical CE
 override REDUCE: bool = false; // pass 2
+override WEIGHTED: bool = false; // rows scaled by weights[row]
 
 const EPS: f32 = 1e-7;
 const ONE_MINUS_EPS: f32 = 0.99999988079071044921875; // 1 − ε rounded to f32, as Keras
@@ -52,6 +56,15 @@ const NONE: u32 = 0xffffffffu;
 @group(0) @binding(3) var<storage, read_write> rowStats: array<vec4f>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> weights: array<f32>;
+
+/** Row `row`'s weight (1 unweighted; a dead row past the last reads the last). */
+fn rowWeight(row: u32) -> f32 {
+  if (WEIGHTED) {
+    return weights[min(row, p.rows - 1u)];
+  }
+  return 1.0;
+}
 
 var<workgroup> redV: array<vec4f, WG>;
 var<workgroup> redI: array<vec2u, WG>;
@@ -207,8 +220,9 @@ fn rowPass(wg: vec3u, lid: u32) {
   let rowTotals = redV[base];
 
   // Sweep 3: the gradient.
-  let perElement = 1.0 / (f32(p.rows) * f32(p.cols));
-  let perRow = 1.0 / f32(p.rows);
+  let w = rowWeight(row);
+  let perElement = w / (f32(p.rows) * f32(p.cols));
+  let perRow = w / f32(p.rows);
   for (var j = lane; j < n; j += lanes) {
     let pj = yPred[at + j];
     let yj = truth(row, j, label);
@@ -245,6 +259,6 @@ fn rowPass(wg: vec3u, lid: u32) {
     } else if (p.accKind == 2u) {
       accuracy = select(0.0, 1.0, f32(rowArgmax.x) == label);
     }
-    rowStats[row] = vec4f(rowLoss, rowTotals.y / c, accuracy, 0.0);
+    rowStats[row] = vec4f(rowLoss * w, rowTotals.y / c, accuracy, 0.0);
   }
 }

@@ -40,6 +40,8 @@ export type { ActivationConfig, LayerActivation, RepeatVectorConfig, ShapeLayerC
 export { TimeDistributed, type TimeDistributedConfig } from './layers/timeDistributed.js';
 export type { LstmConfig, DenseConfig, RegularizerConfig } from './spec/config.js';
 export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs } from './model/training.js';
+export type { EvaluateArgs } from './model/trainingTypes.js';
+export type { Weighting } from './model/sampleWeights.js';
 export type { OptimizerSpec, OptimizerName, OptimizerConfig } from './spec/optimizerConfig.js';
 export type { LossName, MetricName } from './kernels/loss.js';
 export { loadEncoderDecoder } from './io/encoderDecoderIo.js';

@@ -24,15 +24,16 @@ const ACCURACY_IDS = { binary: 0, categorical: 1, sparseCategorical: 2 } as cons
 const METRIC_COMPONENT: Record<MetricName, number> = { mae: 1, accuracy: 2 };
 const MAX_METRICS = 8;
 
-export function lossKernel(loss: LossName, fused: boolean, reduce: boolean): KernelSource {
+export function lossKernel(loss: LossName, fused: boolean, reduce: boolean, weighted = false): KernelSource {
   const id = LOSS_IDS[loss];
   const wg = reduce ? REDUCE_WG : ROW_WG;
+  const w = weighted && !reduce;
   return {
     name: reduce ? 'loss_reduce' : 'loss',
-    cacheKey: reduce ? `loss:reduce:wg${wg}` : `loss:rows:wg${wg}:l${id}:f${+fused}`,
+    cacheKey: reduce ? `loss:reduce:wg${wg}` : `loss:rows:wg${wg}:l${id}:f${+fused}:w${+w}`,
     getShaderSource: () => source,
-    constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce },
-    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform'],
+    constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce, WEIGHTED: +w },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform', 'read'],
   };
 }
 
@@ -56,12 +57,14 @@ const LOSS_ROW_FLOPS = 4;
  * loss, whose truth test j = label counts 1 in each of the 3 sweeps); writes grad and the
  * row stats vec4 [rows].
  */
-export function lossRowsWork(a: { loss: LossName; fused: boolean; rows: number; cols: number }): Work {
+export function lossRowsWork(a: { loss: LossName; fused: boolean; rows: number; cols: number; weighted?: boolean }): Work {
   const n = a.rows * a.cols;
   const sparse = a.loss === 'sparseCategoricalCrossentropy';
   const [term, gradUnfused, gradFused] = LOSS_TERM_FLOPS[a.loss];
   const perElement = 12 + term + (a.fused ? gradFused : gradUnfused) + (sparse ? 3 : 0);
-  return f32Work(n * perElement + a.rows * LOSS_ROW_FLOPS, n + (sparse ? a.rows : n), n + 4 * a.rows);
+  // Weighted: the row's weight read once and multiplied into its two scales and its loss.
+  const weighting = a.weighted ? 3 * a.rows : 0;
+  return f32Work(n * perElement + a.rows * LOSS_ROW_FLOPS + weighting, n + (sparse ? a.rows : n) + (a.weighted ? a.rows : 0), n + 4 * a.rows);
 }
 
 /** Work of the reducing workgroup: sums the row stats [rows] of 4 and divides 4; writes the loss and the metrics. */
@@ -80,6 +83,8 @@ export interface LossArgs {
   rows: number;
   cols: number;
   headActivation: HeadActivation;
+  /** [rows]: each row's weight (sample or class weights) scaling its loss and gradient; the metrics are unweighted. */
+  weights?: GPUBuffer;
   /** [rows, cols], overwritten with d(loss)/d(yPred), or d(loss)/d(logits) when the head fuses. */
   grad: GPUBuffer;
   /** out[outIndex] = the loss, out[outIndex + 1 + m] = metric m, each a mean over rows. */
@@ -109,6 +114,7 @@ export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
     [args.grad, rows * cols, 'grad'],
     [args.out, args.outIndex + 1 + metrics.length, 'out'],
   ];
+  if (args.weights) need.push([args.weights, rows, 'weights']);
   for (const [buffer, floats, name] of need) {
     if (buffer.size < floats * 4) throw new ShapeError(`${what}: ${name} holds ${buffer.size / 4} floats, fewer than the ${floats} it needs.`);
   }
@@ -125,13 +131,14 @@ export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   metrics.forEach((m, i) => (words[8 + i] = METRIC_COMPONENT[m]));
   const params = run.uniform(words);
   const rowStats = run.scratch(rows * 16, 'loss row stats');
-  const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params];
+  const weighted = args.weights !== undefined;
+  const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params, args.weights ?? run.scratch(16, 'loss: no weights')];
 
-  const rowKernel = lossKernel(args.loss, fused, false);
+  const rowKernel = lossKernel(args.loss, fused, false, weighted);
   const rowPass = gpu.kernel(rowKernel);
   pass.setPipeline(rowPass.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(rowPass, bindings));
-  const rowCost = { workgroupSize: ROW_WG, work: () => lossRowsWork({ loss: args.loss, fused, rows, cols }) };
+  const rowCost = { workgroupSize: ROW_WG, work: () => lossRowsWork({ loss: args.loss, fused, rows, cols, weighted }) };
   dispatch(gpu, pass, what, rowKernel, rowCost, groupsX, ceilDiv(groups, groupsX));
 
   const reduceKernel = lossKernel(args.loss, false, true);

@@ -11,6 +11,8 @@ import { RecurrentLayer } from '../lstm/recurrent.js';
 import { Embedding } from '../layers/embedding.js';
 import { Bidirectional } from '../lstm/bidirectional.js';
 import { Trainer, type CompileArgs, type FitArgs, type History, type Logs } from './training.js';
+import type { Weighting } from './sampleWeights.js';
+import type { EvaluateArgs } from './trainingTypes.js';
 import { checkSampleShape, naming, readFloats } from './trainingData.js';
 import { type PrintFn, printSummary } from './summary.js';
 
@@ -112,7 +114,7 @@ export class Sequential {
   }
 
   /** Loss and metrics over x and y, without training. */
-  evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: { batchSize?: number }): Promise<Logs> {
+  evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args?: EvaluateArgs): Promise<Logs> {
     return this.exclusive('evaluate', (trainer) => trainer.evaluate(x, y, args));
   }
 
@@ -121,9 +123,9 @@ export class Sequential {
     return this.exclusive('trainOnBatch', (trainer) => trainer.trainOnBatch(x, y));
   }
 
-  /** The loss on x, y and its gradient for every weight (Keras order), without updating. */
-  gradients(x: Tensor | TensorData, y: Tensor | TensorData): Promise<{ loss: number; grads: Float32Array[] }> {
-    return this.exclusive('gradients', (trainer) => trainer.gradients(x, y));
+  /** The loss on x, y (weighted as fit weighs it) and its gradient for every weight (Keras order), without updating. */
+  gradients(x: Tensor | TensorData, y: Tensor | TensorData, weighting?: Weighting): Promise<{ loss: number; grads: Float32Array[] }> {
+    return this.exclusive('gradients', (trainer) => trainer.gradients(x, y, undefined, weighting));
   }
 
   private requireTrainer(): Trainer {

@@ -2,42 +2,46 @@
 // kept activations, loss, BPTT, gradient control (clipping, NaN guard), optimizer updates — is
 // one command buffer and one submit. Per batch nothing is read back; losses and metrics
 // collect in a GPU buffer that is read once an epoch (or per batch when a callback asks).
-// Public types: trainingTypes.ts; checking and uploading data: trainingData.ts.
-import { encodeGatherRows } from '../kernels/gatherRows.js';
-import { encodeLoss, type HeadActivation, type LossName, type MetricName } from '../kernels/loss.js';
-import type { RunScope } from '../runtime/device.js';
+// Public types: trainingTypes.ts; checking and uploading data: trainingData.ts; one step's
+// encoding: trainingStep.ts; sample and class weights: sampleWeights.ts.
+import type { LossName, MetricName } from '../kernels/loss.js';
 import { RnnError } from '../spec/errors.js';
 import { checkOptions } from '../spec/options.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, type Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
-import { Activation } from '../layers/activation.js';
-import { Dense } from '../layers/dense.js';
-import { Embedding } from '../layers/embedding.js';
-import { TimeDistributed } from '../layers/timeDistributed.js';
-import type { Flow, RecurrentState } from '../layers/layer.js';
 import {
   acquireCarry,
   checkCompileArgs,
   checkFitArgs,
   EVALUATE_OPTIONS,
   checkLikeTraining,
-  contiguous,
   disposingOnError,
   findNonFinite,
   indexBuffer,
   prepareData,
   readFloats,
-  sequenceSteps,
   stepWindows,
   toLogs,
   type Data,
-  type Window,
 } from './trainingData.js';
-import { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable } from './trainingTypes.js';
+import {
+  LOSSES,
+  METRICS,
+  TrainingError,
+  type CompileArgs,
+  type EvaluateArgs,
+  type FitArgs,
+  type FitCallbacks,
+  type History,
+  type Logs,
+  type Trainable,
+} from './trainingTypes.js';
 import { isStateful, readsBackwards } from '../lstm/sequenceOptions.js';
 import { resolveOptimizer, type OptimizerConfig } from '../spec/optimizerConfig.js';
 import { OptimizerState } from './optimizerState.js';
+import { rowWeights, type Weighting } from './sampleWeights.js';
+import { encodeTrainingStep, type StepContext } from './trainingStep.js';
 import { composeCallbacks } from './callbacks.js';
 import { createProgressLogger } from './progress.js';
 import { DivergenceGuard } from './divergenceGuard.js';
@@ -62,21 +66,32 @@ export class Trainer {
     this.state = new OptimizerState(model.gpu, this.weights, this.optimizer);
   }
 
+  /** What a step encodes with: the model, its loss and metrics, its weights and optimizer. */
+  private get stepContext(): StepContext {
+    return { model: this.model, loss: this.loss, metrics: this.metrics, weights: this.weights, state: this.state };
+  }
+
   /** Values a batch writes into the stats buffer: the loss, then each metric. */
   private get statsWidth(): number {
     return 1 + this.metrics.length;
   }
 
-  private get headActivation(): HeadActivation {
-    const top = this.model.layers[this.model.layers.length - 1];
-    const last = top instanceof TimeDistributed ? top.layer : top;
-    return last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
-  }
-
-  /** Checks and uploads x and y (see prepareData). */
-  prepare(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[], call = 'fit', argument?: string): Promise<Data> {
+  /** Checks and uploads x and y (see prepareData), and the loss rows' weights of `weighting`. */
+  async prepare(
+    x: Tensor | TensorData,
+    y: Tensor | TensorData,
+    xShape?: readonly number[],
+    call = 'fit',
+    argument?: string,
+    weighting: Weighting = {},
+  ): Promise<Data> {
     const names = argument ? { call, x: `${argument}[0]`, y: `${argument}[1]` } : { call, x: 'x', y: 'y' };
-    return prepareData(this.model, this.loss, x, y, xShape, names);
+    const data = await prepareData(this.model, this.loss, x, y, xShape, names);
+    return disposingOnError(data.owned, async () => {
+      const w = await rowWeights(this.model.gpu, this.loss, data.y, data.ySteps, data.yPerSample / data.ySteps, weighting, call);
+      if (w) data.owned.push(w);
+      return { ...data, w };
+    });
   }
 
   /** Trains on every sample of `data` once in batches; returns the losses and metrics. */
@@ -92,7 +107,7 @@ export class Trainer {
         'fit: tbptt carries the state forward in time from window to window, but a goBackwards or Bidirectional layer reads its sequence backwards: train it without tbptt.',
       );
     }
-    const all = await this.prepare(x, y, xShape);
+    const all = await this.prepare(x, y, xShape, 'fit', undefined, { sampleWeight: args.sampleWeight, classWeight: args.classWeight });
     const given = args.validationData;
     const validation =
       given && (await disposingOnError(all.owned, async () => checkLikeTraining(await this.prepare(...given, undefined, 'fit', 'validationData'), all)));
@@ -146,9 +161,9 @@ export class Trainer {
   }
 
   /** Loss and metrics over all samples, in batches, without training. */
-  async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: { batchSize?: number } = {}, xShape?: readonly number[]): Promise<Logs> {
+  async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: EvaluateArgs = {}, xShape?: readonly number[]): Promise<Logs> {
     checkOptions('evaluate', args, EVALUATE_OPTIONS);
-    const data = await this.prepare(x, y, xShape, 'evaluate');
+    const data = await this.prepare(x, y, xShape, 'evaluate', undefined, { sampleWeight: args.sampleWeight });
     try {
       const logs = await this.runEpoch(
         data,
@@ -188,8 +203,13 @@ export class Trainer {
    * The gradients of the loss on x, y for every weight (Keras order), without updating:
    * for tests and for users who step their own optimizer.
    */
-  async gradients(x: Tensor | TensorData, y: Tensor | TensorData, xShape?: readonly number[]): Promise<{ loss: number; grads: Float32Array[] }> {
-    const data = await this.prepare(x, y, xShape, 'gradients');
+  async gradients(
+    x: Tensor | TensorData,
+    y: Tensor | TensorData,
+    xShape?: readonly number[],
+    weighting: Weighting = {},
+  ): Promise<{ loss: number; grads: Float32Array[] }> {
+    const data = await this.prepare(x, y, xShape, 'gradients', undefined, weighting);
     const gpu = this.model.gpu;
     const stats = gpu.pool.acquire(this.statsWidth * 4, TENSOR_USAGE | BufferUsage.COPY_SRC, 'stats');
     const idx = indexBuffer(
@@ -199,7 +219,7 @@ export class Trainer {
     const copies = this.weights.map((w) => emptyTensor(gpu, w.shape, 'gradient'));
     try {
       await gpu.submit('gradients', (encoder, run) => {
-        const grads = this.encodeStep(encoder, run, data, idx, 0, data.n, stats, 0, 'gradients');
+        const grads = encodeTrainingStep(this.stepContext, encoder, run, data, idx, 0, data.n, stats, 0, 'gradients');
         grads.forEach((g, i) => encoder.copyBufferToBuffer(g, 0, copies[i].buffer, 0, copies[i].byteLength));
       });
       const loss = (await readFloats(gpu, stats, 1))[0];
@@ -258,7 +278,7 @@ export class Trainer {
           const statsIndex = window.loss ? slot++ * width : -1;
           const mode = !window.loss ? 'forward' : train ? 'update' : 'evaluate';
           pending = gpu.submit(train ? 'training step' : 'evaluation', (encoder, run) => {
-            this.encodeStep(encoder, run, data, idx, start, size, stats, statsIndex, mode, window, carry);
+            encodeTrainingStep(this.stepContext, encoder, run, data, idx, start, size, stats, statsIndex, mode, window, carry);
           });
         }
         for (const state of carry ?? []) if (state) for (const buffer of [state.h, state.c]) gpu.pool.release(buffer);
@@ -289,108 +309,6 @@ export class Trainer {
       gpu.pool.release(stats);
       gpu.pool.release(idx);
     }
-  }
-
-  /**
-   * Encodes one step on the samples order[start … start+size), steps of `window`: gather,
-   * forward, and unless 'forward' the loss into stats[statsIndex…]; with 'update' or
-   * 'gradients' the backward, and with 'update' the gradient control and the optimizer.
-   * Returns the gradient buffers (valid until the submit).
-   */
-  private encodeStep(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    data: Data,
-    idx: GPUBuffer,
-    start: number,
-    size: number,
-    stats: GPUBuffer,
-    statsIndex: number,
-    mode: 'update' | 'gradients' | 'evaluate' | 'forward',
-    window?: Window,
-    carry?: (RecurrentState | undefined)[],
-  ): GPUBuffer[] {
-    const gpu = this.model.gpu;
-    const layers = this.model.layers;
-    const tokenIds = layers[0] instanceof Embedding;
-    const xSteps = sequenceSteps(data.xShape, layers[0]);
-    const { t0, steps } = window ?? { t0: 0, steps: xSteps };
-    // Token ids [N, T] are gathered as [N, T, 1]: a window of steps is a slice of each row.
-    const xFeatures = tokenIds ? 1 : data.xShape[data.xShape.length - 1];
-    const xBatch = run.scratch(size * steps * xFeatures * 4, 'x batch');
-    let pass = encoder.beginComputePass({ label: 'gather x' });
-    encodeGatherRows(gpu, pass, run, { src: data.x.buffer, idx, out: xBatch, start, B: size, T: steps, F: xFeatures, timeMajor: false, srcT: xSteps, t0 });
-    pass.end();
-
-    // 'forward' windows (truncated BPTT chunks that only carry the state) occur only in
-    // training: they run the training forward too (dropout masks, steps).
-    const training = mode !== 'evaluate';
-    const saved: unknown[] = [];
-    const xShape = tokenIds ? [steps] : data.xShape.length === 2 ? [steps, xFeatures] : data.xShape;
-    let flow: Flow = { buffer: xBatch, offset: 0, shape: [size, ...xShape], timeMajor: false };
-    layers.forEach((layer, i) => {
-      if (training) {
-        const step = layer.encodeTrain(encoder, run, flow, carry?.[i]);
-        saved.push(step.saved);
-        flow = step.output;
-      } else flow = layer.encode(encoder, run, flow, carry?.[i]);
-    });
-    if (mode === 'forward') return [];
-    const out = contiguous(encoder, run, flow);
-    const cols = out.shape[out.shape.length - 1];
-    const rows = out.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const yPerStep = data.yPerSample / data.ySteps;
-    // A sequence target has x's steps, or a window of them; a model whose output sequence
-    // differs from x's steps (an encoder–decoder) takes all its steps in one window.
-    const ySteps = data.ySteps > 1 ? (steps === xSteps ? data.ySteps : steps) : 1;
-    const yBatch = run.scratch(size * ySteps * yPerStep * 4, 'y batch');
-    const grad = run.scratch(rows * cols * 4, 'loss gradient');
-    pass = encoder.beginComputePass({ label: 'loss' });
-    encodeGatherRows(gpu, pass, run, {
-      src: data.y.buffer,
-      idx,
-      out: yBatch,
-      start,
-      B: size,
-      T: ySteps,
-      F: yPerStep,
-      timeMajor: out.timeMajor,
-      srcT: data.ySteps,
-      t0: data.ySteps > 1 ? t0 : 0,
-    });
-    const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
-      loss: this.loss,
-      metrics: this.metrics,
-      yPred: out.buffer,
-      yTrue: yBatch,
-      rows,
-      cols,
-      headActivation: this.headActivation,
-      grad,
-      out: stats,
-      outIndex: statsIndex,
-    });
-    pass.end();
-    if (!training) return [];
-
-    const grads = this.weights.map((w) => run.scratch(w.byteLength, 'gradient'));
-    let at = this.weights.length;
-    let dFlow: (Flow & { preActivation?: boolean }) | undefined = { ...out, buffer: grad, offset: 0, preActivation: gradIsPreActivation };
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const count = layers[i].weightTensors.length;
-      at -= count;
-      dFlow = layers[i].encodeBackward(encoder, run, saved[i], dFlow!, grads.slice(at, at + count), i > 0);
-    }
-    if (mode === 'update')
-      this.state.encodeUpdate(
-        encoder,
-        run,
-        grads,
-        this.model.layers.flatMap((l) => l.regularizers()),
-        stats,
-        statsIndex,
-      );
-    return grads;
   }
 
   dispose(): void {

@@ -29,6 +29,8 @@ export interface Data {
   yPerSample: number;
   ySteps: number;
   n: number;
+  /** [N·ySteps]: each loss row's weight (fit's sampleWeight or classWeight), when given. */
+  w?: Tensor;
   owned: Tensor[];
 }
 
@@ -131,7 +133,7 @@ export function checkSampleShape(first: Layer, sample: readonly number[]): void 
 }
 
 /** Nested or flat numbers as one flat array (the nesting is checked by tensor()). */
-function flatValues(data: TensorData): ArrayLike<number> {
+export function flatValues(data: TensorData): ArrayLike<number> {
   if (ArrayBuffer.isView(data)) return data as Float32Array;
   if (!Array.isArray(data)) throw new ShapeError(`must be numbers (nested arrays or a typed array), got ${describeValue(data)}.`);
   return (data as number[]).flat(Infinity as 1);
@@ -229,8 +231,10 @@ export function checkCompileArgs(args: CompileArgs): [LossName, MetricName[]] {
   });
   return [loss, metrics];
 }
-export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number }> = { batchSize: 'integer' };
+export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number; sampleWeight: unknown }> = { batchSize: 'integer', sampleWeight: 'any' };
 const FIT_OPTIONS: OptionSchema<FitArgs> = {
+  sampleWeight: 'any',
+  classWeight: 'object',
   epochs: 'number',
   batchSize: 'number',
   shuffle: 'boolean',

@@ -38,7 +38,21 @@ export interface FitCallbacks {
   onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
 }
 
+/** evaluate's options. */
+export interface EvaluateArgs {
+  batchSize?: number;
+  /** As fit's: one weight a sample or a step, scaling the loss (not the metrics). */
+  sampleWeight?: Tensor | TensorData;
+}
+
 export interface FitArgs {
+  /**
+   * One weight a sample ([N]), or a step ([N, steps]) for a sequence output: each scales its
+   * rows' loss and gradient (Keras's `sample_weight`); the metrics are unweighted.
+   */
+  sampleWeight?: Tensor | TensorData;
+  /** class → weight (Keras's `class_weight`), e.g. { 0: 1, 1: 4 }; classes not named weigh 1. */
+  classWeight?: Readonly<Record<number, number>>;
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;

@@ -46,7 +46,9 @@ function targetRow(loss: LossName, yTrue: ArrayLike<number>, r: number, cols: nu
 /**
  * The loss of yPred [rows, cols] (the head's output after its activation) against yTrue
  * ([rows, cols]; [rows] class indices for the sparse loss), and its gradient: d(loss)/d(yPred),
- * or d(loss)/d(logits) for the fused heads (`gradIsPreActivation`).
+ * or d(loss)/d(logits) for the fused heads (`gradIsPreActivation`). With `weights` [rows]
+ * (sample or class weights), row r's loss and gradient are scaled by weights[r]; the mean stays
+ * over rows (Keras's sum_over_batch_size).
  */
 export function lossForward(
   loss: LossName,
@@ -55,12 +57,14 @@ export function lossForward(
   rows: number,
   cols: number,
   headActivation: HeadActivation,
+  weights?: ArrayLike<number>,
 ): { loss: number; grad: Float64Array; gradIsPreActivation: boolean } {
   const fused = isFusedLoss(loss, headActivation);
   const grad = new Float64Array(rows * cols);
-  const perElement = 1 / (rows * cols);
   let total = 0;
   for (let r = 0; r < rows; r++) {
+    const w = weights ? weights[r] : 1;
+    const perElement = w / (rows * cols);
     const y = targetRow(loss, yTrue, r, cols);
     const at = r * cols;
     let rowLoss = 0;
@@ -108,13 +112,13 @@ export function lossForward(
         }
         for (let j = 0; j < cols; j++) {
           const p = yPred[at + j];
-          if (fused) grad[at + j] = (p * sumY - y[j]) / rows;
-          else grad[at + j] = (sumYPassed / sumP - (y[j] !== 0 && passes(p / sumP) ? y[j] / p : 0)) / rows;
+          if (fused) grad[at + j] = ((p * sumY - y[j]) * w) / rows;
+          else grad[at + j] = ((sumYPassed / sumP - (y[j] !== 0 && passes(p / sumP) ? y[j] / p : 0)) * w) / rows;
         }
         break;
       }
     }
-    total += rowLoss;
+    total += rowLoss * w;
   }
   return { loss: total / rows, grad, gradIsPreActivation: fused };
 }

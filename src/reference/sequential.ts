@@ -117,15 +117,16 @@ export class ReferenceSequential {
   }
 
   /** The loss and metrics on x, y, and every weight's gradient (Keras order). */
-  gradients(x: CpuTensor, y: ArrayLike<number>): { loss: number; metrics: number[]; grads: Float64Array[] } {
-    return this.step(x, y);
+  /** `sampleWeight`: one weight a sample, or a loss row (sample and step), as fit's. */
+  gradients(x: CpuTensor, y: ArrayLike<number>, sampleWeight?: ArrayLike<number>): { loss: number; metrics: number[]; grads: Float64Array[] } {
+    return this.step(x, y, undefined, false, sampleWeight);
   }
 
   /**
    * Forward from the recurrent layers' `carry` states (zeros without), then unless
    * `forwardOnly` the loss and the gradients. `carry` is updated to the final states.
    */
-  private step(x: CpuTensor, y: ArrayLike<number>, carry?: (State | undefined)[], forwardOnly = false) {
+  private step(x: CpuTensor, y: ArrayLike<number>, carry?: (State | undefined)[], forwardOnly = false, sampleWeight?: ArrayLike<number>) {
     const { loss: lossName, metrics } = this.requireCompiled();
     const saved: unknown[] = [];
     let value = x;
@@ -147,7 +148,11 @@ export class ReferenceSequential {
     const rows = value.data.length / cols;
     const last = this.layers[this.layers.length - 1];
     const head = last instanceof ReferenceDense || last instanceof ReferenceActivation ? last.config.activation : 'linear';
-    const result = lossForward(lossName, value.data, y, rows, cols, head);
+    // One weight a sample (repeated over its rows) or a row.
+    const weights =
+      sampleWeight &&
+      Float64Array.from({ length: rows }, (_, r) => sampleWeight[sampleWeight.length === rows ? r : Math.floor((r * sampleWeight.length) / rows)]);
+    const result = lossForward(lossName, value.data, y, rows, cols, head, weights);
     const grads: Float64Array[][] = [];
     let d = result.grad;
     for (let i = this.layers.length - 1; i >= 0; i--) {
