@@ -52,6 +52,8 @@ export class Trainer {
   readonly loss: LossName;
   readonly metrics: MetricName[];
   readonly optimizer: OptimizerConfig;
+  /** The outputs are logits: the loss applies the sigmoid / softmax (compile's fromLogits). */
+  readonly fromLogits: boolean;
   /** Slots, the control buffer and the step count of the optimizer. */
   private readonly state: OptimizerState;
   private readonly weights: Tensor[];
@@ -62,13 +64,14 @@ export class Trainer {
   ) {
     [this.loss, this.metrics] = checkCompileArgs(args);
     this.optimizer = resolveOptimizer(args.optimizer);
+    this.fromLogits = args.fromLogits === true;
     this.weights = model.layers.flatMap((l) => [...l.weightTensors]);
     this.state = new OptimizerState(model.gpu, this.weights, this.optimizer);
   }
 
   /** What a step encodes with: the model, its loss and metrics, its weights and optimizer. */
   private get stepContext(): StepContext {
-    return { model: this.model, loss: this.loss, metrics: this.metrics, weights: this.weights, state: this.state };
+    return { model: this.model, loss: this.loss, metrics: this.metrics, fromLogits: this.fromLogits, weights: this.weights, state: this.state };
   }
 
   /** Values a batch writes into the stats buffer: the loss, then each metric. */

@@ -216,7 +216,7 @@ export function acquireCarry(gpu: Gpu, layers: readonly Layer[], size: number): 
   });
 }
 
-const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject', loss: 'string', metrics: 'any' };
+const COMPILE_OPTIONS: OptionSchema<CompileArgs> = { optimizer: 'stringOrObject', loss: 'string', metrics: 'any', fromLogits: 'boolean' };
 
 /** compile's options checked: the loss and the metrics (the optimizer is resolveOptimizer's). */
 export function checkCompileArgs(args: CompileArgs): [LossName, MetricName[]] {
@@ -229,6 +229,11 @@ export function checkCompileArgs(args: CompileArgs): [LossName, MetricName[]] {
   metrics.forEach((m, i) => {
     if (!METRICS.includes(m)) throw new RnnError(`Unknown metric '${given[i]}': use one of ${METRICS.join(', ')}.`);
   });
+  if (args.fromLogits && !loss.endsWith('rossentropy')) {
+    throw new RnnError(
+      `compile: fromLogits is for the cross-entropies (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy), not ${loss}.`,
+    );
+  }
   return [loss, metrics];
 }
 export const EVALUATE_OPTIONS: OptionSchema<{ batchSize: number; sampleWeight: unknown }> = { batchSize: 'integer', sampleWeight: 'any' };

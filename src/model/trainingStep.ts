@@ -1,8 +1,10 @@
 // One step of training or evaluation encoded into a command buffer: the batch gathered, the
 // layers' forward, the loss (weighted by the rows' sample or class weights when given), and
 // unless evaluating the backward and, to update, the gradient control and the optimizer.
+import { encodeActivation } from '../kernels/activation.js';
 import { encodeGatherRows } from '../kernels/gatherRows.js';
 import { encodeLoss, type HeadActivation, type LossName, type MetricName } from '../kernels/loss.js';
+import { encodeSoftmax } from '../kernels/softmax.js';
 import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Embedding } from '../layers/embedding.js';
@@ -19,6 +21,8 @@ export interface StepContext {
   model: Trainable;
   loss: LossName;
   metrics: readonly MetricName[];
+  /** The outputs are logits: the loss takes their sigmoid / softmax. */
+  fromLogits: boolean;
   /** Every layer's weights, in Keras order. */
   weights: readonly Tensor[];
   state: OptimizerState;
@@ -86,7 +90,14 @@ export function encodeTrainingStep(
   const ySteps = data.ySteps > 1 ? (steps === xSteps ? data.ySteps : steps) : 1;
   const yBatch = run.scratch(size * ySteps * yPerStep * 4, 'y batch');
   const grad = run.scratch(rows * cols * 4, 'loss gradient');
+  // From logits: the loss sees their sigmoid / softmax and gives d(loss)/d(logits), the gradient
+  // of the model's output itself.
+  const probabilities = ctx.fromLogits ? (ctx.loss === 'binaryCrossentropy' ? 'sigmoid' : 'softmax') : undefined;
+  const yPred = probabilities ? run.scratch(rows * cols * 4, 'probabilities') : out.buffer;
+  if (probabilities === 'softmax') encoder.copyBufferToBuffer(out.buffer, 0, yPred, 0, rows * cols * 4);
   pass = encoder.beginComputePass({ label: 'loss' });
+  if (probabilities === 'softmax') encodeSoftmax(gpu, pass, run, { x: yPred, rows, cols });
+  if (probabilities === 'sigmoid') encodeActivation(gpu, pass, run, { activation: 'sigmoid', x: out.buffer, y: yPred, n: rows * cols });
   encodeGatherRows(gpu, pass, run, {
     src: data.y.buffer,
     idx,
@@ -119,11 +130,11 @@ export function encodeTrainingStep(
   const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
     loss: ctx.loss,
     metrics: ctx.metrics,
-    yPred: out.buffer,
+    yPred,
     yTrue: yBatch,
     rows,
     cols,
-    headActivation: headActivation(ctx.model),
+    headActivation: probabilities ?? headActivation(ctx.model),
     weights,
     grad,
     out: stats,
@@ -134,7 +145,7 @@ export function encodeTrainingStep(
 
   const grads = ctx.weights.map((w) => run.scratch(w.byteLength, 'gradient'));
   let at = ctx.weights.length;
-  let dFlow: (Flow & { preActivation?: boolean }) | undefined = { ...out, buffer: grad, offset: 0, preActivation: gradIsPreActivation };
+  let dFlow: (Flow & { preActivation?: boolean }) | undefined = { ...out, buffer: grad, offset: 0, preActivation: gradIsPreActivation && !probabilities };
   for (let i = layers.length - 1; i >= 0; i--) {
     const count = layers[i].weightTensors.length;
     at -= count;

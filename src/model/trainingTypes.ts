@@ -19,6 +19,12 @@ export interface CompileArgs {
   optimizer: OptimizerSpec;
   loss: LossName;
   metrics?: MetricName | MetricName[];
+  /**
+   * The model's outputs are logits (Keras's `from_logits=True`): the cross-entropy applies the
+   * sigmoid (binary) or softmax (categorical, sparse) itself, and the metrics see the
+   * probabilities. Only for the cross-entropies; default false.
+   */
+  fromLogits?: boolean;
 }
 
 export interface Logs {

@@ -16,7 +16,8 @@ import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
 import { ReferenceDropout } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
 import type { DropoutConfig, EmbeddingConfig } from '../spec/embeddingConfig.js';
-import { lossForward, metricValue, type LossName, type MetricName } from './losses.js';
+import { lossForward, metricValue, softmax, type LossName, type MetricName } from './losses.js';
+import { activate } from './math.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
 import { ReferenceSimpleRnn } from './simpleRnn.js';
@@ -58,7 +59,7 @@ export interface ReferenceFitArgs {
 type State = { h: Float64Array; c?: Float64Array };
 
 export class ReferenceSequential {
-  private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer } | undefined;
+  private compiled: { loss: LossName; metrics: MetricName[]; optimizer: ReferenceOptimizer; fromLogits: boolean } | undefined;
 
   constructor(readonly layers: ReferenceLayer[]) {
     const first = (layers[0]?.config as { inputShape?: readonly (number | null)[] } | undefined)?.inputShape;
@@ -105,10 +106,12 @@ export class ReferenceSequential {
     for (const [i, layer] of this.layers.entries()) layer.setWeights(weights.slice(at, (at += counts[i])));
   }
 
-  compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[] }): void {
+  /** As the GPU model's compile; `fromLogits`: the outputs are logits, the loss takes their sigmoid / softmax. */
+  compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[]; fromLogits?: boolean }): void {
     const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     const metrics = given.map((m) => fromKerasName(m, METRIC_ALIASES) as MetricName);
-    this.compiled = { loss: fromKerasName(args.loss, LOSS_ALIASES) as LossName, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)) };
+    const loss = fromKerasName(args.loss, LOSS_ALIASES) as LossName;
+    this.compiled = { loss, metrics, optimizer: new ReferenceOptimizer(resolveOptimizer(args.optimizer)), fromLogits: args.fromLogits === true };
   }
 
   /** Zeros the state every stateful layer keeps. */
@@ -127,7 +130,7 @@ export class ReferenceSequential {
    * `forwardOnly` the loss and the gradients. `carry` is updated to the final states.
    */
   private step(x: CpuTensor, y: ArrayLike<number>, carry?: (State | undefined)[], forwardOnly = false, sampleWeight?: ArrayLike<number>) {
-    const { loss: lossName, metrics } = this.requireCompiled();
+    const { loss: lossName, metrics, fromLogits } = this.requireCompiled();
     const saved: unknown[] = [];
     let value = x;
     this.layers.forEach((layer, i) => {
@@ -147,22 +150,24 @@ export class ReferenceSequential {
     const cols = value.shape[value.shape.length - 1];
     const rows = value.data.length / cols;
     const last = this.layers[this.layers.length - 1];
-    const head = last instanceof ReferenceDense || last instanceof ReferenceActivation ? last.config.activation : 'linear';
+    const probabilities = fromLogits ? (lossName === 'binaryCrossentropy' ? 'sigmoid' : 'softmax') : undefined;
+    const head = probabilities ?? (last instanceof ReferenceDense || last instanceof ReferenceActivation ? last.config.activation : 'linear');
+    const yPred = probabilities === 'softmax' ? softmax(value.data, rows, cols) : probabilities ? value.data.map((z) => activate('sigmoid', z)) : value.data;
     // One weight a sample (repeated over its rows) or a row.
     const weights =
       sampleWeight &&
       Float64Array.from({ length: rows }, (_, r) => sampleWeight[sampleWeight.length === rows ? r : Math.floor((r * sampleWeight.length) / rows)]);
-    const result = lossForward(lossName, value.data, y, rows, cols, head, weights);
+    const result = lossForward(lossName, yPred, y, rows, cols, head, weights);
     const grads: Float64Array[][] = [];
     let d = result.grad;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
       // Every reference layer's backward(saved, dY): its own saved type, one calling convention.
-      const step = (layer as unknown as BackwardLayer).backward(saved[i], d, i === this.layers.length - 1 && result.gradIsPreActivation);
+      const step = (layer as unknown as BackwardLayer).backward(saved[i], d, i === this.layers.length - 1 && result.gradIsPreActivation && !probabilities);
       grads.unshift(step.grads);
       d = step.dX;
     }
-    return { loss: result.loss, metrics: metrics.map((m) => metricValue(m, lossName, value.data, y, rows, cols)), grads: grads.flat() };
+    return { loss: result.loss, metrics: metrics.map((m) => metricValue(m, lossName, yPred, y, rows, cols)), grads: grads.flat() };
   }
 
   /** One optimizer step on x, y; returns [loss, ...metrics] before the step. */
