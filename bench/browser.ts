@@ -3,7 +3,7 @@
 // opens it in headless Chromium through puppeteer-core and writes the page's result.
 //   npm run bench:browser -- [--quick] [--filter REGEX] [--out FILE] [--adapter default|swiftshader|lavapipe]
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ const LAVAPIPE_ICD_DIR = '/usr/share/vulkan/icd.d';
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -45,6 +46,13 @@ async function buildPage(outDir: string): Promise<void> {
       minify: false,
     },
   });
+  // onnxruntime-web loads its wasm modules (.mjs glue and .wasm) from env.wasm.wasmPaths
+  // (bench/page/ortWeb.ts): ./ort/.
+  const ortDist = join(REPO_ROOT, 'node_modules', 'onnxruntime-web', 'dist');
+  if (existsSync(ortDist)) {
+    await mkdir(join(outDir, 'ort'), { recursive: true });
+    for (const file of readdirSync(ortDist).filter((f) => /^ort-wasm.*\.(wasm|mjs)$/.test(f))) await copyFile(join(ortDist, file), join(outDir, 'ort', file));
+  }
 }
 
 /** A static server for `root` on 127.0.0.1, with the headers of cross-origin isolation. */

@@ -111,9 +111,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const onnxRuntime = options.systems.includes('onnxruntime') ? await onnxRuntimeSystem(gpu) : undefined;
+  const onnx = options.systems.includes('onnxruntime') ? { onnxruntime: await onnxRuntimeSystem(gpu) } : undefined;
   const result = await runSuite(
-    { gpu, runtime: 'node', tfjsAvailable, onnxRuntime, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) },
+    { gpu, runtime: 'node', tfjsAvailable, onnx, onProgress: (e) => progress.update(e), log: (line) => progress.log(line) },
     options,
   );
   progress.done();

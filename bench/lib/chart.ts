@@ -13,6 +13,8 @@ const COLORS: Record<string, string> = {
   'tfjs-cpu': '#2ca02c',
   'tfjs-wasm': '#9467bd',
   onnxruntime: '#8c564b',
+  'ort-web-webgpu': '#e377c2',
+  'ort-web-wasm': '#bcbd22',
 };
 
 export function chartSpec(r: BenchResult): TopLevelSpec {

@@ -1,29 +1,42 @@
-// ONNX Runtime (onnxruntime-node, its CPU execution provider) as a peer of the Node bench: our
-// model with the case's weights, exported with exportOnnx — the path a user takes to serve a
-// model trained here. Forward only: ONNX Runtime's inference package has no training step.
+// ONNX Runtime as a peer of the bench: our model with the case's weights, exported with
+// exportOnnx (ONNX's LSTM op) — the path a user takes to serve a model trained here. Forward
+// only: ONNX Runtime's inference packages have no training step. The same peer runs on any of
+// ONNX Runtime's packages, whose InferenceSession and Tensor are the same API:
+// - 'onnxruntime': onnxruntime-node's native CPU execution provider (Node, all cores);
+// - 'ort-web-webgpu', 'ort-web-wasm': onnxruntime-web in the Chromium page (bench/page/ortWeb.ts),
+//   its WebGPU execution provider on the page's adapter, and its wasm backend.
 import { exportOnnx, type Gpu, layers, sequential } from 'webgpu-rnn';
 import type { System } from './systems.js';
+import type { SystemName } from './types.js';
 
-type Ort = typeof import('onnxruntime-node');
+/** What the peer uses of an ONNX Runtime package (onnxruntime-node and onnxruntime-web alike). */
+export interface OrtApi {
+  InferenceSession: {
+    create(
+      model: Uint8Array,
+      options?: { executionProviders?: string[] },
+    ): Promise<{
+      run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>>;
+      release(): Promise<void>;
+    }>;
+  };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
 
-/** The peer, or why it cannot run here (the package failed to load). */
-export async function onnxRuntimeSystem(gpu: Gpu): Promise<System | string> {
-  let ort: Ort;
-  try {
-    ort = await import('onnxruntime-node');
-  } catch (e) {
-    return `onnxruntime-node failed to load: ${(e as Error).message}`;
-  }
+export type OnnxSystemName = Extract<SystemName, 'onnxruntime' | 'ort-web-webgpu' | 'ort-web-wasm'>;
+
+/** The peer `name`: ONNX Runtime's `ort` with `executionProvider`; `onGpu` when that runs on the page's adapter. */
+export function onnxSystem(name: OnnxSystemName, gpu: Gpu, ort: OrtApi, executionProvider: string, onGpu: boolean): System {
   return {
-    name: 'onnxruntime',
-    onGpu: false,
+    name,
+    onGpu,
     kinds: ['forward'],
     async prepare({ shape: { B, T, D, H }, x, weights }) {
       const model = sequential(gpu, [layers.lstm({ units: H, inputShape: [T, D] })]);
       model.setWeights(weights);
       const bytes = await exportOnnx(model);
       model.dispose();
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: [executionProvider] });
       const input = new ort.Tensor('float32', x, [B, T, D]);
       return {
         async run() {
@@ -37,4 +50,14 @@ export async function onnxRuntimeSystem(gpu: Gpu): Promise<System | string> {
       };
     },
   };
+}
+
+/** onnxruntime-node's CPU peer, or why it cannot run here (the package failed to load). */
+export async function onnxRuntimeSystem(gpu: Gpu): Promise<System | string> {
+  try {
+    const ort = (await import('onnxruntime-node')) as unknown as OrtApi;
+    return onnxSystem('onnxruntime', gpu, ort, 'cpu', false);
+  } catch (e) {
+    return `onnxruntime-node failed to load: ${(e as Error).message}`;
+  }
 }

@@ -7,6 +7,7 @@ import { casesFor } from './cases.js';
 import { measureLimits } from './limits.js';
 import { runCase } from './runCase.js';
 import { caseLabel, flops } from './stats.js';
+import type { OnnxSystemName } from './onnxSystem.js';
 import { LEARNING_RATE, oursSystem, referenceSystem, tfjsSystem, type System, type TfjsSystem } from './systems.js';
 import { type Budget, DispatchCounter } from './timing.js';
 import type { BenchOptions, BenchResult, CaseResult, Limits, ProgressEvent, Shape } from './types.js';
@@ -19,8 +20,8 @@ export interface SuiteEnvironment {
   runtime: 'node' | 'chromium';
   /** Peers whose TF.js backend is registered here (others are reported unavailable). */
   tfjsAvailable: Partial<Record<TfjsSystem, true | string>>;
-  /** ONNX Runtime's peer (Node: bench/lib/onnxSystem.ts), or why it is unavailable. */
-  onnxRuntime?: System | string;
+  /** ONNX Runtime's peers (bench/lib/onnxSystem.ts; Node: onnxruntime, Chromium: ort-web-*), or why each is unavailable. */
+  onnx?: Partial<Record<OnnxSystemName, System | string>>;
   onProgress(event: ProgressEvent): void;
   /** One line of log (a finished measurement, a note). */
   log(line: string): void;
@@ -49,9 +50,14 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
       peers.push(referenceSystem());
       continue;
     }
-    if (name === 'onnxruntime') {
-      if (typeof env.onnxRuntime === 'object') peers.push(env.onnxRuntime);
-      else unavailable.push({ system: name, reason: env.onnxRuntime ?? 'not in this runtime (Node only: onnxruntime-node)' });
+    if (name === 'onnxruntime' || name.startsWith('ort-web-')) {
+      const peer = env.onnx?.[name as OnnxSystemName];
+      if (typeof peer === 'object') peers.push(peer);
+      else
+        unavailable.push({
+          system: name,
+          reason: peer ?? `not in this runtime (${name === 'onnxruntime' ? 'Node only: onnxruntime-node' : 'Chromium only: onnxruntime-web'})`,
+        });
       continue;
     }
     const status = env.tfjsAvailable[name as TfjsSystem];

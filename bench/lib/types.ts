@@ -1,8 +1,8 @@
 // The benchmark's data: options, cases and the result file's schema (bench/results/*.json).
 
 export type Kind = 'forward' | 'train';
-export type SystemName = 'ours' | 'reference' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime';
-export const SYSTEMS: readonly SystemName[] = ['ours', 'reference', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime'];
+export type SystemName = 'ours' | 'reference' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime' | 'ort-web-webgpu' | 'ort-web-wasm';
+export const SYSTEMS: readonly SystemName[] = ['ours', 'reference', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'ort-web-webgpu', 'ort-web-wasm'];
 export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';
 
 /** B: batch, T: steps, D: input features, H: units. */

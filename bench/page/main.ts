@@ -12,6 +12,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import '@tensorflow/tfjs-backend-webgpu';
 import { createDevice } from 'webgpu-rnn';
 import { runSuite, type SuiteEnvironment } from '../lib/suite.js';
+import { ortWebSystems } from './ortWeb.js';
 import type { TfjsSystem } from '../lib/systems.js';
 import type { BenchOptions, BenchResult, ProgressEvent } from '../lib/types.js';
 
@@ -79,7 +80,8 @@ async function main(): Promise<BenchResult> {
     }
   }
 
-  const result = await runSuite({ gpu, runtime: 'chromium', tfjsAvailable, onProgress: (e) => void window.__benchProgress?.(e), log }, options);
+  const onnx = ortWebSystems(gpu, options.systems);
+  const result = await runSuite({ gpu, runtime: 'chromium', tfjsAvailable, onnx, onProgress: (e) => void window.__benchProgress?.(e), log }, options);
   result.environment = { userAgent: navigator.userAgent, cpus: navigator.hardwareConcurrency, tfjs: tf.version_core, wasmFlavor };
   gpu.destroy();
   return result;
