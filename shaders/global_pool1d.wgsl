@@ -3,7 +3,8 @@
 //          every step is masked)
 //          dx[b, t, c] = dy[b, c]·m[b, t] / Σ_t m[b, t]
 //   MAX:   y[b, c] = max_t x[b, t, c]
-//          dx[b, t, c] = dy[b, c] at the first t that reaches the max (TF's tie rule), else 0
+//          dx[b, t, c] = dy[b, c] at the first t that reaches the max, else 0 (as MaxPooling1D;
+//          TF's and JAX's reduce_max split the gradient among tied maxima, a measure-zero case)
 // x and dx are batch-major [B, T, C], or time-major [T, B, C] when TIME_MAJOR; y and dy [B, C].
 // One invocation a (b, c) in both directions: it walks the T steps (the backward finds the max
 // again, so the forward keeps nothing); each dx element has one writer.

@@ -111,6 +111,11 @@ export class Monitor {
 
 /** Throws unless every key of `options` is one of `known`. */
 export function checkKnown(owner: string, options: object, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new RnnError(
+      `${owner}: options are an object such as { ${known[0]}: … }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`,
+    );
+  }
   for (const key of Object.keys(options)) if (!known.includes(key)) throw new RnnError(`${owner}: unknown option '${key}': use ${known.join(', ')}.`);
 }
 

@@ -179,19 +179,26 @@ export class ModelCheckpoint implements Callback {
     this.filepath = filepath;
     this.saveBestOnly = saveBestOnly;
     this.watch = new Monitor(monitor, 0, mode, 'modelCheckpoint');
+    // As Keras: the best value carries over from one fit to the next.
+    this.watch.reset();
   }
 
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
-  onTrainBegin(): void {
-    this.watch.reset();
-  }
-
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     const model = modelOf(this.model, 'modelCheckpoint');
-    if (this.saveBestOnly && !this.watch.improves(this.watch.read(logs))) return;
+    if (this.saveBestOnly) {
+      // As Keras: without the monitored log there is nothing to compare; the save is skipped, with a warning.
+      if (logs[this.watch.name] === undefined) {
+        console.warn(
+          `modelCheckpoint: '${this.watch.name}' is not among the epoch's logs (${Object.keys(logs).join(', ')}); saveBestOnly skipped the save of epoch ${epoch + 1}.`,
+        );
+        return;
+      }
+      if (!this.watch.improves(this.watch.read(logs))) return;
+    }
     const target = formatPath(this.filepath, { epoch: epoch + 1, ...logs });
     await model.save(target);
     this.saved.push(target);
@@ -213,17 +220,27 @@ export function modelCheckpoint(options: ModelCheckpointOptions): ModelCheckpoin
   return new ModelCheckpoint(options);
 }
 
-/** Python's str.format for `{name}`, `{name:02d}` and `{name:.4f}` fields; an unknown name is an error. */
+/**
+ * Python's str.format for `{name}`, `{name:02d}` and `{name:.4f}` (width, zero fill, precision;
+ * the sign before the fill): a name that is neither the epoch nor a log, or another format, is
+ * an error.
+ */
 export function formatPath(template: string, values: Record<string, number>): string {
-  return template.replace(
-    /\{(\w+)(?::(0?)(\d*)(?:\.(\d+))?([df]))?\}/g,
-    (_field, name: string, zero: string, width: string, precision: string, kind: string) => {
-      const value = values[name];
-      if (value === undefined)
-        throw new RnnError(`modelCheckpoint: filepath names {${name}}, which is not the epoch or one of the logs (${Object.keys(values).join(', ')}).`);
-      let text = kind === 'd' ? String(Math.round(value)) : kind === 'f' ? value.toFixed(precision === undefined ? 6 : Number(precision)) : String(value);
-      if (width) text = text.padStart(Number(width), zero ? '0' : ' ');
-      return text;
-    },
-  );
+  return template.replace(/\{([^{}]*)\}/g, (field, inner: string) => {
+    const match = /^(\w+)(?::(0?)(\d*)(?:\.(\d+))?([df])?)?$/.exec(inner);
+    if (!match) throw new RnnError(`modelCheckpoint: filepath field ${field} is not {name}, {name:0Nd} or {name:.Nf}.`);
+    const [, name, zero, width, precision, kind] = match;
+    const value = values[name];
+    if (value === undefined)
+      throw new RnnError(`modelCheckpoint: filepath names {${name}}, which is not the epoch or one of the logs (${Object.keys(values).join(', ')}).`);
+    const digits =
+      kind === 'd'
+        ? String(Math.abs(Math.round(value)))
+        : kind === 'f' || precision !== undefined
+          ? Math.abs(value).toFixed(precision === undefined ? 6 : Number(precision))
+          : String(Math.abs(value));
+    const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+    const size = Number(width || 0);
+    return zero ? sign + digits.padStart(size - sign.length, '0') : (sign + digits).padStart(size, ' ');
+  });
 }

@@ -91,7 +91,7 @@ export class Trainer {
     const names = argument ? { call, x: `${argument}[0]`, y: `${argument}[1]` } : { call, x: 'x', y: 'y' };
     const data = await prepareData(this.model, this.loss, x, y, xShape, names);
     return disposingOnError(data.owned, async () => {
-      const w = await rowWeights(this.model.gpu, this.loss, data.y, data.ySteps, data.yPerSample / data.ySteps, weighting, call);
+      const w = await rowWeights(this.model.gpu, this.loss, data.y, data.ySteps, data.yPerSample / data.ySteps, weighting ?? {}, call);
       if (w) data.owned.push(w);
       return { ...data, w };
     });
@@ -145,7 +145,8 @@ export class Trainer {
         if (held) {
           const start = held === all ? nTrain : 0;
           const heldOrder = Uint32Array.from({ length: held.n - start }, (_, i) => start + i);
-          const v = await this.runEpoch(held, heldOrder, batchSize, false, epoch);
+          // Keras weighs the held-out loss by sampleWeight, not by classWeight.
+          const v = await this.runEpoch(held === all && args.classWeight ? { ...all, w: undefined } : held, heldOrder, batchSize, false, epoch);
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
         }
         history.epoch.push(epoch);

@@ -22,7 +22,9 @@ export interface CompileArgs {
   /**
    * The model's outputs are logits (Keras's `from_logits=True`): the cross-entropy applies the
    * sigmoid (binary) or softmax (categorical, sparse) itself, and the metrics see the
-   * probabilities. Only for the cross-entropies; default false.
+   * probabilities. Only for the cross-entropies; default false. The gradient is exact; the
+   * loss is taken from the probabilities clipped to [1e-7, 1 − 1e-7] as without fromLogits, so
+   * a row's loss reads at most −log(1e-7) ≈ 16.1 where Keras's from-logits form is not capped.
    */
   fromLogits?: boolean;
 }

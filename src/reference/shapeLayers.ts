@@ -4,7 +4,7 @@
 //   Flatten:     [B, d1, …] → [B, d1·…] (the same values)
 //   RepeatVector [B, F] → [B, n, F], dX[b, f] = Σ_t dY[b, t, f]
 //   GlobalAveragePooling1D  y[b, c] = Σ_t m·x[b, t, c] / Σ_t m (m the mask, 1 without; 0 when all masked)
-//   GlobalMaxPooling1D      y[b, c] = max_t x[b, t, c]; dY to the first max (TF's tie rule)
+//   GlobalMaxPooling1D      y[b, c] = max_t x[b, t, c]; dY to the first max (ties: TF splits it)
 import { ShapeError } from '../spec/errors.js';
 import {
   type ActivationConfig,

@@ -81,15 +81,17 @@ async function loadDawn(): Promise<DawnModule> {
  * loader's or its own complaints: always off Linux (Metal, D3D12); on Linux when the environment
  * names a driver (the user's choice), or an ICD file lies where the Vulkan loader looks and it
  * can work here:
- * - a hardware driver only where a GPU device node exists (/dev/dri/renderD*, /dev/nvidia0,
- *   WSL's /dev/dxg); Mesa's hardware ICDs are installed with lavapipe on every Debian machine;
- * - lavapipe only when its ICD declares Vulkan ≥ 1.3 (Mesa ≥ 23): Dawn rejects older ones
- *   (Debian bookworm's Mesa 22.3 declares 1.1) with a three-line warning.
+ * - a hardware driver only where a GPU device node exists (/dev/dri/renderD*, NVIDIA's
+ *   /dev/nvidiactl — present whichever /dev/nvidiaN a container is given — or WSL's /dev/dxg);
+ *   Mesa's hardware ICDs are installed with lavapipe on every Debian machine;
+ * - lavapipe only when its ICD declares Vulkan ≥ 1.3: Dawn rejects older ones (Debian
+ *   bookworm's Mesa 22.3 declares 1.1) with a three-line warning. (Dawn is known to take Mesa ≥ 24.)
  */
 export function hasSystemDriver(env: Record<string, string | undefined> = process.env, exists: (file: string) => boolean = fs.existsSync): boolean {
   if (process.platform !== 'linux') return true;
   if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return true;
-  const gpuNode = ['/dev/nvidia0', '/dev/dxg'].some(exists) || (exists('/dev/dri') && readdir('/dev/dri').some((f) => f.startsWith('renderD')));
+  const gpuNode =
+    ['/dev/nvidiactl', '/dev/nvidia0', '/dev/dxg'].some(exists) || (exists('/dev/dri') && readdir('/dev/dri').some((f) => f.startsWith('renderD')));
   return icdFiles(env, exists).some((file) => (isLavapipe(file) ? lavapipeIsCurrent(file) : gpuNode));
 }
 

@@ -119,6 +119,13 @@ describe('loadKerasModel: sources and errors', () => {
     await expect(loadKerasModel(env.gpu, archive)).rejects.toThrow(/the model is a Functional; only Sequential models can be imported/);
   });
 
+  test('a URL is fetched as it is (here a data: URL)', async () => {
+    const url = `data:application/octet-stream;base64,${Buffer.from(bytes('lstm-stack.h5')).toString('base64')}`;
+    const model = await loadKerasModel(env.gpu, url);
+    expectClose(await predict(model, fixture('lstm-stack')), fixture('lstm-stack').y, ATOL, RTOL, 'from a data: URL');
+    model.dispose();
+  });
+
   test('a missing path', async () => {
     await expect(loadKerasModel(env.gpu, join(dir, 'nothing-here.keras'))).rejects.toThrow(/no such file or directory/);
   });

@@ -98,6 +98,16 @@ describe('fit and evaluate with weights', () => {
     expect((await trained({ classWeight: { 1: 1 } })).weights).toEqual((await trained({})).weights);
   });
 
+  test('classWeight leaves the validationSplit loss unweighted, as Keras; validationData is two items', async () => {
+    const { x, y } = data();
+    const m = model();
+    const history = await m.fit(x, y, { epochs: 1, batchSize: 3, classWeight: { 1: 5 }, validationSplit: 0.5 });
+    const held = await m.evaluate(x.subarray(3 * 3 * 2), y.subarray(3));
+    expect(history.history.val_loss[0]).toBeCloseTo(held.loss, 6);
+    await expect(m.fit(x, y, { validationData: [x, y, y] as never })).rejects.toThrow(/validationData is \[x, y\], two items; got 3/);
+    m.dispose();
+  });
+
   test('evaluate weighs the loss, not the metrics', async () => {
     const { x, y } = data();
     const m = model();

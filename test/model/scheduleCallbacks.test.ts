@@ -120,6 +120,30 @@ describe('modelCheckpoint', () => {
   test('formatPath: Python format fields', () => {
     expect(formatPath('m-{epoch:03d}-{loss:.4f}-{loss}', { epoch: 7, loss: 0.123456 })).toBe('m-007-0.1235-0.123456');
     expect(formatPath('plain', {})).toBe('plain');
+    expect(formatPath('{epoch:03}-{x:06.2f}-{x:7.1f}', { epoch: 7, x: -0.5 })).toBe('007--00.50-   -0.5');
+    expect(() => formatPath('{val_loss:.2e}', { val_loss: 1 })).toThrow(/field \{val_loss:.2e\} is not \{name\}/);
+  });
+
+  test('saveBestOnly without the monitored log skips the save with a warning; the best carries over to the next fit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-rnn-ckpt-'));
+    const m = model(0.1);
+    const best = modelCheckpoint({ filepath: join(dir, 'e{epoch}'), monitor: 'scripted', saveBestOnly: true });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: string) => void warnings.push(line);
+    try {
+      await m.fit(x, y, { epochs: 1, callbacks: [best] });
+    } finally {
+      console.warn = warn;
+    }
+    expect(best.saved).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/'scripted' is not among the epoch's logs/);
+    await m.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [script(m, [0.5, 0.7]).callback, best] });
+    await m.fit(x, y, { epochs: 2, batchSize: 2, callbacks: [script(m, [0.6, 0.4]).callback, best] });
+    // 0.5 (first fit), then 0.6 is no better across the fits, 0.4 is.
+    expect(best.saved).toEqual([join(dir, 'e1'), join(dir, 'e2')]);
+    expect(() => reduceLROnPlateau(null as never)).toThrow(/reduceLROnPlateau: options are an object/);
+    m.dispose();
   });
 });
 

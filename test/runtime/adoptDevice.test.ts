@@ -68,6 +68,8 @@ describe('hasSystemDriver', () => {
     expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root))).toBe(false);
     expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root) || file === '/dev/nvidia0')).toBe(true);
     expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root) || file === '/dev/dxg')).toBe(true);
+    // A container given another GPU than the first has /dev/nvidiactl and /dev/nvidia3, not /dev/nvidia0.
+    expect(hasSystemDriver(a.env, (file) => file.startsWith(a.root) || file === '/dev/nvidiactl')).toBe(true);
   });
 
   test.runIf(linux)('is true for a current lavapipe under ~/.local/share, false for Mesa 22.3’s (Vulkan 1.1), which Dawn rejects', () => {
