@@ -1,7 +1,7 @@
 // Conv1D, pooling and shape layers' options from a Keras / TF.js layer config (snake_case
 // keys), for the layer registry's fromKeras.
 import type { Conv1dConfig, ConvActivation, MaxPooling1dConfig, Padding } from '../spec/convConfig.js';
-import type { KerasConfigReader } from './kerasConfig.js';
+import { type KerasConfigReader, withInputShape } from './kerasConfig.js';
 
 /** A Keras 1-tuple (`kernel_size: [3]`) or number as a positive whole number. */
 function single(r: KerasConfigReader, key: string, fallback?: number): number {
@@ -65,15 +65,6 @@ export function maxPooling1dFromKeras(r: KerasConfigReader): MaxPooling1dConfig 
   const name = r.name();
   if (name) config.name = name;
   const shape = inputShape(r);
-  if (shape) config.inputShape = shape;
-  return config;
-}
-
-/** The declared input shape of a weightless layer, when it has one. */
-function withInputShape(r: KerasConfigReader, config: Record<string, unknown>): Record<string, unknown> {
-  const name = r.name();
-  if (name) config.name = name;
-  const shape = r.inputShape();
   if (shape) config.inputShape = shape;
   return config;
 }

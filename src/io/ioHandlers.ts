@@ -187,18 +187,21 @@ async function makeDirectories(fs: Fs, path: Path, dir: string): Promise<void> {
 
 // ---- HTTP(S), or a relative URL in a browser ------------------------------------------------
 
+/** fetch(target), its failure or a non-2xx status as a ModelIOError naming the target. */
+export async function fetchOk(target: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(target);
+  } catch (cause) {
+    throw new ModelIOError(`Cannot fetch ${target}: ${(cause as Error).message}`, { cause });
+  }
+  if (!response.ok) throw new ModelIOError(`Fetching ${target} gave HTTP ${response.status} ${response.statusText}.`);
+  return response;
+}
+
 function httpReader(url: string): ArtifactReader {
   const base = typeof location !== 'undefined' && !isHttp(url) ? new URL(url, location.href).href : url;
-  const get = async (target: string): Promise<Response> => {
-    let response: Response;
-    try {
-      response = await fetch(target);
-    } catch (cause) {
-      throw new ModelIOError(`Cannot fetch ${target}: ${(cause as Error).message}`, { cause });
-    }
-    if (!response.ok) throw new ModelIOError(`Fetching ${target} gave HTTP ${response.status} ${response.statusText}.`);
-    return response;
-  };
+  const get = fetchOk;
   return {
     where: base,
     json: async () => (await get(base)).text(),

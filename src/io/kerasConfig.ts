@@ -310,11 +310,8 @@ export function embeddingFromKeras(r: KerasConfigReader): Record<string, unknown
   return config;
 }
 
-/** Options of a Keras Dropout: the rate and seed (dropout acts in training only). */
-export function dropoutFromKeras(r: KerasConfigReader): Record<string, unknown> {
-  r.rejectUnless('noise_shape', null, 'this library drops every value independently (noise_shape=None).');
-  const config: Record<string, unknown> = { rate: r.rate('rate') };
-  if (Number.isInteger(r.config.seed)) config.seed = r.config.seed;
+/** `config` with the layer's name and declared input shape, when the Keras config has them. */
+export function withInputShape(r: KerasConfigReader, config: Record<string, unknown>): Record<string, unknown> {
   const name = r.name();
   if (name) config.name = name;
   const shape = r.inputShape();
@@ -322,14 +319,17 @@ export function dropoutFromKeras(r: KerasConfigReader): Record<string, unknown> 
   return config;
 }
 
+/** Options of a Keras Dropout: the rate and seed (dropout acts in training only). */
+export function dropoutFromKeras(r: KerasConfigReader): Record<string, unknown> {
+  r.rejectUnless('noise_shape', null, 'this library drops every value independently (noise_shape=None).');
+  const config: Record<string, unknown> = { rate: r.rate('rate') };
+  if (Number.isInteger(r.config.seed)) config.seed = r.config.seed;
+  return withInputShape(r, config);
+}
+
 /** Options of a Keras Masking layer. */
 export function maskingFromKeras(r: KerasConfigReader): Record<string, unknown> {
   const value = r.config.mask_value ?? 0;
   if (typeof value !== 'number' || !Number.isFinite(value)) r.fail(`'mask_value' must be a finite number, got ${JSON.stringify(value)}.`);
-  const config: Record<string, unknown> = { maskValue: value };
-  const name = r.name();
-  if (name) config.name = name;
-  const shape = r.inputShape();
-  if (shape) config.inputShape = shape;
-  return config;
+  return withInputShape(r, { maskValue: value });
 }

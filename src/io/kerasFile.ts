@@ -7,7 +7,7 @@ import type { Gpu } from '../runtime/device.js';
 import type { Sequential } from '../model/sequential.js';
 import { ModelFormatError, ModelIOError } from '../spec/ioErrors.js';
 import { type FileWeight, sequentialFromKeras } from './importers.js';
-import { isNode, readerFor, toArrayBuffer } from './ioHandlers.js';
+import { fetchOk, isNode, readerFor, toArrayBuffer } from './ioHandlers.js';
 
 /** A Keras file: its bytes, a Blob / File, or a location (a URL; in Node also a path). */
 export type KerasSource = ArrayBuffer | ArrayBufferView | Blob | string;
@@ -60,21 +60,10 @@ async function readSource(source: KerasSource): Promise<{ bytes: ArrayBuffer; wh
     throw new ModelIOError(`${source}: a Keras file is read from bytes, a Blob, a URL or (in Node) a path.`);
   }
   // A URL (http(s), blob:, data:, or relative in a browser) is fetched as it is; a path in Node read.
-  if (/^(https?|blob|data):/i.test(source) || !isNode()) return { bytes: await fetchBytes(source), where: source };
+  if (/^(https?|blob|data):/i.test(source) || !isNode()) return { bytes: await (await fetchOk(source)).arrayBuffer(), where: source };
   const reader = readerFor(source);
   const name = source.split(/[/\\]/).pop() || source;
   return { bytes: await reader.file(name), where: reader.where };
-}
-
-async function fetchBytes(url: string): Promise<ArrayBuffer> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (cause) {
-    throw new ModelIOError(`Cannot fetch ${url}: ${(cause as Error).message}`, { cause });
-  }
-  if (!response.ok) throw new ModelIOError(`Fetching ${url} gave HTTP ${response.status} ${response.statusText}.`);
-  return response.arrayBuffer();
 }
 
 function hex(bytes: Uint8Array): string {

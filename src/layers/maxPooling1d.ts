@@ -6,14 +6,15 @@ import type { RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../spec/errors.js';
 import { atOffsetZero } from './conv1d.js';
 import { resolveMaxPooling1dConfig, window1d, type MaxPooling1dConfig, type ResolvedMaxPooling1dConfig } from '../spec/convConfig.js';
-import { Layer, type Flow } from './layer.js';
+import type { Flow } from './layer.js';
+import { WeightlessLayer } from './weightless.js';
 
 interface PoolSaved {
   input: Flow;
   geometry: Pool1dGeometry;
 }
 
-export class MaxPooling1d extends Layer {
+export class MaxPooling1d extends WeightlessLayer {
   readonly config: ResolvedMaxPooling1dConfig;
 
   constructor(config: MaxPooling1dConfig = {}) {
@@ -26,19 +27,6 @@ export class MaxPooling1d extends Layer {
     this.checkRank(inputShape);
     const { poolSize, strides, padding } = this.config;
     return [window1d(inputShape[0], poolSize, strides, padding, this.name).outSteps, inputShape[1]];
-  }
-
-  weightShapes(inputShape: readonly number[]): number[][] {
-    this.checkRank(inputShape);
-    return [];
-  }
-
-  protected initialWeights(): Float32Array[] {
-    return [];
-  }
-
-  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
-    return this.encodeTrain(encoder, run, input).output;
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: PoolSaved } {
@@ -78,7 +66,7 @@ export class MaxPooling1d extends Layer {
     return { buffer: dx, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor };
   }
 
-  private checkRank(inputShape: readonly number[]): void {
+  protected checkRank(inputShape: readonly number[]): void {
     if (inputShape.length !== 2) throw new ShapeError(`${this.name} expects inputs of shape [batch, steps, channels], got [batch, ${inputShape.join(', ')}].`);
   }
 }

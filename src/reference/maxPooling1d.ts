@@ -3,6 +3,7 @@
 // The backward routes dY[b, o, c] to the first t that reaches the max (TF's tie rule).
 import { resolveMaxPooling1dConfig, window1d, type MaxPooling1dConfig, type ResolvedMaxPooling1dConfig } from '../spec/convConfig.js';
 import { ShapeError } from '../spec/errors.js';
+import { WeightlessReference } from './shapeLayers.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
 export interface Pool1dDims {
@@ -52,39 +53,18 @@ export function maxPool1dBackward(argmax: Int32Array, dY: ArrayLike<number>, d: 
   return dX;
 }
 
-export class ReferenceMaxPooling1d {
+export class ReferenceMaxPooling1d extends WeightlessReference {
   readonly config: ResolvedMaxPooling1dConfig;
 
   constructor(config: MaxPooling1dConfig = {}) {
+    super();
     this.config = resolveMaxPooling1dConfig(config);
-  }
-
-  build(_features: number): void {}
-
-  weightCount(): number {
-    return 0;
-  }
-
-  getWeights(): Float64Array[] {
-    return [];
-  }
-
-  setWeights(weights: readonly ArrayLike<number>[]): void {
-    if (weights.length) throw new ShapeError(`${this.config.name} has no weights, got ${weights.length}.`);
-  }
-
-  regularizers(): undefined[] {
-    return [];
   }
 
   private dims(x: CpuTensor): Pool1dDims {
     if (x.shape.length !== 3) throw new ShapeError(`${this.config.name} expects [batch, steps, channels], got [${x.shape.join(', ')}].`);
     const [B, T, C] = x.shape;
     return { B, T, C, poolSize: this.config.poolSize, strides: this.config.strides, padding: this.config.padding };
-  }
-
-  apply(x: CpuTensor): CpuTensor {
-    return this.forwardTrain(x).y;
   }
 
   forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { dims: Pool1dDims; argmax: Int32Array } } {

@@ -21,7 +21,7 @@ import { activate } from './math.js';
 import { cpuTensor, type CpuTensor } from './tensor.js';
 
 /** What the twins without weights share. */
-abstract class WeightlessReference {
+export abstract class WeightlessReference {
   abstract readonly config: { name: string };
 
   build(_features: number): void {}

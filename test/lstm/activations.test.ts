@@ -1,14 +1,13 @@
 // The activations added to Keras's set (elu, selu, softplus, softsign) in every recurrent cell,
 // as `activation` and `recurrentActivation`, and in Dense and Conv1D: loss and gradients of a
 // GPU model against the reference model, through the forward and backward step kernels.
-import { describe, expect, test } from 'vitest';
-import { layers, reference, sequential, tensor } from '../../src/index.js';
-import { cpuTensor } from '../../src/reference/tensor.js';
-import { expectClose, useGpu } from '../helpers/gpu.js';
+import { describe, test } from 'vitest';
+import { reference } from '../../src/index.js';
+import { useGpu } from '../helpers/gpu.js';
+import { expectGradientsLikeTwin, type Factories, modelAndTwin } from '../helpers/twins.js';
 
 const env = useGpu();
 
-type Factories = typeof layers | typeof reference.layers;
 const CELLS = [
   ['LSTM', (f: Factories, c: object) => f.lstm(c as never)],
   ['GRU', (f: Factories, c: object) => f.gru(c as never)],
@@ -41,18 +40,13 @@ describe.each(CELLS)('%s with the added activations: gradients vs the reference'
         }),
         f.dense({ units: 2, activation: c.head, seed: 2 }),
       ] as L[];
-    const model = sequential(gpu, build(layers));
-    const twin = reference.sequential(build(reference.layers));
-    twin.setWeights(await model.getWeightData());
+    const { model, twin } = await modelAndTwin(gpu, build);
     const random = new reference.Random(c.B * 10 + c.H);
     const x = random.uniformArray(c.B * c.T * c.D, -2, 2);
     const y = random.uniformArray(c.B * 2);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const ours = await model.gradients(tensor(gpu, x, [c.B, c.T, c.D]), y);
-    const expected = twin.gradients(cpuTensor(x, [c.B, c.T, c.D]), y);
-    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
-    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    await expectGradientsLikeTwin(model, twin, x, [c.B, c.T, c.D], y, {});
     model.dispose();
   });
 });
@@ -67,18 +61,13 @@ describe('Conv1D and the Activation layer with the added activations', () => {
         f.flatten(),
         f.dense({ units: 1, seed: 2 }),
       ] as L[];
-    const model = sequential(gpu, build(layers));
-    const twin = reference.sequential(build(reference.layers));
-    twin.setWeights(await model.getWeightData());
+    const { model, twin } = await modelAndTwin(gpu, build);
     const random = new reference.Random(3);
     const x = random.uniformArray(2 * 5 * 2, -2, 2);
     const y = random.uniformArray(2);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    const ours = await model.gradients(tensor(gpu, x, [2, 5, 2]), y);
-    const expected = twin.gradients(cpuTensor(x, [2, 5, 2]), y);
-    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
-    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    await expectGradientsLikeTwin(model, twin, x, [2, 5, 2], y, {});
     model.dispose();
   });
 });

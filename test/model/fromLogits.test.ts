@@ -3,12 +3,10 @@
 // reference model; the same as the model with that activation as its head; errors.
 import { describe, expect, test } from 'vitest';
 import { layers, type LossName, reference, RnnError, sequential, tensor } from '../../src/index.js';
-import { cpuTensor } from '../../src/reference/tensor.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
+import { expectGradientsLikeTwin, type Factories, modelAndTwin } from '../helpers/twins.js';
 
 const env = useGpu();
-
-type Factories = typeof layers | typeof reference.layers;
 
 describe('fromLogits', () => {
   // As test/lstm/recurrentTraining.test.ts: f32 sums over B rows of O(1) products; 1e-6 + 1e-4·|g|.
@@ -21,9 +19,7 @@ describe('fromLogits', () => {
     const [B, T, D] = [6, 3, 2];
     const build = <L>(f: Factories, activation: 'linear' | 'sigmoid' | 'softmax') =>
       [f.lstm({ units: 5, inputShape: [T, D], seed: 1 }), f.dense({ units, activation, seed: 2 })] as L[];
-    const logits = sequential(gpu, build(layers, 'linear'));
-    const twin = reference.sequential(build(reference.layers, 'linear'));
-    twin.setWeights(await logits.getWeightData());
+    const { model: logits, twin } = await modelAndTwin(gpu, (f) => build(f, 'linear'));
     const random = new reference.Random(4);
     const x = random.uniformArray(B * T * D, -2, 2);
     const labels = Array.from({ length: B }, () => random.int(units === 1 ? 2 : units));
@@ -33,10 +29,7 @@ describe('fromLogits', () => {
         : Float32Array.from(labels);
     logits.compile({ optimizer: 'sgd', loss: loss as LossName, fromLogits: true, metrics: ['accuracy'] });
     twin.compile({ optimizer: 'sgd', loss: loss as LossName, fromLogits: true, metrics: ['accuracy'] });
-    const ours = await logits.gradients(tensor(gpu, x, [B, T, D]), y);
-    const expected = twin.gradients(cpuTensor(x, [B, T, D]), y);
-    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
-    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    const { ours } = await expectGradientsLikeTwin(logits, twin, x, [B, T, D], y);
     // The same weights with the activation in the head and no fromLogits: the same loss, gradients and accuracy.
     const headed = sequential(gpu, build(layers, head));
     headed.setWeights(await logits.getWeightData());

@@ -3,13 +3,12 @@
 // gradients against the reference model's, per sample and per step; classWeight as the sample
 // weights it stands for; and the errors.
 import { describe, expect, test } from 'vitest';
-import { layers, reference, RnnError, sequential, ShapeError, tensor, type LossName } from '../../src/index.js';
+import { layers, reference, RnnError, sequential, ShapeError, type LossName } from '../../src/index.js';
 import { cpuTensor } from '../../src/reference/tensor.js';
-import { expectClose, useGpu } from '../helpers/gpu.js';
+import { useGpu } from '../helpers/gpu.js';
+import { expectGradientsLikeTwin, type Factories, modelAndTwin } from '../helpers/twins.js';
 
 const env = useGpu();
-
-type Factories = typeof layers | typeof reference.layers;
 
 // As test/lstm/recurrentTraining.test.ts: f32 sums over B·T rows of O(1) products; the weights
 // (≤ 3) scale each row's term exactly once. 1e-6 absolute + 1e-4 relative.
@@ -23,9 +22,7 @@ describe('weighted loss and gradients vs the reference', () => {
     const { gpu } = env;
     const [B, T, D] = [5, 4, 3];
     const build = <L>(f: Factories) => [f.gru({ units: 6, inputShape: [T, D], seed: 1 }), f.dense({ units, activation: head, seed: 2 })] as L[];
-    const model = sequential(gpu, build(layers));
-    const twin = reference.sequential(build(reference.layers));
-    twin.setWeights(await model.getWeightData());
+    const { model, twin } = await modelAndTwin(gpu, build);
     const random = new reference.Random(3);
     const x = random.uniformArray(B * T * D);
     const y =
@@ -39,10 +36,7 @@ describe('weighted loss and gradients vs the reference', () => {
     const sampleWeight = Float32Array.from([0.5, 2, 0, 1, 3]);
     model.compile({ optimizer: 'sgd', loss: loss as LossName });
     twin.compile({ optimizer: 'sgd', loss: loss as LossName });
-    const ours = await model.gradients(tensor(gpu, x, [B, T, D]), y, { sampleWeight });
-    const expected = twin.gradients(cpuTensor(x, [B, T, D]), y, sampleWeight);
-    expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
-    expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`));
+    const { expected } = await expectGradientsLikeTwin(model, twin, x, [B, T, D], y, { sampleWeight });
     // Unweighted differs: the weights did something.
     const plain = twin.gradients(cpuTensor(x, [B, T, D]), y);
     expect(Math.abs(plain.loss - expected.loss)).toBeGreaterThan(1e-3);
@@ -53,19 +47,14 @@ describe('weighted loss and gradients vs the reference', () => {
     const { gpu } = env;
     const [B, T, D] = [3, 5, 2];
     const build = <L>(f: Factories) => [f.lstm({ units: 4, inputShape: [T, D], returnSequences: true, seed: 1 }), f.dense({ units: 1, seed: 2 })] as L[];
-    const model = sequential(gpu, build(layers));
-    const twin = reference.sequential(build(reference.layers));
-    twin.setWeights(await model.getWeightData());
+    const { model, twin } = await modelAndTwin(gpu, build);
     const random = new reference.Random(5);
     const x = random.uniformArray(B * T * D);
     const y = random.uniformArray(B * T);
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     for (const sampleWeight of [random.uniformArray(B * T, 0, 2), Float32Array.from([1, 0.25, 3])]) {
-      const ours = await model.gradients(tensor(gpu, x, [B, T, D]), y, { sampleWeight });
-      const expected = twin.gradients(cpuTensor(x, [B, T, D]), y, sampleWeight);
-      expect(Math.abs(ours.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * expected.loss);
-      expected.grads.forEach((g, i) => expectClose(ours.grads[i], g, 1e-6, 1e-4, `${sampleWeight.length} weights: gradient of weight ${i}`));
+      await expectGradientsLikeTwin(model, twin, x, [B, T, D], y, { sampleWeight }, `${sampleWeight.length} weights`);
     }
     model.dispose();
   });
