@@ -187,8 +187,14 @@ async function makeDirectories(fs: Fs, path: Path, dir: string): Promise<void> {
 
 // ---- HTTP(S), or a relative URL in a browser ------------------------------------------------
 
+/** What the readers use of a fetch Response (declared here: the package's types must not need the DOM lib). */
+interface FetchedBody {
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
 /** fetch(target), its failure or a non-2xx status as a ModelIOError naming the target. */
-export async function fetchOk(target: string): Promise<Response> {
+export async function fetchOk(target: string): Promise<FetchedBody> {
   let response: Response;
   try {
     response = await fetch(target);
