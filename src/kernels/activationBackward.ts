@@ -2,14 +2,15 @@
 import source from '../../shaders/activation_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
-import { type Activation, activationId } from './activations.js';
+import { activationId } from './activations.js';
+import type { ActivationOrSoftmax } from '../spec/names.js';
 import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 
 const WG = 64;
 
 /** Elementwise activations by name, or 'softmax' over the last axis. */
-export type HeadActivationName = Activation | 'softmax';
+export type HeadActivationName = ActivationOrSoftmax;
 
 export function activationBackwardKernel(activation: HeadActivationName): KernelSource {
   const softmax = activation === 'softmax';

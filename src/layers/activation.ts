@@ -8,7 +8,8 @@ import type { RunScope } from '../runtime/device.js';
 import { type ActivationConfig, type ResolvedActivationConfig, resolveActivationConfig } from '../spec/shapeConfig.js';
 import { atOffsetZero } from './conv1d.js';
 import type { Flow } from './layer.js';
-import { elements, WeightlessLayer } from './weightless.js';
+import { WeightlessLayer } from './weightless.js';
+import { shapeSize } from '../runtime/tensor.js';
 
 interface ActivationSaved {
   y: GPUBuffer;
@@ -32,7 +33,7 @@ export class Activation extends WeightlessLayer {
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: ActivationSaved } {
     const gpu = this.requireBuilt();
-    const n = elements(input.shape);
+    const n = shapeSize(input.shape);
     const { activation } = this.config;
     const y = run.scratch(n * 4, `${this.name}/y`);
     if (activation === 'softmax') encoder.copyBufferToBuffer(input.buffer, input.offset * 4, y, 0, n * 4);
@@ -62,7 +63,7 @@ export class Activation extends WeightlessLayer {
     if (dOutput.preActivation || activation === 'linear') return { ...dOutput, preActivation: undefined } as Flow;
     const gpu = this.requireBuilt();
     const { y, shape } = saved as ActivationSaved;
-    const n = elements(shape);
+    const n = shapeSize(shape);
     const C = shape[shape.length - 1];
     const dy = atOffsetZero(encoder, run, dOutput, n);
     const dz = run.scratch(n * 4, `${this.name}/dz`);

@@ -16,7 +16,8 @@ import {
   type ShapeLayerConfig,
 } from '../spec/shapeConfig.js';
 import type { Flow } from './layer.js';
-import { elements, WeightlessLayer } from './weightless.js';
+import { WeightlessLayer } from './weightless.js';
+import { shapeSize } from '../runtime/tensor.js';
 
 export class Flatten extends WeightlessLayer {
   readonly config: ResolvedShapeLayerConfig;
@@ -29,7 +30,7 @@ export class Flatten extends WeightlessLayer {
 
   computeOutputShape(inputShape: readonly number[]): number[] {
     this.checkRank(inputShape);
-    return [elements(inputShape)];
+    return [shapeSize(inputShape)];
   }
 
   protected checkRank(inputShape: readonly number[]): void {
@@ -43,7 +44,7 @@ export class Flatten extends WeightlessLayer {
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: Flow } {
     const gpu = this.requireBuilt();
     const [B, ...rest] = input.shape;
-    const shape = [B, elements(rest)];
+    const shape = [B, shapeSize(rest)];
     if (!(input.timeMajor && input.shape.length === 3))
       return { output: { buffer: input.buffer, offset: input.offset, shape, timeMajor: false }, saved: input };
     const [, T, H] = input.shape;

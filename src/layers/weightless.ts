@@ -26,8 +26,3 @@ export abstract class WeightlessLayer extends Layer {
     if (input.shape.length !== rank) throw new ShapeError(`${this.name} expects inputs ${expected}, got ${formatShape(input.shape)}.`);
   }
 }
-
-/** The number of elements of `shape`. */
-export function elements(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

@@ -1,7 +1,7 @@
 // Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
 // (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
 // configurations here too, so that both sides agree on every default.
-import { ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkRegularizer, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
@@ -9,7 +9,7 @@ import { checkOptions, type OptionSchema } from './options.js';
 export type Padding = 'valid' | 'same';
 /** Conv1D's padding: also 'causal' (zeros before step 0 only: output step t sees inputs ≤ t). */
 export type ConvPadding = Padding | 'causal';
-export type ConvActivation = Activation | 'softmax';
+export type ConvActivation = ActivationOrSoftmax;
 
 /** `layers.conv1d` options, as TF.js `tf.layers.conv1d` (channels last). */
 export interface Conv1dConfig {

@@ -1,11 +1,11 @@
 // Loss and metric names, Keras's epsilon and the rules that pick a fused head or an accuracy:
 // shared by kernels/loss and its CPU twin reference/losses.
-import type { Activation } from './names.js';
+import type { ActivationOrSoftmax } from './names.js';
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 export type MetricName = 'accuracy' | 'mae';
 /** The last layer's activation (only sigmoid and softmax change how a loss is taken). */
-export type HeadActivation = Activation | 'softmax';
+export type HeadActivation = ActivationOrSoftmax;
 /** Which accuracy 'accuracy' means for a loss and a width of the output. */
 export type AccuracyKind = 'binary' | 'categorical' | 'sparseCategorical';
 

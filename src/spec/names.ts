@@ -13,8 +13,11 @@ export const ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 
 /** An activation of a recurrent cell's gates, of a Dense or Conv1D layer or of an Activation layer. */
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/** The activations and softmax (over the last axis), for the layers that take either. */
-export const ACTIVATIONS_AND_SOFTMAX: readonly (Activation | 'softmax')[] = [...ACTIVATIONS, 'softmax'];
+/** An activation, or softmax over the last axis (Dense, Conv1D, Activation, a model's head). */
+export type ActivationOrSoftmax = Activation | 'softmax';
+
+/** The activations and softmax, for the layers that take either. */
+export const ACTIVATIONS_AND_SOFTMAX: readonly ActivationOrSoftmax[] = [...ACTIVATIONS, 'softmax'];
 
 /** Every Keras weight initializer the library implements (init/initializers). */
 export const INITIALIZERS = [

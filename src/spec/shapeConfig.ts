@@ -2,11 +2,11 @@
 // Keras: Activation, Flatten, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. Plain
 // data, shared by the GPU layers and their CPU twins.
 import { ShapeError } from './errors.js';
-import { ACTIVATIONS_AND_SOFTMAX, type Activation, fromKerasName } from './names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName } from './names.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 /** What `layers.activation` applies: an elementwise activation, or softmax over the last axis. */
-export type LayerActivation = Activation | 'softmax';
+export type LayerActivation = ActivationOrSoftmax;
 
 /** `layers.activation` options, as Keras `Activation`. */
 export interface ActivationConfig {
