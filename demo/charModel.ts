@@ -1,6 +1,6 @@
 // The character model (Embedding → LSTM → Dense softmax at every step) and text generation
-// from it, one character per predict() over the last `steps` characters.
-import { Dense, Embedding, layers, Lstm, type Random, sampleIndex, sequential, type Gpu, type Sequential } from '../src/index.js';
+// from it on the GPU (library generate, the state carried from the seed on).
+import { Dense, Embedding, generate as generateTokens, layers, Lstm, type Random, sequential, type Gpu, type Sequential } from '../src/index.js';
 import { decode, encode, VOCABULARY } from './corpus.js';
 
 export interface ModelSize {
@@ -67,23 +67,30 @@ export interface GenerateOptions {
   cancelled?: () => boolean;
 }
 
-/** Generates `length` characters after `seed`, each sampled from the last step's softmax. */
+/**
+ * Generates `length` characters after `seed` on the GPU (library `generate`): the seed's last
+ * `steps` characters as the prompt, then the LSTM carrying its state, 8 characters a submit.
+ */
 export async function generate(model: Sequential, options: GenerateOptions): Promise<string> {
   const steps = modelSteps(model);
-  const classes = VOCABULARY.length;
   const context = encode(options.seed.slice(-steps));
   if (context.length !== steps) throw new Error(`generate: the seed needs ${steps} characters, got ${context.length}.`);
+  if (options.cancelled?.()) return '';
   let out = '';
-  for (let i = 0; i < options.length && !options.cancelled?.(); i++) {
-    const y = model.predict(context, [1, steps]);
-    const probs = (await y.data()).subarray((steps - 1) * classes, steps * classes);
-    y.dispose();
-    const id = sampleIndex(probs, options.temperature, options.random);
-    context.copyWithin(0, 1);
-    context[steps - 1] = id;
-    const c = decode(id);
-    out += c;
-    options.onChar?.(c);
-  }
+  await generateTokens(model, {
+    prompt: context,
+    steps: options.length,
+    temperature: options.temperature,
+    seed: options.random.int(2 ** 31),
+    tokensPerSubmit: 8,
+    onChunk: (ids) => {
+      for (const id of ids) {
+        const c = decode(id);
+        out += c;
+        options.onChar?.(c);
+      }
+      return !options.cancelled?.();
+    },
+  });
   return out;
 }

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { layers, Random, sampleIndex, sequential, tensor, Tokenizer, type Gpu, type Sequential } from '../src/index.js';
+import { generate, layers, sequential, tensor, Tokenizer, type Sequential } from '../src/index.js';
 import { openGpu, realNumber, seconds, wholeNumber } from './lib/common.js';
 import { bigramBits, unigramBits } from './lib/metrics.js';
 import { loadMobyDick } from './lib/mobyDick.js';
@@ -25,6 +25,7 @@ interface TextOptions {
   batchSize: number;
   learningRate: number;
   temperature: number;
+  topK?: number;
   length: number;
   seed: number;
   save: string;
@@ -42,6 +43,7 @@ function parseOptions(argv: string[]): TextOptions {
     .option('--batch-size <n>', 'windows per training step', wholeNumber(), 64)
     .option('--learning-rate <x>', 'Adam learning rate', realNumber(0), 0.02)
     .option('--temperature <x>', 'sampling temperature of the generated passage (0: greedy)', realNumber(0), 0.6)
+    .option('--top-k <n>', 'draw each character among the k likeliest only', wholeNumber())
     .option('--length <n>', 'characters to generate', wholeNumber(0), 400)
     .option('--seed <n>', 'seed of initialization, shuffling and sampling', wholeNumber(0), 1)
     .option('--save <dir>', 'where the trained model goes', 'examples/models/text');
@@ -112,7 +114,7 @@ export async function main(argv: string[]): Promise<void> {
 
     if (o.length > 0) {
       const prime = heldText.slice(0, Math.min(heldText.length, 2 * o.steps));
-      const passage = await generate(gpu, model, tokenizer, o, prime);
+      const passage = await generatePassage(model, tokenizer, o, prime);
       console.log(`Generated at temperature ${o.temperature}, after "${prime.replace(/\n/g, ' ')}":\n---\n${passage}\n---`);
     }
     model.dispose();
@@ -160,40 +162,11 @@ async function heldOutBits(model: Sequential, held: number[], steps: number, cla
 }
 
 /**
- * `length` characters sampled one at a time after `prime`, from a stateful copy of the model
- * that reads one character per call and keeps its state between calls.
+ * `length` characters generated after `prime` on the GPU (the LSTMs carrying their state
+ * from the prime on), 32 a submit; neither padding (0) nor the unknown character (1) is drawn.
  */
-async function generate(gpu: Gpu, model: Sequential, tokenizer: Tokenizer, o: TextOptions, prime: string): Promise<string> {
-  const classes = tokenizer.wordIndex.size + 1;
-  const stepper = sequential(gpu, [
-    layers.embedding({ inputDim: classes, outputDim: o.embedding, inputShape: [null] }),
-    layers.lstm({ units: o.units, returnSequences: true, stateful: true }),
-    layers.lstm({ units: o.units, returnSequences: true, stateful: true }),
-    layers.dense({ units: classes, activation: 'softmax' }),
-  ]);
-  const random = new Random(o.seed);
-  try {
-    // A first call builds the layers; then the trained weights, and the state back to zero.
-    stepper.predict(Float32Array.of(1), [1, 1]).dispose();
-    stepper.setWeights(await model.getWeightData());
-    stepper.resetStates();
-    const [ids] = tokenizer.textsToSequences([prime]);
-    let input = Float32Array.from(ids);
-    let text = '';
-    for (let i = 0; i < o.length; i++) {
-      const out = stepper.predict(input, [1, input.length]);
-      // probabilities: [1, steps, classes]; the last step's predict the next character.
-      const probabilities = (await out.data()).slice((input.length - 1) * classes);
-      out.dispose();
-      // Neither padding (0) nor the unknown character (1) is written.
-      probabilities[0] = 0;
-      probabilities[1] = 0;
-      const next = sampleIndex(probabilities, o.temperature, random);
-      text += tokenizer.indexWord.get(next) ?? UNKNOWN;
-      input = Float32Array.of(next);
-    }
-    return text;
-  } finally {
-    stepper.dispose();
-  }
+async function generatePassage(model: Sequential, tokenizer: Tokenizer, o: TextOptions, prime: string): Promise<string> {
+  const [prompt] = tokenizer.textsToSequences([prime]);
+  const ids = await generate(model, { prompt, steps: o.length, temperature: o.temperature, topK: o.topK, seed: o.seed, suppressTokens: [0, 1] });
+  return ids.map((id) => tokenizer.indexWord.get(id) ?? UNKNOWN).join('');
 }

@@ -3,7 +3,7 @@
 // value's batch-major index j (PCG hash, Jarzynski & Olano 2020), so the mask depends on
 // (seed, step, j) only: the same on either layout, recomputed by the backward instead of kept,
 // and reproduced bit for bit by src/reference/dropout.ts. threshold = floor(rate·2^32),
-// scale = 1 / (1 − rate).
+// scale = 1 / (1 − rate). Composed after hash.wgsl (pcg).
 // perSequence (the recurrent layers' dropout / recurrentDropout, as Keras): j = b·F + f, one
 // mask [B, F] for every step t. mode 0: y = x ⊙ mask·scale; 1: y = mask·scale (x unread);
 // 2: y += x ⊙ mask·scale.
@@ -37,12 +37,6 @@ override WG: u32 = 64;
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {

@@ -7,6 +7,7 @@ export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/ten
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';
 export { OptionError } from './spec/options.js';
 export { sequential, Sequential, type PredictArgs } from './model/sequential.js';
+export { generate, type GenerateOptions, type GenerateBatchOptions } from './model/generate.js';
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions, type Callback, type CallbackModel } from './model/callbacks.js';
 export {
   learningRateScheduler,

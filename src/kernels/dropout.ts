@@ -1,7 +1,9 @@
 // Kernel: inverted dropout with a counter-based hash mask (shaders/dropout.wgsl).
 import source from '../../shaders/dropout.wgsl?raw';
+import hash from '../../shaders/hash.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { f32Work, type Work } from '../runtime/dispatchRecord.js';
+import { composeShader } from './compose.js';
 import { encodeKernel } from './dispatch.js';
 import { flatGrid } from './embedding.js';
 
@@ -10,7 +12,7 @@ const WG = 64;
 export const dropoutKernel: KernelSource = {
   name: 'dropout',
   cacheKey: `dropout:wg${WG}`,
-  getShaderSource: () => source,
+  getShaderSource: () => composeShader(hash, source),
   constants: { WG },
   bindings: ['read', 'storage', 'uniform'],
 };

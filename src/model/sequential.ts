@@ -160,6 +160,11 @@ export class Sequential {
 
   private disposed = false;
 
+  /** Whether dispose() has released the model's weights. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   private requireLive(what: string): void {
     if (this.disposed)
       throw new DisposedError(`The model was disposed (its weights were released) before ${what}: build a new model, or dispose it only when done.`);

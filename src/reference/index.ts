@@ -5,6 +5,8 @@ export { ReferenceDense } from './dense.js';
 export { ReferenceEmbedding, embeddingForward, embeddingBackward } from './embedding.js';
 export { ReferenceDropout } from './dropout.js';
 export { dropoutMask, dropoutHash, dropoutThreshold, pcgHash } from '../init/dropoutMask.js';
+export { sampleToken, type SamplingRule, type SampledToken } from './sampling.js';
+export { samplingUniform } from '../init/samplingStream.js';
 export { lstmBackward, lstmForwardTrain, denseForward, denseBackward } from './backward.js';
 export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } from './lstm.js';
 export { gemm, lstmStep, activate, type Activation, type GemmShape } from './math.js';
