@@ -14,6 +14,9 @@
 //   @binding(6) weights   read        [rows] each row's weight (WEIGHTED: the sample or class
 //                                     weights; the row's loss and gradient are scaled by it,
 //                                     the metrics are not, as Keras's `sample_weight`)
+//   @binding(7) metricWeights read    [rows] (MASKED: each row's metric weight, the Keras mask
+//                                     scaled to mean 1 over rows, m·rows/Σm — the weights of
+//                                     binding 6 then hold m·rows/Σm times the sample weight)
 //
 // Pass 1 (REDUCE = false, WG = 64): per row. Dispatch (groupsX, ceil(groups / groupsX)),
 // groups = ceil(rows / (WG / lanes)); the workgroup id is folded to wg.y·groupsX + wg.x.
@@ -45,6 +48,7 @@ override LOSS: u32 = 0u; // 0 MSE, 1 MAE, 2 BCE, 3 categorical CE, 4 sparse cate
 override FUSED: bool = false; // sigmoid + BCE, or softmax + (sparse) categorical CE
 override REDUCE: bool = false; // pass 2
 override WEIGHTED: bool = false; // rows scaled by weights[row]
+override MASKED: bool = false; // row metrics scaled by metricWeights[row]
 
 const EPS: f32 = 1e-7;
 const ONE_MINUS_EPS: f32 = 0.99999988079071044921875; // 1 − ε rounded to f32, as Keras
@@ -57,11 +61,20 @@ const NONE: u32 = 0xffffffffu;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 @group(0) @binding(6) var<storage, read> weights: array<f32>;
+@group(0) @binding(7) var<storage, read> metricWeights: array<f32>;
 
 /** Row `row`'s weight (1 unweighted; a dead row past the last reads the last). */
 fn rowWeight(row: u32) -> f32 {
   if (WEIGHTED) {
     return weights[min(row, p.rows - 1u)];
+  }
+  return 1.0;
+}
+
+/** Row `row`'s metric weight (1 unmasked). */
+fn metricWeight(row: u32) -> f32 {
+  if (MASKED) {
+    return metricWeights[min(row, p.rows - 1u)];
   }
   return 1.0;
 }
@@ -259,6 +272,7 @@ fn rowPass(wg: vec3u, lid: u32) {
     } else if (p.accKind == 2u) {
       accuracy = select(0.0, 1.0, f32(rowArgmax.x) == label);
     }
-    rowStats[row] = vec4f(rowLoss * w, rowTotals.y / c, accuracy, 0.0);
+    let mw = metricWeight(row);
+    rowStats[row] = vec4f(rowLoss * w, rowTotals.y / c * mw, accuracy * mw, 0.0);
   }
 }

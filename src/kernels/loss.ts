@@ -24,16 +24,17 @@ const ACCURACY_IDS = { binary: 0, categorical: 1, sparseCategorical: 2 } as cons
 const METRIC_COMPONENT: Record<MetricName, number> = { mae: 1, accuracy: 2 };
 const MAX_METRICS = 8;
 
-export function lossKernel(loss: LossName, fused: boolean, reduce: boolean, weighted = false): KernelSource {
+export function lossKernel(loss: LossName, fused: boolean, reduce: boolean, weighted = false, masked = false): KernelSource {
   const id = LOSS_IDS[loss];
   const wg = reduce ? REDUCE_WG : ROW_WG;
   const w = weighted && !reduce;
+  const m = masked && !reduce;
   return {
     name: reduce ? 'loss_reduce' : 'loss',
-    cacheKey: reduce ? `loss:reduce:wg${wg}` : `loss:rows:wg${wg}:l${id}:f${+fused}:w${+w}`,
+    cacheKey: reduce ? `loss:reduce:wg${wg}` : `loss:rows:wg${wg}:l${id}:f${+fused}:w${+w}:m${+m}`,
     getShaderSource: () => source,
-    constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce, WEIGHTED: +w },
-    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform', 'read'],
+    constants: { WG: wg, LOSS: reduce ? 0 : id, FUSED: +(fused && !reduce), REDUCE: +reduce, WEIGHTED: +w, MASKED: +m },
+    bindings: ['read', 'read', 'storage', 'storage', 'storage', 'uniform', 'read', 'read'],
   };
 }
 
@@ -57,14 +58,19 @@ const LOSS_ROW_FLOPS = 4;
  * loss, whose truth test j = label counts 1 in each of the 3 sweeps); writes grad and the
  * row stats vec4 [rows].
  */
-export function lossRowsWork(a: { loss: LossName; fused: boolean; rows: number; cols: number; weighted?: boolean }): Work {
+export function lossRowsWork(a: { loss: LossName; fused: boolean; rows: number; cols: number; weighted?: boolean; masked?: boolean }): Work {
   const n = a.rows * a.cols;
   const sparse = a.loss === 'sparseCategoricalCrossentropy';
   const [term, gradUnfused, gradFused] = LOSS_TERM_FLOPS[a.loss];
   const perElement = 12 + term + (a.fused ? gradFused : gradUnfused) + (sparse ? 3 : 0);
   // Weighted: the row's weight read once and multiplied into its two scales and its loss.
-  const weighting = a.weighted ? 3 * a.rows : 0;
-  return f32Work(n * perElement + a.rows * LOSS_ROW_FLOPS + weighting, n + (sparse ? a.rows : n) + (a.weighted ? a.rows : 0), n + 4 * a.rows);
+  // Masked: the row's metric weight read once and multiplied into its two metrics.
+  const weighting = (a.weighted ? 3 : 0) * a.rows + (a.masked ? 2 : 0) * a.rows;
+  return f32Work(
+    n * perElement + a.rows * LOSS_ROW_FLOPS + weighting,
+    n + (sparse ? a.rows : n) + (a.weighted ? a.rows : 0) + (a.masked ? a.rows : 0),
+    n + 4 * a.rows,
+  );
 }
 
 /** Work of the reducing workgroup: sums the row stats [rows] of 4 and divides 4; writes the loss and the metrics. */
@@ -85,6 +91,8 @@ export interface LossArgs {
   headActivation: HeadActivation;
   /** [rows]: each row's weight (sample or class weights) scaling its loss and gradient; the metrics are unweighted. */
   weights?: GPUBuffer;
+  /** [rows]: each row's metric weight (a Keras mask scaled to mean 1, kernels/maskWeights); the metrics unmasked without. */
+  metricWeights?: GPUBuffer;
   /** [rows, cols], overwritten with d(loss)/d(yPred), or d(loss)/d(logits) when the head fuses. */
   grad: GPUBuffer;
   /** out[outIndex] = the loss, out[outIndex + 1 + m] = metric m, each a mean over rows. */
@@ -115,6 +123,7 @@ export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
     [args.out, args.outIndex + 1 + metrics.length, 'out'],
   ];
   if (args.weights) need.push([args.weights, rows, 'weights']);
+  if (args.metricWeights) need.push([args.metricWeights, rows, 'metricWeights']);
   for (const [buffer, floats, name] of need) {
     if (buffer.size < floats * 4) throw new ShapeError(`${what}: ${name} holds ${buffer.size / 4} floats, fewer than the ${floats} it needs.`);
   }
@@ -132,13 +141,14 @@ export function encodeLoss(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   const params = run.uniform(words);
   const rowStats = run.scratch(rows * 16, 'loss row stats');
   const weighted = args.weights !== undefined;
-  const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params, args.weights ?? run.scratch(16, 'loss: no weights')];
-
-  const rowKernel = lossKernel(args.loss, fused, false, weighted);
+  const masked = args.metricWeights !== undefined;
+  const none = weighted && masked ? undefined : run.scratch(16, 'loss: no weights');
+  const bindings = [args.yPred, args.yTrue, args.grad, rowStats, args.out, params, args.weights ?? none!, args.metricWeights ?? none!];
+  const rowKernel = lossKernel(args.loss, fused, false, weighted, masked);
   const rowPass = gpu.kernel(rowKernel);
   pass.setPipeline(rowPass.pipeline);
   pass.setBindGroup(0, gpu.bindGroup(rowPass, bindings));
-  const rowCost = { workgroupSize: ROW_WG, work: () => lossRowsWork({ loss: args.loss, fused, rows, cols, weighted }) };
+  const rowCost = { workgroupSize: ROW_WG, work: () => lossRowsWork({ loss: args.loss, fused, rows, cols, weighted, masked }) };
   dispatch(gpu, pass, what, rowKernel, rowCost, groupsX, ceilDiv(groups, groupsX));
 
   const reduceKernel = lossKernel(args.loss, false, true);

@@ -80,7 +80,7 @@ export class Dense extends Layer {
     });
     if (softmax) encodeSoftmax(gpu, pass, run, { x: y, rows, cols: this.units });
     pass.end();
-    // On a sequence the mask passes on (the loss does not yet skip masked steps).
+    // On a sequence the mask passes on (to the next layer, or to the loss, which skips masked steps).
     const output: Flow = { buffer: y, offset: 0, shape: this.computeOutputShape(input.shape), timeMajor: input.timeMajor, mask: input.mask };
     return { output, saved: { input, y, rows } };
   }

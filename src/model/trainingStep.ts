@@ -1,9 +1,11 @@
 // One step of training or evaluation encoded into a command buffer: the batch gathered, the
-// layers' forward, the loss (weighted by the rows' sample or class weights when given), and
+// layers' forward, the loss (weighted by the rows' sample or class weights when given, and
+// over the unmasked steps of a masked sequence output), and
 // unless evaluating the backward and, to update, the gradient control and the optimizer.
 import { encodeActivation } from '../kernels/activation.js';
 import { encodeGatherRows } from '../kernels/gatherRows.js';
 import { encodeLoss, type HeadActivation, type LossName, type MetricName } from '../kernels/loss.js';
+import { encodeMaskWeights } from '../kernels/maskWeights.js';
 import { encodeSoftmax } from '../kernels/softmax.js';
 import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
@@ -127,6 +129,16 @@ export function encodeTrainingStep(
       t0: data.ySteps > 1 ? t0 : 0,
     });
   }
+  // A masked sequence output (Keras 3): masked steps weigh 0, the rest rows/Σm, so the loss and
+  // the metrics are means over the unmasked steps.
+  let metricWeights: GPUBuffer | undefined;
+  if (out.mask && out.shape.length === 3) {
+    const [B, T] = out.shape;
+    const lossWeights = run.scratch(rows * 4, 'masked loss weights');
+    metricWeights = run.scratch(rows * 4, 'masked metric weights');
+    encodeMaskWeights(gpu, pass, run, { mask: out.mask, sampleWeights: weights, lossWeights, metricWeights, B, T, timeMajor: out.timeMajor });
+    weights = lossWeights;
+  }
   const { gradIsPreActivation } = encodeLoss(gpu, pass, run, {
     loss: ctx.loss,
     metrics: ctx.metrics,
@@ -136,6 +148,7 @@ export function encodeTrainingStep(
     cols,
     headActivation: probabilities ?? headActivation(ctx.model),
     weights,
+    metricWeights,
     grad,
     out: stats,
     outIndex: statsIndex,

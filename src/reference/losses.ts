@@ -123,24 +123,48 @@ export function lossForward(
   return { loss: total / rows, grad, gradIsPreActivation: fused };
 }
 
-/** Metric `name` of yPred against yTrue (shapes as in lossForward), averaged over rows. */
-export function metricValue(name: MetricName, loss: LossName, yPred: ArrayLike<number>, yTrue: ArrayLike<number>, rows: number, cols: number): number {
+/**
+ * The rows' weights of a masked sequence output [B, T, …] (rows b·T + t), as Keras 3's
+ * apply_mask: metric weights m·rows/Σm, loss weights those times the sample weights; all 0
+ * when every step is masked. With them the means over rows are means over the unmasked steps.
+ */
+export function maskedRowWeights(mask: ArrayLike<number>, sampleWeights?: ArrayLike<number>): { lossWeights: Float64Array; metricWeights: Float64Array } {
+  const rows = mask.length;
+  let valid = 0;
+  for (let r = 0; r < rows; r++) valid += mask[r];
+  const scale = valid > 0 ? rows / valid : 0;
+  const metricWeights = Float64Array.from(mask, (m) => m * scale);
+  const lossWeights = Float64Array.from(metricWeights, (m, r) => m * (sampleWeights ? sampleWeights[r] : 1));
+  return { lossWeights, metricWeights };
+}
+
+/** Metric `name` of yPred against yTrue (shapes as in lossForward), averaged over rows (each scaled by `weights[r]` when given). */
+export function metricValue(
+  name: MetricName,
+  loss: LossName,
+  yPred: ArrayLike<number>,
+  yTrue: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  weights?: ArrayLike<number>,
+): number {
   const kind = accuracyKind(loss, cols);
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const y = targetRow(loss, yTrue, r, cols);
     const at = r * cols;
+    const w = weights ? weights[r] : 1;
     if (name === 'mae') {
       let s = 0;
       for (let j = 0; j < cols; j++) s += Math.abs(yPred[at + j] - y[j]);
-      total += s / cols;
+      total += (s / cols) * w;
     } else if (kind === 'binary') {
       let s = 0;
       for (let j = 0; j < cols; j++) s += y[j] === (yPred[at + j] > 0.5 ? 1 : 0) ? 1 : 0;
-      total += s / cols;
+      total += (s / cols) * w;
     } else {
       const predicted = argmax(yPred, at, cols);
-      total += kind === 'sparseCategorical' ? +(predicted === yTrue[r]) : +(predicted === argmax(y, 0, cols));
+      total += (kind === 'sparseCategorical' ? +(predicted === yTrue[r]) : +(predicted === argmax(y, 0, cols))) * w;
     }
   }
   return total / rows;

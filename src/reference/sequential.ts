@@ -16,7 +16,7 @@ import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
 import { ReferenceDropout } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
 import type { DropoutConfig, EmbeddingConfig } from '../spec/embeddingConfig.js';
-import { lossForward, metricValue, softmax, type LossName, type MetricName } from './losses.js';
+import { lossForward, maskedRowWeights, metricValue, softmax, type LossName, type MetricName } from './losses.js';
 import { activate } from './math.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
@@ -133,18 +133,24 @@ export class ReferenceSequential {
     const { loss: lossName, metrics, fromLogits } = this.requireCompiled();
     const saved: unknown[] = [];
     let value = x;
+    // Keras masking: [B, T] 1/0 from an Embedding with maskZero, through the layers that keep the steps.
+    let mask: Float64Array | undefined;
     this.layers.forEach((layer, i) => {
+      const input = value;
       if (!isRecurrent(layer)) {
-        const step = layer.forwardTrain(value);
+        const step = layer instanceof ReferenceBidirectional ? layer.forwardTrain(value, true, mask) : layer.forwardTrain(value);
         saved.push(step.saved);
         value = step.y;
       } else {
         const step =
-          layer instanceof ReferenceLstm ? layer.forwardTrain(value, carry?.[i] as Required<State> | undefined) : layer.forwardTrain(value, carry?.[i]);
+          layer instanceof ReferenceLstm
+            ? layer.forwardTrain(value, carry?.[i] as Required<State> | undefined, mask)
+            : layer.forwardTrain(value, carry?.[i], mask);
         if (carry) carry[i] = step.state;
         saved.push(step.saved);
         value = step.y;
       }
+      mask = maskAfter(layer, input, value, mask);
     });
     if (forwardOnly) return { loss: 0, metrics: [], grads: [] };
     const cols = value.shape[value.shape.length - 1];
@@ -157,7 +163,9 @@ export class ReferenceSequential {
     const weights =
       sampleWeight &&
       Float64Array.from({ length: rows }, (_, r) => sampleWeight[sampleWeight.length === rows ? r : Math.floor((r * sampleWeight.length) / rows)]);
-    const result = lossForward(lossName, yPred, y, rows, cols, head, weights);
+    // A masked sequence output: the loss and the metrics over the unmasked steps (Keras 3).
+    const masked = mask && value.shape.length === 3 ? maskedRowWeights(mask, weights) : undefined;
+    const result = lossForward(lossName, yPred, y, rows, cols, head, masked?.lossWeights ?? weights);
     const grads: Float64Array[][] = [];
     let d = result.grad;
     for (let i = this.layers.length - 1; i >= 0; i--) {
@@ -167,7 +175,7 @@ export class ReferenceSequential {
       grads.unshift(step.grads);
       d = step.dX;
     }
-    return { loss: result.loss, metrics: metrics.map((m) => metricValue(m, lossName, yPred, y, rows, cols)), grads: grads.flat() };
+    return { loss: result.loss, metrics: metrics.map((m) => metricValue(m, lossName, yPred, y, rows, cols, masked?.metricWeights)), grads: grads.flat() };
   }
 
   /** One optimizer step on x, y; returns [loss, ...metrics] before the step. */
@@ -258,3 +266,19 @@ export const layers = {
   /** The reference Dense already applies to every step: the wrapper is the layer itself. */
   timeDistributed: ({ layer }: { layer: ReferenceDense }): ReferenceDense => layer,
 };
+
+/**
+ * The mask after `layer` (its input and output given): an Embedding with maskZero makes one
+ * from its ids; recurrent layers with a sequence output, Dense, Activation and Dropout pass it
+ * on; every other layer (or a last-step output) ends it.
+ */
+function maskAfter(layer: ReferenceLayer, input: CpuTensor, output: CpuTensor, mask: Float64Array | undefined): Float64Array | undefined {
+  if (layer instanceof ReferenceEmbedding) return layer.config.maskZero ? Float64Array.from(input.data, (id) => (id !== 0 ? 1 : 0)) : undefined;
+  const keepsSteps =
+    isRecurrent(layer) ||
+    layer instanceof ReferenceBidirectional ||
+    layer instanceof ReferenceDense ||
+    layer instanceof ReferenceActivation ||
+    layer instanceof ReferenceDropout;
+  return keepsSteps && output.shape.length === 3 ? mask : undefined;
+}
