@@ -3,6 +3,7 @@ import { encodeMasking } from '../kernels/masking.js';
 // gather dispatch forward; backward, a clear of the table's gradient and one scatter-add of
 // the output gradient into the rows the ids select.
 import { encodeEmbeddingGather, encodeEmbeddingScatterAdd } from '../kernels/embedding.js';
+import { encodeEmbeddingSortedGradient } from '../kernels/embeddingSorted.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../spec/errors.js';
 import { initialize } from '../init/initializers.js';
@@ -106,7 +107,8 @@ export class Embedding extends Layer {
   }
 
   /**
-   * dW = 0, then dW[id] += dY row for every id (dOutput batch- or time-major). The ids have
+   * dW = 0, then dW[id] += dY row for every id (dOutput batch- or time-major): each id's rows
+   * in (b, t) order (deterministic), or by compare-exchange (deterministic: false). The ids have
    * no gradient: with `needInputGrad` (the layer is not first) the input gradient is zeros.
    */
   encodeBackward(
@@ -123,7 +125,8 @@ export class Embedding extends Layer {
     const E = this.outputDim;
     encoder.clearBuffer(grads[0], 0, this.inputDim * E * 4);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
-    encodeEmbeddingScatterAdd(gpu, pass, run, {
+    const encodeGradient = this.config.deterministic ? encodeEmbeddingSortedGradient : encodeEmbeddingScatterAdd;
+    encodeGradient(gpu, pass, run, {
       ids: input.buffer,
       idsOffset: input.offset,
       dY: dOutput.buffer,

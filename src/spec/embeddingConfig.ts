@@ -14,10 +14,16 @@ export interface EmbeddingConfig {
   /** Length of each token's vector. */
   outputDim: number;
   /**
-   * Whether id 0 is padding (Keras `mask_zero`). Recorded in the config (and saved) only: the
-   * mask is not propagated to later layers yet, so padded steps still run through them.
+   * Whether id 0 is padding (Keras `mask_zero`): the steps with id 0 are masked for the layers
+   * that follow (the recurrent layers skip them, the loss leaves them out).
    */
   maskZero?: boolean;
+  /**
+   * The gradient adds each id's rows in a fixed order, so one seed trains to bit-identical
+   * weights (default true). false: a compare-exchange scatter-add whose additions land in
+   * whatever order the GPU runs them (the last bits of a row fed by 3+ ids may vary).
+   */
+  deterministic?: boolean;
   embeddingsInitializer?: InitializerName;
   embeddingsRegularizer?: RegularizerConfig;
   /** Steps of every input sequence (Keras `input_length`); same as inputShape [inputLength]. */
@@ -33,6 +39,7 @@ export interface ResolvedEmbeddingConfig {
   inputDim: number;
   outputDim: number;
   maskZero: boolean;
+  deterministic: boolean;
   embeddingsInitializer: InitializerName;
   embeddingsRegularizer?: RegularizerConfig;
   inputLength?: number;
@@ -50,6 +57,7 @@ const EMBEDDING_OPTIONS: OptionSchema<EmbeddingConfig> = {
   inputDim: 'integer',
   outputDim: 'integer',
   maskZero: 'boolean',
+  deterministic: 'boolean',
   embeddingsInitializer: 'string',
   embeddingsRegularizer: 'object',
   inputLength: 'integer',
@@ -89,6 +97,7 @@ export function resolveEmbeddingConfig(config: EmbeddingConfig): ResolvedEmbeddi
     inputDim: config.inputDim,
     outputDim: config.outputDim,
     maskZero: config.maskZero ?? false,
+    deterministic: config.deterministic ?? true,
     embeddingsInitializer: checkInitializer(config.embeddingsInitializer ?? 'randomUniform', 'embedding: embeddingsInitializer'),
     embeddingsRegularizer: checkRegularizer(config.embeddingsRegularizer, 'embeddingsRegularizer'),
     inputLength: length,

@@ -1,10 +1,12 @@
 // kernels/embedding and kernels/dropout against their CPU twins (src/reference/embedding.ts,
-// src/reference/dropout.ts): the lookup is an exact copy; the scatter-add's f32 sums are
-// checked against a bound derived from their rounding; the dropout mask is checked bit for bit.
+// src/reference/dropout.ts): the lookup is an exact copy; both gradients' f32 sums are checked
+// against a bound derived from their rounding, and the sorted one's bit for bit against sums
+// in row order; the dropout mask is checked bit for bit.
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeDropout } from '../../src/kernels/dropout.js';
 import { encodeEmbeddingGather, encodeEmbeddingScatterAdd } from '../../src/kernels/embedding.js';
+import { encodeEmbeddingSortedGradient } from '../../src/kernels/embeddingSorted.js';
 import { dropoutHash, dropoutMask, dropoutThreshold, pcgHash } from '../../src/init/dropoutMask.js';
 import { embeddingBackward, embeddingForward } from '../../src/reference/embedding.js';
 import { Random } from '../../src/init/random.js';
@@ -34,7 +36,17 @@ const embeddingCases: EmbeddingCase[] = [
   { name: 'E not a multiple of the workgroup, repeated ids', V: 7, E: 67, B: 3, T: 5 },
   { name: 'time-major dY, ids at an offset', V: 13, E: 130, B: 4, T: 6, timeMajor: true, idsOffset: 5 },
   { name: '2400 rows into 3: heavy contention', V: 50, E: 5, B: 60, T: 40, vocabUsed: 3 },
+  { name: '513 ids: the sort merges two tiles', V: 20, E: 3, B: 1, T: 513, timeMajor: true },
+  { name: '1500 ids: the sort merges across tiles in two stages', V: 40, E: 2, B: 30, T: 50, idsOffset: 3 },
 ];
+
+type GradientVariant = 'scatter-add' | 'sorted';
+
+/** dW += the Embedding gradient by one variant, in `pass`. */
+function encodeGradient(variant: GradientVariant, ...call: Parameters<typeof encodeEmbeddingScatterAdd>): void {
+  if (variant === 'sorted') encodeEmbeddingSortedGradient(...call);
+  else encodeEmbeddingScatterAdd(...call);
+}
 
 /** Ids in [0, used) that include 0 and V − 1 (when used = V) and repeat. */
 function makeIds(random: Random, n: number, V: number, used = V): Float32Array {
@@ -88,8 +100,18 @@ describe('embedding lookup', () => {
   });
 });
 
+/** dW of ids and batch-major dY as f32 sums, each id's rows added in row order from 0. */
+function sequentialSums(ids: ArrayLike<number>, dY: Float32Array, V: number, E: number): Float32Array {
+  const dW = new Float32Array(V * E);
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r];
+    if (Number.isInteger(id) && id >= 0 && id < V) for (let e = 0; e < E; e++) dW[id * E + e] = Math.fround(dW[id * E + e] + dY[r * E + e]);
+  }
+  return dW;
+}
+
 /**
- * The scatter-add's dW against the Float64 sum, with a bound from f32 rounding: n terms added
+ * The gradient's dW against the Float64 sum, with a bound from f32 rounding: n terms added
  * one by one in any order err by at most γ(n−1)·Σ|terms|, γ(k) = k·u / (1 − k·u) (Higham,
  * Accuracy and Stability, §4.2), whatever order the atomics took. Per element.
  */
@@ -117,7 +139,7 @@ function expectWithinSumBound(gpu: Float32Array, ids: ArrayLike<number>, dYbatch
   return worst;
 }
 
-describe('embedding gradient (scatter-add)', () => {
+describe.each(['scatter-add', 'sorted'] as const)('embedding gradient (%s)', (variant) => {
   test.each(embeddingCases)('$name (V=$V E=$E B=$B T=$T)', async (c) => {
     const { gpu } = env;
     const random = new Random(c.V * 17 + c.T);
@@ -137,7 +159,7 @@ describe('embedding gradient (scatter-add)', () => {
     await gpu.submit('test', (encoder, run) => {
       encoder.clearBuffer(dW, 0, c.V * c.E * 4);
       const pass = encoder.beginComputePass();
-      encodeEmbeddingScatterAdd(gpu, pass, run, {
+      encodeGradient(variant, gpu, pass, run, {
         ids: tIds.buffer,
         idsOffset: off,
         dY: tdY.buffer,
@@ -152,7 +174,9 @@ describe('embedding gradient (scatter-add)', () => {
     });
     const got = await readBuffer(gpu, dW, c.V * c.E);
     const worst = expectWithinSumBound(got, ids, dY, c.V, c.E, c.name);
-    console.log(`embedding scatter-add ${c.name}: max |err| ${worst.toExponential(2)}`);
+    if (process.env.SHOW_ERR) console.log(`embedding ${variant} ${c.name}: max |err| ${worst.toExponential(2)}`);
+    // Sorted: each id's rows added one by one in (b, t) order, exactly as this f32 loop does.
+    if (variant === 'sorted') expect(got).toEqual(sequentialSums(ids, dY, c.V, c.E));
     // Rows no id selects stay exactly zero: the gradient touches only the rows used.
     const used = new Set(Array.from(ids));
     for (let v = 0; v < c.V; v++) if (!used.has(v)) expect(Array.from(got.subarray(v * c.E, (v + 1) * c.E)).every((x) => x === 0)).toBe(true);
@@ -171,7 +195,7 @@ describe('embedding gradient (scatter-add)', () => {
     await gpu.submit('test', (encoder, run) => {
       encoder.clearBuffer(dW, 0, V * E * 4);
       const pass = encoder.beginComputePass();
-      encodeEmbeddingScatterAdd(gpu, pass, run, { ids: tIds.buffer, dY: tdY.buffer, timeMajor: false, dW, B, T, E, V });
+      encodeGradient(variant, gpu, pass, run, { ids: tIds.buffer, dY: tdY.buffer, timeMajor: false, dW, B, T, E, V });
       pass.end();
     });
     const expected = new Float32Array(V * E);
@@ -195,7 +219,7 @@ describe('embedding gradient (scatter-add)', () => {
     await gpu.submit('test', (encoder, run) => {
       encoder.clearBuffer(dW, 0, V * E * 4);
       const pass = encoder.beginComputePass();
-      encodeEmbeddingScatterAdd(gpu, pass, run, { ids: tIds.buffer, dY: tdY.buffer, timeMajor: false, dW, B: 1, T: ids.length, E, V });
+      encodeGradient(variant, gpu, pass, run, { ids: tIds.buffer, dY: tdY.buffer, timeMajor: false, dW, B: 1, T: ids.length, E, V });
       pass.end();
     });
     const expected = new Float32Array(V * E);

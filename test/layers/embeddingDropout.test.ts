@@ -51,9 +51,9 @@ const cases: Case[] = [
 // [N, T] from xShape[0]); the 'layer chain' tests below drive that model through
 // encodeTrain / encodeBackward directly.
 
-function buildBoth(c: Case) {
+function buildBoth(c: Case, deterministic = true) {
   const seeds = { embedding: 1, lstm: 2, dense: 3, dropout: [7, 8] };
-  const gpuLayers: Layer[] = [new Embedding({ inputDim: c.V, outputDim: c.E, inputLength: c.T, seed: seeds.embedding })];
+  const gpuLayers: Layer[] = [new Embedding({ inputDim: c.V, outputDim: c.E, inputLength: c.T, seed: seeds.embedding, deterministic })];
   // The reference Sequential builds its first layer from inputShape with the LSTM's rules:
   // give its embedding none (it builds on first use).
   const refLayers: unknown[] = [new ReferenceEmbedding({ inputDim: c.V, outputDim: c.E })];
@@ -94,29 +94,51 @@ function makeData(c: Case, seed: number) {
 describe('gradients: GPU vs reference', () => {
   // As the LSTM model test (test/lstm/training.test.ts): f32 sums over B·T rows of O(1) terms
   // give errors ~1e-7; 1e-6 absolute plus 1e-4 relative. The embedding's gradient adds the
-  // LSTM's input gradient rows into the table by f32 atomics in an unspecified order: at most
-  // (n−1)·2⁻²⁴·Σ|terms| more for n ≤ B·T = 20 rows, ≤ 1.2e-6·Σ|terms| ≈ 1e-8 here. Dropout
-  // masks are equal bit for bit (same hash, same step counter), so they add only one rounding.
-  test.each(cases)('$name (V=$V E=$E B=$B T=$T H=$H rate=$rate)', async (c) => {
-    const { model, ref } = buildBoth(c);
-    model.compile({ optimizer: 'sgd', loss: c.loss });
-    ref.compile({ optimizer: 'sgd', loss: c.loss });
-    ref.setWeights(await model.getWeightData());
-    const { ids, y } = makeData(c, c.V * 10 + c.T);
-    const gpu = await model.gradients(tensor(env.gpu, ids, [c.B, c.T]), y);
-    const expected = ref.gradients(reference.tensor(ids, [c.B, c.T]), y);
-    expect(Math.abs(gpu.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * Math.abs(expected.loss));
-    expect(gpu.grads.length).toBe(expected.grads.length);
-    let worst = 0;
-    expected.grads.forEach((g, i) => {
-      for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(gpu.grads[i][k] - g[k]));
-      expectClose(gpu.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`);
-    });
-    // The table's rows that no id selects have exactly zero gradient.
-    const E = c.E;
-    for (let v = 0; v < c.V; v++) if (!ids.includes(v)) expect(gpu.grads[0].subarray(v * E, (v + 1) * E).every((g) => g === 0)).toBe(true);
-    console.log(`${c.name}: max |gradient error| ${worst.toExponential(2)}`);
-    model.dispose();
+  // LSTM's input gradient rows into the table in (b, t) order, or by f32 atomics in an
+  // unspecified order (deterministic: false): at most (n−1)·2⁻²⁴·Σ|terms| more for n ≤ B·T = 20
+  // rows, ≤ 1.2e-6·Σ|terms| ≈ 1e-8 here. Dropout masks are equal bit for bit (same hash, same
+  // step counter), so they add only one rounding.
+  test.each(cases.flatMap((c) => [true, false].map((deterministic) => ({ ...c, deterministic }))))(
+    '$name (V=$V E=$E B=$B T=$T H=$H rate=$rate, deterministic $deterministic)',
+    async (c) => {
+      const { model, ref } = buildBoth(c, c.deterministic);
+      model.compile({ optimizer: 'sgd', loss: c.loss });
+      ref.compile({ optimizer: 'sgd', loss: c.loss });
+      ref.setWeights(await model.getWeightData());
+      const { ids, y } = makeData(c, c.V * 10 + c.T);
+      const gpu = await model.gradients(tensor(env.gpu, ids, [c.B, c.T]), y);
+      const expected = ref.gradients(reference.tensor(ids, [c.B, c.T]), y);
+      expect(Math.abs(gpu.loss - expected.loss)).toBeLessThan(1e-5 + 1e-5 * Math.abs(expected.loss));
+      expect(gpu.grads.length).toBe(expected.grads.length);
+      let worst = 0;
+      expected.grads.forEach((g, i) => {
+        for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(gpu.grads[i][k] - g[k]));
+        expectClose(gpu.grads[i], g, 1e-6, 1e-4, `gradient of weight ${i}`);
+      });
+      // The table's rows that no id selects have exactly zero gradient.
+      const E = c.E;
+      for (let v = 0; v < c.V; v++) if (!ids.includes(v)) expect(gpu.grads[0].subarray(v * E, (v + 1) * E).every((g) => g === 0)).toBe(true);
+      if (process.env.SHOW_ERR) console.log(`${c.name}: max |gradient error| ${worst.toExponential(2)}`);
+      model.dispose();
+    },
+  );
+});
+
+describe('determinism', () => {
+  test('two fits from one seed give bit-identical weights (the gradient adds in a fixed order)', async () => {
+    // 96 ids of 3 tokens: every row of the table is fed by ~32 rows of the LSTM's input gradient.
+    const c = { ...cases[1], V: 3, B: 16, T: 6 };
+    const { ids, y } = makeData(c, 5);
+    const train = async () => {
+      const { model } = buildBoth(c);
+      model.compile({ optimizer: 'adam', loss: c.loss });
+      await model.fit(tensor(env.gpu, ids, [c.B, c.T]), y, { epochs: 2, batchSize: 8, seed: 3, verbose: 0 });
+      const weights = await model.getWeightData();
+      model.dispose();
+      return weights;
+    };
+    const [first, second] = [await train(), await train()];
+    first.forEach((w, i) => expect(second[i], `weight ${i}`).toEqual(w));
   });
 });
 
