@@ -8,12 +8,16 @@ biases included, so that every weight matters to the outputs.
 
     python3 -m venv /tmp/kvenv
     /tmp/kvenv/bin/pip install keras jax h5py numpy
-    KERAS_BACKEND=jax /tmp/kvenv/bin/python scripts/make-keras-fixture.py
+    KERAS_BACKEND=jax /tmp/kvenv/bin/python scripts/make-keras-fixture.py [name …]
+
+With names, only those fixtures are written (the others are still drawn, so that every
+fixture's weights and inputs stay the same whatever is written).
 
 Written with Keras 3.15.1 on the JAX backend (CPU).
 """
 import json
 import os
+import sys
 import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -78,9 +82,18 @@ def models():
         L.LayerNormalization(),
         L.Dense(1),
     ], ("float", (1, 4, 2))
+    yield "time-distributed", [
+        keras.Input((5, 3)),
+        L.GRU(4, return_sequences=True),
+        L.TimeDistributed(L.Dense(3, activation="tanh")),
+        L.TimeDistributed(L.Dropout(0.3)),
+        L.TimeDistributed(L.Activation("softplus")),
+        L.TimeDistributed(L.Dense(2)),
+    ], ("float", (2, 5, 3))
 
 
 def main():
+    only = set(sys.argv[1:])
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(7)
     for name, layers, data in models():
@@ -92,6 +105,8 @@ def main():
         else:
             x = rng.normal(0.0, 1.0, size=data[1]).astype("float32")
         y = np.asarray(model.predict(x, verbose=0), dtype="float32")
+        if only and name not in only:
+            continue
         model.save(os.path.join(OUT, f"{name}.keras"))
         model.save(os.path.join(OUT, f"{name}.h5"))
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:

@@ -38,7 +38,7 @@ export { Activation } from './layers/activation.js';
 export { Flatten, RepeatVector } from './layers/reshape.js';
 export { GlobalAveragePooling1d, GlobalMaxPooling1d } from './layers/globalPooling1d.js';
 export type { ActivationConfig, LayerActivation, RepeatVectorConfig, ShapeLayerConfig } from './spec/shapeConfig.js';
-export { TimeDistributed, type TimeDistributedConfig } from './layers/timeDistributed.js';
+export { TimeDistributed, type StepwiseLayer, type TimeDistributedConfig } from './layers/timeDistributed.js';
 export type { LstmConfig, DenseConfig, RegularizerConfig } from './spec/config.js';
 export { TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs } from './model/training.js';
 export type { EvaluateArgs } from './model/trainingTypes.js';

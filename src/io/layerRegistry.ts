@@ -9,6 +9,7 @@ import { Activation } from '../layers/activation.js';
 import { GlobalAveragePooling1d, GlobalMaxPooling1d } from '../layers/globalPooling1d.js';
 import { Flatten, RepeatVector } from '../layers/reshape.js';
 import { Dense } from '../layers/dense.js';
+import { TimeDistributed } from '../layers/timeDistributed.js';
 import { MaxPooling1d } from '../layers/maxPooling1d.js';
 import { Dropout } from '../layers/dropout.js';
 import { Masking } from '../layers/masking.js';
@@ -291,6 +292,56 @@ registerLayerType({
     const config: JsonConfig = { mergeMode, layer: { className, config: layerConfig } };
     const name = reader.name();
     if (name) config.name = name;
+    if (inputShape) config.inputShape = inputShape;
+    return config;
+  },
+});
+
+// TimeDistributed: { name, inputShape?, layer: { className, config } }, the wrapped layer's own
+// registered type and options; its weights are the wrapped layer's, under the wrapper's name.
+const STEPWISE = ['Dense', 'Activation', 'Dropout', 'TimeDistributed'];
+
+registerLayerType({
+  className: 'TimeDistributed',
+  is: (layer) => layer instanceof TimeDistributed,
+  getConfig(layer) {
+    const td = layer as TimeDistributed;
+    const type = layerTypeFor(td.layer);
+    const config: JsonConfig = { name: td.config.name, layer: { className: type.className, config: type.getConfig(td.layer) } };
+    if (td.config.inputShape) config.inputShape = [...td.config.inputShape];
+    return config;
+  },
+  fromConfig(config) {
+    const inner = config.layer as { className?: unknown; config?: unknown } | undefined;
+    const className = inner?.className;
+    if (typeof className !== 'string' || !STEPWISE.includes(className) || typeof inner?.config !== 'object' || inner.config === null) {
+      throw new ModelFormatError(
+        `TimeDistributed wraps Dense, Activation or Dropout given as { className, config }; got ${JSON.stringify(className ?? inner ?? null)}.`,
+      );
+    }
+    const layer = layerTypeOf(className)!.fromConfig(inner.config as JsonConfig);
+    return new TimeDistributed({ ...(config as object), layer });
+  },
+  weightNames: (layer) => {
+    const inner = (layer as TimeDistributed).layer;
+    return layerTypeFor(inner).weightNames(inner);
+  },
+  // Keras / TF.js: { layer: { class_name, config } }, the input shape on the wrapper.
+  fromKeras(reader) {
+    const inner = reader.config.layer as { class_name?: unknown; className?: unknown; config?: unknown } | undefined;
+    const className = inner?.class_name ?? inner?.className;
+    const type = typeof className === 'string' && STEPWISE.includes(className) ? layerTypeOf(className) : undefined;
+    if (!type?.fromKeras) reader.fail(`a TimeDistributed layer here wraps Dense, Activation or Dropout, got ${JSON.stringify(className ?? null)}.`);
+    const innerReader = new KerasConfigReader(
+      { ...reader.ctx, className: className as string },
+      normalizeKerasConfig(inner!.config, `${reader.where}: the wrapped layer`),
+    );
+    const layerConfig = type!.fromKeras!(innerReader);
+    delete layerConfig.inputShape;
+    const config: JsonConfig = { layer: { className, config: layerConfig } };
+    const name = reader.name();
+    if (name) config.name = name;
+    const inputShape = reader.inputShape();
     if (inputShape) config.inputShape = inputShape;
     return config;
   },

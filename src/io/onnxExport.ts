@@ -94,18 +94,18 @@ export async function exportOnnx(model: Sequential, options: ExportOnnxOptions =
 
 function unsupported(layer: Layer, why: string): never {
   throw new ModelFormatError(
-    `exportOnnx: ${layer.name} (${layer.constructor.name}) ${why}. Exported are LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed(Dense), Embedding, Dropout, Activation, Flatten, RepeatVector and the global poolings.`,
+    `exportOnnx: ${layer.name} (${layer.constructor.name}) ${why}. Exported are LSTM, GRU, SimpleRNN, Bidirectional, Dense, TimeDistributed of Dense, Activation or Dropout, Embedding, Dropout, Activation, Flatten, RepeatVector and the global poolings.`,
   );
 }
 
 function checkExportable(layer: Layer): void {
-  if (layer instanceof Bidirectional) {
+  if (layer instanceof TimeDistributed) checkExportable(layer.layer);
+  else if (layer instanceof Bidirectional) {
     if (layer.config.mergeMode === null) unsupported(layer, 'has mergeMode null (two outputs), which a Sequential ONNX graph cannot give');
     if (layer.forwardLayer.config.goBackwards) unsupported(layer, 'wraps a goBackwards layer');
     checkRecurrent(layer.forwardLayer as Cell);
   } else if (layer instanceof Lstm || layer instanceof Gru || layer instanceof SimpleRnn) checkRecurrent(layer);
   else if (layer instanceof Dense) checkActivationOp(layer, layer.config.activation, 'activation');
-  else if (layer instanceof TimeDistributed) checkActivationOp(layer, layer.layer.config.activation, 'activation');
   else if (layer instanceof Embedding) {
     if (layer.config.maskZero) unsupported(layer, "has maskZero: ONNX's recurrent ops have no per-step mask");
   } else if (
@@ -129,15 +129,17 @@ function checkRecurrent(layer: Cell): void {
 
 function checkActivationOp(layer: Layer, activation: string, option: string): void {
   if (activation === 'linear' || activation === 'softmax') {
-    if (layer instanceof Dense || layer instanceof TimeDistributed) return;
+    if (layer instanceof Dense) return;
   }
-  const recurrent = !(layer instanceof Dense || layer instanceof TimeDistributed || layer instanceof Activation);
+  const recurrent = !(layer instanceof Dense || layer instanceof Activation);
   if (!(activation in ACTIVATION_OPS) || (recurrent && NOT_RECURRENT.includes(activation)))
     unsupported(layer, `has ${option} '${activation}', which ONNX's recurrent ops do not take`);
 }
 
 async function exportLayer(graph: OnnxGraph, layer: Layer, x: string): Promise<string> {
   if (layer instanceof Dropout) return x;
+  // The layer applied to [batch, steps, F] as ONNX's MatMul and elementwise ops take it.
+  if (layer instanceof TimeDistributed) return exportLayer(graph, layer.layer, x);
   if (layer instanceof Embedding) {
     const [table] = await layer.getWeightData();
     const embeddings = graph.floats(`${layer.name}/embeddings`, [layer.config.inputDim, layer.config.outputDim], table);
@@ -154,7 +156,6 @@ async function exportLayer(graph: OnnxGraph, layer: Layer, x: string): Promise<s
     return graph.op('Expand', [column, graph.ints(`${layer.name}/shape`, [1, layer.config.n, 1])]);
   }
   if (layer instanceof Dense) return exportDense(graph, layer, x);
-  if (layer instanceof TimeDistributed) return exportDense(graph, layer.layer, x);
   if (layer instanceof Bidirectional) {
     const [forward, backward] = [layer.forwardLayer, layer.backwardLayer] as Cell[];
     const weights = [await forward.getWeightData(), await backward.getWeightData()];

@@ -1,15 +1,21 @@
-// TimeDistributed: applies a layer to every step of a sequence. Our Dense already works on
-// the last axis of a [B, T, F] input and keeps its layout, so the wrapper takes a Dense and
-// delegates everything to it (its weights are the wrapper's).
+// TimeDistributed: applies a layer of [batch, features] inputs to every step of a sequence.
+// The layers it takes (Dense, Activation, Dropout, or another TimeDistributed of those) already
+// work on the last axis of a [B, T, F] input as on [B·T, F] and keep its layout, so the wrapper
+// delegates everything to its layer (whose weights are the wrapper's).
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
 import type { Tensor } from '../runtime/tensor.js';
+import { Activation } from './activation.js';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
 import { Layer, type Flow, type Regularizer } from './layer.js';
 
+/** The layers TimeDistributed applies at each step: those of [batch, features] inputs. */
+export type StepwiseLayer = Dense | Activation | Dropout | TimeDistributed;
+
 export interface TimeDistributedConfig {
-  /** The layer applied at each step: a Dense layer. */
+  /** The layer applied at each step: Dense, Activation, Dropout (or a TimeDistributed of one). */
   layer: Layer;
   /** [steps, features] of the input when this is the first layer (steps may be null). */
   inputShape?: readonly [number | null, number];
@@ -21,15 +27,17 @@ const TIME_DISTRIBUTED_OPTIONS: OptionSchema<TimeDistributedConfig> = { layer: '
 let timeDistributedCounter = 0;
 
 export class TimeDistributed extends Layer {
-  readonly layer: Dense;
+  readonly layer: StepwiseLayer;
   readonly config: { inputShape?: readonly (number | null)[]; name: string };
 
   constructor(config: TimeDistributedConfig) {
     checkOptions('timeDistributed', config, TIME_DISTRIBUTED_OPTIONS);
     const inner = config?.layer;
-    if (!(inner instanceof Dense)) {
+    if (!(inner instanceof Dense || inner instanceof Activation || inner instanceof Dropout || inner instanceof TimeDistributed)) {
       const what = inner instanceof Layer ? `${inner.name} (${inner.constructor.name})` : String(inner);
-      throw new RnnError(`timeDistributed wraps a Dense layer (it applies its kernel to every step); got ${what}. Other layers are not supported.`);
+      throw new RnnError(
+        `timeDistributed wraps a layer of [batch, features] inputs — Dense, Activation or Dropout — and applies it at every step; got ${what}. A layer that reads sequences itself (LSTM, Conv1D) takes the sequence without the wrapper.`,
+      );
     }
     const name = config.name ?? `time_distributed_${++timeDistributedCounter}`;
     super(name);

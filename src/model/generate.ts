@@ -170,7 +170,8 @@ function checkSteppable(layers: readonly Layer[]): { embedding: Embedding; V: nu
     }
   }
   const last = layers[layers.length - 1];
-  const head = last instanceof TimeDistributed ? last.layer : last;
+  let head = last;
+  while (head instanceof TimeDistributed) head = head.layer;
   const softmax = (head instanceof Dense || head instanceof Activation) && head.config.activation === 'softmax';
   if (!softmax) throw new RnnError(`generate: the model must end in a softmax over the vocabulary; it ends with ${describe(last)}.`);
   const outputShape = layers.reduce((shape, layer) => layer.computeOutputShape(shape), [1]);

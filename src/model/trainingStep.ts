@@ -32,8 +32,8 @@ export interface StepContext {
 
 /** The activation of the model's last layer (a TimeDistributed's own): sigmoid and softmax fuse with their cross-entropy. */
 export function headActivation(model: Trainable): HeadActivation {
-  const top = model.layers[model.layers.length - 1];
-  const last = top instanceof TimeDistributed ? top.layer : top;
+  let last = model.layers[model.layers.length - 1];
+  while (last instanceof TimeDistributed) last = last.layer;
   return last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
 }
 

@@ -275,3 +275,24 @@ describe('TensorFlow.js import errors', () => {
     );
   });
 });
+
+describe('TensorFlow.js import of TimeDistributed', () => {
+  test('timeDistributed over Dense, Activation and Dropout: the same predictions as TF.js', async () => {
+    const source = tfl.sequential({
+      layers: [
+        tfl.layers.lstm({ units: H, inputShape: [T, D], returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 4, activation: 'tanh', biasInitializer: 'randomNormal' }) }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.dropout({ rate: 0.5 }) }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.activation({ activation: 'softplus' }) }),
+        tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 2 }) }),
+      ],
+    });
+    const expected = tfPredict(source);
+    const { modelJson, shards } = toModelJson(await save(source), 1 << 20);
+    const model = await importTfjsModel(env.gpu, modelJson, shards);
+    expect(model.layers.map((l) => l.constructor.name)).toEqual(['Lstm', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed']);
+    expect(model.outputShape()).toEqual([T, 2]);
+    expectClose(await ourPredict(model), expected, ATOL, RTOL, 'imported vs TF.js');
+    model.dispose();
+  });
+});

@@ -50,6 +50,7 @@ const MODELS: [name: string, classes: string[]][] = [
   ['embedding-pooling', ['Embedding', 'GlobalAveragePooling1d', 'Dense', 'Activation']],
   ['shape-layers', ['Lstm', 'GlobalMaxPooling1d', 'RepeatVector', 'SimpleRnn', 'Flatten', 'Dense']],
   ['causal-conv', ['Conv1d', 'Conv1d', 'Conv1d', 'Gru', 'Dense']],
+  ['time-distributed', ['Gru', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed']],
 ];
 
 describe.each(MODELS)('loadKerasModel: %s', (name, classes) => {

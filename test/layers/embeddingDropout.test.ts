@@ -342,9 +342,9 @@ describe('API checks', () => {
     any.dispose();
   });
 
-  test('timeDistributed takes a Dense and shares its weights; other layers are rejected', async () => {
-    expect(() => new TimeDistributed({ layer: layers.lstm({ units: 2 }) })).toThrow(/timeDistributed wraps a Dense layer.*Lstm/);
-    expect(() => new TimeDistributed({ layer: {} as Layer })).toThrow(/wraps a Dense/);
+  test('timeDistributed shares the weights of its Dense; layers of sequences are rejected', async () => {
+    expect(() => new TimeDistributed({ layer: layers.lstm({ units: 2 }) })).toThrow(/timeDistributed wraps a layer of \[batch, features\] inputs.*Lstm/);
+    expect(() => new TimeDistributed({ layer: {} as Layer })).toThrow(/Dense, Activation or Dropout/);
     const dense = layers.dense({ units: 3, seed: 5 });
     const wrapped = new TimeDistributed({ layer: dense, inputShape: [4, 2] });
     const model = sequential(env.gpu, [wrapped]);
