@@ -2,7 +2,7 @@
 // resolves its configurations here too, so that both sides agree on every default.
 import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
-import { checkOptions, type OptionSchema } from './options.js';
+import { checkOptions, nested, type OptionSchema } from './options.js';
 
 /** `layers.lstm` options, as TF.js `tf.layers.lstm`. */
 export interface LstmConfig extends RecurrentConfigBase {
@@ -58,6 +58,9 @@ export interface RegularizerConfig {
   l2?: number;
 }
 
+/** The option kind of a regularizer: `{ l1, l2 }`, each a finite number (ranges: checkRegularizer). */
+export const REGULARIZER_OPTION = nested<RegularizerConfig>({ l1: 'number', l2: 'number' });
+
 type Optional = 'inputShape' | 'seed' | 'name' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer';
 export type ResolvedLstmConfig = Required<Omit<LstmConfig, Optional>> & Pick<LstmConfig, Optional> & { name: string };
 
@@ -74,9 +77,9 @@ export const RECURRENT_OPTION_KINDS = {
   kernelInitializer: 'string',
   recurrentInitializer: 'string',
   biasInitializer: 'string',
-  kernelRegularizer: 'object',
-  recurrentRegularizer: 'object',
-  biasRegularizer: 'object',
+  kernelRegularizer: REGULARIZER_OPTION,
+  recurrentRegularizer: REGULARIZER_OPTION,
+  biasRegularizer: REGULARIZER_OPTION,
   goBackwards: 'boolean',
   stateful: 'boolean',
   dropout: 'number',
@@ -174,8 +177,8 @@ const DENSE_OPTIONS: OptionSchema<DenseConfig> = {
   inputShape: 'shape',
   kernelInitializer: 'string',
   biasInitializer: 'string',
-  kernelRegularizer: 'object',
-  biasRegularizer: 'object',
+  kernelRegularizer: REGULARIZER_OPTION,
+  biasRegularizer: REGULARIZER_OPTION,
   seed: 'integer',
   name: 'string',
 };

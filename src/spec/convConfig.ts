@@ -3,7 +3,7 @@
 // configurations here too, so that both sides agree on every default.
 import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
-import { checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkRegularizer, REGULARIZER_OPTION, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 export type Padding = 'valid' | 'same';
@@ -102,8 +102,8 @@ const CONV1D_OPTIONS: OptionSchema<Conv1dConfig> = {
   useBias: 'boolean',
   kernelInitializer: 'string',
   biasInitializer: 'string',
-  kernelRegularizer: 'object',
-  biasRegularizer: 'object',
+  kernelRegularizer: REGULARIZER_OPTION,
+  biasRegularizer: REGULARIZER_OPTION,
   inputShape: 'shape',
   seed: 'integer',
   name: 'string',

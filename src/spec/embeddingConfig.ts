@@ -3,7 +3,7 @@
 // here too, so that both sides agree on every default.
 import { checkInitializer, type InitializerName } from './names.js';
 import { RnnError, ShapeError } from './errors.js';
-import { checkRegularizer, type RegularizerConfig } from './config.js';
+import { checkRegularizer, REGULARIZER_OPTION, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
 import { drawSeed } from './seed.js';
 
@@ -59,7 +59,7 @@ const EMBEDDING_OPTIONS: OptionSchema<EmbeddingConfig> = {
   maskZero: 'boolean',
   deterministic: 'boolean',
   embeddingsInitializer: 'string',
-  embeddingsRegularizer: 'object',
+  embeddingsRegularizer: REGULARIZER_OPTION,
   inputLength: 'integer',
   inputShape: 'shape',
   seed: 'integer',

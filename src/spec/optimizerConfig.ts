@@ -3,6 +3,7 @@
 // (kernels/optimizers) and the CPU twin (reference/optimizers) resolve their settings here,
 // so that both sides agree on every default and every step-dependent scalar.
 import { ShapeError } from './errors.js';
+import { nearestName, OptionError } from './options.js';
 
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adam' | 'adamax' | 'nadam';
 
@@ -94,8 +95,17 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
     if (key === 'name' || key in defaults || (CLIP_OPTIONS as readonly string[]).includes(key)) continue;
     // A resolved config holds every field, 0 / false where unused: resolving it again is allowed.
     if (key in NEUTRAL && (options[key] === NEUTRAL[key as Hyper] || options[key] === undefined)) continue;
-    const hint = key === 'lr' ? ' (the learning rate is `learningRate`)' : key === 'beta_1' || key === 'beta_2' ? ' (spelled `beta1` / `beta2` here)' : '';
-    throw new ShapeError(`Optimizer '${name}' has no option '${key}'${hint}: it takes ${[...Object.keys(defaults), ...CLIP_OPTIONS].join(', ')}.`);
+    const known = [...Object.keys(defaults), ...CLIP_OPTIONS];
+    const near = nearestName(key, known);
+    const hint =
+      key === 'lr'
+        ? ' (the learning rate is `learningRate`)'
+        : key === 'beta_1' || key === 'beta_2'
+          ? ' (spelled `beta1` / `beta2` here)'
+          : near
+            ? ` (did you mean '${near}'?)`
+            : '';
+    throw new OptionError(`Optimizer '${name}' has no option '${key}'${hint}: it takes ${known.join(', ')}.`);
   }
   const pick = (key: Exclude<Hyper, 'nesterov'>): number => {
     const value = options[key] ?? defaults[key] ?? 0;

@@ -12,14 +12,25 @@ export class OptionError extends ShapeError {
 /**
  * What a key's value must be (undefined is always allowed: the default applies):
  * 'number' any finite number; 'integer' a whole number; 'shape' an array of whole numbers or
- * nulls; 'object' a plain object (its keys are the resolver's to check); 'array'; 'any'.
+ * nulls; 'object' a plain object (its keys are the resolver's to check); 'array'; 'any'; or
+ * `nested(schema)`: a plain object checked against its own schema, keys and kinds alike.
  */
-export type OptionKind = 'boolean' | 'string' | 'number' | 'integer' | 'function' | 'object' | 'array' | 'shape' | 'stringOrObject' | 'any';
+export type OptionKind = 'boolean' | 'string' | 'number' | 'integer' | 'function' | 'object' | 'array' | 'shape' | 'stringOrObject' | 'any' | NestedKind;
+
+/** An option object inside an option object, with its own schema. */
+export interface NestedKind {
+  readonly nested: Readonly<Record<string, OptionKind>>;
+}
 
 /** A schema: every key an option object may hold, with its kind. */
 export type OptionSchema<T> = { readonly [K in keyof Required<T>]: OptionKind };
 
-function matches(kind: OptionKind, value: unknown): boolean {
+/** The kind of an option object inside an option object: checked by `schema` (its path in the messages). */
+export function nested<T>(schema: OptionSchema<T>): NestedKind {
+  return { nested: schema as Readonly<Record<string, OptionKind>> };
+}
+
+function matches(kind: Exclude<OptionKind, NestedKind>, value: unknown): boolean {
   switch (kind) {
     case 'boolean':
     case 'string':
@@ -42,7 +53,7 @@ function matches(kind: OptionKind, value: unknown): boolean {
   }
 }
 
-const KIND_TEXT: Record<OptionKind, string> = {
+const KIND_TEXT: Record<Exclude<OptionKind, NestedKind>, string> = {
   boolean: 'true or false',
   string: 'a string',
   number: 'a finite number',
@@ -105,8 +116,8 @@ export function checkOptions<T>(what: string, options: unknown, schema: OptionSc
       const hint = near ? `did you mean '${near}'?` : `the options are ${known.join(', ')}.`;
       throw new OptionError(`${what}: unknown option '${key}': ${hint}`);
     }
-    if (value !== undefined && !matches(kind, value)) {
-      throw new OptionError(`${what}: ${key} must be ${KIND_TEXT[kind]}, got ${describeValue(value)}.`);
-    }
+    if (value === undefined) continue;
+    if (typeof kind === 'object') checkOptions(`${what}: ${key}`, value, kind.nested);
+    else if (!matches(kind, value)) throw new OptionError(`${what}: ${key} must be ${KIND_TEXT[kind]}, got ${describeValue(value)}.`);
   }
 }

@@ -158,6 +158,8 @@ export interface RunPageOptions {
   skipBuild?: boolean;
   /** Write console messages of the page to the test output (default true). */
   forwardConsole?: boolean;
+  /** Serve this built page instead of building and serving test/browser/page. */
+  dist?: string;
 }
 
 /**
@@ -165,11 +167,11 @@ export interface RunPageOptions {
  * Browser, server and the temporary profile are closed / removed whatever happens.
  */
 export async function runPage<R = unknown>(options: RunPageOptions = {}): Promise<PageRun<R>> {
-  const { timeoutMs = 60_000, screenshotPath, skipBuild = false, forwardConsole = true } = options;
+  const { timeoutMs = 60_000, screenshotPath, skipBuild = false, forwardConsole = true, dist } = options;
   assertChromium();
 
   let t = performance.now();
-  if (!skipBuild) await buildPage();
+  if (!skipBuild && !dist) await buildPage();
   const timings = { build: performance.now() - t, launch: 0, page: 0 };
 
   const problems: string[] = [];
@@ -182,7 +184,7 @@ export async function runPage<R = unknown>(options: RunPageOptions = {}): Promis
   let browser: Browser | undefined;
   const profile = await mkdtemp(join(tmpdir(), 'webgpu-rnn-chromium-'));
   try {
-    server = await serveStatic(PAGE_DIST);
+    server = await serveStatic(dist ?? PAGE_DIST);
     t = performance.now();
     browser = await puppeteer.launch({
       executablePath: CHROMIUM_PATH,

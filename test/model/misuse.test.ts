@@ -87,6 +87,21 @@ describe('option objects', () => {
     expect(() => layers.lstm({ ...valid })).not.toThrow();
   });
 
+  test('nested option objects are checked too: a regularizer, an optimizer', () => {
+    expect(() => layers.lstm({ units: 3, kernelRegularizer: { L2: 0.01 } } as never)).toThrow(
+      /lstm: kernelRegularizer: unknown option 'L2': did you mean 'l2'\?/,
+    );
+    expect(() => layers.dense({ units: 3, biasRegularizer: { l1: '0.1' } } as never)).toThrow(/dense: biasRegularizer: l1 must be a finite number, got "0.1"/);
+    expect(() => layers.embedding({ inputDim: 4, outputDim: 2, embeddingsRegularizer: { l3: 1 } } as never)).toThrow(OptionError);
+    expect(() => layers.conv1d({ filters: 2, kernelSize: 2, kernelRegularizer: 0.1 } as never)).toThrow(/kernelRegularizer: the options must be an object/);
+    const model = sequential(env.gpu, [layers.dense({ units: 1, inputShape: [2] })]);
+    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'mse' })).toThrow(
+      /no option 'learnigRate' \(did you mean 'learningRate'\?\)/,
+    );
+    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'mse' })).toThrow(OptionError);
+    model.dispose();
+  });
+
   test('checkOptions: not an object, and an optional absent object', () => {
     expect(() => checkOptions('fit', 5, { epochs: 'number' })).toThrow(/fit: the options must be an object of named settings, got 5/);
     expect(() => checkOptions('fit', undefined, { epochs: 'number' }, true)).not.toThrow();

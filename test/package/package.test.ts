@@ -1,8 +1,12 @@
 // The packed package from a consumer's side: what the tarball holds, publint and
-// arethetypeswrong, browser bundles from four bundlers, tree-shaking, the size budget, the
-// declarations under TypeScript 5 and 7, require(), and a quiet start in Node.
-import { readFile } from 'node:fs/promises';
+// arethetypeswrong, browser bundles from four bundlers, a fresh Vite app running in headless
+// Chromium, tree-shaking, the size budget, the declarations under TypeScript 5 and 7,
+// require(), and a quiet start in Node.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build as viteBuild } from 'vite';
+import { runPage } from '../browser/harness.js';
 import { build as esbuild } from 'esbuild';
 import { publint } from 'publint';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +36,42 @@ const model = sequential(gpu, [layers.lstm({ units: 8, inputShape: [5, 2] }), la
 const y = model.predict(tensor(gpu, new Float32Array(10), [1, 5, 2]));
 console.log(await y.data());
 `;
+
+/** A page a new user writes: the device, a model, fit, predict and generate, the result on window.__result. */
+const BROWSER_APP = `import { createDevice, generate, layers, sequential, tensor } from 'webgpu-rnn';
+try {
+  const gpu = await createDevice();
+  const model = sequential(gpu, [
+    layers.embedding({ inputDim: 5, outputDim: 4, inputShape: [null], seed: 1 }),
+    layers.lstm({ units: 12, returnSequences: true, seed: 2 }),
+    layers.dense({ units: 5, activation: 'softmax', seed: 3 }),
+  ]);
+  model.compile({ optimizer: { name: 'adam', learningRate: 0.05 }, loss: 'sparseCategoricalCrossentropy' });
+  // Windows of the cycle 1 2 3 4 1 2 …, each step's target the next id.
+  const windows = 8, steps = 6;
+  const x = new Float32Array(windows * steps), y = new Float32Array(windows * steps);
+  for (let w = 0; w < windows; w++) for (let t = 0; t < steps; t++) {
+    x[w * steps + t] = 1 + ((w + t) % 4);
+    y[w * steps + t] = 1 + ((w + t + 1) % 4);
+  }
+  const history = await model.fit(tensor(gpu, x, [windows, steps]), tensor(gpu, y, [windows, steps]), { epochs: 40, batchSize: 8, verbose: 0, seed: 4 });
+  const probabilities = model.predict(Float32Array.of(1, 2, 3, 4), [1, 4]);
+  const predicted = Array.from(await probabilities.data());
+  probabilities.dispose();
+  const text = await generate(model, { prompt: [1], steps: 8, temperature: 0 });
+  window.__result = { adapter: gpu.info, losses: history.history.loss, predicted, text };
+} catch (e) {
+  window.__result = { error: String(e && e.stack || e) };
+}
+`;
+
+interface BrowserAppResult {
+  adapter?: { isSoftware: boolean; description: string };
+  losses?: number[];
+  predicted?: number[];
+  text?: number[];
+  error?: string;
+}
 
 describe('the tarball', () => {
   it('holds both builds, the declarations, LICENSE and README, and no shaders, source maps or sources', () => {
@@ -72,6 +112,24 @@ describe('browser bundles', () => {
       expect(code.match(NODE_ONLY_IMPORT)?.[0]).toBeUndefined();
     });
   }
+
+  it('a fresh Vite app of the tarball trains, predicts and generates in headless Chromium on WebGPU', async () => {
+    await consumerFile('browser-app/index.html', '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>\n');
+    await consumerFile('browser-app/main.js', BROWSER_APP);
+    const outDir = await mkdtemp(join(tmpdir(), 'webgpu-rnn-app-'));
+    await viteBuild({ root: join(CONSUMER_DIR, 'browser-app'), base: './', configFile: false, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+    const run = await runPage<BrowserAppResult>({ dist: outDir, timeoutMs: 120_000, forwardConsole: false }).finally(() =>
+      rm(outDir, { recursive: true, force: true }),
+    );
+    const r = run.result;
+    const context = `page result: ${JSON.stringify(r)}\nbrowser problems:\n${run.problems.join('\n') || '(none)'}`;
+    expect(r.error, context).toBeUndefined();
+    expect(r.adapter?.isSoftware, context).toBe(true);
+    // The cycle 1 → 2 → 3 → 4 → 1 is learnt: the loss falls, and greedy generation follows it.
+    expect(r.losses!.at(-1)!, context).toBeLessThan(r.losses![0] / 2);
+    expect(r.text, context).toEqual([2, 3, 4, 1, 2, 3, 4, 1]);
+    expect(r.predicted, context).toHaveLength(4 * 5);
+  });
 
   it('a data utility alone pulls in no kernel, shader or device code, and still runs', async () => {
     const entry = await consumerFile(
