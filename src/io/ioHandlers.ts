@@ -329,3 +329,19 @@ export async function removeIndexedDbModel(location: string): Promise<void> {
   if (!location.startsWith(INDEXEDDB_SCHEME)) throw new ModelIOError(`removeIndexedDbModel takes 'indexeddb://name', got '${location}'.`);
   await withStore(location, 'readwrite', (s) => s.delete(location.slice(INDEXEDDB_SCHEME.length)));
 }
+
+/** A model file: its bytes, a Blob / File, a URL (http(s), blob:, data:, or relative in a browser), or a path in Node. */
+export type ModelFile = ArrayBuffer | ArrayBufferView | Blob | string;
+
+/** The bytes of a model file, and how messages name it (`call`: the function reading it; `what`: the file when given as bytes). */
+export async function readModelFile(source: ModelFile, call: string, what: string): Promise<{ bytes: ArrayBuffer; where: string }> {
+  if (typeof source !== 'string') return { bytes: await toArrayBuffer(source, `${call}: source`), where: what };
+  if (source.startsWith('indexeddb://') || source.startsWith('downloads://')) {
+    throw new ModelIOError(`${source}: ${call} reads a file from bytes, a Blob, a URL or (in Node) a path.`);
+  }
+  // A URL is fetched as it is; a path in Node read.
+  if (/^(https?|blob|data):/i.test(source) || !isNode()) return { bytes: await (await fetchOk(source)).arrayBuffer(), where: source };
+  const reader = readerFor(source);
+  const name = source.split(/[/\\]/).pop() || source;
+  return { bytes: await reader.file(name), where: reader.where };
+}

@@ -5,12 +5,12 @@
 // imported on first use, so that a page that never loads a Keras file never downloads them.
 import type { Gpu } from '../runtime/device.js';
 import type { Sequential } from '../model/sequential.js';
-import { ModelFormatError, ModelIOError } from '../spec/ioErrors.js';
+import { ModelFormatError } from '../spec/ioErrors.js';
 import { type FileWeight, sequentialFromKeras } from './importers.js';
-import { fetchOk, isNode, readerFor, toArrayBuffer } from './ioHandlers.js';
+import { type ModelFile, readModelFile } from './ioHandlers.js';
 
 /** A Keras file: its bytes, a Blob / File, or a location (a URL; in Node also a path). */
-export type KerasSource = ArrayBuffer | ArrayBufferView | Blob | string;
+export type KerasSource = ModelFile;
 
 // What this module uses of jsfive's File, Group and Dataset.
 interface Hdf5Group {
@@ -46,24 +46,12 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
  * ```
  */
 export async function loadKerasModel(gpu: Gpu, source: KerasSource): Promise<Sequential> {
-  const { bytes, where } = await readSource(source);
+  const { bytes, where } = await readModelFile(source, 'loadKerasModel', 'the Keras file');
   const head = new Uint8Array(bytes, 0, Math.min(8, bytes.byteLength));
   const starts = (magic: number[]): boolean => magic.every((b, i) => head[i] === b);
   if (starts(ZIP_MAGIC)) return fromKerasArchive(gpu, bytes, where);
   if (starts(HDF5_MAGIC)) return fromLegacyH5(gpu, bytes, where);
   throw new ModelFormatError(`${where} is neither a .keras archive (zip) nor a Keras .h5 file (HDF5): its first bytes are ${hex(head)}.`);
-}
-
-async function readSource(source: KerasSource): Promise<{ bytes: ArrayBuffer; where: string }> {
-  if (typeof source !== 'string') return { bytes: await toArrayBuffer(source, 'loadKerasModel: source'), where: 'the Keras file' };
-  if (source.startsWith('indexeddb://') || source.startsWith('downloads://')) {
-    throw new ModelIOError(`${source}: a Keras file is read from bytes, a Blob, a URL or (in Node) a path.`);
-  }
-  // A URL (http(s), blob:, data:, or relative in a browser) is fetched as it is; a path in Node read.
-  if (/^(https?|blob|data):/i.test(source) || !isNode()) return { bytes: await (await fetchOk(source)).arrayBuffer(), where: source };
-  const reader = readerFor(source);
-  const name = source.split(/[/\\]/).pop() || source;
-  return { bytes: await reader.file(name), where: reader.where };
 }
 
 function hex(bytes: Uint8Array): string {

@@ -84,23 +84,50 @@ export function onnxLstmToKeras(
   weights: { W: ArrayLike<number>; R: ArrayLike<number>; B?: ArrayLike<number> },
   options: { inputSize: number; hiddenSize: number; direction?: number },
 ): Float32Array[] {
-  const { inputSize: D, hiddenSize: H, direction = 0 } = options;
+  return onnxRecurrentToKeras('LSTM', weights, options);
+}
+
+/** Gates a cell of each ONNX recurrent op has, and Keras gate k's ONNX gate (LSTM: Keras i, f, c, o ← ONNX i (0), o (1), f (2), c (3); GRU z r h and RNN: the same). */
+const ONNX_CELLS = { LSTM: { gates: 4, order: [0, 2, 3, 1] }, GRU: { gates: 3, order: [0, 1, 2] }, RNN: { gates: 1, order: [0] } } as const;
+
+/**
+ * One direction of an ONNX LSTM, GRU or RNN node's weights in Keras layout: [kernel [D, gH],
+ * recurrentKernel [H, gH], bias]: the bias is Wb + Rb ([gH]; both are added to every gate, and
+ * GRU's Rbh is outside the reset without linear_before_reset), or for a GRU with `resetAfter`
+ * (linear_before_reset = 1) Keras's [2, 3H]: Wb, then Rb.
+ */
+export function onnxRecurrentToKeras(
+  op: keyof typeof ONNX_CELLS,
+  weights: { W: ArrayLike<number>; R: ArrayLike<number>; B?: ArrayLike<number> },
+  options: { inputSize: number; hiddenSize: number; direction?: number; resetAfter?: boolean },
+): Float32Array[] {
+  const { inputSize: D, hiddenSize: H, direction = 0, resetAfter = false } = options;
+  const { gates, order } = ONNX_CELLS[op];
   checkSize(D, 'inputSize');
   checkSize(H, 'hiddenSize');
-  const dirs = weights.W.length / (4 * H * D);
+  const G = gates * H;
+  const dirs = weights.W.length / (G * D);
   if (!Number.isInteger(dirs) || dirs < 1 || dirs > 2)
-    throw new ShapeError(`ONNX LSTM: W holds ${weights.W.length} values, not [num_directions, 4·${H}, ${D}].`);
-  if (!(Number.isInteger(direction) && direction >= 0 && direction < dirs)) throw new ShapeError(`ONNX LSTM: direction ${direction} of ${dirs}.`);
-  expectLength(weights.R, dirs * 4 * H * H, `ONNX LSTM: R [${dirs}, ${4 * H}, ${H}]`);
-  if (weights.B) expectLength(weights.B, dirs * 8 * H, `ONNX LSTM: B [${dirs}, ${8 * H}]`);
-  const W = slice(weights.W, direction * 4 * H * D, 4 * H * D);
-  const R = slice(weights.R, direction * 4 * H * H, 4 * H * H);
-  const out = [transposeGates(W, 4, H, D, ONNX_LSTM_ORDER), transposeGates(R, 4, H, H, ONNX_LSTM_ORDER)];
+    throw new ShapeError(`ONNX ${op}: W holds ${weights.W.length} values, not [num_directions, ${G}, ${D}].`);
+  if (!(Number.isInteger(direction) && direction >= 0 && direction < dirs)) throw new ShapeError(`ONNX ${op}: direction ${direction} of ${dirs}.`);
+  expectLength(weights.R, dirs * G * H, `ONNX ${op}: R [${dirs}, ${G}, ${H}]`);
+  if (weights.B) expectLength(weights.B, dirs * 2 * G, `ONNX ${op}: B [${dirs}, ${2 * G}]`);
+  const out = [
+    transposeGates(slice(weights.W, direction * G * D, G * D), gates, H, D, order),
+    transposeGates(slice(weights.R, direction * G * H, G * H), gates, H, H, order),
+  ];
   if (weights.B) {
-    const B = slice(weights.B, direction * 8 * H, 8 * H);
-    const sum = new Float64Array(4 * H);
-    for (let j = 0; j < 4 * H; j++) sum[j] = B[j] + B[4 * H + j];
-    out.push(reorderBlocks(sum, 4, H, ONNX_LSTM_ORDER));
+    const B = slice(weights.B, direction * 2 * G, 2 * G);
+    if (resetAfter) {
+      const bias = new Float32Array(2 * G);
+      bias.set(reorderBlocks(B.subarray(0, G), gates, H, order), 0);
+      bias.set(reorderBlocks(B.subarray(G), gates, H, order), G);
+      out.push(bias);
+    } else {
+      const sum = new Float64Array(G);
+      for (let j = 0; j < G; j++) sum[j] = B[j] + B[G + j];
+      out.push(reorderBlocks(sum, gates, H, order));
+    }
   }
   return out;
 }
@@ -128,8 +155,6 @@ export function pytorchLinearToDense(
 const LSTM_ORDER = [0, 1, 2, 3];
 /** Keras z, r, h ← PyTorch r (0), z (1), n (2). */
 const GRU_ORDER = [1, 0, 2];
-/** Keras i, f, c, o ← ONNX i (0), o (1), f (2), c (3). */
-const ONNX_LSTM_ORDER = [0, 2, 3, 1];
 
 type Convert = (ih: Float32Array, hh: Float32Array, bih: Float32Array | undefined, bhh: Float32Array | undefined, D: number, H: number) => Float32Array[];
 

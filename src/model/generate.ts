@@ -13,7 +13,7 @@ import { Activation } from '../layers/activation.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
-import type { Flow, Layer, RecurrentState } from '../layers/layer.js';
+import type { Flow, Layer } from '../layers/layer.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
 import { Sequential } from './sequential.js';
@@ -40,14 +40,14 @@ export interface GenerateOptions extends GenerateSettings {
   /** The token ids the text continues (at least one). */
   prompt: ArrayLike<number>;
   /** Called with each chunk of new tokens once read back; returning false stops generation there. */
-  onChunk?: (tokens: number[]) => boolean | undefined | void;
+  onChunk?: (tokens: number[]) => unknown;
 }
 
 export interface GenerateBatchOptions extends GenerateSettings {
   /** Several prompts of one length, generated side by side (one batch row each). */
   prompt: readonly ArrayLike<number>[];
   /** Called with each chunk of new tokens, one list a prompt; returning false stops generation there. */
-  onChunk?: (tokens: number[][]) => boolean | undefined | void;
+  onChunk?: (tokens: number[][]) => unknown;
 }
 
 const GENERATE_OPTIONS: OptionSchema<GenerateOptions> = {
@@ -84,7 +84,7 @@ export async function generate(model: Sequential, options: GenerateOptions | Gen
   await runGeneration(model.gpu, model.layers, plan, (chunk, n) => {
     const tokens = rowsOf(chunk, n);
     tokens.forEach((row, r) => out[r].push(...row));
-    const onChunk = options.onChunk as ((tokens: number[] | number[][]) => boolean | undefined | void) | undefined;
+    const onChunk = options.onChunk as ((tokens: number[] | number[][]) => unknown) | undefined;
     return onChunk?.(batched ? tokens : tokens[0]) !== false;
   });
   return batched ? out : out[0];

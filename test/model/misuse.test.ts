@@ -95,10 +95,10 @@ describe('option objects', () => {
     expect(() => layers.embedding({ inputDim: 4, outputDim: 2, embeddingsRegularizer: { l3: 1 } } as never)).toThrow(OptionError);
     expect(() => layers.conv1d({ filters: 2, kernelSize: 2, kernelRegularizer: 0.1 } as never)).toThrow(/kernelRegularizer: the options must be an object/);
     const model = sequential(env.gpu, [layers.dense({ units: 1, inputShape: [2] })]);
-    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'mse' })).toThrow(
+    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'meanSquaredError' })).toThrow(
       /no option 'learnigRate' \(did you mean 'learningRate'\?\)/,
     );
-    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'mse' })).toThrow(OptionError);
+    expect(() => model.compile({ optimizer: { name: 'adam', learnigRate: 0.1 } as never, loss: 'meanSquaredError' })).toThrow(OptionError);
     model.dispose();
   });
 
