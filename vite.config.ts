@@ -5,14 +5,16 @@
 //   and the runtime dependencies (cli-progress, onnx-proto, fflate, jsfive) stay external.
 // - `vite build --mode browser` → dist/browser/: every *.node.ts module is replaced by its
 //   *.browser.ts twin, and nothing Node-only may be imported (scripts/browserTwins.ts).
-// WGSL sources are inlined as strings through `?raw` imports. Declarations: tsc → dist/types/.
+// WGSL sources are inlined as strings through `?raw` imports, without their comments
+// (scripts/wgslWithoutComments.ts). Declarations: tsc → dist/types/.
 import { defineConfig } from 'vite';
 import { browserTwins } from './scripts/browserTwins.js';
+import { wgslWithoutComments } from './scripts/wgslWithoutComments.js';
 
 export default defineConfig(({ mode }) => {
   const browser = mode === 'browser';
   return {
-    plugins: browser ? [browserTwins()] : [],
+    plugins: browser ? [wgslWithoutComments(), browserTwins()] : [wgslWithoutComments()],
     build: {
       lib: { entry: 'src/index.ts', formats: ['es'] },
       outDir: browser ? 'dist/browser' : 'dist/node',

@@ -67,7 +67,7 @@ export { KerasConfigReader, type KerasLayerContext } from './io/kerasConfig.js';
 export { loadKerasModel, type KerasSource } from './io/kerasFile.js';
 export { importTfjsModel, type TfjsModelJson, type TfjsModelArtifacts, type TfjsShards, type TfjsWeightSpec } from './io/importers.js';
 export { exportOnnx, type ExportOnnxOptions } from './io/onnxExport.js';
-export { importOnnx } from './io/onnxImport.js';
+export { importOnnx } from './io/onnxFile.js';
 export { importPytorchLstm, importPytorchGru, onnxLstmToKeras, pytorchLinearToDense, type StateDict, type PytorchRnnOptions } from './io/pytorch.js';
 export { readSafetensors, readSafetensorsFile, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsEntry } from './io/safetensors.js';
 export * as layers from './model/layers.js';

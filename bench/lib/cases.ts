@@ -2,13 +2,17 @@
 // weights, the same f32 values for every system.
 import { reference as ref } from 'webgpu-rnn';
 import { caseLabel } from './stats.js';
-import type { BenchOptions, CaseSpec, Kind, Shape } from './types.js';
+import { type BenchOptions, type CaseSpec, GENERATE_PROMPT_LENGTH, GENERATE_VOCABULARY, type Kind, type Shape } from './types.js';
 
 export function casesFor(options: Pick<BenchOptions, 'quick' | 'filter' | 'train'>): CaseSpec[] {
   const fwd = (B: number, T: number, D: number, H: number, sweep = false): CaseSpec => ({ kind: 'forward', shape: { B, T, D, H }, sweep });
+  const gen = (B: number, T: number, H: number): CaseSpec => ({ kind: 'generate', shape: { B, T, D: 32, H }, sweep: false });
   const cases: CaseSpec[] = [fwd(1, 100, 32, 128), fwd(32, 100, 128, 256)];
   if (options.train) cases.push({ kind: 'train', shape: { B: 32, T: 50, D: 64, H: 128 }, sweep: false });
+  // Quick: a short generation, ~1 min of the run on a 2-core SwiftShader (ours: ~40 ms a token at H = 128).
+  cases.push(options.quick ? gen(1, 50, 128) : gen(1, 200, 256));
   if (!options.quick) {
+    cases.push(gen(8, 200, 256));
     for (const B of [1, 8, 64]) for (const H of [32, 64, 128, 256, 512]) cases.push(fwd(B, 100, 64, H, true));
   }
   const filter = options.filter ? new RegExp(options.filter, 'i') : undefined;
@@ -29,21 +33,56 @@ export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array 
   return out;
 }
 
-/** The first `steps` steps of x [B, T, D]. */
-export function prefix(x: Float32Array, s: Shape, steps: number): Float32Array {
-  if (steps === s.T) return x;
+/** The first `steps` steps of x [B, T, D]; generate: x is the prompt [B, P], the same for any T. */
+export function prefix(kind: Kind, x: Float32Array, s: Shape, steps: number): Float32Array {
+  if (steps === s.T || kind === 'generate') return x;
   const out = new Float32Array(s.B * steps * s.D);
   for (let b = 0; b < s.B; b++) out.set(x.subarray(b * s.T * s.D, b * s.T * s.D + steps * s.D), b * steps * s.D);
   return out;
 }
 
-/** Keras-initialized weights (glorot kernel, orthogonal recurrent kernel, unit forget bias),
- *  seeded, from the reference's initializers; f32 as every system stores them. */
+/**
+ * Keras-initialized weights (glorot kernel, orthogonal recurrent kernel, unit forget bias),
+ * seeded, from the reference's initializers; f32 as every system stores them. Generate: the
+ * embedding table [V, D] seeded uniform in [−1, 1) instead of Keras's ±0.05, which barely moves
+ * the state: from those, the untrained model's greedy text falls into a 2-cycle after ~40
+ * tokens; from these it stays varied over T, and the check compares every token.
+ */
 const referenceLayers = ref.layers;
 const referenceSequential = ref.sequential;
 
 export function initialWeights(kind: Kind, { T, D, H }: Shape, seed: number): Float32Array[] {
-  const lstm = referenceLayers.lstm({ units: H, inputShape: [T, D], seed });
-  const model = referenceSequential(kind === 'forward' ? [lstm] : [lstm, referenceLayers.dense({ units: 1, seed: seed + 1 })]);
-  return model.getWeights().map((w) => Float32Array.from(w));
+  const V = GENERATE_VOCABULARY;
+  const model =
+    kind === 'generate'
+      ? referenceSequential([
+          referenceLayers.embedding({ inputDim: V, outputDim: D, inputShape: [null], seed }),
+          referenceLayers.lstm({ units: H, returnSequences: true, seed: seed + 1 }),
+          referenceLayers.dense({ units: V, activation: 'softmax', seed: seed + 2 }),
+        ])
+      : referenceSequential([
+          referenceLayers.lstm({ units: H, inputShape: [T, D], seed }),
+          ...(kind === 'train' ? [referenceLayers.dense({ units: 1, seed: seed + 1 })] : []),
+        ]);
+  const weights: Float32Array[] = model.getWeights().map((w) => Float32Array.from(w));
+  if (kind === 'generate') weights[0] = uniform(V * D, seed + 3);
+  return weights;
+}
+
+/** Seeded ids in [0, V), [B, GENERATE_PROMPT_LENGTH] batch-major, as f32. */
+export function promptIds(B: number, seed: number): Float32Array {
+  return uniform(B * GENERATE_PROMPT_LENGTH, seed, 0, GENERATE_VOCABULARY).map(Math.floor);
+}
+
+/**
+ * A case's inputs for every system: x (forward, train: [B, T, D] in [−1, 1); generate: the
+ * prompt ids [B, P]), y (train: [B, 1]), the weights in Keras order.
+ */
+export function caseInputs(kind: Kind, shape: Shape, seed: number): { x: Float32Array; y?: Float32Array; weights: Float32Array[] } {
+  const { B, T, D } = shape;
+  return {
+    x: kind === 'generate' ? promptIds(B, seed) : uniform(B * T * D, seed),
+    y: kind === 'train' ? uniform(B, seed + 1) : undefined,
+    weights: initialWeights(kind, shape, seed),
+  };
 }

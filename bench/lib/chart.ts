@@ -9,6 +9,7 @@ import { SYSTEMS, type BenchResult } from './types.js';
 const COLORS: Record<string, string> = {
   ours: '#d62728',
   reference: '#7f7f7f',
+  'predict-loop': '#ff7f0e',
   'tfjs-webgpu': '#1f77b4',
   'tfjs-cpu': '#2ca02c',
   'tfjs-wasm': '#9467bd',

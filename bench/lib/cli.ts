@@ -23,10 +23,14 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
   const program = new Command()
     .name(runtime === 'node' ? 'npm run bench --' : 'npm run bench:browser --')
     .description(
-      `LSTM forward and training step: ours (WebGPU) against our CPU reference and TensorFlow.js, in ${runtime === 'node' ? 'Node (Dawn)' : 'headless Chromium'}, on one adapter, in one process.`,
+      `LSTM forward, training step and greedy generation: ours (WebGPU) against our CPU reference and TensorFlow.js, in ${runtime === 'node' ? 'Node (Dawn)' : 'headless Chromium'}, on one adapter, in one process.`,
     )
-    .option('--quick', 'the small set (the three main cases, no sweep): under 5 minutes on a 2-core software adapter', false)
-    .option('--filter <regex>', 'run only the cases whose label matches, e.g. "forward B=1 " or "H=256"')
+    .option(
+      '--quick',
+      'the small set (the main cases: two forwards, a training step, a generation; no sweep): under 5 minutes on a 2-core software adapter',
+      false,
+    )
+    .option('--filter <regex>', 'run only the cases whose label matches, e.g. "forward B=1 ", "H=256" or "generate"')
     .option('--out <file>', 'write the JSON result here (and .md, .svg beside it) instead of bench/results/latest.*')
     .addOption(new Option('--adapter <name>', 'WebGPU adapter').choices(['default', 'swiftshader', 'lavapipe']).default('default'))
     .option('--systems <list>', 'comma-separated peers to time beside ours', SYSTEMS.filter((s) => s !== 'ours').join(','))

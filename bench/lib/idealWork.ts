@@ -4,6 +4,7 @@
 //
 // Shapes: X [B, T, D]; kernel Wx [D, G·H]; recurrent kernel Wh [H, G·H]; bias as Keras has it;
 // G gates: LSTM 4 (i, f, g, o), GRU 3 (z, r, n), SimpleRNN 1.
+// Generate: ids [B, P] in, Embedding table [V, D], Dense kernel [H, V] and bias [V], tokens [B, T] out.
 import type { Work } from 'webgpu-rnn';
 import { FUNCTION_FLOPS as F } from '../../src/runtime/dispatchRecord.js';
 import type { Shape } from './types.js';
@@ -95,5 +96,36 @@ export function idealTrain({ cell, shape, denseUnits = 0, inputGrad = false }: T
     flops: forwardMatmulFlops(cell, shape) + pointwise + backward + head + 2 * weights,
     bytesRead: 4 * (B * T * D + B * U + weights + kept),
     bytesWritten: 4 * (kept + 2 * weights + (U > 0 ? 1 : 0) + (inputGrad ? B * T * D : 0)),
+  };
+}
+
+export interface GenerateCase {
+  cell: Cell;
+  /** B prompts side by side, T tokens generated, D the embedding width, H units. */
+  shape: Shape;
+  /** The vocabulary: Embedding(V → D) in, Dense(V, softmax) out. */
+  V: number;
+  /** Ids of each prompt (≥ 1): the first token comes after P steps of the cell. */
+  promptLength: number;
+}
+
+/**
+ * Greedy generation of T tokens after a prompt of P ids, B rows: the cell runs P + T − 1 steps
+ * (the prompt, then each token but the last fed back), the head and the draw T:
+ *   flops = the cell's forward over P + T − 1 steps
+ *         + T·B·(2·H·V + V)        (Dense and bias)
+ *         + T·B·V·(F + 2)          (softmax: exp, sum, divide)
+ *         + T·B·V                  (the draw: one comparison a token of the vocabulary)
+ *   read  = 4·(B·P + V·D + weightFloats + H·V + V)   (the prompt; every weight once, as the
+ *           forward's ideal: one dispatch keeps them on chip; bytesPerRun re-reads them a token)
+ *   write = 4·B·T                  (the tokens)
+ */
+export function idealGenerate({ cell, shape, V, promptLength: P }: GenerateCase): Work {
+  const { B, T, D, H } = shape;
+  const cellSteps = { ...shape, T: P + T - 1 };
+  return {
+    flops: forwardMatmulFlops(cell, cellSteps) + POINTWISE[cell] * cellSteps.T * B * H + T * B * (2 * H * V + V + V * (F + 2) + V),
+    bytesRead: 4 * (B * P + V * D + weightFloats(cell, D, H) + H * V + V),
+    bytesWritten: 4 * B * T,
   };
 }

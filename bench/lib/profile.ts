@@ -5,13 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DispatchLog, type DispatchRecord, type Gpu } from 'webgpu-rnn';
-import { initialWeights, uniform } from './cases.js';
+import { caseInputs } from './cases.js';
 import { RESULTS_DIR } from './cli.js';
 import { type KernelSummary, modelIdeal, modelRecords, PROFILE_LIST, summarizeByKernel, totalWork, workgroupCount } from './costModel.js';
-import { idealForward, idealTrain } from './idealWork.js';
+import { idealForward, idealGenerate, idealTrain } from './idealWork.js';
 import { caseLabel } from './stats.js';
 import { oursSystem } from './systems.js';
-import type { CaseSpec } from './types.js';
+import { type CaseSpec, GENERATE_PROMPT_LENGTH, GENERATE_VOCABULARY } from './types.js';
 
 export interface ProfiledCase {
   label: string;
@@ -41,14 +41,7 @@ export async function profileCases(gpu: Gpu, cases: readonly CaseSpec[], log: (l
   for (const spec of cases) {
     const { kind, shape } = spec;
     const label = caseLabel(kind, shape);
-    const seed = 1;
-    const problem = {
-      kind,
-      shape,
-      x: uniform(shape.B * shape.T * shape.D, seed),
-      y: kind === 'train' ? uniform(shape.B, seed + 1) : undefined,
-      weights: initialWeights(kind, shape, seed),
-    };
+    const problem = { kind, shape, ...caseInputs(kind, shape, 1) };
     const runner = await oursSystem(gpu).prepare(problem);
     try {
       await runner.run();
@@ -67,7 +60,12 @@ function profiledCase(label: string, { kind, shape }: CaseSpec, records: readonl
   const groups = records.map(workgroupCount).sort((a, b) => a - b);
   const mid = groups.length >> 1;
   const work = totalWork(records);
-  const ideal = kind === 'forward' ? idealForward({ cell: 'lstm', shape }) : idealTrain({ cell: 'lstm', shape, denseUnits: 1 });
+  const ideal =
+    kind === 'forward'
+      ? idealForward({ cell: 'lstm', shape })
+      : kind === 'train'
+        ? idealTrain({ cell: 'lstm', shape, denseUnits: 1 })
+        : idealGenerate({ cell: 'lstm', shape, V: GENERATE_VOCABULARY, promptLength: GENERATE_PROMPT_LENGTH });
   return {
     label,
     dispatches: records.length,

@@ -35,10 +35,12 @@ export function headline(r: BenchResult): string[] {
       lines.push(`${label}: ours ${ours.note ?? 'invalid'}`);
       continue;
     }
+    const time = (c: CaseResult) => `${fmtMs(c.medianMs)}${c.kind !== 'generate' ? '' : `, ${fmtNum(c.tokensPerSecond, 1)} tokens/s`}`;
     const parts = rows
       .filter((c) => c.system !== 'ours')
-      .map((c) => (c.valid && c.medianMs !== null ? `${c.system} ${fmtMs(c.medianMs)} (${ratioWords(c.ratioToOurs)})` : `${c.system} ${c.note ?? 'invalid'}`));
-    lines.push(`${label}: ours ${fmtMs(ours.medianMs)}, max |ours − reference| ${fmtErr(ours.maxError)}${parts.length ? ` · ${parts.join(' · ')}` : ''}`);
+      .map((c) => (c.valid && c.medianMs !== null ? `${c.system} ${time(c)} (${ratioWords(c.ratioToOurs)})` : `${c.system} ${c.note ?? 'invalid'}`));
+    const check = ours.kind === 'generate' ? `${ours.maxError} token ids differ from the reference's` : `max |ours − reference| ${fmtErr(ours.maxError)}`;
+    lines.push(`${label}: ours ${time(ours)}, ${check}${parts.length ? ` · ${parts.join(' · ')}` : ''}`);
   }
   return lines;
 }
@@ -78,11 +80,11 @@ export function markdown(r: BenchResult, chartFile?: string): string {
   out.push('## All cases');
   out.push('');
   out.push(
-    'Median, min and max of the timed runs after a warm-up; GFLOP/s = 2·T·B·4H·(D+H) (×3 for a training step) over the median; "peer ÷ ours" is the peer\'s median over ours (above 1: ours is faster). Max error: ours against the Float64 reference, a peer against ours (train: relative error of loss and applied gradient).',
+    'Median, min and max of the timed runs after a warm-up; GFLOP/s = 2·T·B·4H·(D+H) (×3 for a training step; generate: + T·B·(2·H·V + V)) over the median; "peer ÷ ours" is the peer\'s median over ours (above 1: ours is faster); tokens/s (generate) = T·B over the median, and its dispatches / step are per token. Max error: ours against the Float64 reference, a peer against ours (train: relative error of loss and applied gradient; generate: token ids that differ).',
   );
   out.push('');
-  out.push(row(['case', 'system', 'median', 'min – max', 'runs', 'GFLOP/s', 'dispatches / step', 'max error', 'valid', 'peer ÷ ours', 'note']));
-  out.push(row(Array(11).fill('---')));
+  out.push(row(['case', 'system', 'median', 'min – max', 'runs', 'GFLOP/s', 'dispatches / step', 'max error', 'valid', 'peer ÷ ours', 'tokens/s', 'note']));
+  out.push(row(Array(12).fill('---')));
   for (const c of r.cases) {
     out.push(
       row([
@@ -93,9 +95,10 @@ export function markdown(r: BenchResult, chartFile?: string): string {
         String(c.runs),
         fmtNum(c.gflops, 3),
         c.dispatchesPerStep === null ? '—' : fmtNum(c.dispatchesPerStep, 2),
-        fmtErr(c.maxError),
+        c.kind === 'generate' ? String(c.maxError ?? '—') : fmtErr(c.maxError),
         c.valid ? 'yes' : '**no**',
         c.system === 'ours' ? '1' : fmtRatio(c.ratioToOurs),
+        fmtNum(c.tokensPerSecond, 1),
         c.note ?? '',
       ]),
     );

@@ -1,11 +1,11 @@
 // One case of the suite: ours checked against the Float64 reference and timed, then each peer
 // checked against ours and timed (see bench/README.md, "What one run does").
-import { uniform, initialWeights, prefix } from './cases.js';
-import { bytesPerRun, flops, maxAbsDiff, median } from './stats.js';
+import { caseInputs, prefix } from './cases.js';
+import { bytesPerRun, flops, maxAbsDiff, median, tokensPerSecond } from './stats.js';
 import type { Problem, Runner, System } from './systems.js';
 import { type Budget, type DispatchCounter, timeRuns } from './timing.js';
 import type { CaseResult, CaseSpec, Kind, Shape, SystemName } from './types.js';
-import { FORWARD_TOLERANCE, type StepResult, TRAIN_TOLERANCE, trainError, trainStep } from './validate.js';
+import { type StepResult, TOLERANCES, tokenError, trainError, trainStep } from './validate.js';
 
 export interface CaseContext {
   ours: System;
@@ -30,8 +30,9 @@ function emptyResult(kind: Kind, shape: Shape, system: SystemName): CaseResult {
     gflops: null,
     dispatchesPerStep: null,
     dispatchesPerRun: null,
+    tokensPerSecond: null,
     maxError: null,
-    tolerance: kind === 'forward' ? FORWARD_TOLERANCE : TRAIN_TOLERANCE,
+    tolerance: TOLERANCES[kind],
     valid: false,
     timedSteps: shape.T,
     ratioToOurs: null,
@@ -47,21 +48,22 @@ function errorText(e: unknown): string {
 
 export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult[]> {
   const { kind, shape } = spec;
-  const { B, T, D } = shape;
-  const tolerance = kind === 'forward' ? FORWARD_TOLERANCE : TRAIN_TOLERANCE;
-  const x = uniform(B * T * D, ctx.seed);
-  const y = kind === 'train' ? uniform(B, ctx.seed + 1) : undefined;
-  const weights = initialWeights(kind, shape, ctx.seed);
-  const problem = (steps: number): Problem => ({ kind, shape: { ...shape, T: steps }, x: prefix(x, shape, steps), y, weights });
+  const { T } = shape;
+  const tolerance = TOLERANCES[kind];
+  const unit = kind === 'generate' ? 'tokens' : 'steps';
+  const differs = (whom: string, error: number | null, steps: number): string =>
+    kind === 'generate' ? `${error} of ${shape.B * steps} token ids differ from ${whom}'s` : `differs from ${whom} by ${error} > ${tolerance}`;
+  const { x, y, weights } = caseInputs(kind, shape, ctx.seed);
+  const problem = (steps: number): Problem => ({ kind, shape: { ...shape, T: steps }, x: prefix(kind, x, shape, steps), y, weights });
   const results: CaseResult[] = [];
   const skip = (system: SystemName, note: string): void => {
     results.push({ ...emptyResult(kind, shape, system), note });
     ctx.log(`${system.padEnd(12)} ${note}`);
   };
 
-  /** The first result of a fresh model: the forward output, or the first training step. */
+  /** The first result of a fresh model: the forward output or the tokens, or the first training step. */
   const firstResult = async (runner: Runner): Promise<ArrayLike<number> | StepResult> =>
-    kind === 'forward' ? ((await runner.run()) as ArrayLike<number>) : trainStep(runner, weights);
+    kind === 'train' ? trainStep(runner, weights) : ((await runner.run()) as ArrayLike<number>);
 
   // Ours' first result for each number of steps some system is checked on.
   const oursFirst = new Map<number, ArrayLike<number> | StepResult>();
@@ -83,7 +85,8 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
    * The steps a system is timed on, and a fresh model for them: all T when the check and ≥ 5
    * runs of the full sequence fit the system's budget, else the longest prefix that does. A forward
    * costs the same at every step; so does a training step (forward, BPTT), plus a weight
-   * update that does not depend on T and is small against the rest (< 1 % at these shapes).
+   * update that does not depend on T and is small against the rest (< 1 % at these shapes);
+   * so does a generated token (every system steps a carried state, one token at a time).
    * The estimate comes from a probe of 5 steps (its second run: the first compiles).
    */
   const chooseSteps = async (system: System): Promise<{ steps: number; runner: Runner }> => {
@@ -117,7 +120,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   /** Checks a fresh runner: ours against the reference's result; a peer against ours. */
   const check = async (runner: Runner, _steps: number, against: ArrayLike<number> | StepResult): Promise<number> => {
     const got = await firstResult(runner);
-    return kind === 'forward' ? maxAbsDiff(got as ArrayLike<number>, against as ArrayLike<number>) : trainError(against as StepResult, got as StepResult);
+    if (kind === 'train') return trainError(against as StepResult, got as StepResult);
+    const [ours, other] = [against, got] as ArrayLike<number>[];
+    return kind === 'generate' ? tokenError(ours, other) : maxAbsDiff(ours, other);
   };
 
   const timeSystem = async (system: System, runner: Runner, steps: number, result: CaseResult): Promise<void> => {
@@ -142,15 +147,18 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     result.minMs = Math.min(...samples) * scale;
     result.maxMs = Math.max(...samples) * scale;
     result.gflops = flops(kind, shape) / (result.medianMs * 1e6);
+    result.tokensPerSecond = tokensPerSecond(kind, shape, result.medianMs);
     if (steps < T)
-      result.note = [result.note, `${system.name === 'ours' ? '' : 'checked and '}timed on the first ${steps} of ${T} steps, times ×${scale.toFixed(2)}`]
+      result.note = [result.note, `${system.name === 'ours' ? '' : 'checked and '}timed on the first ${steps} of ${T} ${unit}, times ×${scale.toFixed(2)}`]
         .filter(Boolean)
         .join('; ');
-    const scaled = steps < T ? ` (timed on ${steps} of ${T} steps, ×${scale.toFixed(2)})` : '';
+    const scaled = steps < T ? ` (timed on ${steps} of ${T} ${unit}, ×${scale.toFixed(2)})` : '';
     const disp = result.dispatchesPerRun !== null ? `, ${result.dispatchesPerRun} dispatches` : '';
-    ctx.log(
-      `${system.name.padEnd(12)} median ${result.medianMs.toFixed(2)} ms over ${samples.length} runs${scaled}${disp}, max error ${result.maxError?.toExponential(1)}`,
-    );
+    const error =
+      kind === 'generate'
+        ? `, ${result.tokensPerSecond?.toFixed(1)} tokens/s, ${result.maxError} tokens differ`
+        : `, max error ${result.maxError?.toExponential(1)}`;
+    ctx.log(`${system.name.padEnd(12)} median ${result.medianMs.toFixed(2)} ms over ${samples.length} runs${scaled}${disp}${error}`);
   };
 
   // 1. Ours, checked against the Float64 reference (on the steps the reference can afford).
@@ -168,7 +176,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     ({ steps: refSteps, runner: refRunner } = await chooseSteps(ctx.reference));
     oursResult.maxError = await check(refRunner, refSteps, await oursOn(refSteps));
     oursResult.valid = oursResult.maxError <= tolerance;
-    if (refSteps < T) oursResult.note = `checked against the reference on the first ${refSteps} of ${T} steps`;
+    if (refSteps < T) oursResult.note = `checked against the reference on the first ${refSteps} of ${T} ${unit}`;
   } catch (e) {
     oursRunner?.dispose();
     refRunner?.dispose();
@@ -178,7 +186,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     return results;
   }
   if (!oursResult.valid) {
-    oursResult.note = `differs from the reference by ${oursResult.maxError} > ${tolerance}: not timed`;
+    oursResult.note = `${differs('the reference', oursResult.maxError, refSteps)}: not timed`;
     ctx.log(`ours         INVALID: ${oursResult.note}`);
     oursRunner.dispose();
     refRunner.dispose();
@@ -217,7 +225,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
       }
       result.valid = result.maxError! <= tolerance;
       if (!result.valid) {
-        result.note = `differs from ours by ${result.maxError} > ${tolerance}: not timed`;
+        result.note = `${differs('ours', result.maxError, steps)}: not timed`;
         ctx.log(`${system.name.padEnd(12)} INVALID: ${result.note}`);
         continue;
       }

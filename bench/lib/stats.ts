@@ -1,5 +1,5 @@
 // Small numeric helpers: order statistics, FLOP and byte counts, formatting.
-import type { Kind, Shape } from './types.js';
+import { GENERATE_VOCABULARY, type Kind, type Shape } from './types.js';
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -7,10 +7,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** FLOPs of one LSTM layer: 2·T·B·4H·(D+H) forward; a training step (forward, BPTT with
- *  its two weight-gradient GEMMs and dX, update) counts 3× that. The Dense head is left out. */
+/**
+ * FLOPs of one LSTM layer: 2·T·B·4H·(D+H) forward; a training step (forward, BPTT with its two
+ * weight-gradient GEMMs and dX, update) counts 3× that. The Dense head is left out.
+ * Generate, per token and row: the LSTM step 2·4H·(D+H), the Dense 2·H·V, the sampling V (the
+ * embedding row is a copy); the prompt's P − 1 extra LSTM steps are left out (< 2 % at T = 200).
+ */
 export function flops(kind: Kind, s: Shape): number {
+  const V = GENERATE_VOCABULARY;
   const forward = 2 * s.T * s.B * 4 * s.H * (s.D + s.H);
+  if (kind === 'generate') return forward + s.T * s.B * (2 * s.H * V + V);
   return kind === 'forward' ? forward : 3 * forward;
 }
 
@@ -21,8 +27,20 @@ export function flops(kind: Kind, s: Shape): number {
  */
 export function bytesPerRun(kind: Kind, s: Shape): number {
   const { B, T, D, H } = s;
+  if (kind === 'generate') {
+    // Per token: every weight read once (the embedding's B rows, Wx, Wh, b, the Dense's kernel
+    // and bias), h and c read and written, the probabilities [B, V] written and read, the ids.
+    const V = GENERATE_VOCABULARY;
+    const weights = B * D + D * 4 * H + H * 4 * H + 4 * H + H * V + V;
+    return 4 * T * (weights + 4 * B * H + 2 * B * V + 2 * B);
+  }
   const floats = B * T * D + 2 * T * B * 4 * H + D * 4 * H + 4 * H + T * H * 4 * H + T * 4 * B * H + B * H;
   return (kind === 'forward' ? 1 : 3) * 4 * floats;
+}
+
+/** Generate: tokens a second over the B rows, T·B / median seconds. */
+export function tokensPerSecond(kind: Kind, s: Shape, medianMs: number | null): number | null {
+  return kind === 'generate' && medianMs ? (s.T * s.B * 1000) / medianMs : null;
 }
 
 export function caseLabel(kind: Kind, s: Shape): string {

@@ -7,13 +7,23 @@ import { casesFor } from './cases.js';
 import { measureLimits } from './limits.js';
 import { runCase } from './runCase.js';
 import { caseLabel, flops } from './stats.js';
+import { predictLoopSystem } from './generateSystems.js';
 import type { OnnxSystemName } from './onnxSystem.js';
 import { LEARNING_RATE, oursSystem, referenceSystem, tfjsSystem, type System, type TfjsSystem } from './systems.js';
 import { type Budget, DispatchCounter } from './timing.js';
-import type { BenchOptions, BenchResult, CaseResult, Limits, ProgressEvent, Shape } from './types.js';
+import {
+  type BenchOptions,
+  type BenchResult,
+  type CaseResult,
+  GENERATE_PROMPT_LENGTH,
+  GENERATE_VOCABULARY,
+  type Limits,
+  type ProgressEvent,
+  type Shape,
+} from './types.js';
 
 export { casesFor } from './cases.js';
-export { FORWARD_TOLERANCE, TRAIN_TOLERANCE } from './validate.js';
+export { FORWARD_TOLERANCE, GENERATE_TOLERANCE, TRAIN_TOLERANCE } from './validate.js';
 
 export interface SuiteEnvironment {
   gpu: Gpu;
@@ -46,8 +56,8 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
   const peers: System[] = [];
   for (const name of options.systems) {
     if (name === 'ours') continue;
-    if (name === 'reference') {
-      peers.push(referenceSystem());
+    if (name === 'reference' || name === 'predict-loop') {
+      peers.push(name === 'reference' ? referenceSystem() : predictLoopSystem(gpu));
       continue;
     }
     if (name === 'onnxruntime' || name.startsWith('ort-web-')) {
@@ -116,12 +126,17 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
   }
   if (results.some((r) => r.timedSteps < r.shape.T)) {
     notes.push(
-      "Where five runs of the full sequence did not fit a system's time budget, it was timed on the first timedSteps steps and its times multiplied by T / timedSteps (see the note of each row): a forward or a training step does the same work at every step, so this scales exactly up to the fixed cost of a call, which it overstates (against that system) by well under 1 % at these sizes. Ours always runs the full sequence.",
+      "Where five runs of the full sequence did not fit a system's time budget, it was timed on the first timedSteps steps and its times multiplied by T / timedSteps (see the note of each row): a forward, a training step or a generated token does the same work at every step, so this scales exactly up to the fixed cost of a call, which it overstates (against that system) by well under 1 % at these sizes. Ours always runs the full sequence.",
     );
   }
   notes.push(
-    `Every run reads its result back to the CPU (the output of a forward, the loss of a training step). Training: plain SGD, lr ${LEARNING_RATE}, MSE on a Dense(1) head, FLOPs counted as 3× the LSTM forward.`,
+    `Every run reads its result back to the CPU (the output of a forward, the loss of a training step, the tokens of a generation). Training: plain SGD, lr ${LEARNING_RATE}, MSE on a Dense(1) head, FLOPs counted as 3× the LSTM forward.`,
   );
+  if (cases.some((c) => c.kind === 'generate')) {
+    notes.push(
+      `Generate: Embedding(${GENERATE_VOCABULARY} → D) → LSTM(H) → Dense(${GENERATE_VOCABULARY}, softmax), greedy (temperature 0), T tokens after a prompt of ${GENERATE_PROMPT_LENGTH} seeded ids in each of B rows; every system must produce ours' tokens. tokens/s = T·B / median seconds. Ours: generate(), 32 tokens a submit; predict-loop: a stateful copy of the model, one predict, one readback and a CPU argmax a token; reference: the Float64 twin stepping one token a predict; TF.js: a stateful model, argMax kept on the backend, one readback at the end.`,
+    );
+  }
   notes.push(
     'All ratios come from one process and one adapter; the machine may have been shared with other work, which slows every system alike only on average.',
   );

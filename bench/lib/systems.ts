@@ -1,28 +1,31 @@
 // The systems under test, each behind one interface: build a model of a shape with given
-// weights, then run it. Every run reads its result back to the CPU (the forward output, or
-// the loss of a training step), so that a run is over when its promise resolves, on every side.
+// weights, then run it. Every run reads its result back to the CPU (the forward output, the
+// loss of a training step, the generated tokens: lib/generateSystems.ts), so that a run is over
+// when its promise resolves, on every side.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layers, reference, sequential, tensor, type Gpu } from 'webgpu-rnn';
+import { oursGenerate, referenceGenerate, tfjsGenerate } from './generateSystems.js';
 import type { Kind, Shape, SystemName } from './types.js';
 
 /** Learning rate of the training step (plain SGD on every side, as Keras's default 0.01). */
 export const LEARNING_RATE = 0.01;
 
-/** One case as a system sees it: `shape.T` may be a prefix of the case's steps. */
+/** One case as a system sees it: `shape.T` may be a prefix of the case's steps (generate: of its tokens). */
 export interface Problem {
   kind: Kind;
   shape: Shape;
-  /** [B, T, D], batch-major. */
+  /** [B, T, D], batch-major; generate: the prompt ids [B, GENERATE_PROMPT_LENGTH]. */
   x: Float32Array;
   /** Train: targets [B, 1] of the Dense head. */
   y?: Float32Array;
-  /** Keras order: LSTM kernel, recurrent kernel, bias (train: then Dense kernel, bias). */
+  /** Keras order: LSTM kernel, recurrent kernel, bias (train: then Dense kernel, bias; generate:
+   *  the embedding [V, D] first, then the LSTM's, then the Dense kernel [H, V] and bias [V]). */
   weights: Float32Array[];
 }
 
 export interface Runner {
-  /** One run. Forward: the output [B, H]; train: the loss before the step. */
+  /** One run. Forward: the output [B, H]; train: the loss before the step; generate: the tokens [B, T]. */
   run(): Promise<ArrayLike<number> | number>;
   /** Train: every weight, read back, in Keras order. */
   weights(): Promise<ArrayLike<number>[]>;
@@ -42,7 +45,15 @@ export function oursSystem(gpu: Gpu): System {
   return {
     name: 'ours',
     onGpu: true,
-    async prepare({ kind, shape: { B, T, D, H }, x, y, weights }) {
+    async prepare(problem) {
+      const {
+        kind,
+        shape: { B, T, D, H },
+        x,
+        y,
+        weights,
+      } = problem;
+      if (kind === 'generate') return oursGenerate(gpu, problem);
       const lstm = layers.lstm({ units: H, inputShape: [T, D] });
       if (kind === 'forward') {
         const model = sequential(gpu, [lstm]);
@@ -84,7 +95,15 @@ export function referenceSystem(): System {
   return {
     name: 'reference',
     onGpu: false,
-    async prepare({ kind, shape: { B, T, D, H }, x, y, weights }) {
+    async prepare(problem) {
+      const {
+        kind,
+        shape: { B, T, D, H },
+        x,
+        y,
+        weights,
+      } = problem;
+      if (kind === 'generate') return referenceGenerate(problem);
       const lstm = reference.layers.lstm({ units: H, inputShape: [T, D] });
       const model = reference.sequential(kind === 'forward' ? [lstm] : [lstm, reference.layers.dense({ units: 1 })]);
       model.setWeights(weights);
@@ -109,8 +128,16 @@ export function tfjsSystem(name: TfjsSystem): System {
   return {
     name,
     onGpu: backend === 'webgpu',
-    async prepare({ kind, shape: { B, T, D, H }, x, y, weights }) {
+    async prepare(problem) {
+      const {
+        kind,
+        shape: { B, T, D, H },
+        x,
+        y,
+        weights,
+      } = problem;
       if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend '${backend}' failed to initialize`);
+      if (kind === 'generate') return tfjsGenerate(problem);
       // TF.js's orthogonal initializer needs chained ops that the core package alone does not
       // register; the initial values are replaced by ours below anyway.
       const lstm = tfl.layers.lstm({ units: H, inputShape: [T, D], recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' });

@@ -1,17 +1,33 @@
 // The benchmark's data: options, cases and the result file's schema (bench/results/*.json).
 
-export type Kind = 'forward' | 'train';
-export type SystemName = 'ours' | 'reference' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime' | 'ort-web-webgpu' | 'ort-web-wasm';
-export const SYSTEMS: readonly SystemName[] = ['ours', 'reference', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'ort-web-webgpu', 'ort-web-wasm'];
+export type Kind = 'forward' | 'train' | 'generate';
+export type SystemName = 'ours' | 'reference' | 'predict-loop' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-wasm' | 'onnxruntime' | 'ort-web-webgpu' | 'ort-web-wasm';
+export const SYSTEMS: readonly SystemName[] = [
+  'ours',
+  'reference',
+  'predict-loop',
+  'tfjs-webgpu',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'onnxruntime',
+  'ort-web-webgpu',
+  'ort-web-wasm',
+];
 export type AdapterChoice = 'default' | 'swiftshader' | 'lavapipe';
 
-/** B: batch, T: steps, D: input features, H: units. */
+/** B: batch, T: steps, D: input features, H: units. Generate: B prompts side by side, T tokens
+ *  generated, D the embedding width, H units (the vocabulary is GENERATE_VOCABULARY). */
 export interface Shape {
   B: number;
   T: number;
   D: number;
   H: number;
 }
+
+/** Generate: V, the vocabulary (a character set): Embedding(V → D) → LSTM(H) → Dense(V, softmax). */
+export const GENERATE_VOCABULARY = 96;
+/** Generate: the ids of each prompt, [B, GENERATE_PROMPT_LENGTH]. */
+export const GENERATE_PROMPT_LENGTH = 4;
 
 export interface CaseSpec {
   kind: Kind;
@@ -22,7 +38,7 @@ export interface CaseSpec {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Regular expression matched against a case's label, e.g. "forward B=1 T=100 D=32 H=128". */
+  /** Regular expression matched against a case's label, e.g. "forward B=1 T=100 D=32 H=128", "generate". */
   filter?: string;
   /** Peers to run beside ours (ours always runs: it is the baseline of every ratio). */
   systems: SystemName[];
@@ -66,21 +82,24 @@ export interface CaseResult {
   runs: number;
   /** FLOPs of the case (full T) over the median time. */
   gflops: number | null;
-  /** Compute dispatches of one run over T (null for CPU systems). */
+  /** Compute dispatches of one run over T (null for CPU systems); generate: per token. */
   dispatchesPerStep: number | null;
-  /** Compute dispatches of one run (forward: one predict; train: one trainOnBatch). */
+  /** Compute dispatches of one run (forward: one predict; train: one trainOnBatch; generate: T tokens). */
   dispatchesPerRun: number | null;
+  /** Generate: T·B / median seconds (null for the other kinds, or when not timed). */
+  tokensPerSecond: number | null;
   /**
    * Largest |difference| of the checked values: for ours against the Float64 reference; for a
-   * peer against ours (forward: the output; train: the loss and every weight after the step).
+   * peer against ours (forward: the output; train: the loss and every weight after the step;
+   * generate: the number of token ids that differ).
    */
   maxError: number | null;
   /** Tolerance the error was held to (see bench/lib/validate.ts for the reasons of each). */
   tolerance: number | null;
   /** False when the outputs disagree (the case is then not timed) or the run failed. */
   valid: boolean;
-  /** Steps actually timed: smaller than T when a slow CPU system was timed on a prefix and
-   *  its times scaled by T / timedSteps (a forward pass costs the same for every step). */
+  /** Steps (generate: tokens) actually timed: smaller than T when a slow system was timed on a
+   *  prefix and its times scaled by T / timedSteps (every step costs the same). */
   timedSteps: number;
   /** medianMs / ours' medianMs on the same case: how many times faster ours is. */
   ratioToOurs: number | null;
@@ -89,7 +108,7 @@ export interface CaseResult {
   /** Ours only: gflops / limits.gemmGflops. */
   fractionOfGemmRate: number | null;
   /** Napkin bytes of one run: inputs, weights, gate buffers and outputs read or written once,
-   *  plus the recurrent weights read once per step. */
+   *  plus the recurrent weights read once per step (generate: every weight once per token). */
   bytesPerRun: number;
   note?: string;
 }

@@ -23,6 +23,26 @@ export const FORWARD_TOLERANCE = 1e-4;
  */
 export const TRAIN_TOLERANCE = 1e-3;
 
+/**
+ * Generate: greedy decoding (temperature 0, the first index of the largest probability), so the
+ * error is the number of token ids that differ from ours, and none may. Every system runs the
+ * same f32 model from the same weights (the reference in Float64); its probabilities agree with
+ * ours to ~1e-7, far below the gap between the two likeliest tokens at almost every step. A
+ * near-tie (a gap below the rounding) could flip one token and every token after it: that is
+ * reported as invalid, with the count, rather than hidden by a tolerance.
+ */
+export const GENERATE_TOLERANCE = 0;
+
+/** Token ids that differ between two generations of one length; NaN if the lengths differ. */
+export function tokenError(ours: ArrayLike<number>, other: ArrayLike<number>): number {
+  if (ours.length !== other.length) return Number.NaN;
+  let differ = 0;
+  for (let i = 0; i < ours.length; i++) if (ours[i] !== other[i]) differ++;
+  return differ;
+}
+
+export const TOLERANCES = { forward: FORWARD_TOLERANCE, train: TRAIN_TOLERANCE, generate: GENERATE_TOLERANCE } as const;
+
 /** Result of one training step on a system: the loss and the gradient each weight received. */
 export interface StepResult {
   loss: number;

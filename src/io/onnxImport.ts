@@ -88,17 +88,8 @@ interface UnsqueezedValue {
 }
 type Value = FlowValue | ConstValue | RecurrentOutput | DirectionValue | MergedValue | DenseValue | UnsqueezedValue;
 
-/**
- * A Sequential on `gpu` from an ONNX model whose graph is a chain of the layers above, with its
- * weights; its outputs are the graph's (up to f32 rounding). `source`: the file's bytes, a
- * Blob / File, a URL, or (in Node) a path.
- *
- * @example
- * ```ts
- * const model = await importOnnx(gpu, 'model.onnx');      // Node; or bytes, a File, a URL
- * ```
- */
-export async function importOnnx(gpu: Gpu, source: ModelFile): Promise<Sequential> {
+/** importOnnx (io/onnxFile.ts loads this module on first use). */
+export async function readOnnxModel(gpu: Gpu, source: ModelFile): Promise<Sequential> {
   const { bytes, where } = await readModelFile(source, 'importOnnx', 'the ONNX model');
   const model = readOnnx(new Uint8Array(bytes), where);
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
