@@ -1,4 +1,5 @@
 // The kernel micro-benchmarks by kernel name (the shader's file name): `--kernel NAME`.
+import { embeddingGather, embeddingScatterAdd, embeddingSortedGradient } from './embedding.js';
 import { gemmBench } from './gemm.js';
 import { gruStepBackward, gruStepForward } from './gru.js';
 import type { AnyKernelBench } from './harness.js';
@@ -6,6 +7,7 @@ import { lossBench } from './loss.js';
 import { lstmStepBackward, lstmStepForward } from './lstm.js';
 import { gradControl, optimizers } from './optimizers.js';
 import { simpleRnnStepBackward, simpleRnnStepForward } from './simpleRnn.js';
+import { maskWeightsBench, sampleTokenBench } from './sampling.js';
 import { reduceRows, softmaxBench, transpose } from './small.js';
 
 const BENCHES: AnyKernelBench[] = [
@@ -22,6 +24,11 @@ const BENCHES: AnyKernelBench[] = [
   lossBench,
   optimizers,
   gradControl,
+  embeddingGather,
+  embeddingScatterAdd,
+  embeddingSortedGradient,
+  sampleTokenBench,
+  maskWeightsBench,
 ];
 
 export const KERNEL_BENCHES: ReadonlyMap<string, AnyKernelBench> = new Map(BENCHES.map((b) => [b.name, b]));

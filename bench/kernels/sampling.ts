@@ -1,0 +1,99 @@
+// Generation's draw (sample_token: temperature, top-k, top-p over softmax rows) and the masked
+// loss's row weights (mask_weights), each against its CPU twin.
+import { samplingUniform } from '../../src/init/samplingStream.js';
+import { encodeMaskWeights } from '../../src/kernels/maskWeights.js';
+import { encodeSampleToken } from '../../src/kernels/sampleToken.js';
+import { maskedRowWeights } from '../../src/reference/losses.js';
+import { sampleToken } from '../../src/reference/sampling.js';
+import { defineBench, upload } from './harness.js';
+
+interface SampleCase {
+  rows: number;
+  V: number;
+}
+
+export const sampleTokenBench = defineBench<SampleCase>({
+  name: 'sample_token',
+  what: 'encodeSampleToken (temperature 0.8, top-k 40, top-p 0.9) vs reference sampleToken',
+  cases: (quick) =>
+    quick
+      ? [
+          { rows: 1, V: 96 },
+          { rows: 8, V: 10_000 },
+        ]
+      : [
+          { rows: 1, V: 50_000 },
+          { rows: 64, V: 32_000 },
+        ],
+  label: ({ rows, V }) => `[${rows}×${V}]`,
+  prepare(gpu, { rows, V }, random) {
+    // Distinct probabilities (a shuffled cubic grid, normalized), so top-k's threshold is never a near-tie.
+    const probs = new Float32Array(rows * V);
+    for (let r = 0; r < rows; r++) {
+      const order = Array.from({ length: V }, (_, i) => i).sort(() => random.next() - 0.5);
+      const total = order.reduce((s, o) => s + (1 + o) ** 3, 0);
+      order.forEach((o, i) => (probs[r * V + i] = (1 + o) ** 3 / total));
+    }
+    const keep = new Float32Array(V).fill(1);
+    const rule = { temperature: 0.8, topK: 40, topP: 0.9, seed: 7, position: 3 };
+    const buffers = { probs: upload(gpu, probs), keep: upload(gpu, keep), weights: upload(gpu, rows * V), tokens: upload(gpu, rows) };
+    return {
+      encode: (pass, run) => encodeSampleToken(gpu, pass, run, { ...buffers, base: 0, strideB: V, rows, V, out: 0, ...rule }),
+      dispatches: 1,
+      // The max, a log and an exp an element, 30 counting and 31 summing sweeps, the draw's:
+      // ~65 reads and ~70 FLOPs an element.
+      flops: 70 * rows * V,
+      bytes: 4 * 65 * rows * V,
+      expected: () => [
+        {
+          name: 'tokens',
+          buffer: buffers.tokens,
+          // The twin's token, exactly: the distinct probabilities keep every decision clear of f32 rounding.
+          expected: Array.from(
+            { length: rows },
+            (_, r) => sampleToken(probs.subarray(r * V, (r + 1) * V), rule, samplingUniform(rule.seed, r, rule.position)).token,
+          ),
+          atol: 0,
+          rtol: 0,
+        },
+      ],
+      buffers: Object.values(buffers),
+    };
+  },
+});
+
+interface MaskCase {
+  B: number;
+  T: number;
+}
+
+export const maskWeightsBench = defineBench<MaskCase>({
+  name: 'mask_weights',
+  what: 'encodeMaskWeights (time-major rows, with sample weights) vs reference maskedRowWeights',
+  cases: (quick) => (quick ? [{ B: 32, T: 100 }] : [{ B: 64, T: 500 }]),
+  label: ({ B, T }) => `[${B}×${T}]`,
+  prepare(gpu, { B, T }, random) {
+    const rows = B * T;
+    // Post-padded: sample b keeps its first 1 + (b·7 mod T) steps.
+    const mask = Float32Array.from({ length: rows }, (_, i) => (i % T <= (Math.floor(i / T) * 7) % T ? 1 : 0));
+    const sampleWeights = random.uniformArray(rows, 0, 2); // in the rows' (time-major) order
+    const buffers = { mask: upload(gpu, mask), sampleWeights: upload(gpu, sampleWeights), lossWeights: upload(gpu, rows), metricWeights: upload(gpu, rows) };
+    return {
+      encode: (pass, run) => encodeMaskWeights(gpu, pass, run, { ...buffers, B, T, timeMajor: true }),
+      dispatches: 1,
+      flops: 4 * rows,
+      bytes: 4 * 5 * rows,
+      expected() {
+        // Row r = t·B + b reads mask[b, t]: the twin takes the mask in the rows' order.
+        const rowMask = Float32Array.from({ length: rows }, (_, r) => mask[(r % B) * T + Math.floor(r / B)]);
+        const { lossWeights, metricWeights } = maskedRowWeights(rowMask, sampleWeights);
+        // One rounding of rows/Σm (Σm a count: exact) and one of the product: 2 ulp.
+        return [
+          { name: 'lossWeights', buffer: buffers.lossWeights, expected: lossWeights, atol: 0, rtol: 2.4e-7 },
+          { name: 'metricWeights', buffer: buffers.metricWeights, expected: metricWeights, atol: 0, rtol: 1.2e-7 },
+        ];
+      },
+      buffers: Object.values(buffers),
+    };
+  },
+});
