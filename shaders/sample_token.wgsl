@@ -1,7 +1,8 @@
 // Next-token sampling from a softmax, one workgroup a row, as src/reference/sampling.ts
 // defines it (the CPU twin; the same thresholds and draw in Float64):
 //   q_i = probs[row, i] where keep[i] > 0 and it is > 0, else 0; m = max q (first index of it: arg)
-//   greedy, or m = 0: token = arg
+//   greedy, or m = 0: token = arg; with `raw` (greedy only) over the kept values as they are
+//   (logits, negative or not), NaN and suppressed ones never chosen
 //   w_i = exp((log q_i − log m) / temperature) (q_i / m at temperature 1), in (0, 1], 0 for q_i = 0
 //   topK (1 ≤ k < V): τk = the k-th largest w (ties at it all kept), else 0
 //   topP (0 < p < 1): τp = the largest w with Σ_{w_j ≥ w} w_j ≥ p·Σ_{w_j ≥ τk} w_j, else 0
@@ -32,7 +33,7 @@ struct Params {
   greedy: u32,
   invTemperature: f32,
   topP: f32,
-  pad0: u32,
+  raw: u32,
   pad1: u32,
 }
 
@@ -114,10 +115,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let at = p.base + row * p.strideB;
 
   // The largest q and its first index: (value, index) pairs by a tree.
-  var best = -1.0;
+  var best = select(-1.0, -3.4028234663852886e38, p.raw != 0u);
   var arg = 0u;
   for (var i = lid; i < p.V; i += WG) {
-    let q = masked(at, i);
+    var q = masked(at, i);
+    if (p.raw != 0u) {
+      let v = probs[at + i];
+      q = select(-3.4028234663852886e38, v, keep[i] > 0.0 && v == v);
+    }
     if (q > best) {
       best = q;
       arg = i;
@@ -141,7 +146,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   }
   let top = workgroupUniformLoad(&shared_f);
   let top_index = workgroupUniformLoad(&shared_u);
-  if (p.greedy != 0u || top <= 0.0) {
+  if (p.greedy != 0u || p.raw != 0u || top <= 0.0) {
     if (lid == 0u) {
       tokens[p.out + row] = f32(top_index);
     }

@@ -35,6 +35,8 @@ export interface SampleTokenArgs {
   out: number;
   /** 0: greedy. */
   temperature: number;
+  /** Greedy over the values as they are (logits, negative or not) instead of positive probabilities. */
+  raw?: boolean;
   /** Off when undefined or ≥ V. */
   topK?: number;
   /** Off when undefined or 1. */
@@ -62,6 +64,7 @@ export function encodeSampleToken(gpu: Gpu, pass: GPUComputePassEncoder, run: Ru
   words.set([args.V, args.base, args.strideB, args.out, args.topK ?? 0, args.seed >>> 0, args.position >>> 0, args.temperature === 0 ? 1 : 0]);
   floats[8] = args.temperature === 0 ? 1 : 1 / args.temperature;
   floats[9] = args.topP ?? 1;
+  words[10] = args.raw ? 1 : 0;
   encodeKernel(
     gpu,
     pass,

@@ -7,19 +7,17 @@
 // drive it unchanged. The two inputs go side by side, flat, into the composite first layer
 // ([N, sourceSize + targetSize], joined on the CPU for fit / evaluate; predict and decode hand
 // the GPU the two inputs as they are).
-import { argmax } from '../data/sampling.js';
 import type { Gpu } from '../runtime/device.js';
 import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
-import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { Tensor, tensor, type TensorData } from '../runtime/tensor.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { checkPair, checkTensorShape, joinPair, type SequencePair, sideValues } from './encoderDecoderInputs.js';
+import { decodeGreedy } from './encoderDecoderDecode.js';
 import { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
-import { flowOf, materialize, type Layer, type RecurrentState, type WeightValue } from '../layers/layer.js';
-import { Lstm } from '../lstm/lstm.js';
+import { flowOf, materialize, type Layer, type WeightValue } from '../layers/layer.js';
 import { Sequential } from './sequential.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import type { CompileArgs, FitArgs, History, Logs } from './trainingTypes.js';
@@ -46,6 +44,8 @@ export interface DecodeOptions {
   maxLength?: number;
   /** Sources decoded at once (default 256). */
   batchSize?: number;
+  /** Decoding steps a command buffer, with one readback each (default 16). */
+  tokensPerSubmit?: number;
 }
 
 export class EncoderDecoder {
@@ -159,9 +159,9 @@ export class EncoderDecoder {
   /**
    * Greedy decoding: the encoder reads each source once; then step by step the decoder reads
    * its previous token (`startToken` first), each recurrent layer carrying its state, and the
-   * head's likeliest class is the next token. Resolves to the tokens of each source, up to
-   * (without) `endToken`, at most `maxLength`. One submit and one read-back of [batch, classes]
-   * a step.
+   * head's likeliest class is the next token, taken and fed back on the GPU. Resolves to the
+   * tokens of each source, up to (without) `endToken`, at most `maxLength`. One submit and one
+   * readback of the tokens each `tokensPerSubmit` steps.
    */
   async decode(source: Tensor | TensorData, options: DecodeOptions): Promise<number[][]> {
     const core = this.core;
@@ -175,6 +175,7 @@ export class EncoderDecoder {
     const { startToken, endToken } = options ?? ({} as DecodeOptions);
     const maxLength = options?.maxLength ?? core.targetShape[0];
     const batchSize = options?.batchSize ?? 256;
+    const tokensPerSubmit = options?.tokensPerSubmit ?? 16;
     if (!(Number.isInteger(startToken) && startToken >= 0 && startToken < embedding.inputDim)) {
       throw new RnnError(`decode: startToken must be a token id of the decoder's Embedding, a whole number in [0, ${embedding.inputDim}); got ${startToken}.`);
     }
@@ -183,6 +184,8 @@ export class EncoderDecoder {
     }
     if (!(Number.isInteger(maxLength) && maxLength >= 1)) throw new RnnError(`decode: maxLength must be a whole number ≥ 1, got ${maxLength}.`);
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RnnError(`decode: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
+    if (!(Number.isInteger(tokensPerSubmit) && tokensPerSubmit >= 1))
+      throw new RnnError(`decode: tokensPerSubmit must be a whole number ≥ 1, got ${tokensPerSubmit}.`);
     const shape = core.sourceShape;
     let values: Float32Array;
     let n: number;
@@ -197,65 +200,9 @@ export class EncoderDecoder {
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
       const chunk = values.subarray(start * core.sourceSize, (start + B) * core.sourceSize);
-      out.push(...(await this.decodeBatch(chunk, B, { startToken, endToken, maxLength, classes })));
+      out.push(...(await decodeGreedy(this.gpu, this.core, this.head, chunk, B, { startToken, endToken, maxLength, classes, tokensPerSubmit })));
     }
     return out;
-  }
-
-  private async decodeBatch(
-    source: Float32Array,
-    B: number,
-    o: { startToken: number; endToken?: number; maxLength: number; classes: number },
-  ): Promise<number[][]> {
-    const gpu = this.gpu;
-    const core = this.core;
-    // One state a decoder recurrent layer, alive across the steps' submits; the first receives the encoder's.
-    const states: RecurrentState[] = core.decoderStateLayers.map((layer) => {
-      const bytes = B * layer.units * 4;
-      const h = gpu.pool.acquire(bytes, TENSOR_USAGE, `${layer.name}/decode h`);
-      return { h, c: layer instanceof Lstm ? gpu.pool.acquire(bytes, TENSOR_USAGE, `${layer.name}/decode c`) : h };
-    });
-    const owned: Tensor[] = [];
-    try {
-      const src = tensor(gpu, source, [B, ...core.sourceShape]);
-      owned.push(src);
-      await gpu.submit('decode: encoder', (encoder, run) => {
-        core.encodeSource(encoder, run, flowOf(src), states[0]);
-        for (const state of states.slice(1)) for (const buffer of new Set([state.h, state.c])) encoder.clearBuffer(buffer);
-      });
-      const tokens = new Float32Array(B).fill(o.startToken);
-      const result: number[][] = Array.from({ length: B }, () => []);
-      const finished = new Uint8Array(B);
-      let open = B;
-      for (let step = 0; step < o.maxLength && open > 0; step++) {
-        const input = tensor(gpu, tokens, [B, 1]);
-        owned.push(input);
-        let probs: Tensor | undefined;
-        const done = gpu.submit('decode: step', (encoder, run) => {
-          let flow = core.encodeTargetSteps(encoder, run, flowOf(input), states);
-          for (const layer of this.head) flow = layer.encode(encoder, run, flow);
-          probs = materialize(gpu, encoder, run, flow);
-        });
-        probs!.ready = done;
-        owned.push(probs!);
-        const p = await probs!.data();
-        for (let b = 0; b < B; b++) {
-          if (finished[b]) continue;
-          const token = argmax(p.subarray(b * o.classes, (b + 1) * o.classes));
-          if (token === o.endToken) {
-            finished[b] = 1;
-            open--;
-          } else result[b].push(token);
-          tokens[b] = token;
-        }
-        input.dispose();
-        probs!.dispose();
-      }
-      return result;
-    } finally {
-      for (const t of owned) t.dispose();
-      for (const state of states) for (const buffer of new Set([state.h, state.c])) gpu.pool.release(buffer);
-    }
   }
 
   /** Copies of every weight as tensors: the encoder's layers', the decoder's, then the head's. */

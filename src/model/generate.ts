@@ -252,7 +252,7 @@ async function runGeneration(gpu: Gpu, layers: readonly Layer[], plan: Generatio
 }
 
 /** Where each row's last-step probabilities start in a softmax output of [B, V], [B, T, V] or time-major [T, B, V]. */
-function lastStepRows(flow: Flow, V: number): { base: number; strideB: number } {
+export function lastStepRows(flow: Flow, V: number): { base: number; strideB: number } {
   if (flow.shape.length === 2) return { base: flow.offset, strideB: V };
   const [B, T] = flow.shape;
   return flow.timeMajor ? { base: flow.offset + (T - 1) * B * V, strideB: V } : { base: flow.offset + (T - 1) * V, strideB: T * V };

@@ -10,6 +10,8 @@ export interface SamplingRule {
   topP?: number;
   /** One value a token (V): a token whose value is ≤ 0 is never drawn. */
   keep?: ArrayLike<number>;
+  /** Greedy over the kept values as they are (logits, negative or not; NaN never chosen), whatever the temperature. */
+  raw?: boolean;
 }
 
 export interface SampledToken {
@@ -32,6 +34,15 @@ export interface SampledToken {
  */
 export function sampleToken(probabilities: ArrayLike<number>, rule: SamplingRule, u: number): SampledToken {
   const V = probabilities.length;
+  if (rule.raw) {
+    let best = 0;
+    let top = -Infinity;
+    for (let i = 0; i < V; i++) {
+      const v = probabilities[i];
+      if ((rule.keep === undefined || rule.keep[i] > 0) && v > top) [best, top] = [i, v];
+    }
+    return { token: best, thresholdMargin: Infinity, near: () => [best] };
+  }
   const q = Float64Array.from({ length: V }, (_, i) => {
     const value = probabilities[i];
     return value > 0 && (rule.keep === undefined || rule.keep[i] > 0) ? value : 0;

@@ -45,6 +45,7 @@ const RULES: [string, SamplingRule][] = [
   ['top-k 5', { temperature: 0.8, topK: 5 }],
   ['top-p 0.5', { temperature: 1, topP: 0.5 }],
   ['top-k 10 and top-p 0.9', { temperature: 1.3, topK: 10, topP: 0.9 }],
+  ['raw greedy', { temperature: 1, raw: true }],
 ];
 
 describe('sample token', () => {
@@ -61,7 +62,8 @@ describe('sample token', () => {
     let exact = 0;
     for (const [name, rule] of RULES) {
       for (let draw = 0; draw < 12; draw++) {
-        const probs = softmaxRows(rows, V, random);
+        // Raw: logits, most of them negative.
+        const probs = rule.raw ? softmaxRows(rows, V, random).map((p) => Math.log(p + 1e-9) - 3) : softmaxRows(rows, V, random);
         const keep = Float32Array.from({ length: V }, (_, i) => (V > 4 && i % 5 === 2 ? 0 : 1));
         const seed = 1234 + draw;
         const position = draw * 3;

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { encoderDecoder, layers, loadEncoderDecoder, RnnError, ShapeError, tensor, type EncoderDecoder, type Layer, type LossName } from '../../src/index.js';
 import { lstmBackward } from '../../src/reference/backward.js';
 import { ReferenceDense } from '../../src/reference/dense.js';
@@ -367,6 +367,18 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
       const end = decoded[n].indexOf(END);
       expect(tokens).toEqual(end < 0 ? decoded[n] : decoded[n].slice(0, end));
     });
+  });
+
+  test('decoding runs on the GPU: tokensPerSubmit steps a submit, the same tokens whatever their number', async () => {
+    const source = test_.source.subarray(0, 8 * L);
+    const submit = vi.spyOn(model.gpu, 'submit');
+    const seven = await model.decode(source, { startToken: START, tokensPerSubmit: 7 });
+    const steps = submit.mock.calls.map(([what]) => what).filter((what) => what.startsWith('decode: steps'));
+    submit.mockRestore();
+    // STEPS steps without endToken: ceil(STEPS / 7) submits of decoding, each with one readback.
+    expect(steps).toHaveLength(Math.ceil(STEPS / 7));
+    expect(await model.decode(source, { startToken: START, tokensPerSubmit: 1 })).toEqual(seven);
+    await expect(model.decode(source, { startToken: START, tokensPerSubmit: 0 })).rejects.toThrow(/tokensPerSubmit/);
   });
 
   test('bad input gives a clear error and leaves the weights as they were', async () => {
