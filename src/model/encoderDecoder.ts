@@ -14,7 +14,9 @@ import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { checkPair, checkTensorShape, joinPair, type SequencePair, sideValues } from './encoderDecoderInputs.js';
-import { decodeGreedy } from './encoderDecoderDecode.js';
+import { decodeBeam, decodeGreedy } from './encoderDecoderDecode.js';
+import { MAX_BEAM_WIDTH } from '../kernels/beamSelect.js';
+import { Activation } from '../layers/activation.js';
 import { EncoderDecoderLayer, type EncoderDecoderLayerConfig } from './encoderDecoderLayer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
 import { flowOf, materialize, type Layer, type WeightValue } from '../layers/layer.js';
@@ -46,6 +48,12 @@ export interface DecodeOptions {
   batchSize?: number;
   /** Decoding steps a command buffer, with one readback each (default 16). */
   tokensPerSubmit?: number;
+  /**
+   * Beam search with this many beams a source (1 … 16; default 1: greedy): the sequence of the
+   * highest total log probability among those the beams keep. The head must end in a softmax
+   * (probabilities) or be linear (logits).
+   */
+  beamWidth?: number;
 }
 
 export class EncoderDecoder {
@@ -176,6 +184,7 @@ export class EncoderDecoder {
     const maxLength = options?.maxLength ?? core.targetShape[0];
     const batchSize = options?.batchSize ?? 256;
     const tokensPerSubmit = options?.tokensPerSubmit ?? 16;
+    const beamWidth = options?.beamWidth ?? 1;
     if (!(Number.isInteger(startToken) && startToken >= 0 && startToken < embedding.inputDim)) {
       throw new RnnError(`decode: startToken must be a token id of the decoder's Embedding, a whole number in [0, ${embedding.inputDim}); got ${startToken}.`);
     }
@@ -186,6 +195,15 @@ export class EncoderDecoder {
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RnnError(`decode: batchSize must be a whole number ≥ 1, got ${batchSize}.`);
     if (!(Number.isInteger(tokensPerSubmit) && tokensPerSubmit >= 1))
       throw new RnnError(`decode: tokensPerSubmit must be a whole number ≥ 1, got ${tokensPerSubmit}.`);
+    if (!(Number.isInteger(beamWidth) && beamWidth >= 1 && beamWidth <= MAX_BEAM_WIDTH)) {
+      throw new RnnError(`decode: beamWidth must be a whole number in [1, ${MAX_BEAM_WIDTH}], got ${beamWidth}.`);
+    }
+    let last = this.head[this.head.length - 1] as Layer | undefined;
+    while (last instanceof TimeDistributed) last = last.layer;
+    const activation = last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
+    if (beamWidth > 1 && activation !== 'softmax' && activation !== 'linear') {
+      throw new RnnError(`decode: beam search scores log probabilities: the head must end in a softmax or be linear (logits); it ends in ${activation}.`);
+    }
     const shape = core.sourceShape;
     let values: Float32Array;
     let n: number;
@@ -200,7 +218,12 @@ export class EncoderDecoder {
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
       const chunk = values.subarray(start * core.sourceSize, (start + B) * core.sourceSize);
-      out.push(...(await decodeGreedy(this.gpu, this.core, this.head, chunk, B, { startToken, endToken, maxLength, classes, tokensPerSubmit })));
+      const run = { startToken, endToken, maxLength, classes, tokensPerSubmit };
+      out.push(
+        ...(await (beamWidth > 1
+          ? decodeBeam(this.gpu, this.core, this.head, chunk, B, { ...run, beamWidth, logits: activation === 'linear' })
+          : decodeGreedy(this.gpu, this.core, this.head, chunk, B, run))),
+      );
     }
     return out;
   }

@@ -6,6 +6,7 @@ export { ReferenceEmbedding, embeddingForward, embeddingBackward } from './embed
 export { ReferenceDropout } from './dropout.js';
 export { dropoutMask, dropoutHash, dropoutThreshold, pcgHash } from '../init/dropoutMask.js';
 export { sampleToken, type SamplingRule, type SampledToken } from './sampling.js';
+export { beamStep, type BeamState, type BeamStep } from './beamSearch.js';
 export { samplingUniform } from '../init/samplingStream.js';
 export { lstmBackward, lstmForwardTrain, denseForward, denseBackward } from './backward.js';
 export { ReferenceLstm, lstmForward, type LstmWeights, type LstmForwardResult } from './lstm.js';

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { type BeamState, beamStep } from '../../src/reference/beamSearch.js';
 import { encoderDecoder, layers, loadEncoderDecoder, RnnError, ShapeError, tensor, type EncoderDecoder, type Layer, type LossName } from '../../src/index.js';
 import { lstmBackward } from '../../src/reference/backward.js';
 import { ReferenceDense } from '../../src/reference/dense.js';
@@ -379,6 +380,45 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
     expect(steps).toHaveLength(Math.ceil(STEPS / 7));
     expect(await model.decode(source, { startToken: START, tokensPerSubmit: 1 })).toEqual(seven);
     await expect(model.decode(source, { startToken: START, tokensPerSubmit: 0 })).rejects.toThrow(/tokensPerSubmit/);
+  });
+
+  test('beam search: the best beam of a CPU beam search over the teacher-forced forward, and still ≥ 95 % exact', async () => {
+    const W = 3;
+    const n = 12;
+    const source = test_.source.subarray(0, n * L);
+    const ours = await model.decode(source, { startToken: START, endToken: END, maxLength: STEPS, beamWidth: W, tokensPerSubmit: 2 });
+    // The twin's search: each step, the forward on every beam's prefix (behind START, padded:
+    // the decoder is causal) gives its next-token probabilities; reference beamStep keeps W.
+    const V = K + 2;
+    let compared = 0;
+    for (let b = 0; b < n; b++) {
+      let state: BeamState = { scores: new Float64Array(W), finished: new Uint8Array(W) };
+      let prefixes: number[][] = Array.from({ length: W }, () => []);
+      let clear = true;
+      for (let step = 0; step < STEPS; step++) {
+        const inputs = prefixes.map((p) => [START, ...p, ...new Array(STEPS - 1 - p.length).fill(0)]);
+        const probs = await model
+          .predict([Float32Array.from(inputs.flatMap(() => Array.from(source.subarray(b * L, (b + 1) * L)))), Float32Array.from(inputs.flat())])
+          .data();
+        const rows = prefixes.map((_, k) => probs.subarray((k * STEPS + step) * V, (k * STEPS + step + 1) * V));
+        const next = beamStep(rows, state, { endToken: END, first: step === 0, logits: false });
+        clear &&= next.margin > 1e-4;
+        prefixes = Array.from({ length: W }, (_, j) => [...prefixes[next.parents[j]], next.tokens[j]]);
+        state = next;
+      }
+      if (!clear) continue; // a near-tie of f32 rounding may fall either way
+      compared++;
+      let best = 0;
+      for (let k = 1; k < W; k++) if (state.scores[k] > state.scores[best]) best = k;
+      const end = prefixes[best].indexOf(END);
+      expect(ours[b], `source ${b}`).toEqual(end < 0 ? prefixes[best] : prefixes[best].slice(0, end));
+    }
+    expect(compared).toBeGreaterThanOrEqual(n - 2);
+    const decoded = await model.decode(test_.source, { startToken: START, endToken: END, maxLength: STEPS + 2, beamWidth: 4 });
+    let exact = 0;
+    for (let m = 0; m < test_.count; m++) if (decoded[m].join() === Array.from(test_.target.subarray(m * STEPS, m * STEPS + L)).join()) exact++;
+    expect(exact / test_.count).toBeGreaterThanOrEqual(0.95);
+    await expect(model.decode(source, { startToken: START, beamWidth: 17 })).rejects.toThrow(/beamWidth/);
   });
 
   test('bad input gives a clear error and leaves the weights as they were', async () => {
