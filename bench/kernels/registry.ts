@@ -7,7 +7,7 @@ import { lossBench } from './loss.js';
 import { lstmStepBackward, lstmStepForward } from './lstm.js';
 import { gradControl, optimizers } from './optimizers.js';
 import { simpleRnnStepBackward, simpleRnnStepForward } from './simpleRnn.js';
-import { maskWeightsBench, sampleTokenBench } from './sampling.js';
+import { beamSelectBench, maskWeightsBench, sampleTokenBench } from './sampling.js';
 import { reduceRows, softmaxBench, transpose } from './small.js';
 
 const BENCHES: AnyKernelBench[] = [
@@ -29,6 +29,7 @@ const BENCHES: AnyKernelBench[] = [
   embeddingSortedGradient,
   sampleTokenBench,
   maskWeightsBench,
+  beamSelectBench,
 ];
 
 export const KERNEL_BENCHES: ReadonlyMap<string, AnyKernelBench> = new Map(BENCHES.map((b) => [b.name, b]));

@@ -1,8 +1,10 @@
-// Generation's draw (sample_token: temperature, top-k, top-p over softmax rows) and the masked
-// loss's row weights (mask_weights), each against its CPU twin.
+// Generation's draw (sample_token: temperature, top-k, top-p over softmax rows), a beam-search
+// step (beam_select) and the masked loss's row weights (mask_weights), each against its CPU twin.
 import { samplingUniform } from '../../src/init/samplingStream.js';
+import { encodeBeamSelect } from '../../src/kernels/beamSelect.js';
 import { encodeMaskWeights } from '../../src/kernels/maskWeights.js';
 import { encodeSampleToken } from '../../src/kernels/sampleToken.js';
+import { beamStep } from '../../src/reference/beamSearch.js';
 import { maskedRowWeights } from '../../src/reference/losses.js';
 import { sampleToken } from '../../src/reference/sampling.js';
 import { defineBench, upload } from './harness.js';
@@ -92,6 +94,50 @@ export const maskWeightsBench = defineBench<MaskCase>({
           { name: 'lossWeights', buffer: buffers.lossWeights, expected: lossWeights, atol: 0, rtol: 2.4e-7 },
           { name: 'metricWeights', buffer: buffers.metricWeights, expected: metricWeights, atol: 0, rtol: 1.2e-7 },
         ];
+      },
+      buffers: Object.values(buffers),
+    };
+  },
+});
+
+interface BeamCase {
+  B: number;
+  K: number;
+  V: number;
+}
+
+export const beamSelectBench = defineBench<BeamCase>({
+  name: 'beam_select',
+  what: 'encodeBeamSelect (one beam-search step over probabilities) vs reference beamStep',
+  cases: (quick) => (quick ? [{ B: 4, K: 4, V: 100 }] : [{ B: 64, K: 8, V: 10_000 }]),
+  label: ({ B, K, V }) => `B=${B} K=${K} V=${V}`,
+  prepare(gpu, { B, K, V }, random) {
+    const R = B * K;
+    const probs = random.uniformArray(R * V, 0.01, 1);
+    const scores = Float32Array.from({ length: R }, () => -random.uniform(0, 5));
+    const beams = new Float32Array(2 * R);
+    beams.set(scores);
+    const buffers = { probs: upload(gpu, probs), beams: upload(gpu, beams), ids: upload(gpu, R), history: upload(gpu, 2 * R), parentRows: upload(gpu, R) };
+    return {
+      encode: (pass, run) =>
+        encodeBeamSelect(gpu, pass, run, { ...buffers, base: 0, strideB: V, B, K, V, logits: false, historyAt: 0, endToken: 1, first: false }),
+      dispatches: 1,
+      // K rounds over K·V candidates a row: a log, an add and ≤ K + 1 comparisons each.
+      flops: B * K * K * V * (K + 2),
+      bytes: 4 * (B * K * K * V + 7 * R),
+      expected() {
+        // Distinct random scores: the twin's choice exactly (the tokens); the scores to f32 rounding of a log and an add.
+        const tokens: number[] = [];
+        for (let b = 0; b < B; b++) {
+          const rows = Array.from({ length: K }, (_, k) => probs.subarray((b * K + k) * V, (b * K + k + 1) * V));
+          const step = beamStep(
+            rows,
+            { scores: Float64Array.from(scores.subarray(b * K, (b + 1) * K)), finished: new Uint8Array(K) },
+            { endToken: 1, first: false, logits: false },
+          );
+          tokens.push(...step.tokens);
+        }
+        return [{ name: 'ids', buffer: buffers.ids, expected: tokens, atol: 0, rtol: 0 }];
       },
       buffers: Object.values(buffers),
     };

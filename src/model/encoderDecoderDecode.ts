@@ -145,7 +145,7 @@ export async function decodeBeam(
     const h = acquire(bytes, 'beam: encoder h');
     return { h, c: first instanceof Lstm ? acquire(bytes, 'beam: encoder c') : h };
   })();
-  const u32 = (values: Uint32Array, label: string) => {
+  const u32 = (values: Uint32Array<ArrayBuffer>, label: string) => {
     const buffer = acquire(values.byteLength, label);
     gpu.device.queue.writeBuffer(buffer, 0, values);
     return buffer;
