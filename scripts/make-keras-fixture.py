@@ -90,6 +90,14 @@ def models():
         L.TimeDistributed(L.Activation("softplus")),
         L.TimeDistributed(L.Dense(2)),
     ], ("float", (2, 5, 3))
+    # The tweets model of the material: SpatialDropout1D between the Embedding and the LSTM.
+    yield "spatial-dropout", [
+        keras.Input((6,)),
+        L.Embedding(9, 4),
+        L.SpatialDropout1D(0.4),
+        L.LSTM(3, dropout=0.2, recurrent_dropout=0.2),
+        L.Dense(2, activation="softmax"),
+    ], ("int", (3, 6), 9)
 
 
 def main():

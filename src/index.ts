@@ -32,7 +32,7 @@ export { RecurrentLayer } from './lstm/recurrent.js';
 export { Bidirectional, type BidirectionalConfig, type MergeMode } from './lstm/bidirectional.js';
 export type { GruConfig, SimpleRnnConfig } from './spec/recurrentConfig.js';
 export { Embedding, checkTokenIds, type EmbeddingConfig } from './layers/embedding.js';
-export { Dropout, type DropoutConfig } from './layers/dropout.js';
+export { Dropout, SpatialDropout1d, type DropoutConfig } from './layers/dropout.js';
 export { Masking, type MaskingConfig } from './layers/masking.js';
 export { Activation } from './layers/activation.js';
 export { Flatten, RepeatVector } from './layers/reshape.js';

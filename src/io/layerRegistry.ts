@@ -11,7 +11,7 @@ import { Flatten, RepeatVector } from '../layers/reshape.js';
 import { Dense } from '../layers/dense.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { MaxPooling1d } from '../layers/maxPooling1d.js';
-import { Dropout } from '../layers/dropout.js';
+import { Dropout, SpatialDropout1d } from '../layers/dropout.js';
 import { Masking } from '../layers/masking.js';
 import { Embedding } from '../layers/embedding.js';
 import { ModelFormatError } from '../spec/ioErrors.js';
@@ -182,9 +182,18 @@ registerLayerType({
 
 registerLayerType({
   className: 'Dropout',
-  is: (layer) => layer instanceof Dropout,
+  is: (layer) => layer instanceof Dropout && !(layer instanceof SpatialDropout1d),
   getConfig: configOf,
   fromConfig: (config) => new Dropout(config as never),
+  weightNames: () => [],
+  fromKeras: dropoutFromKeras,
+});
+
+registerLayerType({
+  className: 'SpatialDropout1D',
+  is: (layer) => layer instanceof SpatialDropout1d,
+  getConfig: configOf,
+  fromConfig: (config) => new SpatialDropout1d(config as never),
   weightNames: () => [],
   fromKeras: dropoutFromKeras,
 });

@@ -6,6 +6,7 @@ import { encodeDropout } from '../kernels/dropout.js';
 import type { RunScope } from '../runtime/device.js';
 import { dropoutThreshold } from '../init/dropoutMask.js';
 import { resolveDropoutConfig, type DropoutConfig, type ResolvedDropoutConfig } from '../spec/embeddingConfig.js';
+import { ShapeError } from '../spec/errors.js';
 import { Layer, type Flow } from './layer.js';
 
 export type { DropoutConfig } from '../spec/embeddingConfig.js';
@@ -18,6 +19,8 @@ interface DropoutSaved {
 
 export class Dropout extends Layer {
   readonly config: ResolvedDropoutConfig;
+  /** One mask [B, F] for every step of a [B, T, F] input (SpatialDropout1D), else one a value. */
+  protected readonly perSequence: boolean = false;
   /**
    * The next training step: the mask of a training forward is that of this step, after which
    * it advances (wrapping at 2³²). Set it to replay or continue a run's masks.
@@ -96,7 +99,24 @@ export class Dropout extends Layer {
       step,
       threshold: dropoutThreshold(this.rate),
       scale: 1 / (1 - this.rate),
+      perSequence: this.perSequence,
     });
     pass.end();
+  }
+}
+
+/**
+ * Keras's SpatialDropout1D: on [batch, steps, channels], whole channels dropped — one mask
+ * [B, F] for every step, the hash of (seed, step, b·F + f) — so neighbouring steps, which are
+ * correlated, cannot stand in for a dropped value. The identity in inference, as Dropout.
+ */
+export class SpatialDropout1d extends Dropout {
+  protected override readonly perSequence = true;
+
+  override build(gpu: Parameters<Dropout['build']>[0], inputShape: readonly number[]): void {
+    if (inputShape.length !== 2) {
+      throw new ShapeError(`${this.name} (SpatialDropout1D) takes [batch, steps, channels]; got [batch, ${inputShape.join(', ')}].`);
+    }
+    super.build(gpu, inputShape);
   }
 }

@@ -9,7 +9,7 @@ import type { GruConfig, SimpleRnnConfig } from '../spec/recurrentConfig.js';
 import { SimpleRnn } from '../lstm/simpleRnn.js';
 import { Lstm } from '../lstm/lstm.js';
 import { Embedding, type EmbeddingConfig } from '../layers/embedding.js';
-import { Dropout, type DropoutConfig } from '../layers/dropout.js';
+import { Dropout, type DropoutConfig, SpatialDropout1d } from '../layers/dropout.js';
 import { TimeDistributed, type TimeDistributedConfig } from '../layers/timeDistributed.js';
 import { Bidirectional, type BidirectionalConfig } from '../lstm/bidirectional.js';
 import { Masking, type MaskingConfig } from '../layers/masking.js';
@@ -48,6 +48,11 @@ export function simpleRNN(config: SimpleRnnConfig): SimpleRnn {
 
 export function embedding(config: EmbeddingConfig): Embedding {
   return new Embedding(config);
+}
+
+/** Keras `SpatialDropout1D`: whole channels of [batch, steps, channels] dropped in training, one mask for every step. */
+export function spatialDropout1d(config: DropoutConfig): SpatialDropout1d {
+  return new SpatialDropout1d(config);
 }
 
 export function dropout(config: DropoutConfig): Dropout {

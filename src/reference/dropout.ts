@@ -47,11 +47,16 @@ export class ReferenceDropout {
     const step = this.step++;
     const { rate, seed } = this.config;
     if (rate === 0) return { y: x, saved: { mask: undefined, scale: 1 } };
-    const mask = dropoutMask(seed, step, x.data.length, rate);
+    const mask = this.drawMask(x, step);
     const scale = 1 / (1 - rate);
     const y = new Float64Array(x.data.length);
     for (let i = 0; i < y.length; i++) y[i] = mask[i] ? x.data[i] * scale : 0;
     return { y: cpuTensor(y, x.shape), saved: { mask, scale } };
+  }
+
+  /** The keep (1) / drop (0) flag of every value of x at training step `step`. */
+  protected drawMask(x: CpuTensor, step: number): Uint8Array {
+    return dropoutMask(this.config.seed, step, x.data.length, this.config.rate);
   }
 
   /** dX = dY ⊙ mask / (1 − rate); no weights. */
@@ -61,6 +66,15 @@ export class ReferenceDropout {
     const dX = new Float64Array(dY.length);
     for (let i = 0; i < dX.length; i++) dX[i] = mask[i] ? dY[i] * scale : 0;
     return { grads: [], dX };
+  }
+}
+
+/** SpatialDropout1D: one mask [B, F] (the hash of b·F + f) for every step of x [B, T, F]. */
+export class ReferenceSpatialDropout1d extends ReferenceDropout {
+  protected override drawMask(x: CpuTensor, step: number): Uint8Array {
+    const [B, T, F] = x.shape;
+    const channels = dropoutMask(this.config.seed, step, B * F, this.config.rate);
+    return Uint8Array.from({ length: B * T * F }, (_, i) => channels[Math.floor(i / (T * F)) * F + (i % F)]);
   }
 }
 

@@ -13,7 +13,7 @@ import { ReferenceMaxPooling1d } from './maxPooling1d.js';
 import { ReferenceActivation, ReferenceFlatten, ReferenceGlobalAveragePooling1d, ReferenceGlobalMaxPooling1d, ReferenceRepeatVector } from './shapeLayers.js';
 import type { ActivationConfig, RepeatVectorConfig, ShapeLayerConfig } from '../spec/shapeConfig.js';
 import type { Conv1dConfig, MaxPooling1dConfig } from '../spec/convConfig.js';
-import { ReferenceDropout } from './dropout.js';
+import { ReferenceDropout, ReferenceSpatialDropout1d } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
 import type { DropoutConfig, EmbeddingConfig } from '../spec/embeddingConfig.js';
 import { lossForward, maskedRowWeights, metricValue, softmax, type LossName, type MetricName } from './losses.js';
@@ -255,6 +255,7 @@ export const layers = {
   simpleRNN: (config: SimpleRnnConfig): ReferenceSimpleRnn => new ReferenceSimpleRnn(config),
   embedding: (config: EmbeddingConfig): ReferenceEmbedding => new ReferenceEmbedding(config),
   dropout: (config: DropoutConfig): ReferenceDropout => new ReferenceDropout(config),
+  spatialDropout1d: (config: DropoutConfig): ReferenceSpatialDropout1d => new ReferenceSpatialDropout1d(config),
   conv1d: (config: Conv1dConfig): ReferenceConv1d => new ReferenceConv1d(config),
   maxPooling1d: (config: MaxPooling1dConfig = {}): ReferenceMaxPooling1d => new ReferenceMaxPooling1d(config),
   activation: (config: ActivationConfig): ReferenceActivation => new ReferenceActivation(config),

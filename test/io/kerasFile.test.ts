@@ -51,6 +51,7 @@ const MODELS: [name: string, classes: string[]][] = [
   ['shape-layers', ['Lstm', 'GlobalMaxPooling1d', 'RepeatVector', 'SimpleRnn', 'Flatten', 'Dense']],
   ['causal-conv', ['Conv1d', 'Conv1d', 'Conv1d', 'Gru', 'Dense']],
   ['time-distributed', ['Gru', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed', 'TimeDistributed']],
+  ['spatial-dropout', ['Embedding', 'SpatialDropout1d', 'Lstm', 'Dense']],
 ];
 
 describe.each(MODELS)('loadKerasModel: %s', (name, classes) => {
