@@ -45,7 +45,7 @@ export class ReferenceDropout {
   /** y = x ⊙ mask / (1 − rate), the mask of training step `this.step` (then advanced). */
   forwardTrain(x: CpuTensor): { y: CpuTensor; saved: DropoutSaved } {
     const step = this.step++;
-    const { rate, seed } = this.config;
+    const { rate } = this.config;
     if (rate === 0) return { y: x, saved: { mask: undefined, scale: 1 } };
     const mask = this.drawMask(x, step);
     const scale = 1 / (1 - rate);
