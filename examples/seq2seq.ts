@@ -21,6 +21,7 @@ interface Seq2seqOptions {
   batchSize: number;
   learningRate: number;
   examples: number;
+  beamWidth: number;
   seed: number;
   save: string;
 }
@@ -36,6 +37,7 @@ function parseOptions(argv: string[]): Seq2seqOptions {
     .option('--batch-size <n>', 'pairs per training step', wholeNumber(), 32)
     .option('--learning-rate <x>', 'Adam learning rate', realNumber(0), 0.01)
     .option('--examples <n>', 'held-out pairs to print', wholeNumber(0), 8)
+    .option('--beam-width <n>', 'beams of the decoding (1: greedy)', wholeNumber(1), 1)
     .option('--seed <n>', 'seed of the corpus, initialization and shuffling', wholeNumber(0), 1)
     .option('--save <dir>', 'where the trained model goes', 'examples/models/seq2seq');
   program.parse(argv, { from: 'user' });
@@ -238,11 +240,14 @@ export async function main(argv: string[]): Promise<{ accuracy: number; baseline
     console.log(`Trained in ${seconds(trainStart)}.`);
 
     const decodeStart = performance.now();
-    const decoded = (await model.decode(heldData.source, { startToken: START, endToken: END, maxLength: TARGET_LENGTH + 2 })).map(decodeTarget);
+    const decoded = (await model.decode(heldData.source, { startToken: START, endToken: END, maxLength: TARGET_LENGTH + 2, beamWidth: o.beamWidth })).map(
+      decodeTarget,
+    );
     const exact = decoded.filter((d, i) => d === held[i].target).length / held.length;
     const guess = majorityTarget(train.map((p) => p.target));
     const baseline = held.filter((p) => p.target === guess).length / held.length;
-    console.log(`Greedy decoding of ${held.length} held-out sources in ${seconds(decodeStart)}.`);
+    const how = o.beamWidth > 1 ? `Beam search (${o.beamWidth} beams)` : 'Greedy decoding';
+    console.log(`${how} of ${held.length} held-out sources in ${seconds(decodeStart)}.`);
     console.log(`Held-out exact match: ${percent(exact)} (baseline, the per-position majority '${guess}': ${percent(baseline)})`);
     for (let i = 0; i < Math.min(o.examples, held.length); i++) {
       const mark = decoded[i] === held[i].target ? '✓' : `✗ (expected ${held[i].target})`;

@@ -45,6 +45,7 @@ export type { EvaluateArgs } from './model/trainingTypes.js';
 export type { Weighting } from './model/sampleWeights.js';
 export type { OptimizerSpec, OptimizerName, OptimizerConfig } from './spec/optimizerConfig.js';
 export type { LossName, MetricName } from './kernels/loss.js';
+export type { LossSpec, MetricSpec, SnakeCase } from './spec/losses.js';
 export { loadEncoderDecoder } from './io/encoderDecoderIo.js';
 export {
   saveModel,

@@ -128,7 +128,8 @@ export class Bidirectional extends Layer {
     this.backwardLayer.build(gpu, shape);
     this.forwardLayer.checkInputShape(inputShape);
     this.gpu = gpu;
-    this.inputShape = this.forwardLayer.inputShape;
+    // A declared [steps, features] stays the wrapper's (its output shape keeps the steps, as Keras's summary).
+    this.inputShape = this.config.inputShape ? [...shape] : this.forwardLayer.inputShape;
     // The same tensors: getWeights / setWeights of the wrapper and of each direction agree.
     this.weights = [...this.forwardLayer.weightTensors, ...this.backwardLayer.weightTensors];
   }

@@ -1,5 +1,6 @@
 // The public types of training (TF.js names) and the losses and metrics the trainer knows.
 import type { LossName, MetricName } from '../kernels/loss.js';
+import type { LossSpec, MetricSpec } from '../spec/losses.js';
 import type { Gpu } from '../runtime/device.js';
 import { RnnError } from '../spec/errors.js';
 import type { Tensor, TensorData } from '../runtime/tensor.js';
@@ -17,8 +18,10 @@ export const METRICS: readonly MetricName[] = ['accuracy', 'mae'];
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
-  loss: LossName;
-  metrics?: MetricName | MetricName[];
+  /** A loss name, ours or Keras's ('binaryCrossentropy', 'binary_crossentropy', 'mse'). */
+  loss: LossSpec;
+  /** Metric names, ours or Keras's ('accuracy', 'acc', 'categorical_accuracy', 'mae'). */
+  metrics?: MetricSpec | MetricSpec[];
   /**
    * The model's outputs are logits (Keras's `from_logits=True`): the cross-entropy applies the
    * sigmoid (binary) or softmax (categorical, sparse) itself, and the metrics see the

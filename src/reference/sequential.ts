@@ -17,6 +17,7 @@ import { ReferenceDropout, ReferenceSpatialDropout1d } from './dropout.js';
 import { ReferenceEmbedding } from './embedding.js';
 import type { DropoutConfig, EmbeddingConfig } from '../spec/embeddingConfig.js';
 import { lossForward, maskedRowWeights, metricValue, softmax, type LossName, type MetricName } from './losses.js';
+import type { LossSpec, MetricSpec } from '../spec/losses.js';
 import { activate } from './math.js';
 import { ReferenceGru } from './gru.js';
 import { ReferenceLstm } from './lstm.js';
@@ -107,7 +108,7 @@ export class ReferenceSequential {
   }
 
   /** As the GPU model's compile; `fromLogits`: the outputs are logits, the loss takes their sigmoid / softmax. */
-  compile(args: { optimizer: OptimizerSpec; loss: LossName; metrics?: MetricName | MetricName[]; fromLogits?: boolean }): void {
+  compile(args: { optimizer: OptimizerSpec; loss: LossSpec; metrics?: MetricSpec | MetricSpec[]; fromLogits?: boolean }): void {
     const given = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
     const metrics = given.map((m) => fromKerasName(m, METRIC_ALIASES) as MetricName);
     const loss = fromKerasName(args.loss, LOSS_ALIASES) as LossName;

@@ -4,6 +4,16 @@ import type { ActivationOrSoftmax } from './names.js';
 
 export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 export type MetricName = 'accuracy' | 'mae';
+
+/** A camelCase name as Keras's snake_case spelling: 'binaryCrossentropy' → 'binary_crossentropy'. */
+export type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
+/** A loss as compile takes it: ours, Keras's snake_case spelling, or Keras's 'mse' / 'mae'. */
+export type LossSpec = LossName | SnakeCase<LossName> | 'mse' | 'mae';
+
+type MetricAlias = 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'meanAbsoluteError';
+/** A metric as compile takes it: ours, or Keras's names of them in either spelling ('acc', 'categorical_accuracy', …). */
+export type MetricSpec = MetricName | MetricAlias | SnakeCase<MetricAlias>;
 /** The last layer's activation (only sigmoid and softmax change how a loss is taken). */
 export type HeadActivation = ActivationOrSoftmax;
 /** Which accuracy 'accuracy' means for a loss and a width of the output. */

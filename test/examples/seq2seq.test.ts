@@ -30,6 +30,8 @@ test('runs with tiny options, prints the held-out accuracy against the baseline,
       '48',
       '--examples',
       '2',
+      '--beam-width',
+      '3',
       '--save',
       dir,
     ]);
@@ -38,6 +40,7 @@ test('runs with tiny options, prints the held-out accuracy against the baseline,
   }
   const text = lines.join('\n');
   expect(text).toMatch(/Adapter: /);
+  expect(text).toMatch(/Beam search \(3 beams\) of 16 held-out sources/);
   expect(text).toMatch(/Held-out exact match: \d+\.\d % \(baseline, the per-position majority '[0-9-]{10}': \d+\.\d %\)/);
   expect(text.match(/ → /g)?.length).toBe(2);
   expect(result.accuracy).toBeGreaterThanOrEqual(0);
