@@ -8,8 +8,9 @@
 //   topP (0 < p < 1): τp = the largest w with Σ_{w_j ≥ w} w_j ≥ p·Σ_{w_j ≥ τk} w_j, else 0
 //   kept: w_i ≥ max(τk, τp); K = Σ kept w; token = the first i with Σ_{j ≤ i, kept} w_j > u·K
 //   u = (pcg(pcg(position) ^ pcg(pcg(seed) ^ row)) >> 8)·2^-24 ∈ [0, 1)
-// The thresholds are found by bisection on the f32 bit pattern (order-preserving for w ≥ 0):
-// each is one of the w, exactly, up to the rounding of the counts' f32 sums.
+// Both thresholds work on the f32 bit pattern (order-preserving for w ≥ 0): τk by radix
+// select (4 passes of 8 bits, counted in a workgroup histogram), τp by bisection over the
+// masses' f32 sums; each is one of the w, exactly (τp up to the rounding of those sums).
 // Composed after hash.wgsl (pcg).
 //
 // Bindings (group 0):
@@ -37,7 +38,7 @@ struct Params {
   pad1: u32,
 }
 
-override WG: u32 = 256;
+override WG: u32 = 256; // also the histogram's 256 bins of one 8-bit digit
 
 @group(0) @binding(0) var<storage, read> probs: array<f32>;
 @group(0) @binding(1) var<storage, read> keep: array<f32>;
@@ -49,6 +50,8 @@ var<workgroup> sums: array<f32, WG>;
 var<workgroup> counts: array<u32, WG>;
 var<workgroup> shared_f: f32;
 var<workgroup> shared_u: u32;
+var<workgroup> shared_need: u32;
+var<workgroup> histogram: array<atomic<u32>, WG>;
 
 /** Bits of 1.0 plus one: no w reaches it. */
 const ABOVE_ONE = 0x3f800001u;
@@ -71,31 +74,6 @@ fn sum_all(lid: u32, value: f32) -> f32 {
     shared_f = sums[0];
   }
   return workgroupUniformLoad(&shared_f);
-}
-
-/** Σ over the workgroup of each invocation's `value` (tree in `counts`); the same in every invocation. */
-fn count_all(lid: u32, value: u32) -> u32 {
-  counts[lid] = value;
-  for (var s = WG / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (lid < s) {
-      counts[lid] += counts[lid + s];
-    }
-  }
-  if (lid == 0u) {
-    shared_u = counts[0];
-  }
-  return workgroupUniformLoad(&shared_u);
-}
-
-/** How many w of the row are ≥ bitcast(bits). */
-fn count_at_least(lid: u32, row: u32, bits: u32) -> u32 {
-  let t = bitcast<f32>(bits);
-  var n = 0u;
-  for (var i = lid; i < p.V; i += WG) {
-    n += select(0u, 1u, weights[row * p.V + i] >= t);
-  }
-  return count_all(lid, n);
 }
 
 /** Σ of the w of the row that are ≥ bitcast(bits). */
@@ -164,20 +142,40 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   }
   storageBarrier();
 
-  // τk: the largest bits with count(w ≥ bits) ≥ k; count(≥ 0) = V ≥ k, count(≥ ABOVE_ONE) = 0.
+  // τk: the k-th largest w, by radix select on its f32 bits (order-preserving for w ≥ 0), 8
+  // bits a pass from the top: each pass counts the w that share the digits chosen so far by
+  // their next digit, and invocation 0 takes the digit holding the k-th largest.
   var floor_bits = 0u;
   if (p.topK >= 1u && p.topK < p.V) {
-    var hi = ABOVE_ONE;
-    loop {
-      if (hi - floor_bits <= 1u) {
-        break;
+    var need = p.topK;
+    for (var round = 0u; round < 4u; round++) {
+      let shift = 24u - 8u * round;
+      let above = select(0u, 0xffffffffu << (shift + 8u), round > 0u);
+      atomicStore(&histogram[lid], 0u);
+      workgroupBarrier();
+      for (var i = lid; i < p.V; i += WG) {
+        let bits = bitcast<u32>(weights[row * p.V + i]);
+        if ((bits & above) == floor_bits) {
+          atomicAdd(&histogram[(bits >> shift) & 255u], 1u);
+        }
       }
-      let mid = floor_bits + (hi - floor_bits) / 2u;
-      if (count_at_least(lid, row, mid) >= p.topK) {
-        floor_bits = mid;
-      } else {
-        hi = mid;
+      workgroupBarrier();
+      if (lid == 0u) {
+        var seen = 0u;
+        var digit = 0u;
+        for (var d = 255i; d >= 0; d--) {
+          let n = atomicLoad(&histogram[u32(d)]);
+          if (seen + n >= need) {
+            digit = u32(d);
+            break;
+          }
+          seen += n;
+        }
+        shared_u = floor_bits | (digit << shift);
+        shared_need = need - seen;
       }
+      floor_bits = workgroupUniformLoad(&shared_u);
+      need = workgroupUniformLoad(&shared_need);
     }
   }
   // τp: the largest bits ≥ τk with mass(w ≥ bits) ≥ p·mass(w ≥ τk).

@@ -42,10 +42,10 @@ export const sampleTokenBench = defineBench<SampleCase>({
     return {
       encode: (pass, run) => encodeSampleToken(gpu, pass, run, { ...buffers, base: 0, strideB: V, rows, V, out: 0, ...rule }),
       dispatches: 1,
-      // The max, a log and an exp an element, 30 counting and 31 summing sweeps, the draw's:
-      // ~65 reads and ~70 FLOPs an element.
-      flops: 70 * rows * V,
-      bytes: 4 * 65 * rows * V,
+      // The max, a log and an exp an element, 4 counting (top-k's radix select) and 31 summing
+      // (top-p's bisection) sweeps, the draw's: ~39 reads and ~45 FLOPs an element.
+      flops: 45 * rows * V,
+      bytes: 4 * 39 * rows * V,
       expected: () => [
         {
           name: 'tokens',

@@ -8,8 +8,10 @@ import { composeShader } from './compose.js';
 import { encodeKernel } from './dispatch.js';
 
 const WG = 256;
-/** Bisection steps of a threshold: the f32 bit patterns of [0, 1] span < 2³⁰. */
+/** Bisection steps of top-p's threshold: the f32 bit patterns of [0, 1] span < 2³⁰. */
 const BISECTIONS = 30;
+/** Radix-select passes of top-k's threshold: 8 bits of the 32 each. */
+const RADIX_PASSES = 4;
 
 export const sampleTokenKernel: KernelSource = {
   name: 'sample_token',
@@ -47,13 +49,13 @@ export interface SampleTokenArgs {
 }
 
 /**
- * Work of one draw, at most: max and weights (log, exp) over rows·V, then up to 30 counting
- * sweeps for top-k and 31 summing sweeps for top-p, and the draw's sweep; reads probs, keep
- * and the weights of each sweep, writes the weights and one id a row.
+ * Work of one draw, at most: max and weights (log, exp) over rows·V, then 4 counting sweeps
+ * for top-k (radix select) and 31 summing sweeps for top-p, and the draw's sweep; reads probs,
+ * keep and the weights of each sweep, writes the weights and one id a row.
  */
 export function sampleTokenWork(a: { rows: number; V: number; topK?: number; topP?: number }): Work {
   const n = a.rows * a.V;
-  const sweeps = 1 + (a.topK !== undefined && a.topK < a.V ? BISECTIONS : 0) + (a.topP !== undefined && a.topP < 1 ? BISECTIONS + 1 : 0);
+  const sweeps = 1 + (a.topK !== undefined && a.topK < a.V ? RADIX_PASSES : 0) + (a.topP !== undefined && a.topP < 1 ? BISECTIONS + 1 : 0);
   return f32Work(n * (2 + 2 * FUNCTION_FLOPS + 2 * sweeps), 2 * n + sweeps * n, n + a.rows);
 }
 

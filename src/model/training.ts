@@ -91,7 +91,8 @@ export class Trainer {
     const names = argument ? { call, x: `${argument}[0]`, y: `${argument}[1]` } : { call, x: 'x', y: 'y' };
     const data = await prepareData(this.model, this.loss, x, y, xShape, names);
     return disposingOnError(data.owned, async () => {
-      const w = await rowWeights(this.model.gpu, this.loss, data.y, data.ySteps, data.yPerSample / data.ySteps, weighting ?? {}, call);
+      const weightsCall = argument ? `${call}: ${argument}[2]` : call;
+      const w = await rowWeights(this.model.gpu, this.loss, data.y, data.ySteps, data.yPerSample / data.ySteps, weighting ?? {}, weightsCall);
       if (w) data.owned.push(w);
       return { ...data, w };
     });
@@ -113,7 +114,10 @@ export class Trainer {
     const all = await this.prepare(x, y, xShape, 'fit', undefined, { sampleWeight: args.sampleWeight, classWeight: args.classWeight });
     const given = args.validationData;
     const validation =
-      given && (await disposingOnError(all.owned, async () => checkLikeTraining(await this.prepare(...given, undefined, 'fit', 'validationData'), all)));
+      given &&
+      (await disposingOnError(all.owned, async () =>
+        checkLikeTraining(await this.prepare(given[0], given[1], undefined, 'fit', 'validationData', { sampleWeight: given[2] }), all),
+      ));
     const nTrain = split > 0 ? Math.floor(all.n * (1 - split)) : all.n;
     if (nTrain < 1) throw new RnnError(`fit: validationSplit ${split} leaves no training samples out of ${all.n}.`);
     if (stateful && nTrain % batchSize !== 0) {

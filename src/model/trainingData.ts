@@ -272,8 +272,9 @@ export function checkFitArgs(args: FitArgs): {
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) {
     throw new RnnError(`fit: verbose is 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch), got ${verbose}.`);
   }
-  if (args.validationData !== undefined && args.validationData.length !== 2) {
-    throw new RnnError(`fit: validationData is [x, y], two items; got ${args.validationData.length} (validation sample weights are not supported).`);
+  const held = args.validationData as readonly unknown[] | undefined;
+  if (held !== undefined && held.length !== 2 && held.length !== 3) {
+    throw new RnnError(`fit: validationData is [x, y] or [x, y, sampleWeight]; got ${held.length} items.`);
   }
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new RnnError(`fit: validationSplit must be in [0, 1), got ${split}.`);

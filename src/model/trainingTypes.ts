@@ -69,7 +69,8 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling (as Keras), held out. */
   validationSplit?: number;
-  validationData?: [Tensor | TensorData, Tensor | TensorData];
+  /** Held-out [x, y], or [x, y, sampleWeight] (Keras's triple: the validation loss weighted as sampleWeight weighs fit's). */
+  validationData?: [Tensor | TensorData, Tensor | TensorData] | [Tensor | TensorData, Tensor | TensorData, Tensor | TensorData];
   /** An object of hooks (TF.js), or a list of callback objects such as earlyStopping() (Keras). */
   callbacks?: FitCallbacks | readonly FitCallbacks[];
   /** Seed of the shuffling: the same seed gives the same batches and losses. */

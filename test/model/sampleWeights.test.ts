@@ -87,13 +87,20 @@ describe('fit and evaluate with weights', () => {
     expect((await trained({ classWeight: { 1: 1 } })).weights).toEqual((await trained({})).weights);
   });
 
-  test('classWeight leaves the validationSplit loss unweighted, as Keras; validationData is two items', async () => {
+  test('classWeight leaves the validationSplit loss unweighted, as Keras; validationData [x, y, sampleWeight] is weighted', async () => {
     const { x, y } = data();
     const m = model();
     const history = await m.fit(x, y, { epochs: 1, batchSize: 3, classWeight: { 1: 5 }, validationSplit: 0.5 });
     const held = await m.evaluate(x.subarray(3 * 3 * 2), y.subarray(3));
     expect(history.history.val_loss[0]).toBeCloseTo(held.loss, 6);
-    await expect(m.fit(x, y, { validationData: [x, y, y] as never })).rejects.toThrow(/validationData is \[x, y\], two items; got 3/);
+    // Keras's triple: the validation loss weighted as evaluate weighs it (after the epoch's update).
+    const sampleWeight = Float32Array.of(2, 0.5, 1, 3, 0, 1);
+    const weighted = await m.fit(x, y, { epochs: 1, batchSize: 6, validationData: [x, y, sampleWeight] });
+    const expected = await m.evaluate(x, y, { sampleWeight, batchSize: 6 });
+    expect(weighted.history.val_loss[0]).toBeCloseTo(expected.loss, 6);
+    expect(weighted.history.val_loss[0]).not.toBeCloseTo((await m.evaluate(x, y)).loss, 3);
+    await expect(m.fit(x, y, { validationData: [x, y, y, y] as never })).rejects.toThrow(/validationData is \[x, y\] or \[x, y, sampleWeight\]; got 4 items/);
+    await expect(m.fit(x, y, { validationData: [x, y, Float32Array.of(1, 2)] })).rejects.toThrow(/fit: validationData\[2\]: sampleWeight has 2 values/);
     m.dispose();
   });
 
