@@ -50,15 +50,7 @@ export class Activation extends WeightlessLayer {
   }
 
   /** With `dOutput.preActivation` (a fused sigmoid / softmax loss), the gradient passes through. */
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow & { preActivation?: boolean },
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
-    if (!needInputGrad) return undefined;
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow & { preActivation?: boolean }): Flow {
     const { activation } = this.config;
     if (dOutput.preActivation || activation === 'linear') return { ...dOutput, preActivation: undefined } as Flow;
     const gpu = this.requireBuilt();

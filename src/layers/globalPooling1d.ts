@@ -31,26 +31,16 @@ abstract class GlobalPooling1d extends WeightlessLayer {
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: GlobalPool1dArgs } {
-    const gpu = this.requireBuilt();
+    this.requireBuilt();
     this.checkFlowRank(input, 3, '[batch, steps, channels]');
     const [B, T, C] = input.shape;
     const args: GlobalPool1dArgs = { kind: this.kind, B, T, C, x: input.buffer, xOffset: input.offset, timeMajor: input.timeMajor, mask: input.mask };
     const y = run.scratch(B * C * 4, `${this.name}/y`);
-    const pass = encoder.beginComputePass({ label: this.name });
-    encodeGlobalPool1d(gpu, pass, run, { ...args, y });
-    pass.end();
+    this.inPass(encoder, this.name, (pass, gpu) => encodeGlobalPool1d(gpu, pass, run, { ...args, y }));
     return { output: { buffer: y, offset: 0, shape: [B, C], timeMajor: false }, saved: args };
   }
 
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
-    if (!needInputGrad) return undefined;
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow): Flow {
     const gpu = this.requireBuilt();
     const args = saved as GlobalPool1dArgs;
     const { B, T, C } = args;

@@ -40,21 +40,13 @@ export class MaxPooling1d extends WeightlessLayer {
     const geometry: Pool1dGeometry = { B, T, C, To, P, S, pad };
     gpu.checkBindingSize(B * To * C * 4, `${this.name}: the output [${B}, ${To}, ${C}]`);
     const y = run.scratch(B * To * C * 4, `${this.name}/y`);
-    const pass = encoder.beginComputePass({ label: this.name });
-    encodeMaxPool1d(gpu, pass, run, { ...geometry, x: input.buffer, xOffset: input.offset, y, timeMajor: input.timeMajor });
-    pass.end();
+    this.inPass(encoder, this.name, (pass, gpu) =>
+      encodeMaxPool1d(gpu, pass, run, { ...geometry, x: input.buffer, xOffset: input.offset, y, timeMajor: input.timeMajor }),
+    );
     return { output: { buffer: y, offset: 0, shape: [B, To, C], timeMajor: input.timeMajor }, saved: { input, geometry } };
   }
 
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
-    if (!needInputGrad) return undefined;
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow): Flow {
     const gpu = this.requireBuilt();
     const { input, geometry } = saved as PoolSaved;
     const { B, T, C, To } = geometry;

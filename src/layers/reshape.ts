@@ -42,28 +42,18 @@ export class Flatten extends WeightlessLayer {
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: Flow } {
-    const gpu = this.requireBuilt();
+    this.requireBuilt();
     const [B, ...rest] = input.shape;
     const shape = [B, shapeSize(rest)];
     if (!(input.timeMajor && input.shape.length === 3))
       return { output: { buffer: input.buffer, offset: input.offset, shape, timeMajor: false }, saved: input };
     const [, T, H] = input.shape;
     const y = run.scratch(B * T * H * 4, `${this.name}/y`);
-    const pass = encoder.beginComputePass({ label: this.name });
-    encodeTimeToBatchMajor(gpu, pass, run, { src: input.buffer, srcOffset: input.offset, y, T, B, H });
-    pass.end();
+    this.inPass(encoder, this.name, (pass, gpu) => encodeTimeToBatchMajor(gpu, pass, run, { src: input.buffer, srcOffset: input.offset, y, T, B, H }));
     return { output: { buffer: y, offset: 0, shape, timeMajor: false }, saved: input };
   }
 
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
-    if (!needInputGrad) return undefined;
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow): Flow {
     const input = saved as Flow;
     if (!(input.timeMajor && input.shape.length === 3)) return { buffer: dOutput.buffer, offset: dOutput.offset, shape: [...input.shape], timeMajor: false };
     const gpu = this.requireBuilt();
@@ -101,21 +91,11 @@ export class RepeatVector extends WeightlessLayer {
     const N = this.config.n;
     gpu.checkBindingSize(B * N * F * 4, `${this.name}: the output [${B}, ${N}, ${F}]`);
     const y = run.scratch(B * N * F * 4, `${this.name}/y`);
-    const pass = encoder.beginComputePass({ label: this.name });
-    encodeRepeatVector(gpu, pass, run, { B, N, F, x: input.buffer, xOffset: input.offset, y });
-    pass.end();
+    this.inPass(encoder, this.name, (pass, gpu) => encodeRepeatVector(gpu, pass, run, { B, N, F, x: input.buffer, xOffset: input.offset, y }));
     return { output: { buffer: y, offset: 0, shape: [B, N, F], timeMajor: false }, saved: [B, F] };
   }
 
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
-    if (!needInputGrad) return undefined;
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow): Flow {
     const gpu = this.requireBuilt();
     const [B, F] = saved as number[];
     const dx = run.scratch(B * F * 4, `${this.name}/dx`);

@@ -54,6 +54,11 @@ export interface DecodeOptions {
    * (probabilities) or be linear (logits).
    */
   beamWidth?: number;
+  /**
+   * Beam search's final choice: the total log probability ÷ length^lengthPenalty (default 0:
+   * the total, which favours short sequences; 1: the mean a token).
+   */
+  lengthPenalty?: number;
 }
 
 export class EncoderDecoder {
@@ -185,6 +190,7 @@ export class EncoderDecoder {
     const batchSize = options?.batchSize ?? 256;
     const tokensPerSubmit = options?.tokensPerSubmit ?? 16;
     const beamWidth = options?.beamWidth ?? 1;
+    const lengthPenalty = options?.lengthPenalty ?? 0;
     if (!(Number.isInteger(startToken) && startToken >= 0 && startToken < embedding.inputDim)) {
       throw new RnnError(`decode: startToken must be a token id of the decoder's Embedding, a whole number in [0, ${embedding.inputDim}); got ${startToken}.`);
     }
@@ -198,6 +204,7 @@ export class EncoderDecoder {
     if (!(Number.isInteger(beamWidth) && beamWidth >= 1 && beamWidth <= MAX_BEAM_WIDTH)) {
       throw new RnnError(`decode: beamWidth must be a whole number in [1, ${MAX_BEAM_WIDTH}], got ${beamWidth}.`);
     }
+    if (!(Number.isFinite(lengthPenalty) && lengthPenalty >= 0)) throw new RnnError(`decode: lengthPenalty must be a finite number ≥ 0, got ${lengthPenalty}.`);
     let last = this.head[this.head.length - 1] as Layer | undefined;
     while (last instanceof TimeDistributed) last = last.layer;
     const activation = last instanceof Dense || last instanceof Activation ? last.config.activation : 'linear';
@@ -221,7 +228,7 @@ export class EncoderDecoder {
       const run = { startToken, endToken, maxLength, classes, tokensPerSubmit };
       out.push(
         ...(await (beamWidth > 1
-          ? decodeBeam(this.gpu, this.core, this.head, chunk, B, { ...run, beamWidth, logits: activation === 'linear' })
+          ? decodeBeam(this.gpu, this.core, this.head, chunk, B, { ...run, beamWidth, lengthPenalty, logits: activation === 'linear' })
           : decodeGreedy(this.gpu, this.core, this.head, chunk, B, run))),
       );
     }

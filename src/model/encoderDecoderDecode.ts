@@ -102,6 +102,8 @@ export async function decodeGreedy(
 
 export interface BeamDecode extends GreedyDecode {
   beamWidth: number;
+  /** The final choice ranks total log probability ÷ length^lengthPenalty (0: the total itself). */
+  lengthPenalty: number;
   /** The head gives logits (a linear last layer), not probabilities (softmax). */
   logits: boolean;
 }
@@ -223,7 +225,7 @@ export async function decodeBeam(
       if (o.endToken !== undefined && ended.every((f) => f === 1)) break;
     }
     const [scores, trail] = await Promise.all([readFloats(gpu, beams.buffer, R), readFloats(gpu, history.buffer, steps * R * 2)]);
-    return Array.from({ length: B }, (_, b) => bestBeam(scores, trail, b, K, steps, o.endToken));
+    return Array.from({ length: B }, (_, b) => bestBeam(scores, trail, b, K, steps, o.endToken, o.lengthPenalty));
   } finally {
     for (const t of owned) t.dispose();
     for (const buffer of pool) gpu.pool.release(buffer);
@@ -231,19 +233,34 @@ export async function decodeBeam(
 }
 
 /**
- * Source b's best beam (the first of the highest scores) traced back through the (token,
- * parent) pairs of `steps` steps ([steps, B·K, 2]), cut before its first endToken.
+ * Source b's best beam: each of its K beams traced back through the (token, parent) pairs of
+ * `steps` steps ([steps, B·K, 2]) and cut before its first endToken; ranked by score ÷
+ * length^lengthPenalty (length counting the endToken, as the beam generated it), the first of equals.
  */
-function bestBeam(scores: Float32Array, trail: Float32Array, b: number, K: number, steps: number, endToken: number | undefined): number[] {
-  let j = 0;
-  for (let k = 1; k < K; k++) if (scores[b * K + k] > scores[b * K + j]) j = k;
-  const tokens: number[] = [];
-  for (let s = steps - 1; s >= 0; s--) {
-    const at = 2 * (s * scores.length + b * K + j); // scores: [B·K], one a beam row
-    tokens.push(trail[at]);
-    j = trail[at + 1];
+function bestBeam(
+  scores: Float32Array,
+  trail: Float32Array,
+  b: number,
+  K: number,
+  steps: number,
+  endToken: number | undefined,
+  lengthPenalty: number,
+): number[] {
+  let best: number[] = [];
+  let bestRank = -Infinity;
+  for (let k = 0; k < K; k++) {
+    const tokens: number[] = [];
+    let j = k;
+    for (let s = steps - 1; s >= 0; s--) {
+      const at = 2 * (s * scores.length + b * K + j); // scores: [B·K], one a beam row
+      tokens.push(trail[at]);
+      j = trail[at + 1];
+    }
+    tokens.reverse();
+    const end = endToken === undefined ? -1 : tokens.indexOf(endToken);
+    const length = Math.max(1, end < 0 ? tokens.length : end + 1);
+    const rank = scores[b * K + k] / length ** lengthPenalty;
+    if (k === 0 || rank > bestRank) [best, bestRank] = [end < 0 ? tokens : tokens.slice(0, end), rank];
   }
-  tokens.reverse();
-  const end = endToken === undefined ? -1 : tokens.indexOf(endToken);
-  return end < 0 ? tokens : tokens.slice(0, end);
+  return best;
 }

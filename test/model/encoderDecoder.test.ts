@@ -387,6 +387,7 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
     const n = 12;
     const source = test_.source.subarray(0, n * L);
     const ours = await model.decode(source, { startToken: START, endToken: END, maxLength: STEPS, beamWidth: W, tokensPerSubmit: 2 });
+    const normalized = await model.decode(source, { startToken: START, endToken: END, maxLength: STEPS, beamWidth: W, lengthPenalty: 1 });
     // The twin's search: each step, the forward on every beam's prefix (behind START, padded:
     // the decoder is causal) gives its next-token probabilities; reference beamStep keeps W.
     const V = K + 2;
@@ -408,10 +409,16 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
       }
       if (!clear) continue; // a near-tie of f32 rounding may fall either way
       compared++;
-      let best = 0;
-      for (let k = 1; k < W; k++) if (state.scores[k] > state.scores[best]) best = k;
-      const end = prefixes[best].indexOf(END);
-      expect(ours[b], `source ${b}`).toEqual(end < 0 ? prefixes[best] : prefixes[best].slice(0, end));
+      // The best by total log probability, and by its mean a token (lengthPenalty 1, the end token counted).
+      const cut = (p: number[]) => (p.includes(END) ? p.slice(0, p.indexOf(END)) : p);
+      const length = (p: number[]) => (p.includes(END) ? p.indexOf(END) + 1 : p.length);
+      let [best, bestMean] = [0, 0];
+      for (let k = 1; k < W; k++) {
+        if (state.scores[k] > state.scores[best]) best = k;
+        if (state.scores[k] / length(prefixes[k]) > state.scores[bestMean] / length(prefixes[bestMean])) bestMean = k;
+      }
+      expect(ours[b], `source ${b}`).toEqual(cut(prefixes[best]));
+      expect(normalized[b], `source ${b}, lengthPenalty 1`).toEqual(cut(prefixes[bestMean]));
     }
     expect(compared).toBeGreaterThanOrEqual(n - 2);
     const decoded = await model.decode(test_.source, { startToken: START, endToken: END, maxLength: STEPS + 2, beamWidth: 4 });
@@ -419,6 +426,7 @@ describe('encoder–decoder: learning, decoding, errors, save / load', () => {
     for (let m = 0; m < test_.count; m++) if (decoded[m].join() === Array.from(test_.target.subarray(m * STEPS, m * STEPS + L)).join()) exact++;
     expect(exact / test_.count).toBeGreaterThanOrEqual(0.95);
     await expect(model.decode(source, { startToken: START, beamWidth: 17 })).rejects.toThrow(/beamWidth/);
+    await expect(model.decode(source, { startToken: START, beamWidth: 2, lengthPenalty: -1 })).rejects.toThrow(/lengthPenalty/);
   });
 
   test('bad input gives a clear error and leaves the weights as they were', async () => {
