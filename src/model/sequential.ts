@@ -2,9 +2,9 @@
 // one command buffer and submitted once.
 import type { Gpu } from '../runtime/device.js';
 import { DisposedError, formatShape, RnnError, ShapeError } from '../spec/errors.js';
-import { emptyTensor, Tensor, tensor, type TensorData } from '../runtime/tensor.js';
+import { checkShape, emptyTensor, inferShape, Tensor, tensor, type TensorData, toFloat32 } from '../runtime/tensor.js';
 import { checkOptions, OptionError, type OptionSchema } from '../spec/options.js';
-import { flowOf, type Layer, materializeInto, type WeightValue } from '../layers/layer.js';
+import { type Flow, flowOf, type Layer, materializeInto, type WeightValue } from '../layers/layer.js';
 import type { ModelArtifacts, ModelSource, SaveTarget } from '../spec/modelFormat.js';
 import { Lstm } from '../lstm/lstm.js';
 import { RecurrentLayer } from '../lstm/recurrent.js';
@@ -20,7 +20,8 @@ import { type PrintFn, printSummary } from './summary.js';
 export interface PredictArgs {
   /**
    * Samples a command buffer (Keras's batch_size): bounds the GPU memory of one run for a large
-   * x, at one submit a batch. All samples at once by default (one submit: fastest).
+   * x, at one submit a batch; x given as data (not a Tensor) then stays on the CPU, each batch
+   * written to the GPU on its own. All samples at once by default (one submit: fastest).
    */
   batchSize?: number;
 }
@@ -204,33 +205,36 @@ export class Sequential {
     if (first instanceof Embedding && !(x instanceof Tensor)) {
       first.checkIds(x instanceof Float32Array || x instanceof Float64Array ? x : (x as number[]).flat(Infinity as 1), 'predict: x');
     }
-    const input = x instanceof Tensor ? x : naming('predict', 'x', () => tensor(this.gpu, x, shape));
+    // Data given with a batchSize smaller than it stays on the CPU: each batch is written on its own.
+    const host = !(x instanceof Tensor) && args.batchSize !== undefined ? hostInput(x, shape) : undefined;
+    const input = x instanceof Tensor ? x : host ? undefined : naming('predict', 'x', () => tensor(this.gpu, x, shape));
     try {
-      input.assertUsable('The input tensor');
-      if (input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
+      input?.assertUsable('The input tensor');
+      if (input && input.gpu !== this.gpu) throw new RnnError('The input tensor lives on another device than the model.');
+      const xShape = input?.shape ?? host!.shape;
       const rank = first.inputShape ? first.inputShape.length + 1 : first instanceof Embedding ? 2 : 3;
-      if (input.rank !== rank) {
+      if (xShape.length !== rank) {
         const expected = rank === 3 ? '[batch, steps, features]' : '[batch, features]';
-        throw new ShapeError(`predict: x has shape ${formatShape(input.shape)}, but ${first.name} expects ${expected}.`);
+        throw new ShapeError(`predict: x has shape ${formatShape(xShape)}, but ${first.name} expects ${expected}.`);
       }
-      if (!this.built) this.build(input.shape.slice(1));
-      naming('predict', 'x', () => checkSampleShape(first, input.shape.slice(1)));
-      const batchSize = args.batchSize ?? input.shape[0];
+      if (!this.built) this.build(xShape.slice(1));
+      naming('predict', 'x', () => checkSampleShape(first, xShape.slice(1)));
+      const batchSize = args.batchSize ?? xShape[0];
       if (!(batchSize >= 1)) throw new OptionError(`predict: batchSize is the number of samples a submit, a whole number ≥ 1; got ${batchSize}.`);
-      if (batchSize < input.shape[0] && this.layers.some((l) => l instanceof RecurrentLayer && l.stateful)) {
+      if (batchSize < xShape[0] && this.layers.some((l) => l instanceof RecurrentLayer && l.stateful)) {
         throw new RnnError('predict: a stateful model keeps one state a batch row: predict the whole batch at once (no batchSize).');
       }
-      const output = this.predictInBatches(input, batchSize);
+      const output = this.predictInBatches(input ?? host!, batchSize);
       const done = output.ready;
       // Ids already in a Tensor are checked once they are read back (predict returns at once):
       // the copy is queued now, before any later submit can reuse the input's buffer, and an
       // id out of range rejects the output's data() with checkIds' ShapeError.
-      const ids = first instanceof Embedding && x instanceof Tensor ? readFloats(this.gpu, input.buffer, input.size) : undefined;
+      const ids = first instanceof Embedding && x instanceof Tensor ? readFloats(this.gpu, x.buffer, x.size) : undefined;
       output!.ready = ids ? Promise.all([done, ids]).then(([, values]) => (first as Embedding).checkIds(values, 'predict: x')) : done;
       output!.ready.catch(() => {}); // reported through the output's data(), never unhandled
       return output!;
     } finally {
-      if (input !== x) input.dispose();
+      if (input && input !== x) input.dispose();
     }
   }
 
@@ -238,7 +242,7 @@ export class Sequential {
    * The model's output for `input`, `batchSize` samples a command buffer (one submit each, so
    * that the pool reuses one batch's buffers for the next); its `ready` settles with the last.
    */
-  private predictInBatches(input: Tensor, batchSize: number): Tensor {
+  private predictInBatches(input: Tensor | HostInput, batchSize: number): Tensor {
     const [B, ...sample] = input.shape;
     const outSample = this.layers.reduce((s, l) => l.computeOutputShape(s), sample);
     const [inPer, outPer] = [sample, outSample].map((s) => s.reduce((a, b) => a * b, 1));
@@ -249,10 +253,13 @@ export class Sequential {
         const n = Math.min(batchSize, B - start);
         runs.push(
           this.gpu.submit(`predict ${formatShape([n, ...sample])}`, (encoder, run) => {
-            let flow = flowOf(input);
-            if (n < B) {
+            let flow: Flow;
+            if (input instanceof Tensor && n === B) flow = flowOf(input);
+            else {
               const rows = run.scratch(n * inPer * 4, 'predict rows');
-              encoder.copyBufferToBuffer(input.buffer, start * inPer * 4, rows, 0, n * inPer * 4);
+              // A batch of host data is written ahead of this submit (queue order); a Tensor's rows are copied.
+              if (input instanceof Tensor) encoder.copyBufferToBuffer(input.buffer, start * inPer * 4, rows, 0, n * inPer * 4);
+              else this.gpu.device.queue.writeBuffer(rows, 0, input.values.buffer, input.values.byteOffset + start * inPer * 4, n * inPer * 4);
               flow = { buffer: rows, offset: 0, shape: [n, ...sample], timeMajor: false };
             }
             for (const layer of this.layers) flow = layer.encode(encoder, run, flow);
@@ -371,4 +378,18 @@ function persistenceOf<K extends keyof typeof persistence>(name: K): NonNullable
   const fn = persistence[name];
   if (!fn) throw new RnnError(`model.${name}() needs webgpu-rnn's io module: import the package root ('webgpu-rnn'), not a file inside it.`);
   return fn;
+}
+
+/** predict's input kept on the CPU: its values, flattened and checked, and its shape. */
+interface HostInput {
+  values: Float32Array;
+  shape: readonly number[];
+}
+
+function hostInput(x: TensorData, shape: readonly number[] | undefined): HostInput {
+  return naming('predict', 'x', () => {
+    const checked = shape === undefined ? undefined : checkShape(shape, 'predict: x: shape');
+    const values = toFloat32(x, checked, 'predict: x');
+    return { values, shape: checked ?? inferShape(x, 'predict: x') };
+  });
 }

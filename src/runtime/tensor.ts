@@ -164,7 +164,7 @@ export function toFloat32(data: TensorData, shape?: readonly number[], what = 'T
 }
 
 /** The shape of nested arrays, checking that every leaf is a number at the same depth. */
-function inferShape(data: TensorData, what: string): number[] {
+export function inferShape(data: TensorData, what: string): number[] {
   if (ArrayBuffer.isView(data)) return [(data as Float32Array).length];
   const shape: number[] = [];
   let level: unknown = data;

@@ -1,7 +1,7 @@
 // predict(x, { batchSize }): one submit a batch of samples, into one output; the same values as
 // all at once (each output row depends only on its own input row, computed by the same kernels
 // in the same order), for last-step and sequence outputs, token ids, and a remainder batch.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { layers, OptionError, reference, RnnError, sequential, tensor } from '../../src/index.js';
 import { useGpu } from '../helpers/gpu.js';
 
@@ -27,6 +27,22 @@ describe('predict with batchSize', () => {
     const embedding = sequential(env.gpu, [layers.embedding({ inputDim: 11, outputDim: 4, inputShape: [6] }), layers.simpleRNN({ units: 3, seed: 4 })]);
     expect(Array.from(await embedding.predict(ids, [5, 6], { batchSize: 2 }).data())).toEqual(Array.from(await embedding.predict(ids, [5, 6]).data()));
     for (const m of [gru, lstm, embedding]) m.dispose();
+  });
+
+  test('data (not a Tensor) with a batchSize stays on the CPU: no GPU buffer holds the whole input', async () => {
+    const [N, T, D] = [64, 10, 8];
+    const x = new reference.Random(9).uniformArray(N * T * D);
+    const model = sequential(env.gpu, [layers.lstm({ units: 4, inputShape: [T, D], seed: 1 })]);
+    const expected = await model.predict(x, [N, T, D]).data();
+    const acquire = vi.spyOn(env.gpu.pool, 'acquire');
+    const streamed = await model.predict(x, [N, T, D], { batchSize: 8 }).data();
+    const largest = Math.max(...acquire.mock.calls.map(([bytes]) => bytes as number));
+    acquire.mockRestore();
+    expect(streamed).toEqual(expected);
+    // The biggest buffer of the run: the output, or one batch's input [8, T, D], not x's N·T·D floats.
+    expect(largest).toBeLessThan(N * T * D * 4);
+    expect(largest).toBeGreaterThanOrEqual(8 * T * D * 4);
+    model.dispose();
   });
 
   test('refuses a batchSize that is not a whole number ≥ 1, a misspelt option, and batches of a stateful model', () => {
