@@ -1,4 +1,5 @@
 // The kernel micro-benchmarks by kernel name (the shader's file name): `--kernel NAME`.
+import { activationBench, dropoutBench } from './elementwise.js';
 import { embeddingGather, embeddingScatterAdd, embeddingSortedGradient } from './embedding.js';
 import { gemmBench } from './gemm.js';
 import { gruStepBackward, gruStepForward } from './gru.js';
@@ -30,6 +31,8 @@ const BENCHES: AnyKernelBench[] = [
   sampleTokenBench,
   maskWeightsBench,
   beamSelectBench,
+  activationBench,
+  dropoutBench,
 ];
 
 export const KERNEL_BENCHES: ReadonlyMap<string, AnyKernelBench> = new Map(BENCHES.map((b) => [b.name, b]));
