@@ -28,7 +28,7 @@
 //                                 recurrentDropout: the cell reads h[t-1]⊙m wherever it reads
 //                                 h[t-1], matmul and h[t] = z⊙h[t-1] + …; a masked step still
 //                                 carries the unmultiplied h); otherwise unused
-// Entry point `main`: dispatch (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
+// Entry point `main` (forward_steps.wgsl): dispatch (ceil(H / WG), ceil(B / TB)) per phase; workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: its 3 gate columns
 // (RESET_AFTER), z and r (phase 0) or h (phase 1). Per K-slice of WG, the workgroup stages TB
 // rows of the multiplied vector (h[t-1] or q) in shared memory; each U element read serves TB
@@ -39,14 +39,13 @@
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
-// (composed after it), which declares step_phase.
+// cell_inputs and finish_cell for forward_steps.wgsl (`main`, PHASE) and, with forward_phases and
+// staged_value_at, for persistent_steps.wgsl (`main_persistent`, step_phase), composed after it.
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
 override RESET_AFTER: bool = true;
 override HAS_BIAS: bool = true;
-override PHASE: u32 = 0;
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -101,27 +100,6 @@ fn weight_row(k: u32, j: u32) -> vec4f {
 // The recurrent sum starts from 0; finish_cell adds G (as `main` always has).
 fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
   return vec4f(0.0);
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let B = s.B;
-  let H = s.H;
-  step_phase = PHASE;
-  let j = wg.x * WG + lid.x;
-  let b0 = wg.y * TB;
-  var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
-
-  if (j >= H) {
-    return;
-  }
-  for (var r = 0u; r < TB; r++) {
-    let b = b0 + r;
-    if (b >= B) {
-      break;
-    }
-    finish_cell(s.t, s.tIn, b, j, acc[r]);
-  }
 }
 
 // The update of phase step_phase of unit j, batch row b at step t (input step tIn) from the recurrent sums

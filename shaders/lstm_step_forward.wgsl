@@ -20,7 +20,7 @@
 //   @binding(7) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
 //                                 matmul (Keras recurrentDropout: 0 or 1/(1-rate), the same every
 //                                 step); otherwise unused
-// Entry point `main`, for batches of more than a few rows:
+// Entry point `main` (forward_steps.wgsl), for batches of more than a few rows:
 //   Dispatch: (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 //   One invocation computes unit j = wg.x·WG + lid.x for TB batch rows: all four gates, so the
 //   whole cell update happens in registers. Per K-slice of WG, the workgroup stages TB rows of
@@ -39,8 +39,8 @@
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
-// (composed after it).
+// cell_inputs and finish_cell for forward_steps.wgsl (`main`, PHASE) and, with forward_phases and
+// staged_value_at, for persistent_steps.wgsl (`main_persistent`, step_phase), composed after it.
 
 override RECURRENT_ACTIVATION: u32 = 1;
 override KEEP: bool = false;
@@ -82,36 +82,6 @@ fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
   let H = s.H;
   let g = (t * s.B + b) * 4u * H + j;
   return vec4f(G[g], G[g + H], G[g + 2u * H], G[g + 3u * H]);
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let B = s.B;
-  let H = s.H;
-  let j = wg.x * WG + lid.x;
-  let b0 = wg.y * TB;
-
-  var acc: array<vec4f, MAX_TB>;
-  if (j < H) {
-    for (var r = 0u; r < TB; r++) {
-      let b = b0 + r;
-      if (b < B) {
-        acc[r] = cell_inputs(s.t, b, j);
-      }
-    }
-  }
-  acc = staged_matvec(acc, H, j, b0, lid.x);
-
-  if (j >= H) {
-    return;
-  }
-  for (var r = 0u; r < TB; r++) {
-    let b = b0 + r;
-    if (b >= B) {
-      break;
-    }
-    finish_cell(s.t, s.tIn, b, j, acc[r]);
-  }
 }
 
 // The cell update of unit j, batch row b at step t (input step tIn) from its gate pre-activations z.

@@ -13,7 +13,7 @@
 //   @binding(4) s     uniform     Step, bound with a dynamic offset: one 256-byte slot a step
 //   @binding(5) recMask read      REC_DROPOUT: [B, H] multipliers of h[t-1] in the recurrent
 //                                 matmul (Keras recurrentDropout, the same every step); otherwise unused
-// Entry point `main`: dispatch (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
+// Entry point `main` (forward_steps.wgsl): dispatch (ceil(H / WG), ceil(B / TB)); workgroup WG invocations.
 // One invocation computes unit j = wg.x·WG + lid.x for TB batch rows. Per K-slice of WG, the
 // workgroup stages TB rows of h[t-1] in shared memory; each U element read serves TB rows.
 // U reads are coalesced in j.
@@ -23,8 +23,8 @@
 // Composed after activations.wgsl and step_prelude.wgsl (stepShaderSource, src/kernels/compose.ts):
 // takes struct Step, WG, TB, MAX_TB, ACTIVATION, MASKED, REC_DROPOUT, mask_index, staged_matvec
 // and activate from them; defines staged_value and weight_row for staged_matvec, and
-// forward_phases, staged_value_at, cell_inputs and finish_cell for persistent_steps.wgsl
-// (composed after it).
+// cell_inputs and finish_cell for forward_steps.wgsl (`main`, PHASE) and, with forward_phases and
+// staged_value_at, for persistent_steps.wgsl (`main_persistent`, step_phase), composed after it.
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
@@ -54,27 +54,6 @@ fn weight_row(k: u32, j: u32) -> vec4f {
 // The recurrent sum starts from 0; finish_cell adds G (as `main` always has).
 fn cell_inputs(t: u32, b: u32, j: u32) -> vec4f {
   return vec4f(0.0);
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let B = s.B;
-  let H = s.H;
-  let j = wg.x * WG + lid.x;
-  let b0 = wg.y * TB;
-
-  var acc = staged_matvec(array<vec4f, MAX_TB>(), H, j, b0, lid.x);
-
-  if (j >= H) {
-    return;
-  }
-  for (var r = 0u; r < TB; r++) {
-    let b = b0 + r;
-    if (b >= B) {
-      break;
-    }
-    finish_cell(s.t, s.tIn, b, j, acc[r]);
-  }
 }
 
 // h[t] at (b, j) from the recurrent sum z.x; a masked step (input step tIn) keeps h[t-1].

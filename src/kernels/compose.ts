@@ -2,6 +2,7 @@
 // The step shaders' header comments name what they take from each prelude.
 import activations from '../../shaders/activations.wgsl?raw';
 import backwardSteps from '../../shaders/backward_steps.wgsl?raw';
+import forwardSteps from '../../shaders/forward_steps.wgsl?raw';
 import persistentBackward from '../../shaders/persistent_backward.wgsl?raw';
 import persistentSteps from '../../shaders/persistent_steps.wgsl?raw';
 import stepPrelude from '../../shaders/step_prelude.wgsl?raw';
@@ -21,9 +22,9 @@ export function stepShaderSource(body: string): string {
   return composeShader(activations, stepPrelude, body);
 }
 
-/** A forward step shader's body with persistent_steps.wgsl (main_persistent) after it. */
-export function withPersistentSteps(body: string): string {
-  return composeShader(body, persistentSteps);
+/** A forward step shader's body with forward_steps.wgsl (main) and persistent_steps.wgsl (main_persistent) after it. */
+export function withForwardSteps(body: string): string {
+  return composeShader(body, forwardSteps, persistentSteps);
 }
 
 /** A backward step shader's body (LSTM, SimpleRNN) with backward_steps.wgsl (main, incoming_dh) and persistent_backward.wgsl (main_persistent) after it. */

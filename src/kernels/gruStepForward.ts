@@ -5,7 +5,7 @@ import source from '../../shaders/gru_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { withPersistentSteps } from './compose.js';
+import { withForwardSteps } from './compose.js';
 import {
   encodePersistentSequence,
   encodeSequenceSteps,
@@ -17,8 +17,8 @@ import {
   stepKernel,
 } from './steps.js';
 
-/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
-const body = withPersistentSteps(source);
+/** The shader with forward_steps.wgsl (main) and persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withForwardSteps(source);
 
 export interface GruStepOptions {
   activation: Activation;

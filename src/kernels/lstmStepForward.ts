@@ -4,7 +4,7 @@ import source from '../../shaders/lstm_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { activationId, type Activation } from './activations.js';
-import { withPersistentSteps } from './compose.js';
+import { withForwardSteps } from './compose.js';
 import { ceilDiv } from './dispatch.js';
 import {
   encodePersistentSequence,
@@ -17,8 +17,8 @@ import {
   stepKernel,
 } from './steps.js';
 
-/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
-const body = withPersistentSteps(source);
+/** The shader with forward_steps.wgsl (main) and persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withForwardSteps(source);
 
 /** main_split_k: units a workgroup (STEP_WG / SPLIT_UNITS lanes split each unit's sum over k). */
 const SPLIT_UNITS = 8;

@@ -5,11 +5,11 @@ import source from '../../shaders/simple_rnn_step_forward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
-import { withPersistentSteps } from './compose.js';
+import { withForwardSteps } from './compose.js';
 import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
 
-/** The shader with persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
-const body = withPersistentSteps(source);
+/** The shader with forward_steps.wgsl (main) and persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
+const body = withForwardSteps(source);
 
 export interface SimpleRnnStepArgs extends StepSequence {
   activation: Activation;
