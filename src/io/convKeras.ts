@@ -1,7 +1,7 @@
 // Conv1D, pooling and shape layers' options from a Keras / TF.js layer config (snake_case
 // keys), for the layer registry's fromKeras.
 import type { Conv1dConfig, ConvActivation, MaxPooling1dConfig, Padding } from '../spec/convConfig.js';
-import { type KerasConfigReader, withInputShape } from './kerasConfig.js';
+import { type KerasConfigReader, withInputShape, withKernelAndBias } from './kerasConfig.js';
 
 /** A Keras 1-tuple (`kernel_size: [3]`) or number as a positive whole number. */
 function single(r: KerasConfigReader, key: string, fallback?: number): number {
@@ -46,15 +46,7 @@ export function conv1dFromKeras(r: KerasConfigReader): Conv1dConfig {
   if (name) config.name = name;
   const shape = inputShape(r);
   if (shape) config.inputShape = shape;
-  const kernelInit = r.initializer('kernel_initializer');
-  if (kernelInit) config.kernelInitializer = kernelInit;
-  const biasInit = r.initializer('bias_initializer');
-  if (biasInit) config.biasInitializer = biasInit;
-  const kernelReg = r.regularizer('kernel_regularizer');
-  if (kernelReg) config.kernelRegularizer = kernelReg;
-  const biasReg = r.regularizer('bias_regularizer');
-  if (biasReg) config.biasRegularizer = biasReg;
-  return config;
+  return withKernelAndBias(r, config);
 }
 
 export function maxPooling1dFromKeras(r: KerasConfigReader): MaxPooling1dConfig {

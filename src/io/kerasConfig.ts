@@ -277,6 +277,14 @@ export function denseFromKeras(r: KerasConfigReader): DenseConfig {
     if (shape.some((d, i) => d === null && i === shape.length - 1)) r.fail('the number of input features must be known.');
     config.inputShape = shape.map((d) => d ?? -1);
   }
+  return withKernelAndBias(r, config);
+}
+
+/** `config` with the kernel's and the bias's initializers and regularizers that the Keras config sets (Dense, Conv1D). */
+export function withKernelAndBias<C extends Pick<DenseConfig, 'kernelInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'biasRegularizer'>>(
+  r: KerasConfigReader,
+  config: C,
+): C {
   const kernelInit = r.initializer('kernel_initializer');
   if (kernelInit) config.kernelInitializer = kernelInit;
   const biasInit = r.initializer('bias_initializer');

@@ -7,7 +7,8 @@ import type { RunScope } from '../runtime/device.js';
 import { dropoutThreshold } from '../init/dropoutMask.js';
 import { resolveDropoutConfig, type DropoutConfig, type ResolvedDropoutConfig } from '../spec/embeddingConfig.js';
 import { ShapeError } from '../spec/errors.js';
-import { Layer, type Flow } from './layer.js';
+import type { Flow } from './layer.js';
+import { WeightlessLayer } from './weightless.js';
 
 export type { DropoutConfig } from '../spec/embeddingConfig.js';
 
@@ -17,7 +18,7 @@ interface DropoutSaved {
   input: Flow;
 }
 
-export class Dropout extends Layer {
+export class Dropout extends WeightlessLayer {
   readonly config: ResolvedDropoutConfig;
   /** One mask [B, F] for every step of a [B, T, F] input (SpatialDropout1D), else one a value. */
   protected readonly perSequence: boolean = false;
@@ -41,16 +42,11 @@ export class Dropout extends Layer {
     return [...inputShape];
   }
 
-  weightShapes(): number[][] {
-    return [];
-  }
-
-  protected initialWeights(): Float32Array[] {
-    return [];
-  }
+  /** Any rank: the mask is one a value. */
+  protected checkRank(_inputShape: readonly number[]): void {}
 
   /** Inference: the identity (the input flow itself, no copy). */
-  encode(_encoder: GPUCommandEncoder, _run: RunScope, input: Flow): Flow {
+  override encode(_encoder: GPUCommandEncoder, _run: RunScope, input: Flow): Flow {
     this.requireBuilt();
     return input;
   }
@@ -67,16 +63,8 @@ export class Dropout extends Layer {
   }
 
   /** dX = dY ⊙ mask / (1 − rate), the forward's mask, in dOutput's layout. */
-  encodeBackward(
-    encoder: GPUCommandEncoder,
-    run: RunScope,
-    saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
+  protected encodeInputGradient(encoder: GPUCommandEncoder, run: RunScope, saved: unknown, dOutput: Flow): Flow {
     this.requireBuilt();
-    if (!needInputGrad) return undefined;
     const { step } = saved as DropoutSaved;
     const dFlow: Flow = { buffer: dOutput.buffer, offset: dOutput.offset, shape: [...dOutput.shape], timeMajor: dOutput.timeMajor };
     if (step === undefined) return dFlow;
@@ -113,10 +101,9 @@ export class Dropout extends Layer {
 export class SpatialDropout1d extends Dropout {
   protected override readonly perSequence = true;
 
-  override build(gpu: Parameters<Dropout['build']>[0], inputShape: readonly number[]): void {
+  protected override checkRank(inputShape: readonly number[]): void {
     if (inputShape.length !== 2) {
       throw new ShapeError(`${this.name} (SpatialDropout1D) takes [batch, steps, channels]; got [batch, ${inputShape.join(', ')}].`);
     }
-    super.build(gpu, inputShape);
   }
 }

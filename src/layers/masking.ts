@@ -3,9 +3,10 @@
 // their state through a masked step, inside the step kernel). One dispatch, no copy of x.
 import { encodeMasking } from '../kernels/masking.js';
 import type { RunScope } from '../runtime/device.js';
-import { formatShape, RnnError, ShapeError } from '../spec/errors.js';
+import { RnnError, ShapeError } from '../spec/errors.js';
 import { checkOptions, type OptionSchema } from '../spec/options.js';
-import { Layer, type Flow } from './layer.js';
+import type { Flow } from './layer.js';
+import { WeightlessLayer } from './weightless.js';
 
 export interface MaskingConfig {
   /** Steps whose features all equal this are masked (default 0). */
@@ -35,7 +36,7 @@ export function resolveMaskingConfig(config: MaskingConfig = {}): ResolvedMaskin
   return { maskValue, inputShape: config.inputShape, name: config.name ?? `masking_${++maskingCounter}` };
 }
 
-export class Masking extends Layer {
+export class Masking extends WeightlessLayer {
   readonly config: ResolvedMaskingConfig;
 
   constructor(config: MaskingConfig = {}) {
@@ -48,21 +49,13 @@ export class Masking extends Layer {
     return [...inputShape];
   }
 
-  weightShapes(): number[][] {
-    return [];
-  }
-
-  protected initialWeights(): Float32Array[] {
-    return [];
-  }
-
-  encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
-    return this.encodeTrain(encoder, run, input).output;
+  protected checkRank(inputShape: readonly number[]): void {
+    if (inputShape.length !== 2) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got [batch, ${inputShape.join(', ')}].`);
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: undefined } {
     const gpu = this.requireBuilt();
-    if (input.shape.length !== 3) throw new ShapeError(`${this.name} expects input of shape [batch, steps, features], got ${formatShape(input.shape)}.`);
+    this.checkFlowRank(input, 3, 'of shape [batch, steps, features]');
     const [B, T, F] = input.shape;
     const mask = run.scratch(B * T * 4, `${this.name}/mask`);
     const pass = encoder.beginComputePass({ label: this.name });
@@ -72,16 +65,8 @@ export class Masking extends Layer {
   }
 
   /** The gradient passes through unchanged (Keras: masked steps get none from the layers above). */
-  encodeBackward(
-    _encoder: GPUCommandEncoder,
-    _run: RunScope,
-    _saved: unknown,
-    dOutput: Flow,
-    _grads: readonly GPUBuffer[],
-    needInputGrad: boolean,
-  ): Flow | undefined {
+  protected encodeInputGradient(_encoder: GPUCommandEncoder, _run: RunScope, _saved: unknown, dOutput: Flow): Flow {
     this.requireBuilt();
-    if (!needInputGrad) return undefined;
     return { buffer: dOutput.buffer, offset: dOutput.offset, shape: [...dOutput.shape], timeMajor: dOutput.timeMajor };
   }
 }

@@ -117,38 +117,64 @@ export function lstmBackward(
   const { B, T, H } = dims;
   const H4 = 4 * H;
   const dG = new Float64Array(T * B * H4);
-  let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
   const dc: Float64Array = Float64Array.from(finalStateGrads.dcT ?? new Float64Array(B * H));
+  // A masked step passes dh and dc through unchanged; its gate gradients are zero.
+  const dh0 = backThroughTime(
+    dims,
+    dY,
+    finalStateGrads.dhT,
+    mask,
+    (t, b, j, dh) => {
+      const a = (t * B + b) * H4 + j;
+      const [i, f, g, o] = [cache.acts[a], cache.acts[a + H], cache.acts[a + 2 * H], cache.acts[a + 3 * H]];
+      const c = cache.cseq[((t + 1) * B + b) * H + j];
+      const cPrev = cache.cseq[(t * B + b) * H + j];
+      const tc = activate(options.activation, c);
+      const dcr = dc[b * H + j] + dh * o * activationGradFromOutput(options.activation, tc);
+      dG[a] = dcr * g * activationGradFromOutput(options.recurrentActivation, i);
+      dG[a + H] = dcr * cPrev * activationGradFromOutput(options.recurrentActivation, f);
+      dG[a + 2 * H] = dcr * i * activationGradFromOutput(options.activation, g);
+      dG[a + 3 * H] = dh * tc * activationGradFromOutput(options.recurrentActivation, o);
+      dc[b * H + j] = dcr * f;
+      return 0;
+    },
+    (t, carried) => recurrentStateGrad(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, H4, B, H, recurrentMask, carried),
+  );
+  const { dKernel, dBias, dX } = inputProjectionGrads(x, dG, weights.kernel, dims, H4);
+  const dRecurrentKernel = recurrentKernelGrad(cache.hseq, dG, recurrentMask, dims, H4);
+  return { dKernel, dRecurrentKernel, dBias, dX, dh0, dc0: dc, dG };
+}
+
+/**
+ * BPTT's loop over t = T−1 … 0 from dh_T = dhT (zeros without it): dh of step t [B, H]
+ * (stepStateGrad), `cell(t, b, j, dh)` for every (b, j) of a row the mask keeps at t (it writes
+ * the step's gate gradients and returns the part of dh[t-1] that bypasses the recurrent matmul),
+ * then dh[t-1] = `previous(t, carried)`, where carried [B, H] holds those parts and, at masked
+ * rows, dh itself (a masked step passes dh through unchanged). Returns dh0.
+ */
+export function backThroughTime(
+  dims: { B: number; T: number; H: number },
+  dY: RecurrentOutputGrad,
+  dhT: ArrayLike<number> | undefined,
+  mask: ArrayLike<number> | undefined,
+  cell: (t: number, b: number, j: number, dh: number) => number,
+  previous: (t: number, carried: Float64Array) => Float64Array,
+): Float64Array {
+  const { B, T, H } = dims;
+  let dhNext: Float64Array = Float64Array.from(dhT ?? new Float64Array(B * H));
   for (let t = T - 1; t >= 0; t--) {
     const dhs = stepStateGrad(dhNext, dY, t, B, T, H);
-    // A masked step passes dh and dc through unchanged; its gate gradients are zero.
     const carried = new Float64Array(B * H);
     for (let b = 0; b < B; b++) {
       const masked = mask !== undefined && mask[b * T + t] === 0;
       for (let j = 0; j < H; j++) {
-        const dh = dhs[b * H + j];
-        const a = (t * B + b) * H4 + j;
-        if (masked) {
-          carried[b * H + j] = dh;
-          continue;
-        }
-        const [i, f, g, o] = [cache.acts[a], cache.acts[a + H], cache.acts[a + 2 * H], cache.acts[a + 3 * H]];
-        const c = cache.cseq[((t + 1) * B + b) * H + j];
-        const cPrev = cache.cseq[(t * B + b) * H + j];
-        const tc = activate(options.activation, c);
-        const dcr = dc[b * H + j] + dh * o * activationGradFromOutput(options.activation, tc);
-        dG[a] = dcr * g * activationGradFromOutput(options.recurrentActivation, i);
-        dG[a + H] = dcr * cPrev * activationGradFromOutput(options.recurrentActivation, f);
-        dG[a + 2 * H] = dcr * i * activationGradFromOutput(options.activation, g);
-        dG[a + 3 * H] = dh * tc * activationGradFromOutput(options.recurrentActivation, o);
-        dc[b * H + j] = dcr * f;
+        const e = b * H + j;
+        carried[e] = masked ? dhs[e] : cell(t, b, j, dhs[e]);
       }
     }
-    dhNext = recurrentStateGrad(dG.subarray(t * B * H4, (t + 1) * B * H4), weights.recurrentKernel, H4, B, H, recurrentMask, carried);
+    dhNext = previous(t, carried);
   }
-  const { dKernel, dBias, dX } = inputProjectionGrads(x, dG, weights.kernel, dims, H4);
-  const dRecurrentKernel = recurrentKernelGrad(cache.hseq, dG, recurrentMask, dims, H4);
-  return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dc0: dc, dG };
+  return dhNext;
 }
 
 /** dh of step t [B, H]: what step t+1 passes back (dhNext [B, H]) plus the output's gradient at step t. */

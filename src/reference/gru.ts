@@ -5,7 +5,7 @@
 //   otherwise:   z = σ(a_z + h[t-1]·U_z), r = σ(a_r + h[t-1]·U_r), n = act(a_h + (r⊙h[t-1])·U_h)
 //   h[t] = z⊙h[t-1] + (1 − z)⊙n
 import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
-import { activationGradFromOutput, inputProjectionGrads, recurrentKernelGrad, stepStateGrad } from './backward.js';
+import { activationGradFromOutput, backThroughTime, inputProjectionGrads, recurrentKernelGrad } from './backward.js';
 import { activate, columnSums, gemm, type Activation } from './math.js';
 import {
   ReferenceRecurrent,
@@ -174,72 +174,68 @@ export function gruBackward(
   const dGm = resetAfter ? new Float64Array(T * B * H3) : dGx;
   // The previous states as the cell read them: h' = h⊙m with recurrent dropout.
   const hseq = recurrentMask ? maskStates(cache.hseq, recurrentMask) : cache.hseq;
-  let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
-  for (let t = T - 1; t >= 0; t--) {
-    const dhs = stepStateGrad(dhNext, dY, t, B, T, H);
-    const dhPrev = new Float64Array(B * H);
-    const dn = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) {
-      // A masked step passes dh through unchanged; its gate gradients (and dn) stay zero.
-      const masked = mask !== undefined && mask[b * T + t] === 0;
-      for (let j = 0; j < H; j++) {
-        const dh = dhs[b * H + j];
-        if (masked) {
-          dhPrev[b * H + j] = dh;
-          continue;
+  const dn = new Float64Array(B * H); // step t's dG_h [B, H]; zeros at masked rows
+  // A masked step passes dh through unchanged; its gate gradients (and dn) stay zero.
+  const dh0 = backThroughTime(
+    dims,
+    dY,
+    finalStateGrads.dhT,
+    mask,
+    (t, b, j, dh) => {
+      const g = (t * B + b) * H3 + j;
+      const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
+      const hPrev = hseq[(t * B + b) * H + j];
+      const dz = dh * (hPrev - n) * activationGradFromOutput(rec, z);
+      dn[b * H + j] = dh * (1 - z) * activationGradFromOutput(act, n);
+      dGx[g] = dz;
+      dGx[g + 2 * H] = dn[b * H + j];
+      if (resetAfter) {
+        const mh = cache.aux[(t * B + b) * H + j];
+        dGx[g + H] = dn[b * H + j] * mh * activationGradFromOutput(rec, r);
+        dGm[g] = dz;
+        dGm[g + H] = dGx[g + H];
+        dGm[g + 2 * H] = dn[b * H + j] * r;
+      }
+      return dh * z;
+    },
+    (t, dhPrev) => {
+      const dGmT = dGm.subarray(t * B * H3, (t + 1) * B * H3);
+      if (resetAfter) {
+        // dh[t-1] += dm·Uᵀ
+        const back = gemm(dGmT, u, undefined, { M: B, N: H, K: H3, transB: true });
+        for (let i = 0; i < B * H; i++) dhPrev[i] += back[i];
+      } else {
+        // dq = dn·U_hᵀ; dr = dq⊙h[t-1]; dh[t-1] += dq⊙r + (dz, dr)·U_{z,r}ᵀ
+        for (let b = 0; b < B; b++) {
+          for (let j = 0; j < H; j++) {
+            let dq = 0;
+            for (let k = 0; k < H; k++) dq += dn[b * H + k] * u[j * H3 + 2 * H + k];
+            const g = (t * B + b) * H3 + j;
+            if (mask !== undefined && mask[b * T + t] === 0) continue;
+            const r = cache.acts[g + H];
+            dGx[g + H] = dq * hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
+            dhPrev[b * H + j] += dq * r;
+          }
         }
-        const g = (t * B + b) * H3 + j;
-        const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
-        const hPrev = hseq[(t * B + b) * H + j];
-        const dz = dh * (hPrev - n) * activationGradFromOutput(rec, z);
-        dn[b * H + j] = dh * (1 - z) * activationGradFromOutput(act, n);
-        dGx[g] = dz;
-        dGx[g + 2 * H] = dn[b * H + j];
-        dhPrev[b * H + j] = dh * z;
-        if (resetAfter) {
-          const mh = cache.aux[(t * B + b) * H + j];
-          dGx[g + H] = dn[b * H + j] * mh * activationGradFromOutput(rec, r);
-          dGm[g] = dz;
-          dGm[g + H] = dGx[g + H];
-          dGm[g + 2 * H] = dn[b * H + j] * r;
+        for (let b = 0; b < B; b++) {
+          for (let j = 0; j < H; j++) {
+            let sum = 0;
+            for (let k = 0; k < 2 * H; k++) sum += dGmT[b * H3 + k] * u[j * H3 + k];
+            dhPrev[b * H + j] += sum;
+          }
         }
       }
-    }
-    const dGmT = dGm.subarray(t * B * H3, (t + 1) * B * H3);
-    if (resetAfter) {
-      // dh[t-1] += dm·Uᵀ
-      const back = gemm(dGmT, u, undefined, { M: B, N: H, K: H3, transB: true });
-      for (let i = 0; i < B * H; i++) dhPrev[i] += back[i];
-    } else {
-      // dq = dn·U_hᵀ; dr = dq⊙h[t-1]; dh[t-1] += dq⊙r + (dz, dr)·U_{z,r}ᵀ
-      for (let b = 0; b < B; b++) {
-        for (let j = 0; j < H; j++) {
-          let dq = 0;
-          for (let k = 0; k < H; k++) dq += dn[b * H + k] * u[j * H3 + 2 * H + k];
-          const g = (t * B + b) * H3 + j;
+      // dhPrev of a step the cell ran is that of h' = h⊙m: times m; a masked step's is h's own.
+      if (recurrentMask) {
+        for (let b = 0; b < B; b++) {
           if (mask !== undefined && mask[b * T + t] === 0) continue;
-          const r = cache.acts[g + H];
-          dGx[g + H] = dq * hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
-          dhPrev[b * H + j] += dq * r;
+          for (let j = 0; j < H; j++) dhPrev[b * H + j] *= recurrentMask[b * H + j];
         }
       }
-      for (let b = 0; b < B; b++) {
-        for (let j = 0; j < H; j++) {
-          let sum = 0;
-          for (let k = 0; k < 2 * H; k++) sum += dGmT[b * H3 + k] * u[j * H3 + k];
-          dhPrev[b * H + j] += sum;
-        }
-      }
-    }
-    // dhPrev of a step the cell ran is that of h' = h⊙m: times m; a masked step's is h's own.
-    if (recurrentMask) {
-      for (let b = 0; b < B; b++) {
-        if (mask !== undefined && mask[b * T + t] === 0) continue;
-        for (let j = 0; j < H; j++) dhPrev[b * H + j] *= recurrentMask[b * H + j];
-      }
-    }
-    dhNext = dhPrev;
-  }
+      dn.fill(0);
+      return dhPrev;
+    },
+  );
   const rows = T * B;
   const input = inputProjectionGrads(x, dGx, weights.kernel, dims, H3);
   let dRecurrentKernel: Float64Array;
@@ -253,7 +249,7 @@ export function gruBackward(
   }
   // resetAfter: [2, 3H], the input row (of dGx) then the recurrent row (of dGm).
   const dBias = resetAfter ? Float64Array.from([...input.dBias, ...columnSums(dGm, rows, H3)]) : input.dBias;
-  return { dKernel: input.dKernel, dRecurrentKernel, dBias, dX: input.dX, dh0: dhNext, dGx, dGm };
+  return { dKernel: input.dKernel, dRecurrentKernel, dBias, dX: input.dX, dh0, dGx, dGm };
 }
 
 /** What ReferenceGru.backward needs from its forwardTrain. */

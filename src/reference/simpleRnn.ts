@@ -2,7 +2,7 @@
 // lstm/simpleRnn. Layouts follow the GPU: time-major inside, batch-major at the boundary.
 //   h[t] = act(x[t]·W + h[t-1]·U + b)
 import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
-import { activationGradFromOutput, inputProjectionGrads, recurrentKernelGrad, recurrentStateGrad, stepStateGrad } from './backward.js';
+import { activationGradFromOutput, backThroughTime, inputProjectionGrads, recurrentKernelGrad, recurrentStateGrad } from './backward.js';
 import { activate, gemm, type Activation } from './math.js';
 import {
   ReferenceRecurrent,
@@ -96,28 +96,22 @@ export function simpleRnnBackward(
 ): SimpleRnnGradients {
   const { B, T, H } = dims;
   const dG = new Float64Array(T * B * H);
-  let dhNext: Float64Array = Float64Array.from(finalStateGrads.dhT ?? new Float64Array(B * H));
-  for (let t = T - 1; t >= 0; t--) {
-    const dhs = stepStateGrad(dhNext, dY, t, B, T, H);
-    // A masked step passes dh through unchanged; its pre-activation gradient is zero.
-    const carried = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) {
-      const masked = mask !== undefined && mask[b * T + t] === 0;
-      for (let j = 0; j < H; j++) {
-        const dh = dhs[b * H + j];
-        if (masked) {
-          carried[b * H + j] = dh;
-          continue;
-        }
-        const h = cache.hseq[((t + 1) * B + b) * H + j];
-        dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
-      }
-    }
-    dhNext = recurrentStateGrad(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, H, B, H, recurrentMask, carried);
-  }
+  // A masked step passes dh through unchanged; its pre-activation gradient is zero.
+  const dh0 = backThroughTime(
+    dims,
+    dY,
+    finalStateGrads.dhT,
+    mask,
+    (t, b, j, dh) => {
+      const h = cache.hseq[((t + 1) * B + b) * H + j];
+      dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
+      return 0;
+    },
+    (t, carried) => recurrentStateGrad(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, H, B, H, recurrentMask, carried),
+  );
   const { dKernel, dBias, dX } = inputProjectionGrads(x, dG, weights.kernel, dims, H);
   const dRecurrentKernel = recurrentKernelGrad(cache.hseq, dG, recurrentMask, dims, H);
-  return { dKernel, dRecurrentKernel, dBias, dX, dh0: dhNext, dG };
+  return { dKernel, dRecurrentKernel, dBias, dX, dh0, dG };
 }
 
 /** What ReferenceSimpleRnn.backward needs from its forwardTrain. */
