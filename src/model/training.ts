@@ -8,7 +8,7 @@ import type { LossName, MetricName } from '../kernels/loss.js';
 import { RnnError } from '../spec/errors.js';
 import { checkOptions } from '../spec/options.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
-import { emptyTensor, type Tensor, type TensorData } from '../runtime/tensor.js';
+import { emptyTensor, Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
 import {
   acquireCarry,
@@ -45,6 +45,7 @@ import { encodeTrainingStep, type StepContext } from './trainingStep.js';
 import { composeCallbacks } from './callbacks.js';
 import { createProgressLogger } from './progress.js';
 import { DivergenceGuard } from './divergenceGuard.js';
+import { hostChunks } from './evaluateChunks.js';
 
 export { LOSSES, METRICS, TrainingError, type CompileArgs, type FitArgs, type FitCallbacks, type History, type Logs, type Trainable };
 
@@ -168,25 +169,46 @@ export class Trainer {
     }
   }
 
-  /** Loss and metrics over all samples, in batches, without training. */
+  /**
+   * Loss and metrics over all samples, in batches, without training. x, y and sampleWeight
+   * given as data (not Tensors) are uploaded a chunk of whole batches at a time (evaluateChunks.ts).
+   */
   async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: EvaluateArgs = {}, xShape?: readonly number[]): Promise<Logs> {
     checkOptions('evaluate', args, EVALUATE_OPTIONS);
-    const data = await this.prepare(x, y, xShape, 'evaluate', undefined, { sampleWeight: args.sampleWeight });
-    try {
-      const logs = await this.runEpoch(
-        data,
-        Uint32Array.from({ length: data.n }, (_, i) => i),
-        args.batchSize ?? 32,
-        false,
-        0,
-      );
-      if (!Number.isFinite(logs.loss)) {
-        throw new TrainingError(`evaluate: the loss is ${logs.loss}: outputs or targets overflow f32, or the weights hold NaN (getWeightData() shows which).`);
+    const batchSize = args.batchSize ?? 32;
+    const onHost = !(x instanceof Tensor || y instanceof Tensor || args.sampleWeight instanceof Tensor);
+    const chunks = onHost
+      ? hostChunks(x as TensorData, y as TensorData, args.sampleWeight as TensorData | undefined, xShape, this.model.layers[0], batchSize)
+      : undefined;
+    const parts = chunks ?? [{ x, y, xShape, sampleWeight: args.sampleWeight }];
+    const results: { logs: Logs; n: number }[] = [];
+    for (const part of parts) {
+      const data = await this.prepare(part.x, part.y, part.xShape, 'evaluate', undefined, { sampleWeight: part.sampleWeight });
+      try {
+        results.push({
+          logs: await this.runEpoch(
+            data,
+            Uint32Array.from({ length: data.n }, (_, i) => i),
+            batchSize,
+            false,
+            0,
+          ),
+          n: data.n,
+        });
+      } finally {
+        for (const t of data.owned) t.dispose();
       }
-      return logs;
-    } finally {
-      for (const t of data.owned) t.dispose();
     }
+    // The chunks' means weighted by their samples: the mean over every batch.
+    const samples = results.reduce((sum, r) => sum + r.n, 0);
+    const logs =
+      results.length === 1
+        ? results[0].logs
+        : (Object.fromEntries(Object.keys(results[0].logs).map((k) => [k, results.reduce((sum, r) => sum + r.logs[k] * r.n, 0) / samples])) as Logs);
+    if (!Number.isFinite(logs.loss)) {
+      throw new TrainingError(`evaluate: the loss is ${logs.loss}: outputs or targets overflow f32, or the weights hold NaN (getWeightData() shows which).`);
+    }
+    return logs;
   }
 
   /** One training step on the whole of x and y; returns [loss, ...metrics] of that batch. */

@@ -144,7 +144,7 @@ export function flatValues(data: TensorData): ArrayLike<number> {
  * layer's input shape; undefined for nested arrays (tensor() reads their shape) or a model
  * without one yet.
  */
-function flatSampleShape(data: TensorData, first: Layer): number[] | undefined {
+export function flatSampleShape(data: TensorData, first: Layer): number[] | undefined {
   const flat = ArrayBuffer.isView(data) || (Array.isArray(data) && data.every((v) => typeof v === 'number'));
   const sample = first.inputShape;
   if (!flat || !sample || sample.some((d) => d < 0)) return undefined;

@@ -51,6 +51,11 @@ export interface FitCallbacks {
 
 /** evaluate's options. */
 export interface EvaluateArgs {
+  /**
+   * Samples a batch (default 32). x, y and sampleWeight given as data (not Tensors) are
+   * written to the GPU a chunk of whole batches at a time (at most 16 MiB of x), so a large
+   * input is never held on the GPU whole; the logs are those of one run over every batch.
+   */
   batchSize?: number;
   /** As fit's: one weight a sample or a step, scaling the loss (not the metrics). */
   sampleWeight?: Tensor | TensorData;
