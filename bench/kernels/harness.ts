@@ -14,6 +14,14 @@ export function stepDispatches(B: number, T: number, H: number, perStep = 1): nu
   return runsPersistent(B, H) ? 1 : perStep * T;
 }
 
+/** A kernel's two directions; a shader that holds both (a BACKWARD override) is timed apart in each. */
+export type Direction = 'forward' | 'backward';
+
+/** Each case twice: forward, then backward. */
+export function bothDirections<C>(cases: C[]): (C & { direction: Direction })[] {
+  return cases.flatMap((c) => (['forward', 'backward'] as const).map((direction) => ({ ...c, direction })));
+}
+
 /** One output of a kernel run and the twin's values for it. */
 export interface Expected {
   name: string;
@@ -65,6 +73,11 @@ export function upload(gpu: Gpu, values: ArrayLike<number> | number, label = 'be
   const buffer = gpu.pool.acquire(Math.max(16, data.byteLength), TENSOR_USAGE, label);
   gpu.device.queue.writeBuffer(buffer, 0, data);
   return buffer;
+}
+
+/** An output buffer of `floats` NaNs, for a kernel that overwrites it: a value it fails to write fails the check. */
+export function unwritten(gpu: Gpu, floats: number, label = 'bench output'): GPUBuffer {
+  return upload(gpu, new Float32Array(floats).fill(Number.NaN), label);
 }
 
 /** `count` floats of `buffer` from element `offset`. */

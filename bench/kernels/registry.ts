@@ -1,12 +1,16 @@
 // The kernel micro-benchmarks by kernel name (the shader's file name): `--kernel NAME`.
-import { activationBench, dropoutBench } from './elementwise.js';
+import { gatherRows, sequenceLayout } from './batchLayout.js';
+import { col2im, im2col } from './conv.js';
+import { activationBackwardBench, activationBench, dropoutBench } from './elementwise.js';
 import { embeddingGather, embeddingScatterAdd, embeddingSortedGradient } from './embedding.js';
 import { gemmBench } from './gemm.js';
 import { gruStepBackward, gruStepForward } from './gru.js';
 import type { AnyKernelBench } from './harness.js';
+import { bidirectionalMerge, bidirectionalMergeBackward, masking, repeatVector } from './layers.js';
 import { lossBench } from './loss.js';
 import { lstmStepBackward, lstmStepForward } from './lstm.js';
 import { gradControl, optimizers } from './optimizers.js';
+import { globalPool1d, maxPool1d } from './pooling.js';
 import { simpleRnnStepBackward, simpleRnnStepForward } from './simpleRnn.js';
 import { beamSelectBench, maskWeightsBench, sampleTokenBench } from './sampling.js';
 import { reduceRows, softmaxBench, transpose } from './small.js';
@@ -32,7 +36,18 @@ const BENCHES: AnyKernelBench[] = [
   maskWeightsBench,
   beamSelectBench,
   activationBench,
+  activationBackwardBench,
   dropoutBench,
+  im2col,
+  col2im,
+  globalPool1d,
+  maxPool1d,
+  masking,
+  repeatVector,
+  bidirectionalMerge,
+  bidirectionalMergeBackward,
+  sequenceLayout,
+  gatherRows,
 ];
 
 export const KERNEL_BENCHES: ReadonlyMap<string, AnyKernelBench> = new Map(BENCHES.map((b) => [b.name, b]));
