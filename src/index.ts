@@ -2,6 +2,7 @@
 export { createDevice, type CreateDeviceOptions, type AdapterChoice } from './runtime/createDevice.js';
 export type { PowerPreference } from './runtime/webgpuGlobals.js';
 export { Gpu, type DeviceInfo, type DeviceLimits, type MemoryReport } from './runtime/device.js';
+export { Tuner, type TuneMode, type TuneRecord } from './runtime/tuner.js';
 export { DispatchLog, type DispatchRecord, totalWork, type Work } from './runtime/dispatchRecord.js';
 export { tensor, Tensor, type TensorData, type NestedArray } from './runtime/tensor.js';
 export { RnnError, ShapeError, NonFiniteError, LimitError, DeviceError, KernelError, DisposedError } from './spec/errors.js';

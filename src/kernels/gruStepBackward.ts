@@ -8,6 +8,8 @@ import { activationFlops, f32Work, totalWork, type Work } from '../runtime/dispa
 import { activationId, type Activation } from './activations.js';
 import { withPersistentBackward } from './compose.js';
 import {
+  persistentOrMain,
+  tunedForm,
   type BackwardForm,
   backwardStepForm,
   backwardStepTerms,
@@ -154,7 +156,16 @@ export function gruPersistentBackwardWork(a: GruBackwardShape): Work {
  * `carry`. No CPU round trip between them. `form` overrides backwardStepForm (tests run both).
  */
 export function encodeGruStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepBackwardArgs & { form?: BackwardForm }): void {
-  const form = args.form ?? backwardStepForm(args.B, args.H);
+  const form =
+    args.form ??
+    tunedForm(
+      gpu,
+      `gru_step_backward/${args.resetAfter ? 'after' : 'before'}`,
+      args,
+      persistentOrMain(args.B, args.H),
+      backwardStepForm(args.B, args.H),
+      (p, r, trial) => encodeGruStepsBackward(gpu, p, r, trial),
+    );
   const rows = rowsPerInvocation(args.B);
   const phases: (0 | 1)[] = args.resetAfter ? [0] : [0, 1];
   const flags = { masked: !!args.masked, recurrentDropout: !!args.recurrentDropout };

@@ -7,12 +7,13 @@ import { activationFlops, f32Work, totalWork, type Work } from '../runtime/dispa
 import { activationId, type Activation } from './activations.js';
 import { withForwardSteps } from './compose.js';
 import {
+  persistentOrMain,
+  tunedForm,
   encodePersistentSequence,
   encodeSequenceSteps,
   PERSIST_CONSTANTS,
   persistentWork,
   rowsPerInvocation,
-  runsPersistent,
   type StepSequence,
   stepKernel,
 } from './steps.js';
@@ -118,7 +119,16 @@ export function gruPersistentWork(
 export function encodeGruStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: GruStepArgs & { form?: GruForwardForm }): void {
   const { B, H, keep, resetAfter } = args;
   if (keep && !(args.acts && args.aux)) throw new Error('encodeGruStepsForward: keep needs the acts and aux buffers.');
-  const form = args.form ?? (runsPersistent(B, H) ? 'persistent' : 'main');
+  const form =
+    args.form ??
+    tunedForm(
+      gpu,
+      `gru_step_forward/${resetAfter ? 'after' : 'before'}${keep ? '/keep' : ''}`,
+      args,
+      persistentOrMain(B, H),
+      persistentOrMain(B, H)[0],
+      (p, r, trial) => encodeGruStepsForward(gpu, p, r, trial),
+    );
   // Reset before hands z and q from phase 0 to phase 1 through one [B, ·] slot.
   const acts = args.acts ?? run.scratch(resetAfter ? 16 : B * 3 * H * 4, 'gru acts');
   const aux = args.aux ?? run.scratch(resetAfter ? 16 : B * H * 4, 'gru aux');

@@ -6,6 +6,8 @@ import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.j
 import { activationId, type Activation } from './activations.js';
 import { withBackwardSteps } from './compose.js';
 import {
+  persistentOrMain,
+  tunedForm,
   type BackwardForm,
   type BackwardStepShape,
   backwardStepForm,
@@ -86,7 +88,11 @@ export function lstmStepBackwardWork(a: BackwardStepShape & { activation: Activa
  * no CPU round trip between them. `form` overrides backwardStepForm (tests run both).
  */
 export function encodeLstmStepsBackward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepBackwardArgs & { form?: BackwardForm }): void {
-  const form = args.form ?? backwardStepForm(args.B, args.H);
+  const form =
+    args.form ??
+    tunedForm(gpu, 'lstm_step_backward', args, persistentOrMain(args.B, args.H), backwardStepForm(args.B, args.H), (p, r, trial) =>
+      encodeLstmStepsBackward(gpu, p, r, trial),
+    );
   const flags = { masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   encodeBackwardSteps(gpu, pass, run, args, form, {
     kernel: lstmStepBackwardKernel({ ...args, ...flags, rows: rowsPerInvocation(args.B), form }),

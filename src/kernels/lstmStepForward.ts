@@ -7,6 +7,7 @@ import { activationId, type Activation } from './activations.js';
 import { withForwardSteps } from './compose.js';
 import { ceilDiv } from './dispatch.js';
 import {
+  tunedForm,
   encodePersistentSequence,
   encodeSequenceSteps,
   PERSIST_CONSTANTS,
@@ -44,6 +45,11 @@ export function mainStepWorkgroups(B: number, H: number): number {
  * - 'main' otherwise: ceil(H / WG) · ceil(B / rows) workgroups a step.
  */
 export type LstmForwardForm = 'main' | 'splitK' | 'persistent';
+
+/** The forms that can run B rows of H units: the candidates the tuner times. */
+export function lstmForwardForms(B: number, H: number): LstmForwardForm[] {
+  return runsPersistent(B, H) ? ['persistent', 'main', 'splitK'] : ['main', 'splitK'];
+}
 
 export function lstmForwardForm(B: number, H: number): LstmForwardForm {
   if (runsPersistent(B, H)) return 'persistent';
@@ -123,7 +129,11 @@ export function lstmPersistentWork(a: LstmStepOptions & { T: number; B: number; 
  * between them. `form` overrides lstmForwardForm (tests run every form).
  */
 export function encodeLstmStepsForward(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope, args: LstmStepArgs & { form?: LstmForwardForm }): void {
-  const form = args.form ?? lstmForwardForm(args.B, args.H);
+  const form =
+    args.form ??
+    tunedForm(gpu, `lstm_step_forward${args.keep ? '/keep' : ''}`, args, lstmForwardForms(args.B, args.H), lstmForwardForm(args.B, args.H), (p, r, trial) =>
+      encodeLstmStepsForward(gpu, p, r, trial),
+    );
   const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   const kernel = lstmStepForwardKernel({ ...flags, form });
   const bindings = (step: GPUBufferBinding) => [

@@ -7,6 +7,8 @@ import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.j
 import type { Activation } from './activations.js';
 import { withBackwardSteps } from './compose.js';
 import {
+  persistentOrMain,
+  tunedForm,
   type BackwardForm,
   type BackwardStepShape,
   backwardStepForm,
@@ -83,7 +85,11 @@ export function encodeSimpleRnnStepsBackward(
   args: SimpleRnnStepBackwardArgs & { form?: BackwardForm },
 ): void {
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
-  const form = args.form ?? backwardStepForm(args.B, args.H);
+  const form =
+    args.form ??
+    tunedForm(gpu, 'simple_rnn_step_backward', args, persistentOrMain(args.B, args.H), backwardStepForm(args.B, args.H), (p, r, trial) =>
+      encodeSimpleRnnStepsBackward(gpu, p, r, trial),
+    );
   const flags = { masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   encodeBackwardSteps(gpu, pass, run, args, form, {
     kernel: simpleRnnStepBackwardKernel({ activation: args.activation, dySeq: args.dySeq, rows: rowsPerInvocation(args.B), ...flags, form }),

@@ -6,7 +6,16 @@ import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
 import { withForwardSteps } from './compose.js';
-import { encodePersistentSequence, encodeSequenceSteps, PERSIST_CONSTANTS, rowsPerInvocation, runsPersistent, type StepSequence, stepKernel } from './steps.js';
+import {
+  persistentOrMain,
+  tunedForm,
+  encodePersistentSequence,
+  encodeSequenceSteps,
+  PERSIST_CONSTANTS,
+  rowsPerInvocation,
+  type StepSequence,
+  stepKernel,
+} from './steps.js';
 
 /** The shader with forward_steps.wgsl (main) and persistent_steps.wgsl (main_persistent) after it: one module for every entry point. */
 const body = withForwardSteps(source);
@@ -75,7 +84,11 @@ export function encodeSimpleRnnStepsForward(
   run: RunScope,
   args: SimpleRnnStepArgs & { form?: SimpleRnnForwardForm },
 ): void {
-  const form = args.form ?? (runsPersistent(args.B, args.H) ? 'persistent' : 'main');
+  const form =
+    args.form ??
+    tunedForm(gpu, 'simple_rnn_step_forward', args, persistentOrMain(args.B, args.H), persistentOrMain(args.B, args.H)[0], (p, r, trial) =>
+      encodeSimpleRnnStepsForward(gpu, p, r, trial),
+    );
   const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   const kernel = simpleRnnStepForwardKernel({ ...flags, form });
   const bindings = (step: GPUBufferBinding) => [

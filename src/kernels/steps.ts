@@ -6,6 +6,8 @@ import { totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { type Activation, activationId } from './activations.js';
 import { stepShaderSource } from './compose.js';
 import { LimitError } from '../spec/errors.js';
+import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
+import { shapeBucket } from '../runtime/tuner.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
 /** Invocations a step kernel's workgroup (the prelude's WG). */
@@ -252,6 +254,11 @@ export function encodePersistentSequence(gpu: Gpu, pass: GPUComputePassEncoder, 
 /** The entry point a backward step shader (backward_steps.wgsl) runs a sequence with. */
 export type BackwardForm = 'main' | 'persistent';
 
+/** The forms of a GRU or SimpleRNN step (forward) or of any backward step that can run B rows of H units, the cost model's choice first. */
+export function persistentOrMain(B: number, H: number): ('persistent' | 'main')[] {
+  return runsPersistent(B, H) ? ['persistent', 'main'] : ['main'];
+}
+
 export function backwardStepForm(B: number, H: number): BackwardForm {
   return runsPersistent(B, H) ? 'persistent' : 'main';
 }
@@ -312,4 +319,42 @@ export function encodeBackwardSteps(
     return;
   }
   encodeSequenceSteps(gpu, pass, run, seq, { phases: [enc.kernel], bindings: enc.bindings, backward: true, work: ({ t }) => enc.work(t), what: enc.what });
+}
+
+/**
+ * The form a step sequence runs in: `fallback` (the cost model's choice) unless the device's
+ * tuner has timed `candidates` on this adapter for `family` at this B and H (rounded up to
+ * powers of two; T is left out of the key: every form's cost grows alike with it). An untimed
+ * shape queues a trial: `encode` on a copy of `args` with min(T, trialSteps) steps, no mask or
+ * recurrent dropout, and every buffer a zeroed one of its size.
+ */
+export function tunedForm<A extends { T: number; B: number; H: number }, F extends string>(
+  gpu: Gpu,
+  family: string,
+  args: A,
+  candidates: readonly F[],
+  fallback: F,
+  encode: (pass: GPUComputePassEncoder, run: RunScope, args: A & { form: F }) => void,
+): F {
+  return gpu.tuner.choose(family, `B${shapeBucket(args.B)} H${shapeBucket(args.H)}`, candidates, fallback, () => {
+    const trial: Record<string, unknown> = {
+      ...args,
+      T: Math.min(args.T, gpu.tuner.trialSteps),
+      mask: undefined,
+      recurrentMask: undefined,
+      masked: false,
+      recurrentDropout: false,
+    };
+    const buffers: GPUBuffer[] = [];
+    for (const [name, value] of Object.entries(trial)) {
+      if (!isBuffer(value)) continue;
+      trial[name] = gpu.device.createBuffer({ size: value.size, usage: TENSOR_USAGE, label: `tune ${family} ${name}` });
+      buffers.push(trial[name] as GPUBuffer);
+    }
+    return { buffers, encode: (pass, run, form) => encode(pass, run, { ...(trial as A), form }) };
+  });
+}
+
+function isBuffer(value: unknown): value is GPUBuffer {
+  return typeof value === 'object' && value !== null && typeof (value as GPUBuffer).destroy === 'function' && typeof (value as GPUBuffer).size === 'number';
 }

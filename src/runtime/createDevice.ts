@@ -5,6 +5,8 @@ import { DeviceError } from '../spec/errors.js';
 import type { PowerPreference } from './webgpuGlobals.js';
 import { type DeviceLimits, Gpu } from './device.js';
 import { type AdapterChoice, requestNodeAdapter } from './nodeAdapter.node.js';
+import { openTuneStore } from './tuneStore.node.js';
+import { TUNE_MODES, type TuneMode, Tuner } from './tuner.js';
 
 export type { AdapterChoice };
 
@@ -27,6 +29,18 @@ export interface CreateDeviceOptions {
    * requested with, which bound the model sizes (a LimitError says when one is too small).
    */
   device?: GPUDevice;
+  /**
+   * Kernel variants timed on this adapter ('fast' or 'full') instead of the cost model's
+   * choice ('off', the default: deterministic). A shape met for the first time runs with the
+   * cost model's choice while its candidates are timed after it; `gpu.tuner.settled()`
+   * resolves when they have been.
+   */
+  tune?: TuneMode;
+  /**
+   * Where tuned choices persist between sessions (with tune 'fast' or 'full'): in Node a JSON
+   * file path, in a browser a name in IndexedDB. Not kept by default.
+   */
+  tuneCache?: string;
 }
 
 const REQUESTED_LIMITS: (keyof DeviceLimits)[] = [
@@ -55,6 +69,25 @@ const USED_FEATURES = ['shader-f16', 'timestamp-query'] as const;
  * ```
  */
 export async function createDevice(options: CreateDeviceOptions = {}): Promise<Gpu> {
+  const tune = checkTuneOptions(options);
+  const gpu = await createUntunedDevice(options);
+  if (tune === 'off') return gpu;
+  const { store, stored } = options.tuneCache === undefined ? { store: undefined, stored: {} } : await openTuneStore(options.tuneCache);
+  gpu.tuner = new Tuner(gpu, tune, store, stored);
+  return gpu;
+}
+
+function checkTuneOptions(options: CreateDeviceOptions): TuneMode {
+  const tune = options.tune ?? 'off';
+  if (!TUNE_MODES.includes(tune))
+    throw new DeviceError(`createDevice: tune must be one of ${TUNE_MODES.map((m) => `'${m}'`).join(', ')}, got ${String(tune)}.`);
+  if (options.tuneCache !== undefined && (typeof options.tuneCache !== 'string' || options.tuneCache === '')) {
+    throw new DeviceError(`createDevice: tuneCache is a file path (Node) or a name (browser), got ${String(options.tuneCache)}.`);
+  }
+  return tune;
+}
+
+async function createUntunedDevice(options: CreateDeviceOptions): Promise<Gpu> {
   if (options.device !== undefined) return adoptDevice(options);
   const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && !isNode();
   if (inBrowser) {

@@ -5,6 +5,7 @@ import type { DispatchLog, DispatchRecord } from './dispatchRecord.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { DeviceError, KernelError, LimitError, RnnError } from '../spec/errors.js';
 import { TENSOR_USAGE, UNIFORM_USAGE } from './gpuConstants.js';
+import { Tuner } from './tuner.js';
 
 export interface DeviceInfo {
   vendor: string;
@@ -66,6 +67,8 @@ const liveDawnInstances = new Set<unknown>();
 
 export class Gpu {
   readonly pool: BufferPool;
+  /** Which kernel variants run: the cost model's choice, or timed on this adapter (createDevice's `tune`). */
+  tuner: Tuner<RunScope> = new Tuner<RunScope>(this, 'off');
   private readonly pipelines = new Map<string, CompiledKernel>();
   private lostMessage: string | undefined;
   private liveTensors = 0;
