@@ -7,6 +7,8 @@ import { activationId, type Activation } from './activations.js';
 import { withActivations } from './compose.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
 import { encodeReduceRows } from './reduceRows.js';
+import { shapeBucket } from '../runtime/tuner.js';
+import { tunedVariant } from './tuning.js';
 
 /** Workgroup edge; one workgroup computes a (4·WG)×(4·WG) tile of Y. */
 const WG = 16;
@@ -130,10 +132,11 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   const bias = args.bias ?? run.scratch(16, 'no bias');
   const y = split ? run.scratch(4 * slices * args.M * args.N, 'gemm split-K partials') : args.y;
   const shape = `[${args.M}×${args.K}]·[${args.K}×${args.N}]`;
+  const variant = args.variant ?? tunedGemmVariant(gpu, { ...args, splitK: slices });
   encodeKernel(
     gpu,
     pass,
-    gemmKernel({ ...args, hasBias: !!args.bias }),
+    gemmKernel({ ...args, variant, hasBias: !!args.bias }),
     [args.a, args.b, bias, y, params],
     [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
     `GEMM ${shape}${split ? ` in ${slices} K slices` : ''}`,
@@ -141,6 +144,18 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   );
   if (split) encodeReduceRows(gpu, pass, run, { x: y, y: args.y, R: slices, N: args.M * args.N, accumulate: args.accumulate });
 }
+
+/**
+ * The GEMM variant for `args`: 'tiled' (the default) until the device's tuner has timed both
+ * on this adapter at M, N, K rounded up to powers of two, with these transposes and slices.
+ */
+function tunedGemmVariant(gpu: Gpu, args: GemmArgs): GemmVariant {
+  const flags = `${args.transA ? 'ᵀ' : ''}·${args.transB ? 'ᵀ' : ''}${args.aRowsBatchMajor ? ' bm' : ''}`;
+  const shape = `M${shapeBucket(args.M)} N${shapeBucket(args.N)} K${shapeBucket(args.K)} ${flags} S${args.splitK}`;
+  return tunedVariant(gpu, 'gemm', shape, args, GEMM_VARIANTS, 'tiled', (pass, run, variant, trial) => encodeGemm(gpu, pass, run, { ...trial, variant }));
+}
+
+const GEMM_VARIANTS: readonly GemmVariant[] = ['tiled', 'registers'];
 
 /** Work of the products of a split GEMM: M·N·2K FLOPs; reads A, B; writes the S partial [M, N]. */
 export function gemmSplitWork(a: { M: number; N: number; K: number; slices: number }): Work {

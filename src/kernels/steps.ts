@@ -6,8 +6,8 @@ import { totalWork, type Work } from '../runtime/dispatchRecord.js';
 import { type Activation, activationId } from './activations.js';
 import { stepShaderSource } from './compose.js';
 import { LimitError } from '../spec/errors.js';
-import { TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { shapeBucket } from '../runtime/tuner.js';
+import { tunedVariant } from './tuning.js';
 import { ceilDiv, dispatch } from './dispatch.js';
 
 /** Invocations a step kernel's workgroup (the prelude's WG). */
@@ -325,8 +325,8 @@ export function encodeBackwardSteps(
  * The form a step sequence runs in: `fallback` (the cost model's choice) unless the device's
  * tuner has timed `candidates` on this adapter for `family` at this B and H (rounded up to
  * powers of two; T is left out of the key: every form's cost grows alike with it). An untimed
- * shape queues a trial: `encode` on a copy of `args` with min(T, trialSteps) steps, no mask or
- * recurrent dropout, and every buffer a zeroed one of its size.
+ * shape queues a trial of `encode` with min(T, trialSteps) steps and no mask or recurrent
+ * dropout (tunedVariant).
  */
 export function tunedForm<A extends { T: number; B: number; H: number }, F extends string>(
   gpu: Gpu,
@@ -336,25 +336,8 @@ export function tunedForm<A extends { T: number; B: number; H: number }, F exten
   fallback: F,
   encode: (pass: GPUComputePassEncoder, run: RunScope, args: A & { form: F }) => void,
 ): F {
-  return gpu.tuner.choose(family, `B${shapeBucket(args.B)} H${shapeBucket(args.H)}`, candidates, fallback, () => {
-    const trial: Record<string, unknown> = {
-      ...args,
-      T: Math.min(args.T, gpu.tuner.trialSteps),
-      mask: undefined,
-      recurrentMask: undefined,
-      masked: false,
-      recurrentDropout: false,
-    };
-    const buffers: GPUBuffer[] = [];
-    for (const [name, value] of Object.entries(trial)) {
-      if (!isBuffer(value)) continue;
-      trial[name] = gpu.device.createBuffer({ size: value.size, usage: TENSOR_USAGE, label: `tune ${family} ${name}` });
-      buffers.push(trial[name] as GPUBuffer);
-    }
-    return { buffers, encode: (pass, run, form) => encode(pass, run, { ...(trial as A), form }) };
-  });
-}
-
-function isBuffer(value: unknown): value is GPUBuffer {
-  return typeof value === 'object' && value !== null && typeof (value as GPUBuffer).destroy === 'function' && typeof (value as GPUBuffer).size === 'number';
+  const trialArgs = { ...args, T: Math.min(args.T, gpu.tuner.trialSteps), mask: undefined, recurrentMask: undefined, masked: false, recurrentDropout: false };
+  return tunedVariant(gpu, family, `B${shapeBucket(args.B)} H${shapeBucket(args.H)}`, trialArgs, candidates, fallback, (pass, run, form, trial) =>
+    encode(pass, run, { ...trial, form }),
+  );
 }

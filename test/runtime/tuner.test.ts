@@ -1,6 +1,6 @@
 // The autotuner (createDevice({ tune, tuneCache })): off by default (the cost model's choice,
 // deterministic); with 'fast' the first use of a shape queues a timed trial of every candidate
-// form, whose winner later runs; choices persist in a file and are read back by a new device.
+// form (step kernels) or variant (GEMM), whose winner later runs; choices persist in a file and are read back by a new device.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,9 @@ describe('createDevice({ tune })', () => {
     const first = await lstmOutput(gpu, B, x, true);
     await gpu.tuner.settled();
     const families = gpu.tuner.records.map((r) => r.key.split('|')[1]);
-    expect(families).toEqual(expect.arrayContaining(['lstm_step_forward/keep', 'lstm_step_backward', 'lstm_step_forward']));
+    expect(families).toEqual(expect.arrayContaining(['lstm_step_forward/keep', 'lstm_step_backward', 'lstm_step_forward', 'gemm']));
+    // The GEMMs (input projection, head, weight gradients): both variants timed at each shape.
+    for (const r of gpu.tuner.records.filter((r) => r.key.includes('|gemm|'))) expect(Object.keys(r.medians).sort()).toEqual(['registers', 'tiled']);
     const forward = gpu.tuner.records.find((r) => r.key.endsWith('|lstm_step_forward|B2 H16'))!;
     // B = 2, H = 16 can run every form: each was timed (a positive median), the fastest won.
     expect(Object.keys(forward.medians).sort()).toEqual(['main', 'persistent', 'splitK']);
