@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const gpu = await createDevice({ adapter: options.adapter });
     const { profileCases, writeProfile } = await import('./lib/profile.js');
     const result = await profileCases(gpu, casesFor(options), (line) => console.error(line));
-    const { markdown, files } = await writeProfile(result, options.quick);
+    const { markdown, files } = await writeProfile(result, options.quick, options.out);
     console.log(markdown);
     console.log(`written: ${files.join(', ')}`);
     gpu.destroy();

@@ -3,12 +3,13 @@
 // profile, beside the modeled ideal of the case. Nothing is timed: every figure but the adapter's
 // name is *modeled* or counted, and holds on any adapter.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DispatchLog, type DispatchRecord, type Gpu } from 'webgpu-rnn';
 import { caseInputs } from './cases.js';
 import { RESULTS_DIR } from './cli.js';
 import { type KernelSummary, modelIdeal, modelRecords, PROFILE_LIST, summarizeByKernel, totalWork, workgroupCount } from './costModel.js';
 import { idealForward, idealGenerate, idealTrain } from './idealWork.js';
+import { type PassTime, summarizePasses, timePasses } from './passTiming.js';
 import { caseLabel } from './stats.js';
 import { oursSystem } from './systems.js';
 import { type CaseSpec, GENERATE_PROMPT_LENGTH, GENERATE_VOCABULARY } from './types.js';
@@ -23,6 +24,8 @@ export interface ProfiledCase {
   kernels: KernelSummary[];
   /** Per device profile: modeled seconds of ours and of the ideal (one dispatch, minimum work). */
   modeled: { profile: string; oursS: number; idealS: number; dispatchBoundS: number }[];
+  /** Measured on this adapter (timestamp queries; absent without them): each pass's GPU time, summed over a run's repeats. */
+  passes?: PassTime[];
 }
 
 export interface ProfileResult {
@@ -47,8 +50,9 @@ export async function profileCases(gpu: Gpu, cases: readonly CaseSpec[], log: (l
       await runner.run();
       const records = new DispatchLog();
       await gpu.recordDispatches(records, () => runner.run());
-      result.cases.push(profiledCase(label, spec, records.records));
-      log(`profiled ${label}: ${records.records.length} dispatches`);
+      const passes = await timePasses(gpu, () => runner.run());
+      result.cases.push({ ...profiledCase(label, spec, records.records), passes: passes && summarizePasses(passes) });
+      log(`profiled ${label}: ${records.records.length} dispatches${passes ? `, ${passes.length} passes timed` : ''}`);
     } finally {
       runner.dispose();
     }
@@ -109,14 +113,28 @@ export function profileMarkdown(r: ProfileResult): string {
     lines.push('', `## ${c.label}`, '', '| kernel | dispatches | workgroups (min / median) | FLOPs | bytes |', '|---|---:|---:|---:|---:|');
     for (const k of c.kernels)
       lines.push(`| ${k.kernel} | ${k.dispatches} | ${k.workgroupsMin} / ${k.workgroupsMedian} | ${num(k.flops)} | ${num(k.bytes)}B |`);
+    if (c.passes?.length) {
+      const total = c.passes.reduce((sum, p) => sum + p.measuredMs, 0);
+      lines.push(
+        '',
+        `Measured GPU time per pass on ${r.adapter} (timestamp queries, one run: ${total.toPrecision(3)} ms in passes), beside the *modeled* time of the same dispatches:`,
+        '',
+        `| pass | kernels | dispatches | measured | ${r.profiles.map((p) => `${p.name} *modeled*`).join(' | ')} |`,
+        `|---|---|---:|---:|${r.profiles.map(() => '---:').join('|')}|`,
+      );
+      for (const p of c.passes)
+        lines.push(
+          `| ${p.label} | ${p.kernels.join(', ')} | ${p.dispatches} | ${p.measuredMs.toPrecision(3)} ms | ${r.profiles.map((q) => `${(p.modeledMs[q.name] ?? 0).toPrecision(3)} ms`).join(' | ')} |`,
+        );
+    }
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes results/profile[-quick].json and .md; returns the Markdown. */
-export async function writeProfile(r: ProfileResult, quick: boolean): Promise<{ markdown: string; files: string[] }> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const base = join(RESULTS_DIR, quick ? 'profile-quick' : 'profile');
+/** Writes results/profile[-quick].json and .md (or `out` and its .md beside); returns the Markdown. */
+export async function writeProfile(r: ProfileResult, quick: boolean, out?: string): Promise<{ markdown: string; files: string[] }> {
+  const base = out ? out.replace(/\.json$/, '') : join(RESULTS_DIR, quick ? 'profile-quick' : 'profile');
+  await mkdir(dirname(base), { recursive: true });
   const markdown = profileMarkdown(r);
   await writeFile(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown);
