@@ -145,6 +145,19 @@ export function checkDropoutRate(value: number | undefined, option: string, owne
   return rate;
 }
 
+/** A Dense's or Conv1D's kernel and bias initializers (Keras defaults) and regularizers, checked. */
+export function kernelAndBias(
+  config: Pick<DenseConfig, 'kernelInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'biasRegularizer'>,
+  kind: string,
+): { kernelInitializer: InitializerName; biasInitializer: InitializerName; kernelRegularizer?: RegularizerConfig; biasRegularizer?: RegularizerConfig } {
+  return {
+    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', `${kind}: kernelInitializer`),
+    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', `${kind}: biasInitializer`),
+    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
+    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+  };
+}
+
 export function checkRegularizer(r: RegularizerConfig | undefined, option: string): RegularizerConfig | undefined {
   if (!r) return undefined;
   for (const key of ['l1', 'l2'] as const) {
@@ -197,10 +210,7 @@ export function resolveDenseConfig(
     ...config,
     activation,
     useBias: config.useBias ?? true,
-    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', 'dense: kernelInitializer'),
-    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', 'dense: biasInitializer'),
-    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
-    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    ...kernelAndBias(config, 'dense'),
     name: config.name ?? `dense_${++layerCounter}`,
   };
 }

@@ -1,9 +1,9 @@
 // Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
 // (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
 // configurations here too, so that both sides agree on every default.
-import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, checkInitializer, fromKerasName, type InitializerName } from './names.js';
+import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
-import { checkRegularizer, REGULARIZER_OPTION, type RegularizerConfig } from './config.js';
+import { kernelAndBias, REGULARIZER_OPTION, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 export type Padding = 'valid' | 'same';
@@ -127,10 +127,7 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
     dilationRate,
     activation,
     useBias: config.useBias ?? true,
-    kernelInitializer: checkInitializer(config.kernelInitializer ?? 'glorotUniform', 'conv1d: kernelInitializer'),
-    biasInitializer: checkInitializer(config.biasInitializer ?? 'zeros', 'conv1d: biasInitializer'),
-    kernelRegularizer: checkRegularizer(config.kernelRegularizer, 'kernelRegularizer'),
-    biasRegularizer: checkRegularizer(config.biasRegularizer, 'biasRegularizer'),
+    ...kernelAndBias(config, 'conv1d'),
     inputShape: checkInputShape(config.inputShape, 'conv1d'),
     seed: config.seed,
     name: config.name ?? `conv1d_${++convCounter}`,
