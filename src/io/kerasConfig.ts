@@ -1,7 +1,7 @@
 // Keras / TensorFlow.js layer configurations (as in a tfjs-layers model.json) read into this
 // library's layer options. Keras writes snake_case keys; TF.js writes snake_case in
 // model.json but camelCase in some hand-made or older files: both are read.
-import { ACTIVATIONS_AND_SOFTMAX, type Activation, INITIALIZERS, type InitializerName } from '../spec/names.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS_AND_SOFTMAX, type Activation, INITIALIZERS, type InitializerName } from '../spec/names.js';
 import type { DenseConfig, LstmConfig, RegularizerConfig } from '../spec/config.js';
 import { ModelFormatError } from '../spec/ioErrors.js';
 
@@ -164,9 +164,10 @@ export class KerasConfigReader {
 }
 
 /** Our activations (and softmax) under their names and Keras's snake_case ones: hardSigmoid and hard_sigmoid. */
-const KERAS_ACTIVATIONS: Record<string, Activation | 'softmax'> = Object.fromEntries(
-  ACTIVATIONS_AND_SOFTMAX.flatMap((a) => [[a, a] as const, [snakeCase(a), a] as const]),
-);
+const KERAS_ACTIVATIONS: Record<string, Activation | 'softmax'> = {
+  ...Object.fromEntries(ACTIVATIONS_AND_SOFTMAX.flatMap((a) => [[a, a] as const, [snakeCase(a), a] as const])),
+  ...(ACTIVATION_ALIASES as Record<string, Activation>),
+};
 
 /** Our initializers under Keras's names: GlorotUniform (a class), glorot_uniform, glorotUniform. */
 const KERAS_INITIALIZERS: Record<string, InitializerName> = Object.fromEntries(

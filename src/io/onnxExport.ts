@@ -45,9 +45,11 @@ const ACTIVATION_OPS: Record<string, string> = {
   selu: 'Selu',
   softplus: 'Softplus',
   softsign: 'Softsign',
+  gelu: 'Erf',
+  swish: 'Sigmoid',
 };
-/** What ONNX's LSTM / GRU / RNN `activations` may not name. */
-const NOT_RECURRENT = ['selu'];
+/** What ONNX's LSTM / GRU / RNN `activations` may not name (gelu and swish are composed of ops). */
+const NOT_RECURRENT = ['selu', 'gelu', 'swish'];
 
 /** How a cell's Keras gates map to ONNX's order: ONNX gate g is Keras gate order[g]. */
 const CELLS = {
@@ -179,6 +181,13 @@ async function exportDense(graph: OnnxGraph, layer: Dense, x: string): Promise<s
 function applyActivation(graph: OnnxGraph, activation: string, y: string): string {
   if (activation === 'softmax') return graph.op('Softmax', [y], { axis: -1 });
   if (activation === 'hardSigmoid') return graph.op('HardSigmoid', [y], { alpha: 0.2, beta: 0.5 }, ['alpha', 'beta']);
+  // Opset 17 has no Gelu or Swish op: gelu = y·(1 + erf(y/√2))/2, swish = y·σ(y).
+  if (activation === 'swish') return graph.op('Mul', [y, graph.op('Sigmoid', [y])]);
+  if (activation === 'gelu') {
+    const erf = graph.op('Erf', [graph.op('Mul', [y, graph.floats('inv_sqrt2', [], [Math.SQRT1_2])])]);
+    const half = graph.op('Mul', [graph.op('Add', [erf, graph.floats('one', [], [1])]), graph.floats('half', [], [0.5])]);
+    return graph.op('Mul', [y, half]);
+  }
   return activation === 'linear' ? y : graph.op(ACTIVATION_OPS[activation], [y]);
 }
 

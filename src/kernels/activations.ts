@@ -2,10 +2,19 @@ import { ShapeError } from '../spec/errors.js';
 import type { Activation } from '../spec/names.js';
 
 /** Every activation's id in shaders/activations.wgsl. */
-export const ACTIVATION_IDS = { tanh: 0, sigmoid: 1, hardSigmoid: 2, relu: 3, linear: 4, elu: 5, selu: 6, softplus: 7, softsign: 8 } as const satisfies Record<
-  Activation,
-  number
->;
+export const ACTIVATION_IDS = {
+  tanh: 0,
+  sigmoid: 1,
+  hardSigmoid: 2,
+  relu: 3,
+  linear: 4,
+  elu: 5,
+  selu: 6,
+  softplus: 7,
+  softsign: 8,
+  gelu: 9,
+  swish: 10,
+} as const satisfies Record<Activation, number>;
 export type { Activation };
 
 export function activationId(name: string, option: string): number {

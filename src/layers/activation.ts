@@ -1,18 +1,21 @@
 // The Activation layer (Keras `Activation`): an elementwise activation, or softmax over the last
 // axis, on a value of any rank and layout; one dispatch forward (softmax: a copy, then the row
-// softmax in place), one backward from the saved output. Passes the mask on.
+// softmax in place), one backward from the saved output (gelu, swish: the saved input). Passes the mask on.
 import { encodeActivation } from '../kernels/activation.js';
-import { encodeActivationBackward } from '../kernels/activationBackward.js';
 import { encodeSoftmax } from '../kernels/softmax.js';
 import type { RunScope } from '../runtime/device.js';
 import { type ActivationConfig, type ResolvedActivationConfig, resolveActivationConfig } from '../spec/shapeConfig.js';
 import { atOffsetZero } from './conv1d.js';
+import { encodeActivationGradient } from './activatedGemm.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import type { Flow } from './layer.js';
 import { WeightlessLayer } from './weightless.js';
 import { shapeSize } from '../runtime/tensor.js';
 
 interface ActivationSaved {
   y: GPUBuffer;
+  /** gelu, swish: the input, from element 0 */
+  z?: GPUBuffer;
   shape: number[];
 }
 
@@ -46,7 +49,8 @@ export class Activation extends WeightlessLayer {
     }
     pass.end();
     const output: Flow = { buffer: y, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor, mask: input.mask };
-    return { output, saved: { y, shape: [...input.shape] } };
+    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? atOffsetZero(encoder, run, input, n) : undefined;
+    return { output, saved: { y, z, shape: [...input.shape] } };
   }
 
   /** With `dOutput.preActivation` (a fused sigmoid / softmax loss), the gradient passes through. */
@@ -54,13 +58,12 @@ export class Activation extends WeightlessLayer {
     const { activation } = this.config;
     if (dOutput.preActivation || activation === 'linear') return { ...dOutput, preActivation: undefined } as Flow;
     const gpu = this.requireBuilt();
-    const { y, shape } = saved as ActivationSaved;
+    const { y, z, shape } = saved as ActivationSaved;
     const n = shapeSize(shape);
     const C = shape[shape.length - 1];
     const dy = atOffsetZero(encoder, run, dOutput, n);
-    const dz = run.scratch(n * 4, `${this.name}/dz`);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
-    encodeActivationBackward(gpu, pass, run, { activation, y, dy, dz, R: n / C, C });
+    const dz = encodeActivationGradient(gpu, pass, run, { activation, y, z, dy, R: n / C, C }, this.name);
     pass.end();
     return { buffer: dz, offset: 0, shape: [...shape], timeMajor: dOutput.timeMajor };
   }

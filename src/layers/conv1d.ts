@@ -4,17 +4,16 @@
 //   backward (≤ 5): dZ = act'(dY); dW = colsᵀ·dZ; db = Σ_rows dZ; dcols = dZ·Wᵀ; dx = col2im(dcols)
 // The input may be batch- or time-major (read and its gradient written in its layout); the
 // output is batch-major [B, To, F].
-import { encodeActivationBackward } from '../kernels/activationBackward.js';
 import { encodeCol2im, encodeIm2col, type Conv1dGeometry } from '../kernels/conv1d.js';
 import { encodeGemm } from '../kernels/gemm.js';
 import { encodeReduceRows } from '../kernels/reduceRows.js';
-import { encodeSoftmax } from '../kernels/softmax.js';
 import type { RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../spec/errors.js';
 import { convKernelInitial, initialize } from '../init/initializers.js';
 import { Random } from '../init/random.js';
 import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
 import { Layer, type Flow, type Regularizer } from './layer.js';
+import { encodeActivatedGemm, encodeActivationGradient } from './activatedGemm.js';
 
 interface Conv1dSaved {
   input: Flow;
@@ -23,6 +22,8 @@ interface Conv1dSaved {
   cols: GPUBuffer;
   /** [B·To, F] after the activation */
   y: GPUBuffer;
+  /** gelu, swish: [B·To, F] the pre-activation */
+  z?: GPUBuffer;
 }
 
 export class Conv1d extends Layer {
@@ -79,22 +80,12 @@ export class Conv1d extends Layer {
     const cols = run.scratch(rows * K * C * 4, `${this.name}/cols`);
     const y = run.scratch(rows * F * 4, `${this.name}/y`);
     const [kernel, bias] = this.weights;
-    const softmax = this.config.activation === 'softmax';
     const pass = encoder.beginComputePass({ label: this.name });
     encodeIm2col(gpu, pass, run, { ...geometry, x: input.buffer, xOffset: input.offset, timeMajor: input.timeMajor, cols });
-    encodeGemm(gpu, pass, run, {
-      a: cols,
-      b: kernel.buffer,
-      bias: bias?.buffer,
-      y,
-      M: rows,
-      N: F,
-      K: K * C,
-      activation: this.config.activation === 'softmax' ? 'linear' : this.config.activation,
-    });
-    if (softmax) encodeSoftmax(gpu, pass, run, { x: y, rows, cols: F });
+    const gemm = { a: cols, b: kernel.buffer, bias: bias?.buffer, y, M: rows, N: F, K: K * C };
+    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name);
     pass.end();
-    return { output: { buffer: y, offset: 0, shape: [B, To, F], timeMajor: false }, saved: { input, geometry, cols, y } };
+    return { output: { buffer: y, offset: 0, shape: [B, To, F], timeMajor: false }, saved: { input, geometry, cols, y, z } };
   }
 
   encodeBackward(
@@ -106,18 +97,15 @@ export class Conv1d extends Layer {
     needInputGrad: boolean,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
-    const { input, geometry, cols, y } = saved as Conv1dSaved;
+    const { input, geometry, cols, y, z } = saved as Conv1dSaved;
     const { B, To, K, C } = geometry;
     const F = this.filters;
     const rows = B * To;
     const [kernel, bias] = this.weights;
     const dy = atOffsetZero(encoder, run, dOutput, rows * F);
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
-    let dz = dy;
-    if (!dOutput.preActivation && this.config.activation !== 'linear') {
-      dz = run.scratch(rows * F * 4, `${this.name}/dz`);
-      encodeActivationBackward(gpu, pass, run, { activation: this.config.activation, y, dy, dz, R: rows, C: F });
-    }
+    const { activation } = this.config;
+    const dz = encodeActivationGradient(gpu, pass, run, { activation, y, z, dy, R: rows, C: F, preActivation: dOutput.preActivation }, this.name);
     encodeGemm(gpu, pass, run, { a: cols, transA: true, b: dz, y: grads[0], M: K * C, N: F, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dz, y: grads[1], R: rows, N: F });
     let dx: GPUBuffer | undefined;

@@ -1,20 +1,21 @@
 // The Dense layer on the GPU: y = act(x·W + b) over the last axis, as one GEMM with the bias and
 // the activation fused (softmax: one more row-wise kernel). A rank-3 input keeps its layout.
-import { encodeActivationBackward } from '../kernels/activationBackward.js';
 import { encodeGemm } from '../kernels/gemm.js';
 import { encodeReduceRows } from '../kernels/reduceRows.js';
-import { encodeSoftmax } from '../kernels/softmax.js';
 import type { RunScope } from '../runtime/device.js';
 import { formatShape, ShapeError } from '../spec/errors.js';
 import { initialize } from '../init/initializers.js';
 import { Random } from '../init/random.js';
 import { resolveDenseConfig, type DenseConfig } from '../spec/config.js';
 import { Layer, type Flow, type Regularizer } from './layer.js';
+import { encodeActivatedGemm, encodeActivationGradient } from './activatedGemm.js';
 
 interface DenseSaved {
   input: Flow;
   /** [rows, units] the output, after the activation */
   y: GPUBuffer;
+  /** gelu, swish: [rows, units] the pre-activation */
+  z?: GPUBuffer;
   rows: number;
 }
 
@@ -65,24 +66,13 @@ export class Dense extends Layer {
     gpu.checkBindingSize(rows * this.units * 4, `${this.name}: the output [${rows}, ${this.units}]`);
     const y = run.scratch(rows * this.units * 4, `${this.name}/y`);
     const [kernel, bias] = this.weights;
-    const softmax = this.config.activation === 'softmax';
     const pass = encoder.beginComputePass({ label: this.name });
-    encodeGemm(gpu, pass, run, {
-      a: input.buffer,
-      aOffset: input.offset,
-      b: kernel.buffer,
-      bias: bias?.buffer,
-      y,
-      M: rows,
-      N: this.units,
-      K: F,
-      activation: this.config.activation === 'softmax' ? 'linear' : this.config.activation,
-    });
-    if (softmax) encodeSoftmax(gpu, pass, run, { x: y, rows, cols: this.units });
+    const gemm = { a: input.buffer, aOffset: input.offset, b: kernel.buffer, bias: bias?.buffer, y, M: rows, N: this.units, K: F };
+    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name);
     pass.end();
     // On a sequence the mask passes on (to the next layer, or to the loss, which skips masked steps).
     const output: Flow = { buffer: y, offset: 0, shape: this.computeOutputShape(input.shape), timeMajor: input.timeMajor, mask: input.mask };
-    return { output, saved: { input, y, rows } };
+    return { output, saved: { input, y, z, rows } };
   }
 
   encodeBackward(
@@ -94,16 +84,19 @@ export class Dense extends Layer {
     needInputGrad: boolean,
   ): Flow | undefined {
     const gpu = this.requireBuilt();
-    const { input, y, rows } = saved as DenseSaved;
+    const { input, y, z, rows } = saved as DenseSaved;
     const F = input.shape[input.shape.length - 1];
     const K = this.units;
     const [kernel, bias] = this.weights;
     const pass = encoder.beginComputePass({ label: `${this.name} backward` });
-    let dz = dOutput.buffer;
-    if (!dOutput.preActivation && this.config.activation !== 'linear') {
-      dz = run.scratch(rows * K * 4, `${this.name}/dz`);
-      encodeActivationBackward(gpu, pass, run, { activation: this.config.activation, y, dy: dOutput.buffer, dz, R: rows, C: K });
-    }
+    const { activation } = this.config;
+    const dz = encodeActivationGradient(
+      gpu,
+      pass,
+      run,
+      { activation, y, z, dy: dOutput.buffer, R: rows, C: K, preActivation: dOutput.preActivation },
+      this.name,
+    );
     encodeGemm(gpu, pass, run, { a: input.buffer, aOffset: input.offset, transA: true, b: dz, y: grads[0], M: F, N: K, K: rows });
     if (bias) encodeReduceRows(gpu, pass, run, { x: dz, y: grads[1], R: rows, N: K });
     let dX: GPUBuffer | undefined;

@@ -1,7 +1,8 @@
 // Backpropagation through time and the Dense layer's backward pass on the CPU, in Float64:
 // the spec of the GPU's backward kernels. Layouts follow the GPU: time-major inside.
-import { activate, columnSums, gemm, lstmStep, SELU_ALPHA, SELU_SCALE, toBatchMajor, type Activation, type LstmCellOptions } from './math.js';
+import { activate, columnSums, gemm, lstmStep, normalCdf, SELU_ALPHA, SELU_SCALE, toBatchMajor, type Activation, type LstmCellOptions } from './math.js';
 import { softmax } from './losses.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import { maskStates } from './dropout.js';
 import type { RecurrentDims, RecurrentOutputGrad } from './recurrent.js';
 import { carryMaskedStep } from './sequenceOptions.js';
@@ -82,7 +83,20 @@ export function activationGradFromOutput(name: Activation, y: number): number {
       return -Math.expm1(-y);
     case 'softsign':
       return (1 - Math.abs(y)) ** 2;
+    case 'gelu':
+    case 'swish':
+      throw new Error(`activationGradFromOutput: ${name}'s derivative needs its input: use activationGrad(name, x).`);
   }
+}
+
+/** Derivative of `name` at its input x (gelu: Φ(x) + x·φ(x); swish: σ(x)·(1 + x·(1 − σ(x)))). */
+export function activationGrad(name: Activation, x: number): number {
+  if (name === 'gelu') return normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+  if (name === 'swish') {
+    const s = 1 / (1 + Math.exp(-x));
+    return s * (1 + x * (1 - s));
+  }
+  return activationGradFromOutput(name, activate(name, x));
 }
 
 export interface LstmGradients {
@@ -264,7 +278,7 @@ export function denseForward(
 
 /**
  * The Dense backward. `dOut` is d(loss)/d(y), or d(loss)/d(z) with `gradIsPreActivation`
- * (a fused loss). Returns dKernel [F, K], dBias [K], dX [R, F].
+ * (a fused loss); `z` the pre-activation, for gelu and swish. Returns dKernel [F, K], dBias [K], dX [R, F].
  */
 export function denseBackward(
   x: ArrayLike<number>,
@@ -276,8 +290,9 @@ export function denseBackward(
   K: number,
   activation: DenseActivation,
   gradIsPreActivation = false,
+  z?: ArrayLike<number>,
 ): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
-  const dz = preActivationGrad(y, dOut, R, K, activation, gradIsPreActivation);
+  const dz = preActivationGrad(y, dOut, R, K, activation, gradIsPreActivation, z);
   const dKernel = gemm(x, dz, undefined, { M: F, N: K, K: R, transA: true });
   const dBias = columnSums(dz, R, K);
   const dX = gemm(dz, kernel, undefined, { M: R, N: F, K, transB: true });
@@ -286,7 +301,8 @@ export function denseBackward(
 
 /**
  * dZ [R, K] of y = act(z) (rows of K) from y and dY: dY·act'(z), softmax y⊙(dY − Σ_k dY⊙y) per
- * row; with `gradIsPreActivation` dY already is dZ (a fused loss) and is copied.
+ * row; with `gradIsPreActivation` dY already is dZ (a fused loss) and is copied. gelu and swish
+ * take act' from `z` (gradientNeedsInput).
  */
 export function preActivationGrad(
   y: ArrayLike<number>,
@@ -295,8 +311,14 @@ export function preActivationGrad(
   K: number,
   activation: DenseActivation,
   gradIsPreActivation: boolean,
+  z?: ArrayLike<number>,
 ): Float64Array {
   const dz = new Float64Array(R * K);
+  if (!gradIsPreActivation && activation !== 'softmax' && gradientNeedsInput(activation)) {
+    if (!z) throw new Error(`preActivationGrad: ${activation}'s derivative needs the pre-activation z.`);
+    for (let e = 0; e < R * K; e++) dz[e] = dY[e] * activationGrad(activation, z[e]);
+    return dz;
+  }
   for (let r = 0; r < R; r++) {
     let dot = 0;
     if (activation === 'softmax') for (let k = 0; k < K; k++) dot += dY[r * K + k] * y[r * K + k];

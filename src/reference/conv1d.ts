@@ -3,6 +3,7 @@
 //   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k·dilation, c] · W[k, c, f]   (out-of-range x = 0)
 //   y = act(z)
 import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import { ShapeError } from '../spec/errors.js';
 import { preActivationGrad } from './backward.js';
 import { convKernelInitial, initialize } from '../init/initializers.js';
@@ -65,11 +66,12 @@ export function conv1dBackward(
   d: Conv1dDims,
   activation: ResolvedConv1dConfig['activation'],
   gradIsPreActivation = false,
+  z?: ArrayLike<number>,
 ): { dKernel: Float64Array; dBias: Float64Array; dX: Float64Array } {
   const { B, T, C, F, kernelSize: K, strides: s } = d;
   const { outSteps: To, padBefore } = window1d(T, K, s, d.padding, 'conv1d', d.dilation);
   const rows = B * To;
-  const dz = preActivationGrad(y, dY, rows, F, activation, gradIsPreActivation);
+  const dz = preActivationGrad(y, dY, rows, F, activation, gradIsPreActivation, z);
   const dKernel = new Float64Array(K * C * F);
   const dBias = new Float64Array(F);
   const dX = new Float64Array(B * T * C);
@@ -98,6 +100,8 @@ export function conv1dBackward(
 interface Conv1dSaved {
   x: CpuTensor;
   y: Float64Array;
+  /** gelu, swish: the pre-activation. */
+  z?: Float64Array;
 }
 
 export class ReferenceConv1d {
@@ -161,12 +165,14 @@ export class ReferenceConv1d {
     const d = this.dims(x);
     this.build(d.C);
     const [kernel, bias] = this.weights!;
-    const y = conv1dForward(x.data, kernel, bias, d, this.config.activation);
-    return { y: cpuTensor(y, [d.B, y.length / (d.B * d.F), d.F]), saved: { x, y } };
+    const { activation } = this.config;
+    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? conv1dForward(x.data, kernel, bias, d, 'linear') : undefined;
+    const y = z && activation !== 'softmax' ? z.map((v) => activate(activation, v)) : conv1dForward(x.data, kernel, bias, d, activation);
+    return { y: cpuTensor(y, [d.B, y.length / (d.B * d.F), d.F]), saved: { x, y, z } };
   }
 
   backward(saved: Conv1dSaved, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
-    const g = conv1dBackward(saved.x.data, this.weights![0], saved.y, dY, this.dims(saved.x), this.config.activation, preActivation);
+    const g = conv1dBackward(saved.x.data, this.weights![0], saved.y, dY, this.dims(saved.x), this.config.activation, preActivation, saved.z);
     return { grads: this.config.useBias ? [g.dKernel, g.dBias] : [g.dKernel], dX: g.dX };
   }
 }

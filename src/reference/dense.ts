@@ -1,6 +1,8 @@
 // The Dense layer on the CPU, the twin of lstm/dense.
 import { resolveDenseConfig, type DenseConfig } from '../spec/config.js';
 import { denseBackward, denseForward } from './backward.js';
+import { activate } from './math.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import { initialize } from '../init/initializers.js';
 import { Random } from '../init/random.js';
 import { checkWeights, cpuTensor, type CpuTensor } from './tensor.js';
@@ -49,20 +51,22 @@ export class ReferenceDense {
     return this.forwardTrain(x).y;
   }
 
-  /** x: [..., features]. */
-  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { x: CpuTensor; y: Float64Array } } {
+  /** x: [..., features]. gelu and swish keep the pre-activation z for the backward. */
+  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { x: CpuTensor; y: Float64Array; z?: Float64Array } } {
     const F = x.shape[x.shape.length - 1];
     this.build(F);
     const rows = x.data.length / F;
     const [kernel, bias] = this.weights!;
-    const y = denseForward(x.data, kernel, bias, rows, F, this.units, this.config.activation);
-    return { y: cpuTensor(y, [...x.shape.slice(0, -1), this.units]), saved: { x, y } };
+    const { activation } = this.config;
+    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? denseForward(x.data, kernel, bias, rows, F, this.units, 'linear') : undefined;
+    const y = z && activation !== 'softmax' ? z.map((v) => activate(activation, v)) : denseForward(x.data, kernel, bias, rows, F, this.units, activation);
+    return { y: cpuTensor(y, [...x.shape.slice(0, -1), this.units]), saved: { x, y, z } };
   }
 
-  backward(saved: { x: CpuTensor; y: Float64Array }, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
+  backward(saved: { x: CpuTensor; y: Float64Array; z?: Float64Array }, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
     const F = saved.x.shape[saved.x.shape.length - 1];
     const rows = saved.x.data.length / F;
-    const g = denseBackward(saved.x.data, this.weights![0], saved.y, dY, rows, F, this.units, this.config.activation, preActivation);
+    const g = denseBackward(saved.x.data, this.weights![0], saved.y, dY, rows, F, this.units, this.config.activation, preActivation, saved.z);
     return { grads: this.config.useBias ? [g.dKernel, g.dBias] : [g.dKernel], dX: g.dX };
   }
 }

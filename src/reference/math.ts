@@ -25,7 +25,37 @@ export function activate(name: Activation, x: number): number {
       return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
     case 'softsign':
       return x / (1 + Math.abs(x));
+    case 'gelu':
+      return x * normalCdf(x);
+    case 'swish':
+      return x / (1 + Math.exp(-x));
   }
+}
+
+/** Φ(x) = (1 + erf(x/√2)) / 2, from erfc on |x| (no cancellation for x < 0). */
+export function normalCdf(x: number): number {
+  const tail = erfc(Math.abs(x) / Math.SQRT2) / 2;
+  return x < 0 ? tail : 1 - tail;
+}
+
+/**
+ * erfc(z) for z ≥ 0 in Float64: 1 − the Maclaurin series of erf below 2.5 (its terms peak
+ * near 10², so ~1e-15 absolute), above it the continued fraction
+ * erfc(z) = e^−z²/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …)))), evaluated from 80 terms down.
+ */
+export function erfc(z: number): number {
+  if (z < 2.5) {
+    let term = z;
+    let sum = z;
+    for (let n = 1; n < 60; n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let fraction = z;
+  for (let k = 80; k >= 1; k--) fraction = z + k / 2 / fraction;
+  return Math.exp(-z * z) / Math.sqrt(Math.PI) / fraction;
 }
 
 /** Keras's selu constants. */

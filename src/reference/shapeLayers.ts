@@ -57,18 +57,19 @@ export class ReferenceActivation extends WeightlessReference {
     this.config = resolveActivationConfig(config);
   }
 
-  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: CpuTensor } {
+  forwardTrain(x: CpuTensor): { y: CpuTensor; saved: { y: CpuTensor; x: CpuTensor } } {
     const C = x.shape[x.shape.length - 1];
     const { activation } = this.config;
     const y = activation === 'softmax' ? softmax(x.data, x.data.length / C, C) : Float64Array.from(x.data, (v) => activate(activation, v));
     const out = cpuTensor(y, x.shape);
-    return { y: out, saved: out };
+    return { y: out, saved: { y: out, x } };
   }
 
   /** With `preActivation` (a fused loss), dY already is the gradient before the activation. */
-  backward(saved: CpuTensor, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
-    const C = saved.shape[saved.shape.length - 1];
-    return { grads: [], dX: preActivationGrad(saved.data, dY, saved.data.length / C, C, this.config.activation, preActivation) };
+  backward(saved: { y: CpuTensor; x: CpuTensor }, dY: Float64Array, preActivation = false): { grads: Float64Array[]; dX: Float64Array } {
+    const { y, x } = saved;
+    const C = y.shape[y.shape.length - 1];
+    return { grads: [], dX: preActivationGrad(y.data, dY, y.data.length / C, C, this.config.activation, preActivation, x.data) };
   }
 }
 

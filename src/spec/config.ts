@@ -1,6 +1,15 @@
 // Layer configurations and their Keras defaults. Plain data, no GPU: the CPU reference
 // resolves its configurations here too, so that both sides agree on every default.
-import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
+import {
+  ACTIVATION_ALIASES,
+  ACTIVATIONS_AND_SOFTMAX,
+  type Activation,
+  checkInitializer,
+  fromKerasName,
+  gradientNeedsInput,
+  type InitializerName,
+  OUTPUT_GRADIENT_ACTIVATIONS,
+} from './names.js';
 import { ShapeError } from './errors.js';
 import { checkOptions, nested, type OptionSchema } from './options.js';
 
@@ -130,10 +139,16 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
   };
 }
 
-/** An activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'), checked. */
+/**
+ * A recurrent cell's activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'),
+ * checked: one whose derivative is a function of its output (the cells keep only activated gates).
+ */
 export function checkActivation(name: Activation, option: string): Activation {
-  const ours = fromKerasName(name) as Activation;
-  if (!(ACTIVATIONS as readonly string[]).includes(ours)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
+  const ours = fromKerasName(name, ACTIVATION_ALIASES) as Activation;
+  if (!(OUTPUT_GRADIENT_ACTIVATIONS as readonly string[]).includes(ours)) {
+    const why = gradientNeedsInput(ours) ? ` in a recurrent cell (its derivative needs the pre-activation, which the cells do not keep)` : '';
+    throw new ShapeError(`${option} '${name}' is not supported${why}: use one of ${OUTPUT_GRADIENT_ACTIVATIONS.join(', ')}.`);
+  }
   return ours;
 }
 
@@ -203,7 +218,7 @@ export function resolveDenseConfig(
   if (!Number.isInteger(config.units) || config.units < 1) {
     throw new ShapeError(`dense: units must be a positive whole number, got ${config.units}.`);
   }
-  const activation = fromKerasName(config.activation ?? 'linear') as NonNullable<DenseConfig['activation']>;
+  const activation = fromKerasName(config.activation ?? 'linear', ACTIVATION_ALIASES) as NonNullable<DenseConfig['activation']>;
   if (!ACTIVATIONS_AND_SOFTMAX.includes(activation))
     throw new ShapeError(`dense: activation '${activation}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   return {

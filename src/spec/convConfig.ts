@@ -1,7 +1,7 @@
 // Conv1D and MaxPooling1D configurations, their Keras defaults and the geometry both share
 // (output length, 'same' padding split). Plain data, no GPU: the CPU reference resolves its
 // configurations here too, so that both sides agree on every default.
-import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName, type InitializerName } from './names.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { kernelAndBias, REGULARIZER_OPTION, type RegularizerConfig } from './config.js';
 import { checkOptions, type OptionSchema } from './options.js';
@@ -116,7 +116,7 @@ export function resolveConv1dConfig(config: Conv1dConfig): ResolvedConv1dConfig 
   const dilationRate = positive(config.dilationRate, 1, 'conv1d: dilationRate');
   const strides = positive(config.strides, 1, 'conv1d: strides');
   if (dilationRate > 1 && strides > 1) throw new ShapeError(`conv1d: dilationRate ${dilationRate} with strides ${strides}: one of them must be 1 (as Keras).`);
-  const activation = fromKerasName(config.activation ?? 'linear') as ConvActivation;
+  const activation = fromKerasName(config.activation ?? 'linear', ACTIVATION_ALIASES) as ConvActivation;
   if (!ACTIVATIONS_AND_SOFTMAX.includes(activation))
     throw new ShapeError(`conv1d: activation '${activation}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   return {

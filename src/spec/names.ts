@@ -5,10 +5,24 @@ import { ShapeError } from './errors.js';
 
 /**
  * Every elementwise activation, as Keras defines it (hardSigmoid as Keras 2 and TF.js:
- * clip(0.2·x + 0.5, 0, 1); elu with α = 1; selu with Keras's α and scale). Each one's
- * derivative is a function of its output, so the backward kernels need only the output.
+ * clip(0.2·x + 0.5, 0, 1); elu with α = 1; selu with Keras's α and scale; gelu exact,
+ * 0.5·x·(1 + erf(x/√2)), Keras's default; swish (Keras 3's silu) x·σ(x)).
  */
-export const ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign'] as const;
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'gelu', 'swish'] as const;
+
+/**
+ * The activations whose derivative is a function of their output: a backward needs only the
+ * output (the recurrent cells keep only activated gates, so their activations are these).
+ */
+export const OUTPUT_GRADIENT_ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign'] as const;
+
+/** Whether the backward of activation `name` needs its input (gelu, swish), not only its output. */
+export function gradientNeedsInput(name: string): boolean {
+  return name === 'gelu' || name === 'swish';
+}
+
+/** Keras's other names of activations: silu is swish. */
+export const ACTIVATION_ALIASES: Record<string, string> = { silu: 'swish' };
 
 /** An activation of a recurrent cell's gates, of a Dense or Conv1D layer or of an Activation layer. */
 export type Activation = (typeof ACTIVATIONS)[number];

@@ -2,7 +2,7 @@
 // Keras: Activation, Flatten, RepeatVector, GlobalAveragePooling1D, GlobalMaxPooling1D. Plain
 // data, shared by the GPU layers and their CPU twins.
 import { ShapeError } from './errors.js';
-import { ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName } from './names.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS_AND_SOFTMAX, type ActivationOrSoftmax, fromKerasName } from './names.js';
 import { checkOptions, type OptionSchema } from './options.js';
 
 /** What `layers.activation` applies: an elementwise activation, or softmax over the last axis. */
@@ -65,7 +65,7 @@ const REPEAT_OPTIONS: OptionSchema<RepeatVectorConfig> = { n: 'integer', inputSh
 
 export function resolveActivationConfig(config: ActivationConfig): ResolvedActivationConfig {
   checkOptions('activation', config, ACTIVATION_OPTIONS);
-  const activation = fromKerasName(config.activation) as LayerActivation;
+  const activation = fromKerasName(config.activation, ACTIVATION_ALIASES) as LayerActivation;
   if (!ACTIVATIONS_AND_SOFTMAX.includes(activation)) {
     throw new ShapeError(`activation: '${String(config.activation)}' is not supported: use one of ${ACTIVATIONS_AND_SOFTMAX.join(', ')}.`);
   }

@@ -131,6 +131,18 @@ describe('exportOnnx: the shape layers', () => {
       'max pooling, repeat, flatten, hardSigmoid',
     );
   });
+
+  test('gelu and swish, composed of opset-17 ops (Erf, Sigmoid, Mul): Dense(gelu) → Activation(swish)', async () => {
+    await expectSameAsOnnx(
+      [
+        layers.lstm({ units: 4, inputShape: [3, 2], seed: 6 }),
+        layers.dense({ units: 5, activation: 'gelu', seed: 7 }),
+        layers.activation({ activation: 'swish' }),
+      ],
+      [2, 3, 2],
+      'gelu, swish',
+    );
+  });
 });
 
 describe('exportOnnx refuses', () => {

@@ -1,6 +1,6 @@
 // The small kernels of training against plain loops: transpose, column sums, activation
 // gradients, batch gathering. All are exact copies or short f32 sums.
-import { ACTIVATIONS_AND_SOFTMAX } from '../../src/spec/names.js';
+import { ACTIVATIONS_AND_SOFTMAX, gradientNeedsInput } from '../../src/spec/names.js';
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeActivationBackward, type HeadActivationName } from '../../src/kernels/activationBackward.js';
@@ -67,20 +67,24 @@ describe('activation backward', () => {
     const w = Float64Array.from(random.uniformArray(F * K, -2, 2));
     const b = Float64Array.from(random.uniformArray(K, -1, 1));
     const y = denseForward(x, w, b, R, F, K, activation);
+    // gelu and swish take their derivative from the pre-activation z.
+    const z = gradientNeedsInput(activation) ? denseForward(x, w, b, R, F, K, 'linear') : undefined;
     const dy = Float64Array.from(random.uniformArray(R * K));
     // The reference's dBias is Σ_r dZ; recover dZ row by row through one-row calls.
     const expected = new Float64Array(R * K);
     for (let r = 0; r < R; r++) {
-      const rowGrad = denseBackward(x.subarray(r, r + 1), w, y.subarray(r * K, (r + 1) * K), dy.subarray(r * K, (r + 1) * K), 1, F, K, activation);
+      const row = (v: Float64Array) => v.subarray(r * K, (r + 1) * K);
+      const rowGrad = denseBackward(x.subarray(r, r + 1), w, row(y), row(dy), 1, F, K, activation, false, z && row(z));
       expected.set(rowGrad.dBias, r * K);
     }
-    const [ty, tdy, tdz] = [
+    const [ty, tz, tdy, tdz] = [
       tensor(gpu, Float32Array.from(y), [R, K]),
+      tensor(gpu, Float32Array.from(z ?? new Float64Array(R * K)), [R, K]),
       tensor(gpu, Float32Array.from(dy), [R, K]),
       tensor(gpu, new Float32Array(R * K), [R, K]),
     ];
     await runPass(gpu, (pass, run) =>
-      encodeActivationBackward(gpu, pass, run, { activation: activation, y: ty.buffer, dy: tdy.buffer, dz: tdz.buffer, R, C: K }),
+      encodeActivationBackward(gpu, pass, run, { activation: activation, y: ty.buffer, z: tz.buffer, dy: tdy.buffer, dz: tdz.buffer, R, C: K }),
     );
     // One or two f32 products per element (softmax: a K-term dot): ≤ 1e-6 rounding.
     expectClose(await tdz.data(), expected, 2e-6, 1e-5, activation);

@@ -73,6 +73,9 @@ describe('Activation vs its twin', () => {
     { activation: 'selu', B: 1, T: 4, C: 67, timeMajor: true },
     { activation: 'softplus', B: 2, T: 2, C: 9, timeMajor: false },
     { activation: 'softsign', B: 3, T: 1, C: 4, timeMajor: true },
+    { activation: 'gelu', B: 2, T: 3, C: 67, timeMajor: true },
+    { activation: 'swish', B: 1, T: 1, C: 5, timeMajor: false },
+    { activation: 'silu', B: 3, T: 2, C: 3, timeMajor: true },
   ])('$activation B=$B T=$T C=$C timeMajor=$timeMajor', async ({ activation, B, T, C, timeMajor }) => {
     const random = new reference.Random(B * 100 + T * 10 + C);
     const x = random.uniformArray(B * T * C, -2, 2);

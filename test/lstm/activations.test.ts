@@ -1,8 +1,9 @@
 // The activations added to Keras's set (elu, selu, softplus, softsign) in every recurrent cell,
-// as `activation` and `recurrentActivation`, and in Dense and Conv1D: loss and gradients of a
+// as `activation` and `recurrentActivation`, and in Dense and Conv1D (with gelu and swish, whose
+// derivative needs the pre-activation, which the cells refuse): loss and gradients of a
 // GPU model against the reference model, through the forward and backward step kernels.
-import { describe, test } from 'vitest';
-import { reference } from '../../src/index.js';
+import { describe, expect, test } from 'vitest';
+import { layers, reference, ShapeError } from '../../src/index.js';
 import { useGpu } from '../helpers/gpu.js';
 import { expectGradientsLikeTwin, type Factories, modelAndTwin } from '../helpers/twins.js';
 
@@ -52,7 +53,7 @@ describe.each(CELLS)('%s with the added activations: gradients vs the reference'
 });
 
 describe('Conv1D and the Activation layer with the added activations', () => {
-  test.each(['elu', 'selu', 'softplus', 'softsign'] as const)('%s', async (activation) => {
+  test.each(['elu', 'selu', 'softplus', 'softsign', 'gelu', 'swish'] as const)('%s', async (activation) => {
     const { gpu } = env;
     const build = <L>(f: Factories) =>
       [
@@ -69,5 +70,27 @@ describe('Conv1D and the Activation layer with the added activations', () => {
     twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await expectGradientsLikeTwin(model, twin, x, [2, 5, 2], y, {});
     model.dispose();
+  });
+});
+
+describe('gelu and swish: Dense heads, and refused by the recurrent cells', () => {
+  test.each(['gelu', 'swish'] as const)('Dense %s after an LSTM: gradients vs the reference', async (activation) => {
+    const { gpu } = env;
+    const build = <L>(f: Factories) =>
+      [f.lstm({ units: 6, inputShape: [3, 2], seed: 1 }), f.dense({ units: 3, activation, seed: 2 }), f.dense({ units: 1, seed: 3 })] as L[];
+    const { model, twin } = await modelAndTwin(gpu, build);
+    const random = new reference.Random(11);
+    const x = random.uniformArray(4 * 3 * 2, -2, 2);
+    const y = random.uniformArray(4);
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    twin.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expectGradientsLikeTwin(model, twin, x, [4, 3, 2], y, {});
+    model.dispose();
+  });
+
+  test.each(['gelu', 'swish', 'silu'])('%s as a cell activation is a ShapeError that says why', (activation) => {
+    expect(() => layers.lstm({ units: 2, activation: activation as never })).toThrow(ShapeError);
+    expect(() => layers.gru({ units: 2, recurrentActivation: activation as never })).toThrow(/derivative needs the pre-activation/);
+    expect(() => layers.simpleRNN({ units: 2, activation: activation as never })).toThrow(/use one of tanh, sigmoid/);
   });
 });

@@ -1,23 +1,42 @@
-// Every activation of spec/names.ts in the CPU reference: its derivative from the output
-// (what every backward kernel uses) against central finite differences of the function, and
-// the selu / softplus / softsign definitions at known points. The initializers' statistics.
+// Every activation of spec/names.ts in the CPU reference: its derivative (from the output, what
+// the backward kernels use, except gelu's and swish's from the input) against central finite
+// differences of the function, and the definitions (erfc, gelu, swish, selu, …) at known points. The initializers' statistics.
 import { describe, expect, test } from 'vitest';
-import { activationGradFromOutput } from '../../src/reference/backward.js';
-import { activate } from '../../src/reference/math.js';
+import { activationGrad, activationGradFromOutput } from '../../src/reference/backward.js';
+import { activate, erfc, normalCdf } from '../../src/reference/math.js';
 import { initialize, Random } from '../../src/reference/index.js';
-import { ACTIVATIONS, INITIALIZERS } from '../../src/spec/names.js';
+import { ACTIVATIONS, gradientNeedsInput, INITIALIZERS } from '../../src/spec/names.js';
 
 describe('activations', () => {
   // Central differences with h = 1e-5 on Float64 smooth functions: truncation h²·|f'''|/6 ≤ 1e-10,
   // rounding 1e-16/h ≈ 1e-11. Points stay 1e-3 away from the kinks (relu, elu and selu at 0,
   // hardSigmoid at ±2.5), where the one-sided derivatives differ.
   const points = [-3.1, -2.4, -1, -0.5, -0.01, 0.01, 0.3, 1, 2.2, 4];
-  test.each(ACTIVATIONS)('%s: the derivative from the output matches finite differences', (name) => {
+  test.each(ACTIVATIONS)('%s: the derivative (from the output where it is a function of it) matches finite differences', (name) => {
     const h = 1e-5;
     for (const x of points) {
       const numeric = (activate(name, x + h) - activate(name, x - h)) / (2 * h);
-      expect(Math.abs(activationGradFromOutput(name, activate(name, x)) - numeric), `${name} at ${x}`).toBeLessThan(1e-8);
+      expect(Math.abs(activationGrad(name, x) - numeric), `${name} at ${x}`).toBeLessThan(1e-8);
+      if (gradientNeedsInput(name)) expect(() => activationGradFromOutput(name, activate(name, x))).toThrow(/needs its input/);
+      else expect(Math.abs(activationGradFromOutput(name, activate(name, x)) - numeric), `${name} at ${x}`).toBeLessThan(1e-8);
     }
+  });
+
+  test('erfc, Φ, gelu and swish at known points (values: Python math.erfc)', () => {
+    // Below 2.5 (the series) ≤ 1e-15 absolute; above (the continued fraction) ≤ 1e-13 relative.
+    for (const [z, value] of [
+      [0, 1],
+      [0.5, 0.4795001221869535],
+      [1, 0.15729920705028513],
+      [2.4, 6.885138966450789e-4],
+      [2.6, 2.3603441652934908e-4],
+      [4, 1.541725790028002e-8],
+    ] as const)
+      expect(Math.abs(erfc(z) - value), `erfc(${z})`).toBeLessThan(z < 2.5 ? 1e-15 : 1e-13 * value);
+    expect(Math.abs(normalCdf(-8) - 6.220960574271819e-16) / 6.220960574271819e-16).toBeLessThan(1e-12); // no cancellation
+    expect(activate('gelu', 1)).toBeCloseTo(0.8413447460685429, 15);
+    expect(activate('gelu', -1)).toBeCloseTo(-0.15865525393145707, 15);
+    expect(activate('swish', 1)).toBeCloseTo(0.7310585786300049, 15);
   });
 
   test('definitions at known points', () => {
