@@ -8,9 +8,10 @@
 //   @binding(2) bias   read        [N]   (read only when HAS_BIAS)
 //   @binding(3) Y      read_write  [M,N] row-major
 //   @binding(4) p      uniform     Params
-// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4)), S); workgroup WG×WG invocations. Two entry
+// Dispatch: (ceil(N / (WG·4)), ceil(M / (WG·4)), S); workgroup WG×WG invocations. Three entry
 // points: `main` stages tiles of A and B in workgroup memory, `main_registers` (below) reads
-// them from storage.
+// them from storage, and `main_rows` (below, for a few rows: dispatch (ceil(N / ROWS_WG),
+// ceil(M / 4), S)) computes one column of 4 rows an invocation.
 // Split K (p.kChunk > 0, a multiple of TILE_K; S = ceil(K / kChunk)): workgroup z sums
 // k ∈ [z·kChunk, (z+1)·kChunk) only and writes its partial product to Y's slice z, [S, M, N]
 // (the caller keeps bias, accumulate and the activation off, and sums the slices after).
@@ -44,6 +45,7 @@ override HAS_BIAS: bool = true;
 override A_ROWS_BATCH_MAJOR: bool = false;
 override A_ROWS_REVERSED: bool = false;
 override ACTIVATION: u32 = 4u; // linear
+override ROWS_WG: u32 = 64u; // main_rows: invocations (columns) a workgroup
 
 const TM: u32 = 4u;
 const TN: u32 = 4u;
@@ -162,26 +164,26 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 // colBase + lx + j·WG) at yBase, with the bias, accumulation and activation epilogue.
 fn store_block(acc: array<f32, 16>, rowBase: u32, colBase: u32, l: vec2u, yBase: u32) {
   for (var i = 0u; i < TM; i++) {
-    let row = rowBase + l.y + i * WG;
-    if (row >= p.M) {
-      continue;
-    }
     for (var j = 0u; j < TN; j++) {
-      let col = colBase + l.x + j * WG;
-      if (col >= p.N) {
-        continue;
-      }
-      var v = acc[i * TN + j];
-      if (HAS_BIAS) {
-        v += bias[col];
-      }
-      let at = yBase + row * p.N + col;
-      if (p.accumulate != 0u) {
-        v += Y[at];
-      }
-      Y[at] = activate(ACTIVATION, v);
+      store_one(acc[i * TN + j], rowBase + l.y + i * WG, colBase + l.x + j * WG, yBase);
     }
   }
+}
+
+// Y[row, col] (at yBase) = act(v + bias[col] (+ Y)); nothing outside [M, N].
+fn store_one(acc: f32, row: u32, col: u32, yBase: u32) {
+  if (row >= p.M || col >= p.N) {
+    return;
+  }
+  var v = acc;
+  if (HAS_BIAS) {
+    v += bias[col];
+  }
+  let at = yBase + row * p.N + col;
+  if (p.accumulate != 0u) {
+    v += Y[at];
+  }
+  Y[at] = activate(ACTIVATION, v);
 }
 
 // The K range of workgroup z and where its block goes: all of K into Y, or with a split
@@ -218,4 +220,26 @@ fn main_registers(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id
     }
   }
   store_block(acc, rowBase, colBase, lid.xy, range.z);
+}
+
+// Entry point `main_rows`, for a few rows (a batch of one to a few samples: generation's head
+// and input projection): dispatch (ceil(N / ROWS_WG), ceil(M / TM), S); workgroup ROWS_WG
+// invocations. Invocation lid computes column n = wg.x·ROWS_WG + lid.x of rows wg.y·TM …
+// wg.y·TM + TM − 1, so each element of B is read once per block of 4 rows and no lane works on
+// a padded row beyond the 4. Summation order as `main` (ascending k, one fma a product): equal to the bit.
+@compute @workgroup_size(ROWS_WG)
+fn main_rows(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let n = wg.x * ROWS_WG + lid.x;
+  let rowBase = wg.y * TM;
+  let range = k_range(wg.z);
+  var acc: array<f32, 4>;
+  for (var k = range.x; k < range.y; k++) {
+    let b = readB(k, n);
+    for (var i = 0u; i < TM; i++) {
+      acc[i] = fma(readA(rowBase + i, k), b, acc[i]);
+    }
+  }
+  for (var i = 0u; i < TM; i++) {
+    store_one(acc[i], rowBase + i, n, range.z);
+  }
 }

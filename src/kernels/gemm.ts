@@ -27,14 +27,32 @@ export interface GemmOptions {
   /** Applied to every output element (after bias and accumulation); linear by default. */
   activation?: Activation;
   /**
-   * 'tiled' (default, `main`): tiles of A and B staged in workgroup memory; 'registers'
-   * (`main_registers`): read from storage, no workgroup memory. The same blocks and summation
-   * order: equal to the bit.
+   * 'tiled' (`main`): tiles of A and B staged in workgroup memory; 'registers'
+   * (`main_registers`): read from storage, no workgroup memory; 'rows' (`main_rows`): one
+   * column of 4 rows an invocation, for M ≤ ROWS_MAX_M. The same summation order: equal to the
+   * bit. Default: gemmVariant (or the tuner's choice).
    */
   variant?: GemmVariant;
 }
 
-export type GemmVariant = 'tiled' | 'registers';
+export type GemmVariant = 'tiled' | 'registers' | 'rows';
+
+/** main_rows: invocations a workgroup (one column each). */
+const ROWS_WG = 64;
+/** The most rows for which the rows variant is the cost model's choice: a tiled workgroup would leave most of its 64 rows empty. */
+export const ROWS_MAX_M = 4;
+
+/** The cost model's variant: 'rows' for a few rows, else 'tiled'. */
+export function gemmVariant(M: number): GemmVariant {
+  return M <= ROWS_MAX_M ? 'rows' : 'tiled';
+}
+
+/** The variants the tuner times at M rows: 'rows' only where few rows leave tiles mostly empty. */
+function gemmVariants(M: number): readonly GemmVariant[] {
+  return M <= 16 ? ['tiled', 'registers', 'rows'] : ['tiled', 'registers'];
+}
+
+const ENTRY_POINTS: Record<GemmVariant, string> = { tiled: 'main', registers: 'main_registers', rows: 'main_rows' };
 
 /** Fewer output tiles than this leave a GPU's compute units idle (H200: 132 SMs). */
 export const MIN_GEMM_WORKGROUPS = 128;
@@ -84,11 +102,11 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
   const batchMajor = !!options.aRowsBatchMajor;
   const reversed = !!options.aRowsReversed;
   const act = activationId(options.activation ?? 'linear', 'activation');
-  const registers = options.variant === 'registers';
+  const variant = options.variant ?? 'tiled';
   return {
     name: 'gemm',
-    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}:reg${+registers}`,
-    entryPoint: registers ? 'main_registers' : 'main',
+    cacheKey: `gemm:wg${WG}:k${TILE_K}:ta${+transA}:tb${+transB}:bias${+options.hasBias}:bm${+batchMajor}:rev${+reversed}:act${act}:${variant}`,
+    entryPoint: ENTRY_POINTS[variant],
     getShaderSource: () => withActivations(source),
     constants: {
       WG,
@@ -99,6 +117,7 @@ export function gemmKernel(options: GemmOptions & { hasBias: boolean }): KernelS
       A_ROWS_BATCH_MAJOR: +batchMajor,
       A_ROWS_REVERSED: +reversed,
       ACTIVATION: act,
+      ROWS_WG,
     },
     bindings: ['read', 'read', 'read', 'storage', 'uniform'],
   };
@@ -138,24 +157,24 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
     pass,
     gemmKernel({ ...args, variant, hasBias: !!args.bias }),
     [args.a, args.b, bias, y, params],
-    [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
+    variant === 'rows' ? [ceilDiv(args.N, ROWS_WG), ceilDiv(args.M, 4), slices] : [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
     `GEMM ${shape}${split ? ` in ${slices} K slices` : ''}`,
-    { workgroupSize: WG * WG, work: () => (split ? gemmSplitWork({ ...args, slices }) : gemmWork(args)) },
+    { workgroupSize: variant === 'rows' ? ROWS_WG : WG * WG, work: () => (split ? gemmSplitWork({ ...args, slices }) : gemmWork(args)) },
   );
   if (split) encodeReduceRows(gpu, pass, run, { x: y, y: args.y, R: slices, N: args.M * args.N, accumulate: args.accumulate });
 }
 
 /**
- * The GEMM variant for `args`: 'tiled' (the default) until the device's tuner has timed both
- * on this adapter at M, N, K rounded up to powers of two, with these transposes and slices.
+ * The GEMM variant for `args`: the cost model's (gemmVariant) until the device's tuner has timed
+ * the candidates on this adapter at M, N, K rounded up to powers of two, with these transposes and slices.
  */
 function tunedGemmVariant(gpu: Gpu, args: GemmArgs): GemmVariant {
   const flags = `${args.transA ? 'ᵀ' : ''}·${args.transB ? 'ᵀ' : ''}${args.aRowsBatchMajor ? ' bm' : ''}`;
   const shape = `M${shapeBucket(args.M)} N${shapeBucket(args.N)} K${shapeBucket(args.K)} ${flags} S${args.splitK}`;
-  return tunedVariant(gpu, 'gemm', shape, args, GEMM_VARIANTS, 'tiled', (pass, run, variant, trial) => encodeGemm(gpu, pass, run, { ...trial, variant }));
+  return tunedVariant(gpu, 'gemm', shape, args, gemmVariants(args.M), gemmVariant(args.M), (pass, run, variant, trial) =>
+    encodeGemm(gpu, pass, run, { ...trial, variant }),
+  );
 }
-
-const GEMM_VARIANTS: readonly GemmVariant[] = ['tiled', 'registers'];
 
 /** Work of the products of a split GEMM: M·N·2K FLOPs; reads A, B; writes the S partial [M, N]. */
 export function gemmSplitWork(a: { M: number; N: number; K: number; slices: number }): Work {

@@ -1,7 +1,8 @@
 // kernels/gemm against reference.gemm on seeded inputs, over shapes that are 1, smaller than
 // a tile, and not multiples of the 64×64 tile or the 16-deep K slice; the split-K form (K
 // slices summed by reduce_rows) forced on shapes the slices do not divide, and where
-// gemmSplitK picks it; each in both variants (workgroup-memory tiles, registers only).
+// gemmSplitK picks it; each in every variant (workgroup-memory tiles, registers only, a column
+// of 4 rows an invocation).
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeGemm, type GemmOptions, type GemmVariant, gemmSplitK, MIN_GEMM_WORKGROUPS } from '../../src/kernels/gemm.js';
@@ -84,8 +85,8 @@ const cases: Case[] = [
 ];
 
 describe('gemm kernel vs reference', () => {
-  // Every case in both variants: the tiled `main` against the reference, main_registers equal
-  // to it to the bit (same blocks, same fma order).
+  // Every case in every variant: the tiled `main` against the reference, main_registers and
+  // main_rows equal to it to the bit (same fma order over ascending k).
   test.each(cases)('$name (M=$M, N=$N, K=$K)', async (c) => {
     const { gpu } = env;
     const random = new Random(c.M * 1000 + c.N * 10 + c.K);
@@ -121,6 +122,7 @@ describe('gemm kernel vs reference', () => {
     const expected = gemm(a, b, bias, { M: c.M, N: c.N, K: c.K, aOffset: offset, ...c.options }, c.accumulate ? y0 : undefined);
     expectClose(got, expected, ATOL, RTOL, c.name);
     expect(await run('registers')).toEqual(got);
+    expect(await run('rows')).toEqual(got);
     for (const t of [ta, tb, tbias]) t?.dispose();
   });
 });
