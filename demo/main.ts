@@ -10,6 +10,7 @@ import { Dataset } from './dataset.js';
 import type { DemoHook, DemoState } from './hook.js';
 import { LossChart } from './lossChart.js';
 import { readOptions, type DemoOptions } from './options.js';
+import { $, ui } from './ui.js';
 
 declare global {
   interface Window {
@@ -21,33 +22,6 @@ const SAVE_NAME = 'moby-char';
 const META_KEY = 'webgpu-rnn-demo:moby-char';
 /** The generated text always continues the book's opening, so the samples can be compared. */
 const SEED_START = TEXT.indexOf('call me ishmael');
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`demo: #${id} is missing from index.html`);
-  return el as T;
-};
-
-const ui = {
-  app: $('app'),
-  adapter: $('adapter'),
-  software: $('software'),
-  noWebGpu: $('no-webgpu'),
-  noWebGpuReason: $('no-webgpu-reason'),
-  train: $<HTMLButtonElement>('train'),
-  sample: $<HTMLButtonElement>('sample'),
-  save: $<HTMLButtonElement>('save'),
-  load: $<HTMLButtonElement>('load'),
-  download: $<HTMLButtonElement>('download'),
-  reset: $<HTMLButtonElement>('reset'),
-  temperature: $<HTMLInputElement>('temperature'),
-  temperatureValue: $<HTMLOutputElement>('temperature-value'),
-  status: $('status'),
-  sampleText: $('sample-text'),
-  sampleCaption: $('sample-caption'),
-  modelInfo: $('model-info'),
-  stats: { batches: $('stat-batches'), epoch: $('stat-epoch'), loss: $('stat-loss'), val: $('stat-val'), speed: $('stat-speed') },
-};
 
 /** Thrown from onBatchEnd to end fit() between two batches; the weights are those of the last step. */
 class StopTraining extends Error {}
