@@ -1,7 +1,7 @@
 // The layer types that save, load and import know, keyed by their Keras class name. A new
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
-import { ACTIVATIONS } from '../spec/names.js';
+import { ACTIVATIONS_AND_SOFTMAX, OUTPUT_GRADIENT_ACTIVATIONS } from '../spec/names.js';
 import { Bidirectional, MERGE_MODES, type WrappableLayer } from '../lstm/bidirectional.js';
 import { Conv1d } from '../layers/conv1d.js';
 import { activationFromKeras, conv1dFromKeras, flattenFromKeras, globalPooling1dFromKeras, maxPooling1dFromKeras, repeatVectorFromKeras } from './convKeras.js';
@@ -112,11 +112,14 @@ export function recurrentWeightNames(layer: Layer): string[] {
   return ['kernel', 'recurrent_kernel', 'bias'].slice(0, count);
 }
 
-/** Throws a ModelFormatError unless config[key] is absent or one of the activations. */
-export function checkActivationOption(config: JsonConfig, key: string, owner: string, extra: readonly string[] = []): void {
+/**
+ * Throws a ModelFormatError unless config[key] is absent or one of `allowed`: the activations
+ * a recurrent cell takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS_AND_SOFTMAX for
+ * a Dense or Conv1D.
+ */
+export function checkActivationOption(config: JsonConfig, key: string, owner: string, allowed: readonly string[] = OUTPUT_GRADIENT_ACTIVATIONS): void {
   const v = config[key];
   if (v === undefined) return;
-  const allowed = [...ACTIVATIONS, ...extra];
   if (typeof v !== 'string' || !allowed.includes(v)) throw new ModelFormatError(`${owner}: ${key} ${JSON.stringify(v)} is not one of ${allowed.join(', ')}.`);
 }
 
@@ -138,7 +141,7 @@ registerLayerType({
   is: (layer) => layer instanceof Dense,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'Dense', ['softmax']);
+    checkActivationOption(config, 'activation', 'Dense', ACTIVATIONS_AND_SOFTMAX);
     return new Dense(config as never);
   },
   weightNames: (layer) => ['kernel', 'bias'].slice(0, layer.weightTensors.length),
@@ -212,7 +215,7 @@ registerLayerType({
   is: (layer) => layer instanceof Conv1d,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'Conv1D', ['softmax']);
+    checkActivationOption(config, 'activation', 'Conv1D', ACTIVATIONS_AND_SOFTMAX);
     return new Conv1d(config as never);
   },
   weightNames: (layer) => ['kernel', 'bias'].slice(0, layer.weightTensors.length),

@@ -122,11 +122,13 @@ describe('layers and state', () => {
   });
   test('bad layer options', () => {
     expect(() => layers.lstm({ units: 0 })).toThrowError(/units must be a positive whole number/);
-    // An activation no kernel has is refused when the layer is made, before any GPU work.
+    // An activation no kernel has, or one a cell cannot take (its derivative needs the input),
+    // is refused when the layer is made, before any GPU work.
+    expect(() => layers.lstm({ units: 2, inputShape: [2, 2], activation: 'mish' as never })).toThrowError(/activation 'mish' is not supported: use one of/);
     expect(() => layers.lstm({ units: 2, inputShape: [2, 2], activation: 'swish' as never })).toThrowError(RnnError);
     expect(() => layers.lstm({ units: 2, recurrentActivation: 'gelu' as never })).toThrowError(/lstm: recurrentActivation 'gelu' is not supported/);
     expect(() => layers.lstm({ units: 2, activation: 'swish' as never })).toThrowError(
-      /lstm: activation 'swish' is not supported: use one of tanh, .*softsign/,
+      /lstm: activation 'swish' is not supported in a recurrent cell \(its derivative needs the pre-activation.*\): use one of tanh, .*softsign/,
     );
   });
 });
