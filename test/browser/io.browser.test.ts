@@ -1,7 +1,7 @@
 // @vitest-environment node
 // Save and load in a real browser (headless Chromium, WebGPU on SwiftShader): IndexedDB round
-// trip, downloads:// (the files Chromium writes are loaded here in Node), and loading over HTTP
-// a model that Node saved. See ./io-page/main.ts for the page's side.
+// trip, downloads:// (the files Chromium writes are loaded here in Node), loading over HTTP
+// a model that Node saved, and the tuner's choices persisted in IndexedDB. See ./io-page/main.ts for the page's side.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,6 +105,11 @@ describe('save and load in headless Chromium', () => {
     expect(result.indexedDbBitIdentical).toBe(true);
     expect(result.listed).toContain('indexeddb://io-test');
     expect(result.afterRemove).toMatch(/^ModelIOError: indexeddb:\/\/io-test: no model is saved under this name/);
+
+    // The tuner's IndexedDB store: the LSTM forward form and the GEMMs timed, read back by a new device, not timed again.
+    expect(result.tuning!.choices).toBeGreaterThan(0);
+    expect(result.tuning!.reloaded).toBe(true);
+    expect(result.tuning!.timedAgain).toBe(0);
 
     // downloads://: the two files, the JSON naming the weight file beside it, the same weights.
     const json = JSON.parse(await readFile(join(downloads, 'io-model.json'), 'utf8')) as { weightsManifest: { path: string; crc32: number } };

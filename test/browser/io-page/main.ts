@@ -1,7 +1,8 @@
 // The save / load page, read by test/browser/io.browser.test.ts: a model saved to IndexedDB
 // and loaded back predicts bit-identically; it is listed, removed, and then not found; it is
 // saved to downloads:// (the test reads the files Chromium wrote); and a model saved by Node
-// into ./served/ is loaded over HTTP. Results are published on `window.__result`.
+// into ./served/ is loaded over HTTP; a tuned device's choices persist in IndexedDB. Results are
+// published on `window.__result`.
 import { createDevice, layers, sequential, tensor, type Sequential } from '../../../src/index.js';
 import { crc32 } from '../../../src/io/binary.js';
 import { loadModel, saveModel } from '../../../src/io/io.js';
@@ -24,6 +25,8 @@ export interface IoPageResult {
   afterRemove?: string;
   /** Predictions of the model Node saved under ./served/, loaded by fetch. */
   served?: number[];
+  /** createDevice({ tune: 'fast', tuneCache }): the choices one device timed, and whether a new device read the same from IndexedDB. */
+  tuning?: { choices: number; reloaded: boolean; timedAgain: number };
 }
 
 async function predict(model: Sequential, gpu: Sequential['gpu'], x: Float32Array): Promise<Float32Array> {
@@ -33,6 +36,26 @@ async function predict(model: Sequential, gpu: Sequential['gpu'], x: Float32Arra
   input.dispose();
   y.dispose();
   return out;
+}
+
+/** A tuned device's choices persist in IndexedDB: a second device with the same tuneCache starts with them and times nothing again. */
+async function tunedAndReloaded(x: Float32Array): Promise<IoPageResult['tuning']> {
+  const runOn = async (tuned: Sequential['gpu']) => {
+    const model = sequential(tuned, [layers.lstm({ units: 6, inputShape: [SHAPE[1], SHAPE[2]], seed: 3 }), layers.dense({ units: 2, seed: 5 })]);
+    await predict(model, tuned, x);
+    await tuned.tuner.settled();
+    model.dispose();
+  };
+  const first = await createDevice({ tune: 'fast', tuneCache: 'io-test-tuning' });
+  await runOn(first);
+  const choices = first.tuner.entries();
+  first.destroy();
+  const second = await createDevice({ tune: 'fast', tuneCache: 'io-test-tuning' });
+  const reloaded = JSON.stringify(second.tuner.entries()) === JSON.stringify(choices);
+  await runOn(second);
+  const timedAgain = second.tuner.records.length;
+  second.destroy();
+  return { choices: Object.keys(choices).length, reloaded, timedAgain };
 }
 
 async function run(): Promise<IoPageResult> {
@@ -61,6 +84,7 @@ async function run(): Promise<IoPageResult> {
 
     const servedModel = await loadModel(gpu, './served/model.json');
     const served = await predict(servedModel, gpu, x);
+    const tuning = await tunedAndReloaded(x);
     return {
       ok: true,
       x: Array.from(x),
@@ -70,6 +94,7 @@ async function run(): Promise<IoPageResult> {
       listed,
       afterRemove,
       served: Array.from(served),
+      tuning,
     };
   } finally {
     // Let the downloads start before the device (and the page's work) ends.
