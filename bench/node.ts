@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     return;
   }
   if (options.profile) {
-    const gpu = await createDevice({ adapter: options.adapter });
+    const gpu = await createDevice({ adapter: options.adapter, tune: options.tune });
     const { profileCases, writeProfile } = await import('./lib/profile.js');
     const result = await profileCases(gpu, casesFor(options), (line) => console.error(line));
     const { markdown, files } = await writeProfile(result, options.quick, options.out);
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   }
   const progress = new Progress();
   tf.enableProdMode();
-  const gpu = await createDevice({ adapter: options.adapter });
+  const gpu = await createDevice({ adapter: options.adapter, tune: options.tune });
   progress.log(`adapter: ${gpu.info.vendor} / ${gpu.info.architecture} — "${gpu.info.description}"${gpu.info.isSoftware ? ' (software: not a GPU)' : ''}`);
 
   const tfjsAvailable: SuiteEnvironment['tfjsAvailable'] = {};

@@ -40,6 +40,11 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
       '--kernel <name>',
       'instead of the suite, the micro-benchmark of one kernel of src/kernels (its shader\'s name), "all", or "list"; with --quick, small shapes',
     );
+    program.addOption(
+      new Option('--tune <mode>', "createDevice's tune for ours: the kernel forms timed on this adapter before ours is timed ('off': the cost model's)")
+        .choices(['off', 'fast', 'full'])
+        .default('off'),
+    );
     program.option(
       '--profile',
       'instead of timing: per case and per kernel, dispatches, workgroups, FLOPs and bytes, and the modeled time on each GPU profile (bench/lib/costModel.ts)',
@@ -56,6 +61,7 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
     train: boolean;
     kernel?: string;
     profile?: boolean;
+    tune?: 'off' | 'fast' | 'full';
   }>();
   const systems = o.systems
     .split(',')
@@ -69,7 +75,7 @@ export function parseArgs(argv: string[], runtime: 'node' | 'chromium'): CliOpti
       program.error(`--filter: ${(e as Error).message}`);
     }
   }
-  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train, kernel: o.kernel, profile: !!o.profile };
+  return { quick: o.quick, filter: o.filter, out: o.out, adapter: o.adapter, systems, train: o.train, kernel: o.kernel, profile: !!o.profile, tune: o.tune };
 }
 
 /** One status line on stderr, redrawn in place on a terminal; log lines print above it. */

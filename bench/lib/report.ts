@@ -6,7 +6,7 @@ import type { BenchResult, CaseResult } from './types.js';
 export function adapterLine(r: BenchResult): string {
   const a = r.adapter;
   const soft = a.isSoftware ? 'a software adapter (CPU), not a GPU' : 'hardware adapter';
-  return `${a.vendor} / ${a.architecture} — "${a.description}" (${soft}; runtime ${r.runtime}, --adapter ${r.adapterChoice})`;
+  return `${a.vendor} / ${a.architecture} — "${a.description}" (${soft}; runtime ${r.runtime}, --adapter ${r.adapterChoice}${r.tune && r.tune !== 'off' ? `, --tune ${r.tune}` : ''})`;
 }
 
 /** 'swiftshader', 'lavapipe', or vendor-architecture for anything else. */

@@ -16,6 +16,8 @@ export interface CaseContext {
   progress(phase: string, system?: string): void;
   log(line: string): void;
   seed: number;
+  /** With --tune: resolves when the trials ours' first run queued have run (ours runs once more after, so that the chosen forms compile before timing). */
+  settleTuning?: () => Promise<void>;
 }
 
 function emptyResult(kind: Kind, shape: Shape, system: SystemName): CaseResult {
@@ -172,6 +174,11 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     ctx.progress('checking', 'ours');
     ({ steps: oursSteps, runner: oursRunner } = await chooseSteps(ctx.ours));
     oursFirst.set(oursSteps, await firstResult(oursRunner));
+    if (ctx.settleTuning) {
+      ctx.progress('tuning', 'ours');
+      await ctx.settleTuning();
+      await oursRunner.run();
+    }
     ctx.progress('checking', 'reference');
     ({ steps: refSteps, runner: refRunner } = await chooseSteps(ctx.reference));
     oursResult.maxError = await check(refRunner, refSteps, await oursOn(refSteps));

@@ -105,6 +105,7 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
       progress: (phase, system) => progress(index, label, phase, system),
       log: (line) => env.log(`  ${line}`),
       seed: 1000 + i,
+      settleTuning: gpu.tuner.mode === 'off' ? undefined : () => gpu.tuner.settled(),
     });
     results.push(...caseResults);
   }
@@ -145,6 +146,7 @@ export async function runSuite(env: SuiteEnvironment, options: BenchOptions): Pr
     adapter: { vendor: gpu.info.vendor, architecture: gpu.info.architecture, description: gpu.info.description, isSoftware: gpu.info.isSoftware },
     runtime: env.runtime,
     adapterChoice: options.adapter,
+    tune: gpu.tuner.mode,
     date: new Date().toISOString(),
     quick: options.quick,
     durationS: (performance.now() - started) / 1000,

@@ -45,6 +45,8 @@ export interface BenchOptions {
   adapter: AdapterChoice;
   /** Include the training cases (the library has `compile` and `trainOnBatch`). */
   train: boolean;
+  /** createDevice's `tune` for ours (Node; --tune): 'off' (default) times the cost model's kernel forms. */
+  tune?: 'off' | 'fast' | 'full';
 }
 
 export interface AdapterInfo {
@@ -118,6 +120,8 @@ export interface BenchResult {
   runtime: 'node' | 'chromium';
   /** The adapter asked for (--adapter). */
   adapterChoice: AdapterChoice;
+  /** --tune: ours' kernel forms timed on the adapter before ours is timed ('fast', 'full'), or the cost model's ('off'). */
+  tune?: 'off' | 'fast' | 'full';
   date: string;
   quick: boolean;
   /** Wall time of the whole run, seconds. */
