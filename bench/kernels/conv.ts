@@ -1,9 +1,9 @@
 // The 1-D convolution's layout kernels: im2col (the forward's taps as cols [B·To, K·C], which
 // one GEMM with the kernel turns into the convolution) and col2im (the input gradient: dcols
-// summed back onto dx). Their twin is a plain loop over the taps, as the kernel test's:
-// reference conv1d walks the taps directly and has no im2col.
+// summed back onto dx), against their twins in src/reference/conv1d.ts.
 import { type Conv1dGeometry, encodeCol2im, encodeIm2col } from '../../src/kernels/conv1d.js';
 import { type Padding, window1d } from '../../src/spec/convConfig.js';
+import { col2im, im2col } from '../../src/reference/conv1d.js';
 import { defineBench, unwritten, upload } from './harness.js';
 
 /** x [B, T, C] (batch-major), K taps, stride S. */
@@ -35,21 +35,9 @@ function geometry(c: ConvCase): Conv1dGeometry {
   return { B: c.B, T: c.T, C: c.C, To: outSteps, K: c.K, S: c.S, pad: padBefore };
 }
 
-/** visit(e, i) for every tap inside [0, T): e the cols element, i the x element it takes. */
-function forEachTap(g: Conv1dGeometry, visit: (e: number, i: number) => void): void {
-  const width = g.K * g.C;
-  for (let b = 0; b < g.B; b++)
-    for (let o = 0; o < g.To; o++)
-      for (let k = 0; k < g.K; k++) {
-        const t = o * g.S - g.pad + k;
-        if (t < 0 || t >= g.T) continue;
-        for (let c = 0; c < g.C; c++) visit((b * g.To + o) * width + k * g.C + c, (b * g.T + t) * g.C + c);
-      }
-}
-
-export const im2col = defineBench<ConvCase>({
+export const im2colBench = defineBench<ConvCase>({
   name: 'im2col',
-  what: "encodeIm2col vs a plain loop over the taps (the kernel test's; reference conv1d has no im2col)",
+  what: 'encodeIm2col vs reference im2col',
   cases,
   label,
   prepare(gpu, c, random) {
@@ -64,8 +52,7 @@ export const im2col = defineBench<ConvCase>({
       flops: 0,
       bytes: 4 * (c.B * c.T * c.C + n),
       expected() {
-        const cols = new Float32Array(n);
-        forEachTap(g, (e, i) => (cols[e] = x[i]));
+        const cols = im2col(x, g);
         // A copy with zeros: exact.
         return [{ name: 'cols', buffer: buffers.cols, expected: cols, atol: 0, rtol: 0 }];
       },
@@ -74,9 +61,9 @@ export const im2col = defineBench<ConvCase>({
   },
 });
 
-export const col2im = defineBench<ConvCase>({
+export const col2imBench = defineBench<ConvCase>({
   name: 'col2im',
-  what: "encodeCol2im vs a plain loop over the taps (the kernel test's; reference conv1d has no col2im)",
+  what: 'encodeCol2im vs reference col2im',
   cases,
   label,
   prepare(gpu, c, random) {
@@ -91,8 +78,7 @@ export const col2im = defineBench<ConvCase>({
       flops: n,
       bytes: 4 * (n + c.B * c.T * c.C),
       expected() {
-        const dx = new Float64Array(c.B * c.T * c.C);
-        forEachTap(g, (e, i) => (dx[i] += dcols[e]));
+        const dx = col2im(dcols, g);
         // The kernel test's bound: each dx sums ≤ K ≤ 5 values in ±1 in another order,
         // ≤ 5·2⁻²⁴·5 ≈ 1.5e-6; a wrong tap is off by O(1).
         return [{ name: 'dx', buffer: buffers.dx, expected: dx, atol: 2e-6, rtol: 0 }];

@@ -1,6 +1,6 @@
 // The kernel micro-benchmarks by kernel name (the shader's file name): `--kernel NAME`.
 import { gatherRows, sequenceLayout } from './batchLayout.js';
-import { col2im, im2col } from './conv.js';
+import { col2imBench, im2colBench } from './conv.js';
 import { activationBackwardBench, activationBench, dropoutBench } from './elementwise.js';
 import { embeddingGather, embeddingScatterAdd, embeddingSortedGradient } from './embedding.js';
 import { gemmBench } from './gemm.js';
@@ -38,8 +38,8 @@ const BENCHES: AnyKernelBench[] = [
   activationBench,
   activationBackwardBench,
   dropoutBench,
-  im2col,
-  col2im,
+  im2colBench,
+  col2imBench,
   globalPool1d,
   maxPool1d,
   masking,

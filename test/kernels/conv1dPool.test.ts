@@ -1,4 +1,4 @@
-// im2col, col2im and 1-D max pooling against plain loops over a table of shapes: batch 1, one
+// im2col, col2im and 1-D max pooling against their CPU twins over a table of shapes: batch 1, one
 // step, sizes that are not multiples of the workgroup (64), both paddings, strides 1 and 2,
 // batch- and time-major inputs, an input at an element offset.
 import { describe, expect, test } from 'vitest';
@@ -7,6 +7,7 @@ import { encodeCol2im, encodeIm2col, type Conv1dGeometry } from '../../src/kerne
 import { encodeMaxPool1d, encodeMaxPool1dBackward } from '../../src/kernels/maxPool1d.js';
 import { window1d, type Padding } from '../../src/spec/convConfig.js';
 import { maxPool1dBackward, maxPool1dForward } from '../../src/reference/maxPooling1d.js';
+import { col2im, im2col } from '../../src/reference/conv1d.js';
 import { Random } from '../../src/init/random.js';
 import { expectClose, runPass, useGpu } from '../helpers/gpu.js';
 
@@ -61,19 +62,8 @@ describe('im2col / col2im', () => {
       encodeIm2col(gpu, pass, run, { ...g, x: tx.buffer, xOffset: off, timeMajor: c.timeMajor, cols: tcols.buffer });
       encodeCol2im(gpu, pass, run, { ...g, dcols: tdcols.buffer, dx: tdx.buffer, timeMajor: c.timeMajor });
     });
-    const cols = new Float32Array(rows * width);
-    const dx = new Float64Array(c.B * c.T * c.C);
-    for (let b = 0; b < c.B; b++)
-      for (let o = 0; o < g.To; o++)
-        for (let k = 0; k < c.K; k++) {
-          const t = o * c.S - g.pad + k;
-          if (t < 0 || t >= c.T) continue;
-          for (let ch = 0; ch < c.C; ch++) {
-            const e = (b * g.To + o) * width + k * c.C + ch;
-            cols[e] = x[off + at(c, b, t, ch)];
-            dx[at(c, b, t, ch)] += dcols[e];
-          }
-        }
+    const cols = Float32Array.from(im2col(x, g, c.timeMajor, off));
+    const dx = col2im(dcols, g, c.timeMajor);
     expect(await tcols.data()).toEqual(cols); // a copy with zeros: exact
     // Sums of ≤ K = 5 f32 values of magnitude ≤ 1, in another order: ≤ 5·2⁻²⁴·5 ≈ 1.5e-6.
     expectClose(await tdx.data(), dx, 2e-6, 0, 'col2im');
