@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The first run on a real GPU, in one command: refuses a software adapter (SwiftShader, lavapipe:
 # createDevice's isSoftware), runs the test suite on the GPU, then `bench --quick --profile`
-# (dispatch records, modeled times) and `bench --quick` (measured against the CPU reference
-# and TensorFlow.js on the same adapter). Everything it writes lands in
+# (dispatch records, modeled times, each pass's GPU time from timestamp queries), `bench --quick`
+# (measured against the CPU reference and TensorFlow.js on the same adapter) and `bench --quick
+# --tune fast` (ours with its kernel forms timed on this GPU). Everything it writes lands in
 # bench/results/gpu-check/<adapter>/, named by the adapter: tests.log, adapter.txt, and the
 # bench's own result files.
 #   bench/gpu-check.sh [--no-tests]
@@ -53,5 +54,6 @@ npm run -s bench -- --quick --profile 2>&1 | tee "$out/profile.log" || status=1
 cp bench/results/profile-quick.json bench/results/profile-quick.md "$out/" 2>/dev/null || status=1
 npm run -s bench -- --quick 2>&1 | tee "$out/bench.log" || status=1
 cp bench/results/latest.json bench/results/latest.md "$out/" 2>/dev/null || status=1
+npm run -s bench -- --quick --tune fast --out "$out/tuned.json" 2>&1 | tee "$out/tuned.log" || status=1
 echo "gpu-check: results in $out"
 exit "$status"
