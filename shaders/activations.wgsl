@@ -79,3 +79,22 @@ fn activate_grad_from_output(id: u32, y: f32) -> f32 {
     default: { return 1.0; }
   }
 }
+
+// Whether activation `id`'s derivative needs its input (gelu, swish), not only its output.
+fn needs_input(id: u32) -> bool {
+  return id == 9u || id == 10u;
+}
+
+// What a recurrent cell keeps of an activation for its backward: the output y, or its input z
+// where the derivative needs it (needs_input).
+fn kept_activation(id: u32, z: f32, y: f32) -> f32 {
+  return select(y, z, needs_input(id));
+}
+
+// The activation's (output, derivative) from what kept_activation kept.
+fn from_kept(id: u32, kept: f32) -> vec2f {
+  if (needs_input(id)) {
+    return vec2f(activate(id, kept), activate_grad_from_input(id, kept));
+  }
+  return vec2f(kept, activate_grad_from_output(id, kept));
+}

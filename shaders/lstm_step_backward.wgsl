@@ -26,7 +26,7 @@
 //
 // Composed between step_prelude.wgsl and backward_steps.wgsl (stepShaderSource,
 // withBackwardSteps, src/kernels/compose.ts): takes struct Step, MASKED, mask_index_at,
-// activate, activate_grad_from_output and incoming_dh from them; defines grad_width,
+// activate, kept_activation, from_kept and incoming_dh from them; defines grad_width,
 // grad_value_at, weight_row and finish_cell_backward for backward_steps.wgsl.
 
 override RECURRENT_ACTIVATION: u32 = 1;
@@ -74,17 +74,18 @@ fn finish_cell_backward(t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
     }
     dc[carried] = 0.0;
   }
-  let i = acts[a];
-  let f = acts[a + H];
-  let g = acts[a + 2u * H];
-  let o = acts[a + 3u * H];
+  // Each gate's value and derivative from what the forward kept (kept_activation).
+  let i = from_kept(RECURRENT_ACTIVATION, acts[a]);
+  let f = from_kept(RECURRENT_ACTIVATION, acts[a + H]);
+  let g = from_kept(ACTIVATION, acts[a + 2u * H]);
+  let o = from_kept(RECURRENT_ACTIVATION, acts[a + 3u * H]);
   let c = cseq[((t + 1u) * B + b) * H + j];
   let cPrev = cseq[(t * B + b) * H + j];
-  let tc = activate(ACTIVATION, c);
-  let dcr = dc[b * H + j] + dhr * o * activate_grad_from_output(ACTIVATION, tc);
-  dG[a] = dcr * g * activate_grad_from_output(RECURRENT_ACTIVATION, i);
-  dG[a + H] = dcr * cPrev * activate_grad_from_output(RECURRENT_ACTIVATION, f);
-  dG[a + 2u * H] = dcr * i * activate_grad_from_output(ACTIVATION, g);
-  dG[a + 3u * H] = dhr * tc * activate_grad_from_output(RECURRENT_ACTIVATION, o);
-  dc[b * H + j] = dcr * f;
+  let tc = from_kept(ACTIVATION, kept_activation(ACTIVATION, c, activate(ACTIVATION, c)));
+  let dcr = dc[b * H + j] + dhr * o.x * tc.y;
+  dG[a] = dcr * g.x * i.y;
+  dG[a + H] = dcr * cPrev * f.y;
+  dG[a + 2u * H] = dcr * i.x * g.y;
+  dG[a + 3u * H] = dhr * tc.x * o.y;
+  dc[b * H + j] = dcr * f.x;
 }

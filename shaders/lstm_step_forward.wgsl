@@ -11,7 +11,7 @@
 //   @binding(3) cseq  read_write  KEEP: [T+1, B, H], slot 0 = c0, step t writes slot t+1;
 //                                 otherwise [B, H], updated in place
 //   @binding(4) acts  read_write  KEEP: [T, B, 4H] activated gates i, f, g, o for the backward
-//                                 pass; otherwise unused
+//                                 pass (a gelu or swish gate: its pre-activation); otherwise unused
 //   @binding(5) mask  read        MASKED: [B, T] f32 1/0 batch-major, indexed by the input step
 //                                 the layer reads (s.tIn: t, or T-1-t with goBackwards); a step
 //                                 with mask 0 keeps h and c (h[t] = h[t-1], c[t] = c[t-1]) and
@@ -113,10 +113,11 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, z: vec4f) {
     cRead = (t * B + b) * H + j;
     cWrite = cRead + B * H;
     let a = (t * B + b) * H4 + j;
-    acts[a] = i;
-    acts[a + H] = f;
-    acts[a + 2u * H] = g;
-    acts[a + 3u * H] = o;
+    // The gates as the backward takes them: activated, or (gelu, swish) their pre-activations.
+    acts[a] = kept_activation(RECURRENT_ACTIVATION, z.x, i);
+    acts[a + H] = kept_activation(RECURRENT_ACTIVATION, z.y, f);
+    acts[a + 2u * H] = kept_activation(ACTIVATION, z.z, g);
+    acts[a + 3u * H] = kept_activation(RECURRENT_ACTIVATION, z.w, o);
   }
   let c = f * cseq[cRead] + i * g;
   cseq[cWrite] = c;

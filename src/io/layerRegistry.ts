@@ -1,7 +1,7 @@
 // The layer types that save, load and import know, keyed by their Keras class name. A new
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
-import { ACTIVATIONS_AND_SOFTMAX, OUTPUT_GRADIENT_ACTIVATIONS } from '../spec/names.js';
+import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, OUTPUT_GRADIENT_ACTIVATIONS } from '../spec/names.js';
 import { Bidirectional, MERGE_MODES, type WrappableLayer } from '../lstm/bidirectional.js';
 import { Conv1d } from '../layers/conv1d.js';
 import { activationFromKeras, conv1dFromKeras, flattenFromKeras, globalPooling1dFromKeras, maxPooling1dFromKeras, repeatVectorFromKeras } from './convKeras.js';
@@ -114,8 +114,8 @@ export function recurrentWeightNames(layer: Layer): string[] {
 
 /**
  * Throws a ModelFormatError unless config[key] is absent or one of `allowed`: the activations
- * a recurrent cell takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS_AND_SOFTMAX for
- * a Dense or Conv1D.
+ * a GRU or SimpleRNN takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS for an LSTM,
+ * ACTIVATIONS_AND_SOFTMAX for a Dense or Conv1D.
  */
 export function checkActivationOption(config: JsonConfig, key: string, owner: string, allowed: readonly string[] = OUTPUT_GRADIENT_ACTIVATIONS): void {
   const v = config[key];
@@ -128,8 +128,8 @@ registerLayerType({
   is: (layer) => layer instanceof Lstm,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'LSTM');
-    checkActivationOption(config, 'recurrentActivation', 'LSTM');
+    checkActivationOption(config, 'activation', 'LSTM', ACTIVATIONS);
+    checkActivationOption(config, 'recurrentActivation', 'LSTM', ACTIVATIONS);
     return new Lstm(config as never);
   },
   weightNames: recurrentWeightNames,

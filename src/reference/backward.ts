@@ -89,6 +89,11 @@ export function activationGradFromOutput(name: Activation, y: number): number {
   }
 }
 
+/** An activation's [output, derivative] from what a recurrent cell kept (keptActivation: y, or z for gelu and swish). */
+export function fromKept(name: Activation, kept: number): [number, number] {
+  return gradientNeedsInput(name) ? [activate(name, kept), activationGrad(name, kept)] : [kept, activationGradFromOutput(name, kept)];
+}
+
 /** Derivative of `name` at its input x (gelu: Φ(x) + x·φ(x); swish: σ(x)·(1 + x·(1 − σ(x)))). */
 export function activationGrad(name: Activation, x: number): number {
   if (name === 'gelu') return normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
@@ -140,15 +145,21 @@ export function lstmBackward(
     mask,
     (t, b, j, dh) => {
       const a = (t * B + b) * H4 + j;
-      const [i, f, g, o] = [cache.acts[a], cache.acts[a + H], cache.acts[a + 2 * H], cache.acts[a + 3 * H]];
+      const { activation: act, recurrentActivation: rec } = options;
+      const [[i, di], [f, df], [g, dg], [o, dO]] = [
+        fromKept(rec, cache.acts[a]),
+        fromKept(rec, cache.acts[a + H]),
+        fromKept(act, cache.acts[a + 2 * H]),
+        fromKept(rec, cache.acts[a + 3 * H]),
+      ];
       const c = cache.cseq[((t + 1) * B + b) * H + j];
       const cPrev = cache.cseq[(t * B + b) * H + j];
-      const tc = activate(options.activation, c);
-      const dcr = dc[b * H + j] + dh * o * activationGradFromOutput(options.activation, tc);
-      dG[a] = dcr * g * activationGradFromOutput(options.recurrentActivation, i);
-      dG[a + H] = dcr * cPrev * activationGradFromOutput(options.recurrentActivation, f);
-      dG[a + 2 * H] = dcr * i * activationGradFromOutput(options.activation, g);
-      dG[a + 3 * H] = dh * tc * activationGradFromOutput(options.recurrentActivation, o);
+      const tc = activate(act, c);
+      const dcr = dc[b * H + j] + dh * o * activationGrad(act, c);
+      dG[a] = dcr * g * di;
+      dG[a + H] = dcr * cPrev * df;
+      dG[a + 2 * H] = dcr * i * dg;
+      dG[a + 3 * H] = dh * tc * dO;
       dc[b * H + j] = dcr * f;
       return 0;
     },

@@ -1,7 +1,7 @@
 // The CPU oracle's kernels: plain loops in Float64, one function per GPU kernel, same
 // arguments. Nothing here knows about the GPU.
 
-import type { Activation } from '../spec/names.js';
+import { type Activation, gradientNeedsInput } from '../spec/names.js';
 
 export type { Activation };
 
@@ -56,6 +56,11 @@ export function erfc(z: number): number {
   let fraction = z;
   for (let k = 80; k >= 1; k--) fraction = z + k / 2 / fraction;
   return Math.exp(-z * z) / Math.sqrt(Math.PI) / fraction;
+}
+
+/** What a recurrent cell keeps of an activation for its backward: y, or (gelu, swish) its input z. */
+export function keptActivation(name: Activation, z: number, y: number): number {
+  return gradientNeedsInput(name) ? z : y;
 }
 
 /** Keras's selu constants. */
@@ -160,10 +165,11 @@ export function lstmStep(
       const cell = f * cPrev[b * H + j] + i * gg;
       c[b * H + j] = cell;
       h[b * H + j] = o * activate(options.activation, cell);
-      acts[row + j] = i;
-      acts[row + H + j] = f;
-      acts[row + 2 * H + j] = gg;
-      acts[row + 3 * H + j] = o;
+      // As the GPU keeps them: activated, or (gelu, swish) the pre-activation.
+      acts[row + j] = keptActivation(options.recurrentActivation, z[row + j], i);
+      acts[row + H + j] = keptActivation(options.recurrentActivation, z[row + H + j], f);
+      acts[row + 2 * H + j] = keptActivation(options.activation, z[row + 2 * H + j], gg);
+      acts[row + 3 * H + j] = keptActivation(options.recurrentActivation, z[row + 3 * H + j], o);
     }
   }
   return { h, c, acts };

@@ -2,6 +2,7 @@
 // resolves its configurations here too, so that both sides agree on every default.
 import {
   ACTIVATION_ALIASES,
+  ACTIVATIONS,
   ACTIVATIONS_AND_SOFTMAX,
   type Activation,
   checkInitializer,
@@ -117,7 +118,7 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
   if (config.inputShape && (config.inputShape.length !== 2 || !Number.isInteger(config.inputShape[1]))) {
     throw new ShapeError(`${kind}: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
   }
-  const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`);
+  const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`, kind);
   return {
     units: config.units,
     inputShape: config.inputShape,
@@ -141,13 +142,16 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
 
 /**
  * A recurrent cell's activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'),
- * checked: one whose derivative is a function of its output (the cells keep only activated gates).
+ * checked. The LSTM takes every activation (it keeps a gelu or swish gate's pre-activation);
+ * GRU and SimpleRNN one whose derivative is a function of its output (they keep activated
+ * values only).
  */
-export function checkActivation(name: Activation, option: string): Activation {
+export function checkActivation(name: Activation, option: string, kind = 'lstm'): Activation {
   const ours = fromKerasName(name, ACTIVATION_ALIASES) as Activation;
-  if (!(OUTPUT_GRADIENT_ACTIVATIONS as readonly string[]).includes(ours)) {
-    const why = gradientNeedsInput(ours) ? ` in a recurrent cell (its derivative needs the pre-activation, which the cells do not keep)` : '';
-    throw new ShapeError(`${option} '${name}' is not supported${why}: use one of ${OUTPUT_GRADIENT_ACTIVATIONS.join(', ')}.`);
+  const allowed: readonly string[] = kind === 'lstm' ? ACTIVATIONS : OUTPUT_GRADIENT_ACTIVATIONS;
+  if (!allowed.includes(ours)) {
+    const why = gradientNeedsInput(ours) ? ` in a ${kind} cell (its derivative needs the pre-activation, which the cell does not keep; the LSTM does)` : '';
+    throw new ShapeError(`${option} '${name}' is not supported${why}: use one of ${allowed.join(', ')}.`);
   }
   return ours;
 }

@@ -14,6 +14,7 @@ describe('LSTM backward (BPTT) vs finite differences', () => {
     { name: 'whole sequence', B: 3, T: 3, D: 2, H: 4, sequence: true, activation: 'tanh', recurrentActivation: 'sigmoid' },
     { name: 'batch 1, one step', B: 1, T: 1, D: 2, H: 3, sequence: true, activation: 'tanh', recurrentActivation: 'sigmoid' },
     { name: 'relu activation, tanh gates', B: 2, T: 3, D: 2, H: 3, sequence: false, activation: 'relu', recurrentActivation: 'tanh' },
+    { name: 'gelu activation, swish gates (pre-activations kept)', B: 2, T: 3, D: 2, H: 3, sequence: true, activation: 'gelu', recurrentActivation: 'swish' },
   ] as const)('$name (B=$B T=$T D=$D H=$H)', ({ B, T, D, H, sequence, activation, recurrentActivation }) => {
     const random = new Random(B * 100 + T * 10 + H);
     const options = { activation: activation as Activation, recurrentActivation: recurrentActivation as Activation };
