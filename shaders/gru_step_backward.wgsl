@@ -48,7 +48,7 @@
 //
 // Composed between step_prelude.wgsl and persistent_backward.wgsl (stepShaderSource,
 // withPersistentBackward, src/kernels/compose.ts): takes struct Step, WG, TB, MAX_TB,
-// ACTIVATION, MASKED, REC_DROPOUT, mask_index_at, staged_matvec and activate_grad_from_output
+// ACTIVATION, MASKED, REC_DROPOUT, mask_index_at, staged_matvec, kept_activation and from_kept
 // from them; defines staged_value and weight_row for staged_matvec, and the phase hooks of
 // persistent_backward.wgsl.
 
@@ -143,8 +143,9 @@ fn finish_phase(phase: u32, t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
   let m = rec_multiplier(b, j);
   let g = (t * B + b) * H3 + j;
   let x = (t * B + b) * H + j;
-  let z = acts[g];
-  let rg = acts[g + H];
+  // Each gate's (value, derivative) from what the forward kept (kept_activation).
+  let z = from_kept(RECURRENT_ACTIVATION, acts[g]);
+  let rg = from_kept(RECURRENT_ACTIVATION, acts[g + H]);
   let hPrev = hseq[x] * m;
   let masked = MASKED && carry[B * H + mask_index_at(b, tIn)] == 0.0;
   if (!RESET_AFTER && phase == 1u) {
@@ -153,8 +154,8 @@ fn finish_phase(phase: u32, t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
       return;
     }
     let dq = recurrent;
-    dG[g + H] = dq * hPrev * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
-    carry[c] += dq * rg * m;
+    dG[g + H] = dq * hPrev * rg.y;
+    carry[c] += dq * rg.x * m;
     return;
   }
   var dh = recurrent * m + carry[c];
@@ -177,21 +178,21 @@ fn finish_phase(phase: u32, t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
     carry[c] = dh;
     return;
   }
-  let n = acts[g + 2u * H];
-  let dz = dh * (hPrev - n) * activate_grad_from_output(RECURRENT_ACTIVATION, z);
-  let dn = dh * (1.0 - z) * activate_grad_from_output(ACTIVATION, n);
+  let n = from_kept(ACTIVATION, acts[g + 2u * H]);
+  let dz = dh * (hPrev - n.x) * z.y;
+  let dn = dh * (1.0 - z.x) * n.y;
   dG[g] = dz;
   dG[g + 2u * H] = dn;
   if (RESET_AFTER) {
-    let dr = dn * aux[x] * activate_grad_from_output(RECURRENT_ACTIVATION, rg);
+    let dr = dn * aux[x] * rg.y;
     dG[g + H] = dr;
     dGm[g] = dz;
     dGm[g + H] = dr;
-    dGm[g + 2u * H] = dn * rg;
+    dGm[g + 2u * H] = dn * rg.x;
   } else {
     dGm[x] = dn;
   }
-  carry[c] = dh * z * m;
+  carry[c] = dh * z.x * m;
 }
 
 // Step s.t's phase PHASE, or the final pass (carry += (slice 0·Uᵀ)·m = dh0).

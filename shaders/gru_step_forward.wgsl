@@ -128,27 +128,32 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
     if (HAS_BIAS) {
       m += vec3f(bias[H3 + j], bias[H3 + H + j], bias[H3 + 2u * H + j]);
     }
-    let z = activate(RECURRENT_ACTIVATION, G[g] + m.x);
-    let rg = activate(RECURRENT_ACTIVATION, G[g + H] + m.y);
-    let n = activate(ACTIVATION, G[g + 2u * H] + rg * m.z);
+    let pre = vec3f(G[g] + m.x, G[g + H] + m.y, 0.0);
+    let z = activate(RECURRENT_ACTIVATION, pre.x);
+    let rg = activate(RECURRENT_ACTIVATION, pre.y);
+    let nPre = G[g + 2u * H] + rg * m.z;
+    let n = activate(ACTIVATION, nPre);
     if (KEEP) {
-      acts[a] = z;
-      acts[a + H] = rg;
-      acts[a + 2u * H] = n;
+      // As the backward takes them: activated, or (gelu, swish) their pre-activations.
+      acts[a] = kept_activation(RECURRENT_ACTIVATION, pre.x, z);
+      acts[a + H] = kept_activation(RECURRENT_ACTIVATION, pre.y, rg);
+      acts[a + 2u * H] = kept_activation(ACTIVATION, nPre, n);
       aux[x] = m.z;
     }
     hseq[hOut] = z * hIn + (1.0 - z) * n;
   } else if (step_phase == 0u) {
-    let z = activate(RECURRENT_ACTIVATION, G[g] + acc.x);
-    let rg = activate(RECURRENT_ACTIVATION, G[g + H] + acc.y);
-    acts[a] = z;
-    acts[a + H] = rg;
+    let zPre = G[g] + acc.x;
+    let rPre = G[g + H] + acc.y;
+    let rg = activate(RECURRENT_ACTIVATION, rPre);
+    acts[a] = kept_activation(RECURRENT_ACTIVATION, zPre, activate(RECURRENT_ACTIVATION, zPre));
+    acts[a + H] = kept_activation(RECURRENT_ACTIVATION, rPre, rg);
     aux[x] = rg * hIn;
   } else {
-    let z = acts[a];
-    let n = activate(ACTIVATION, G[g + 2u * H] + acc.x);
+    let z = from_kept(RECURRENT_ACTIVATION, acts[a]).x;
+    let nPre = G[g + 2u * H] + acc.x;
+    let n = activate(ACTIVATION, nPre);
     if (KEEP) {
-      acts[a + 2u * H] = n;
+      acts[a + 2u * H] = kept_activation(ACTIVATION, nPre, n);
     }
     hseq[hOut] = z * hIn + (1.0 - z) * n;
   }

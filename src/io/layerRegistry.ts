@@ -114,7 +114,7 @@ export function recurrentWeightNames(layer: Layer): string[] {
 
 /**
  * Throws a ModelFormatError unless config[key] is absent or one of `allowed`: the activations
- * a GRU or SimpleRNN takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS for an LSTM,
+ * a SimpleRNN takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS for an LSTM or GRU,
  * ACTIVATIONS_AND_SOFTMAX for a Dense or Conv1D.
  */
 export function checkActivationOption(config: JsonConfig, key: string, owner: string, allowed: readonly string[] = OUTPUT_GRADIENT_ACTIVATIONS): void {
@@ -154,8 +154,8 @@ registerLayerType({
   is: (layer) => layer instanceof Gru,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'GRU');
-    checkActivationOption(config, 'recurrentActivation', 'GRU');
+    checkActivationOption(config, 'activation', 'GRU', ACTIVATIONS);
+    checkActivationOption(config, 'recurrentActivation', 'GRU', ACTIVATIONS);
     return new Gru(config as never);
   },
   weightNames: recurrentWeightNames,

@@ -5,8 +5,8 @@
 //   otherwise:   z = σ(a_z + h[t-1]·U_z), r = σ(a_r + h[t-1]·U_r), n = act(a_h + (r⊙h[t-1])·U_h)
 //   h[t] = z⊙h[t-1] + (1 − z)⊙n
 import { gruWeightShapes, resolveGruConfig, type GruConfig, type ResolvedGruConfig } from '../spec/recurrentConfig.js';
-import { activationGradFromOutput, backThroughTime, inputProjectionGrads, recurrentKernelGrad } from './backward.js';
-import { activate, columnSums, gemm, type Activation } from './math.js';
+import { backThroughTime, fromKept, inputProjectionGrads, recurrentKernelGrad } from './backward.js';
+import { activate, columnSums, gemm, keptActivation, type Activation } from './math.js';
 import {
   ReferenceRecurrent,
   type HiddenState,
@@ -72,10 +72,13 @@ export function gruStep(
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const row = b * H3;
-      acts[row + j] = activate(recurrentActivation, a[row + j] + m[row + j]);
-      acts[row + H + j] = activate(recurrentActivation, a[row + H + j] + m[row + H + j]);
+      // As the GPU keeps them: activated, or (gelu, swish) the pre-activations.
+      const [zPre, rPre] = [a[row + j] + m[row + j], a[row + H + j] + m[row + H + j]];
+      const r = activate(recurrentActivation, rPre);
+      acts[row + j] = keptActivation(recurrentActivation, zPre, activate(recurrentActivation, zPre));
+      acts[row + H + j] = keptActivation(recurrentActivation, rPre, r);
       if (options.resetAfter) aux[b * H + j] = m[row + 2 * H + j];
-      else aux[b * H + j] = acts[row + H + j] * hPrev[b * H + j];
+      else aux[b * H + j] = r * hPrev[b * H + j];
     }
   }
   // Reset before: the candidate's matmul takes q = r⊙h[t-1] of every unit.
@@ -83,11 +86,11 @@ export function gruStep(
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const row = b * H3;
-      const z = acts[row + j];
-      const r = acts[row + H + j];
+      const [z] = fromKept(recurrentActivation, acts[row + j]);
+      const [r] = fromKept(recurrentActivation, acts[row + H + j]);
       const pre = options.resetAfter ? a[row + 2 * H + j] + r * aux[b * H + j] : a[row + 2 * H + j] + mh![row + 2 * H + j];
       const n = activate(activation, pre);
-      acts[row + 2 * H + j] = n;
+      acts[row + 2 * H + j] = keptActivation(activation, pre, n);
       h[b * H + j] = z * hPrev[b * H + j] + (1 - z) * n;
     }
   }
@@ -183,15 +186,15 @@ export function gruBackward(
     mask,
     (t, b, j, dh) => {
       const g = (t * B + b) * H3 + j;
-      const [z, r, n] = [cache.acts[g], cache.acts[g + H], cache.acts[g + 2 * H]];
+      const [[z, zGrad], [r, rGrad], [n, nGrad]] = [fromKept(rec, cache.acts[g]), fromKept(rec, cache.acts[g + H]), fromKept(act, cache.acts[g + 2 * H])];
       const hPrev = hseq[(t * B + b) * H + j];
-      const dz = dh * (hPrev - n) * activationGradFromOutput(rec, z);
-      dn[b * H + j] = dh * (1 - z) * activationGradFromOutput(act, n);
+      const dz = dh * (hPrev - n) * zGrad;
+      dn[b * H + j] = dh * (1 - z) * nGrad;
       dGx[g] = dz;
       dGx[g + 2 * H] = dn[b * H + j];
       if (resetAfter) {
         const mh = cache.aux[(t * B + b) * H + j];
-        dGx[g + H] = dn[b * H + j] * mh * activationGradFromOutput(rec, r);
+        dGx[g + H] = dn[b * H + j] * mh * rGrad;
         dGm[g] = dz;
         dGm[g + H] = dGx[g + H];
         dGm[g + 2 * H] = dn[b * H + j] * r;
@@ -212,8 +215,8 @@ export function gruBackward(
             for (let k = 0; k < H; k++) dq += dn[b * H + k] * u[j * H3 + 2 * H + k];
             const g = (t * B + b) * H3 + j;
             if (mask !== undefined && mask[b * T + t] === 0) continue;
-            const r = cache.acts[g + H];
-            dGx[g + H] = dq * hseq[(t * B + b) * H + j] * activationGradFromOutput(rec, r);
+            const [r, rGrad] = fromKept(rec, cache.acts[g + H]);
+            dGx[g + H] = dq * hseq[(t * B + b) * H + j] * rGrad;
             dhPrev[b * H + j] += dq * r;
           }
         }

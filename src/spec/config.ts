@@ -142,15 +142,14 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
 
 /**
  * A recurrent cell's activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'),
- * checked. The LSTM takes every activation (it keeps a gelu or swish gate's pre-activation);
- * GRU and SimpleRNN one whose derivative is a function of its output (they keep activated
- * values only).
+ * checked. LSTM and GRU take every activation (they keep a gelu or swish gate's
+ * pre-activation); SimpleRNN one whose derivative is a function of its output (it keeps only h).
  */
 export function checkActivation(name: Activation, option: string, kind = 'lstm'): Activation {
   const ours = fromKerasName(name, ACTIVATION_ALIASES) as Activation;
-  const allowed: readonly string[] = kind === 'lstm' ? ACTIVATIONS : OUTPUT_GRADIENT_ACTIVATIONS;
+  const allowed: readonly string[] = kind === 'simpleRNN' ? OUTPUT_GRADIENT_ACTIVATIONS : ACTIVATIONS;
   if (!allowed.includes(ours)) {
-    const why = gradientNeedsInput(ours) ? ` in a ${kind} cell (its derivative needs the pre-activation, which the cell does not keep; the LSTM does)` : '';
+    const why = gradientNeedsInput(ours) ? ` in a ${kind} cell (its derivative needs the pre-activation, which the cell does not keep; LSTM and GRU do)` : '';
     throw new ShapeError(`${option} '${name}' is not supported${why}: use one of ${allowed.join(', ')}.`);
   }
   return ours;

@@ -281,9 +281,9 @@ describe('a bad file changes nothing and says what is wrong', () => {
   test('invalid layer options are a ModelFormatError', async () => {
     saved ??= await saveModel(stack(50));
     const bad = copy(saved);
-    bad.modelJson.modelTopology.layers[0].config.recurrentActivation = 'gelu';
+    bad.modelJson.modelTopology.layers[0].config.recurrentActivation = 'mish';
     // loadWeights takes only the weights: the options are loadModel's.
-    await rejects(bad, ModelFormatError, /recurrentActivation "gelu" is not one of/, 'loadModel');
+    await rejects(bad, ModelFormatError, /recurrentActivation "mish" is not one of/, 'loadModel');
     const state = copy(saved);
     state.modelJson.modelTopology.layers[1].config.returnState = true;
     await expect(loadModel(env.gpu, state)).rejects.toThrowError(/do not make a Sequential model: .*returnState/);

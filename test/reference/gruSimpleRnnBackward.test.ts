@@ -38,34 +38,43 @@ const cases: Case[] = [
   },
 ];
 
+/** GRU only: gelu and swish, whose kept values are the pre-activations (SimpleRNN refuses them). */
+const gruCases: Case[] = [
+  ...cases,
+  { name: 'gelu activation, swish gates (pre-activations kept)', B: 2, T: 3, D: 2, H: 3, sequence: true, activation: 'gelu', recurrentActivation: 'swish' },
+];
+
 describe('GRU backward (BPTT) vs finite differences', () => {
   for (const resetAfter of [true, false]) {
-    test.each(cases)(`resetAfter=${resetAfter}: $name (B=$B T=$T D=$D H=$H)`, ({ B, T, D, H, sequence, activation, recurrentActivation, useBias = true }) => {
-      const random = new Random(B * 100 + T * 10 + H + (resetAfter ? 1 : 0));
-      const options: GruCellOptions = { activation, recurrentActivation, resetAfter };
-      const x = randomArray(random, B * T * D);
-      const kernel = randomArray(random, D * 3 * H, 0.7);
-      const recurrentKernel = randomArray(random, H * 3 * H, 0.7);
-      const bias = useBias ? randomArray(random, (resetAfter ? 6 : 3) * H, 0.3) : undefined;
-      const h0 = randomArray(random, B * H, 0.5);
-      // loss = ⟨wOut, output⟩ + ⟨wH, h_T⟩: exercises dY and dhT together.
-      const wOut = randomArray(random, sequence ? B * T * H : B * H);
-      const wH = randomArray(random, B * H);
-      const dims = { B, T, D, H };
-      const weights = { kernel, recurrentKernel, bias };
-      const loss = () => {
-        const { hseq } = gruForwardTrain(x, dims, weights, { ...options, initialState: h0 });
-        const out = sequence ? toBatchMajor(hseq.subarray(B * H), B, T, H) : hseq.subarray(T * B * H);
-        return dot(wOut, out) + dot(wH, hseq.subarray(T * B * H));
-      };
-      const cache = gruForwardTrain(x, dims, weights, { ...options, initialState: h0 });
-      const grads = gruBackward(x, dims, weights, options, cache, sequence ? { sequence: wOut } : { last: wOut }, { dhT: wH });
-      expectClose(grads.dKernel, numericGradient(kernel, loss), ATOL, RTOL, 'dKernel');
-      expectClose(grads.dRecurrentKernel, numericGradient(recurrentKernel, loss), ATOL, RTOL, 'dRecurrentKernel');
-      if (bias) expectClose(grads.dBias, numericGradient(bias, loss), ATOL, RTOL, 'dBias');
-      expectClose(grads.dX, numericGradient(x, loss), ATOL, RTOL, 'dX');
-      expectClose(grads.dh0, numericGradient(h0, loss), ATOL, RTOL, 'dh0');
-    });
+    test.each(gruCases)(
+      `resetAfter=${resetAfter}: $name (B=$B T=$T D=$D H=$H)`,
+      ({ B, T, D, H, sequence, activation, recurrentActivation, useBias = true }) => {
+        const random = new Random(B * 100 + T * 10 + H + (resetAfter ? 1 : 0));
+        const options: GruCellOptions = { activation, recurrentActivation, resetAfter };
+        const x = randomArray(random, B * T * D);
+        const kernel = randomArray(random, D * 3 * H, 0.7);
+        const recurrentKernel = randomArray(random, H * 3 * H, 0.7);
+        const bias = useBias ? randomArray(random, (resetAfter ? 6 : 3) * H, 0.3) : undefined;
+        const h0 = randomArray(random, B * H, 0.5);
+        // loss = ⟨wOut, output⟩ + ⟨wH, h_T⟩: exercises dY and dhT together.
+        const wOut = randomArray(random, sequence ? B * T * H : B * H);
+        const wH = randomArray(random, B * H);
+        const dims = { B, T, D, H };
+        const weights = { kernel, recurrentKernel, bias };
+        const loss = () => {
+          const { hseq } = gruForwardTrain(x, dims, weights, { ...options, initialState: h0 });
+          const out = sequence ? toBatchMajor(hseq.subarray(B * H), B, T, H) : hseq.subarray(T * B * H);
+          return dot(wOut, out) + dot(wH, hseq.subarray(T * B * H));
+        };
+        const cache = gruForwardTrain(x, dims, weights, { ...options, initialState: h0 });
+        const grads = gruBackward(x, dims, weights, options, cache, sequence ? { sequence: wOut } : { last: wOut }, { dhT: wH });
+        expectClose(grads.dKernel, numericGradient(kernel, loss), ATOL, RTOL, 'dKernel');
+        expectClose(grads.dRecurrentKernel, numericGradient(recurrentKernel, loss), ATOL, RTOL, 'dRecurrentKernel');
+        if (bias) expectClose(grads.dBias, numericGradient(bias, loss), ATOL, RTOL, 'dBias');
+        expectClose(grads.dX, numericGradient(x, loss), ATOL, RTOL, 'dX');
+        expectClose(grads.dh0, numericGradient(h0, loss), ATOL, RTOL, 'dh0');
+      },
+    );
   }
 
   test('the two resetAfter modes are different functions of the same weights', () => {
