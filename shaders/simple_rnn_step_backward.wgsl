@@ -1,6 +1,7 @@
 // Fused SimpleRNN backward step t (backpropagation through time, t = T-1 … 0):
 //   dh     = dY[t] + (dG[t+1]·Uᵀ)⊙m       (the recurrent part is 0 at t = T-1; m = recMask or 1)
-//   dG[t]  = dh⊙act'(h[t])                 (pre-activation gradient; act' from the output h[t])
+//   dG[t]  = dh⊙act'(h[t])                 (pre-activation gradient; act' from the output h[t],
+//                                           or for gelu and swish from the kept pre-activation)
 //
 // Bindings (group 0):
 //   @binding(0) dG    read_write  [T, B, H]   step t reads slice t+1, writes slice t
@@ -13,6 +14,8 @@
 //   @binding(6) s     uniform     Step (dynamic offset, one 256-byte slot a step)
 //   @binding(7) recMask read      REC_DROPOUT: [B, H] the forward's multipliers of h[t-1] in the
 //                                 recurrent matmul; otherwise unused
+//   @binding(8) pre   read        gelu, swish (needs_input): [T, B, H] the forward's pre-activations
+//                                 (KEEP_PRE); otherwise unused
 // Masked step (mask 0): dG[t] = 0 and its whole dh is carried to step t-1; an unmasked step
 // adds the carried dh to its dh and zeros it.
 // Entry points (backward_steps.wgsl): `main`, one dispatch a step, and `main_persistent`, the
@@ -20,7 +23,7 @@
 //
 // Composed between step_prelude.wgsl and backward_steps.wgsl (stepShaderSource,
 // withBackwardSteps, src/kernels/compose.ts): takes struct Step, MASKED, mask_index_at,
-// activate_grad_from_output and incoming_dh from them; defines grad_width, grad_value_at,
+// activate_grad_from_output, activate_grad_from_input, needs_input and incoming_dh from them; defines grad_width, grad_value_at,
 // weight_row and finish_cell_backward for backward_steps.wgsl.
 
 @group(0) @binding(0) var<storage, read_write> dG: array<f32>;
@@ -31,6 +34,7 @@
 @group(0) @binding(5) var<storage, read_write> carry: array<f32>;
 @group(0) @binding(6) var<uniform> s: Step;
 @group(0) @binding(7) var<storage, read> recMask: array<f32>;
+@group(0) @binding(8) var<storage, read> pre: array<f32>;
 
 // A dG row: H units' pre-activation gradients.
 fn grad_width() -> u32 {
@@ -60,5 +64,9 @@ fn finish_cell_backward(t: u32, tIn: u32, b: u32, j: u32, recurrent: f32) {
     }
     carry[b * H + j] = 0.0;
   }
-  dG[at] = dhr * activate_grad_from_output(ACTIVATION, hseq[at + B * H]);
+  if (needs_input(ACTIVATION)) {
+    dG[at] = dhr * activate_grad_from_input(ACTIVATION, pre[at]);
+  } else {
+    dG[at] = dhr * activate_grad_from_output(ACTIVATION, hseq[at + B * H]);
+  }
 }

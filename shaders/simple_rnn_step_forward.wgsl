@@ -1,11 +1,13 @@
 // Fused SimpleRNN forward step t, one dispatch a step:
 //   h[t] = act(G[t] + h[t-1]·U)      (G = X·W + b, from the GEMM over all steps)
 // (act is ACTIVATION, an id of activations.wgsl.) Training keeps nothing more: the backward
-// takes act' from h[t] itself (every supported activation's derivative is a function of its
-// output), and hseq already holds every h[t]. So one pipeline serves inference and training.
+// takes act' from h[t] itself (a function of the output), and hseq already holds every h[t];
+// except for gelu and swish (needs_input), whose training forward (KEEP_PRE) writes each step's
+// pre-activation back into G for the backward.
 //
 // Bindings (group 0):
-//   @binding(0) G     read        [T, B, H]   time-major pre-activations of the input projection
+//   @binding(0) G     read_write  [T, B, H]   time-major pre-activations of the input projection;
+//                                 KEEP_PRE: step t writes G[t] + h[t-1]·U back into G[t]
 //   @binding(1) U     read        [H, H]      recurrent kernel, Keras layout
 //   @binding(2) hseq  read_write  [T+1, B, H] slot 0 = h0; step t reads slot t, writes slot t+1
 //   @binding(3) mask  read        MASKED: [B, T] f32 1/0 batch-major, column s.tIn (the input step
@@ -26,7 +28,9 @@
 // cell_inputs and finish_cell for forward_steps.wgsl (`main`, PHASE) and, with forward_phases and
 // staged_value_at, for persistent_steps.wgsl (`main_persistent`, step_phase), composed after it.
 
-@group(0) @binding(0) var<storage, read> G: array<f32>;
+override KEEP_PRE: bool = false; // training with gelu or swish: G[t] is overwritten with z[t] for the backward
+
+@group(0) @binding(0) var<storage, read_write> G: array<f32>;
 @group(0) @binding(1) var<storage, read> U: array<f32>;
 @group(0) @binding(2) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(3) var<storage, read> mask: array<f32>;
@@ -64,7 +68,11 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, z: vec4f) {
     hseq[at + B * s.H] = hseq[at];
     return;
   }
-  hseq[at + B * s.H] = activate(ACTIVATION, G[at] + z.x);
+  let pre = G[at] + z.x;
+  if (KEEP_PRE) {
+    G[at] = pre;
+  }
+  hseq[at + B * s.H] = activate(ACTIVATION, pre);
 }
 
 // persistent_steps.wgsl: one phase a step.

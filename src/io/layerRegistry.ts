@@ -1,7 +1,7 @@
 // The layer types that save, load and import know, keyed by their Keras class name. A new
 // layer type becomes loadable (and importable from Keras / TF.js) by registering it here or
 // with registerLayerType() from its own module.
-import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, OUTPUT_GRADIENT_ACTIVATIONS } from '../spec/names.js';
+import { ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX } from '../spec/names.js';
 import { Bidirectional, MERGE_MODES, type WrappableLayer } from '../lstm/bidirectional.js';
 import { Conv1d } from '../layers/conv1d.js';
 import { activationFromKeras, conv1dFromKeras, flattenFromKeras, globalPooling1dFromKeras, maxPooling1dFromKeras, repeatVectorFromKeras } from './convKeras.js';
@@ -112,12 +112,8 @@ export function recurrentWeightNames(layer: Layer): string[] {
   return ['kernel', 'recurrent_kernel', 'bias'].slice(0, count);
 }
 
-/**
- * Throws a ModelFormatError unless config[key] is absent or one of `allowed`: the activations
- * a SimpleRNN takes (OUTPUT_GRADIENT_ACTIVATIONS) by default, ACTIVATIONS for an LSTM or GRU,
- * ACTIVATIONS_AND_SOFTMAX for a Dense or Conv1D.
- */
-export function checkActivationOption(config: JsonConfig, key: string, owner: string, allowed: readonly string[] = OUTPUT_GRADIENT_ACTIVATIONS): void {
+/** Throws a ModelFormatError unless config[key] is absent or one of `allowed`: the activations, or with softmax for a Dense or Conv1D. */
+export function checkActivationOption(config: JsonConfig, key: string, owner: string, allowed: readonly string[] = ACTIVATIONS): void {
   const v = config[key];
   if (v === undefined) return;
   if (typeof v !== 'string' || !allowed.includes(v)) throw new ModelFormatError(`${owner}: ${key} ${JSON.stringify(v)} is not one of ${allowed.join(', ')}.`);
@@ -128,8 +124,8 @@ registerLayerType({
   is: (layer) => layer instanceof Lstm,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'LSTM', ACTIVATIONS);
-    checkActivationOption(config, 'recurrentActivation', 'LSTM', ACTIVATIONS);
+    checkActivationOption(config, 'activation', 'LSTM');
+    checkActivationOption(config, 'recurrentActivation', 'LSTM');
     return new Lstm(config as never);
   },
   weightNames: recurrentWeightNames,
@@ -154,8 +150,8 @@ registerLayerType({
   is: (layer) => layer instanceof Gru,
   getConfig: configOf,
   fromConfig(config) {
-    checkActivationOption(config, 'activation', 'GRU', ACTIVATIONS);
-    checkActivationOption(config, 'recurrentActivation', 'GRU', ACTIVATIONS);
+    checkActivationOption(config, 'activation', 'GRU');
+    checkActivationOption(config, 'recurrentActivation', 'GRU');
     return new Gru(config as never);
   },
   weightNames: recurrentWeightNames,

@@ -5,6 +5,7 @@ import source from '../../shaders/simple_rnn_step_backward.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { activationFlops, f32Work, type Work } from '../runtime/dispatchRecord.js';
 import type { Activation } from './activations.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import { withBackwardSteps } from './compose.js';
 import {
   persistentOrMain,
@@ -36,6 +37,8 @@ export interface SimpleRnnStepBackwardArgs extends StepSequence {
   hseq: GPUBuffer;
   /** With `mask`: [B, H], zeros in; out, the dh carried through masked first steps (add to dG[0]·Uᵀ for dh0). */
   carry?: GPUBuffer;
+  /** gelu, swish (gradientNeedsInput): [T, B, H] the pre-activations the forward kept (keepPre). */
+  pre?: GPUBuffer;
 }
 
 export function simpleRnnStepBackwardKernel(options: {
@@ -52,7 +55,7 @@ export function simpleRnnStepBackwardKernel(options: {
     body,
     options,
     { DY_SEQ: +options.dySeq, ...(persistent ? persistentBackwardConstants(1) : {}) },
-    ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic', 'read'],
+    ['storage', 'read', 'read', 'read', 'read', 'storage', 'uniform-dynamic', 'read', 'read'],
     persistent ? 'main_persistent' : 'main',
   );
 }
@@ -85,6 +88,8 @@ export function encodeSimpleRnnStepsBackward(
   args: SimpleRnnStepBackwardArgs & { form?: BackwardForm },
 ): void {
   if (args.mask && !args.carry) throw new Error('encodeSimpleRnnStepsBackward: a mask needs the carry buffer.');
+  if (gradientNeedsInput(args.activation) && !args.pre)
+    throw new Error(`encodeSimpleRnnStepsBackward: ${args.activation} needs the forward's pre-activations.`);
   const form =
     args.form ??
     tunedForm(gpu, 'simple_rnn_step_backward', args, persistentOrMain(args.B, args.H), backwardStepForm(args.B, args.H), (p, r, trial) =>
@@ -102,6 +107,7 @@ export function encodeSimpleRnnStepsBackward(
       args.carry ?? run.scratch(16, 'no carry'),
       step,
       args.recurrentMask ?? run.scratch(16, 'no recurrent mask'),
+      args.pre ?? run.scratch(16, 'no pre-activations'),
     ],
     work: (t) => simpleRnnStepBackwardWork({ ...args, ...flags, t }),
     weightElements: args.H * args.H,

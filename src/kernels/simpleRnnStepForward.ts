@@ -22,8 +22,10 @@ const body = withForwardSteps(source);
 
 export interface SimpleRnnStepArgs extends StepSequence {
   activation: Activation;
-  /** [T, B, H] pre-activations of the input projection X·W + b. */
+  /** [T, B, H] pre-activations of the input projection X·W + b; with keepPre, each step's full pre-activation is written back here. */
   g: GPUBuffer;
+  /** Training with gelu or swish (gradientNeedsInput): g[t] becomes z[t] = g[t] + h[t-1]·U, for the backward. */
+  keepPre?: boolean;
   /** [H, H]. */
   u: GPUBuffer;
   /** [T+1, B, H], slot 0 holding h0; step t writes slot t+1. */
@@ -38,6 +40,7 @@ export function simpleRnnStepForwardKernel(options: {
   rows: number;
   masked?: boolean;
   recurrentDropout?: boolean;
+  keepPre?: boolean;
   form?: SimpleRnnForwardForm;
 }): KernelSource {
   const persistent = options.form === 'persistent';
@@ -45,8 +48,8 @@ export function simpleRnnStepForwardKernel(options: {
     'simple_rnn_step_forward',
     body,
     options,
-    persistent ? PERSIST_CONSTANTS : {},
-    ['read', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
+    { KEEP_PRE: +!!options.keepPre, ...(persistent ? PERSIST_CONSTANTS : {}) },
+    ['storage', 'read', 'storage', 'read', 'uniform-dynamic', 'read'],
     persistent ? 'main_persistent' : 'main',
   );
 }
@@ -54,24 +57,40 @@ export function simpleRnnStepForwardKernel(options: {
 /**
  * Work of one step dispatch, per (b, j) of [B, H]: h[t] = act(G[t] + (h[t-1]⊙m)·U): 2H + 1
  * + act (+ 1 for ⊙m). flops = 2·B·H² + B·H·(1 + act (+ 1)).
- * Reads U [H, H], G[t], h[t-1] [B, H] (+ mask column [B], + m [B, H]); writes h[t] [B, H].
+ * Reads U [H, H], G[t], h[t-1] [B, H] (+ mask column [B], + m [B, H]); writes h[t] [B, H]
+ * (+ keepPre: z[t] [B, H]).
  */
-export function simpleRnnStepForwardWork(a: { activation: Activation; B: number; H: number; masked?: boolean; recurrentDropout?: boolean }): Work {
+export function simpleRnnStepForwardWork(a: {
+  activation: Activation;
+  B: number;
+  H: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+  keepPre?: boolean;
+}): Work {
   const { B, H } = a;
   const BH = B * H;
   const m = a.recurrentDropout ? 1 : 0;
-  return f32Work(2 * BH * H + BH * (1 + activationFlops(a.activation) + m), H * H + 2 * BH + (a.masked ? B : 0) + m * BH, BH);
+  return f32Work(2 * BH * H + BH * (1 + activationFlops(a.activation) + m), H * H + 2 * BH + (a.masked ? B : 0) + m * BH, BH * (a.keepPre ? 2 : 1));
 }
 
 /**
  * Work of main_persistent over T steps: T steps' FLOPs; reads U once, G [T, B, H], h0, the mask
  * [B, T], m, and each h[t] again to stage it (T·B·H); writes h[1…T].
  */
-export function simpleRnnPersistentWork(a: { activation: Activation; T: number; B: number; H: number; masked?: boolean; recurrentDropout?: boolean }): Work {
+export function simpleRnnPersistentWork(a: {
+  activation: Activation;
+  T: number;
+  B: number;
+  H: number;
+  masked?: boolean;
+  recurrentDropout?: boolean;
+  keepPre?: boolean;
+}): Work {
   const { T, B, H } = a;
   const BH = B * H;
   const read = H * H + T * BH + BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
-  return f32Work(T * simpleRnnStepForwardWork(a).flops, read, T * BH);
+  return f32Work(T * simpleRnnStepForwardWork(a).flops, read, T * BH * (a.keepPre ? 2 : 1));
 }
 
 /**

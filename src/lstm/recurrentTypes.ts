@@ -13,6 +13,8 @@ export interface RecurrentSequence {
   c?: GPUBuffer;
   B: number;
   T: number;
+  /** A SimpleRNN with gelu or swish, training: [T, B, H] the steps' pre-activations. */
+  pre?: GPUBuffer;
   /** Training with dropout / recurrentDropout: the masks' step and the recurrent mask. */
   draw?: DropoutDraw;
 }

@@ -3,6 +3,7 @@
 import { encodeSimpleRnnStepsBackward } from '../kernels/simpleRnnStepBackward.js';
 import { encodeSimpleRnnStepsForward } from '../kernels/simpleRnnStepForward.js';
 import type { RunScope } from '../runtime/device.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import { RecurrentLayer } from './recurrent.js';
 import type { Bptt, CellBackward, RecurrentSequence } from './recurrentTypes.js';
 import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
@@ -18,11 +19,16 @@ export class SimpleRnn extends RecurrentLayer {
     return simpleRnnWeightShapes(this.config, inputShape[1]);
   }
 
-  /** The training forward keeps nothing beyond hseq, which every forward writes whole. */
-  protected encodeSteps(pass: GPUComputePassEncoder, run: RunScope, seq: RecurrentSequence, g: GPUBuffer): RecurrentSequence {
+  /**
+   * The training forward keeps nothing beyond hseq, which every forward writes whole; with gelu
+   * or swish also the pre-activations, written over the projection `g` (seq.pre).
+   */
+  protected encodeSteps(pass: GPUComputePassEncoder, run: RunScope, seq: RecurrentSequence, g: GPUBuffer, keep: boolean): RecurrentSequence {
+    const keepPre = keep && gradientNeedsInput(this.config.activation);
     encodeSimpleRnnStepsForward(this.requireBuilt(), pass, run, {
       activation: this.config.activation,
       g,
+      keepPre,
       u: this.weights[1].buffer,
       hseq: seq.hseq,
       T: seq.T,
@@ -32,12 +38,12 @@ export class SimpleRnn extends RecurrentLayer {
       backwards: this.config.goBackwards,
       recurrentMask: seq.draw?.recurrentMask,
     });
-    return seq;
+    return keepPre ? { ...seq, pre: g } : seq;
   }
 
   /** With a mask, `carry` [B, H] holds the dh carried through masked steps (dh0 adds what is left of it). */
   protected prepareBackward(encoder: GPUCommandEncoder, run: RunScope, b: Bptt): CellBackward {
-    const { input, hseq, B, T, draw } = b.seq;
+    const { input, hseq, B, T, draw, pre } = b.seq;
     const H = this.units;
     const mask = input.mask;
     const carry = mask ? run.scratch(B * H * 4, `${this.name}/carry`) : undefined;
@@ -56,6 +62,7 @@ export class SimpleRnn extends RecurrentLayer {
           H,
           mask,
           carry,
+          pre,
           backwards: this.config.goBackwards,
           recurrentMask: draw?.recurrentMask,
         }),

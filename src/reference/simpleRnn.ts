@@ -2,8 +2,9 @@
 // lstm/simpleRnn. Layouts follow the GPU: time-major inside, batch-major at the boundary.
 //   h[t] = act(x[t]·W + h[t-1]·U + b)
 import { resolveSimpleRnnConfig, simpleRnnWeightShapes, type ResolvedSimpleRnnConfig, type SimpleRnnConfig } from '../spec/recurrentConfig.js';
-import { activationGradFromOutput, backThroughTime, inputProjectionGrads, recurrentKernelGrad, recurrentStateGrad } from './backward.js';
+import { activationGrad, activationGradFromOutput, backThroughTime, inputProjectionGrads, recurrentKernelGrad, recurrentStateGrad } from './backward.js';
 import { activate, gemm, type Activation } from './math.js';
+import { gradientNeedsInput } from '../spec/names.js';
 import {
   ReferenceRecurrent,
   type HiddenState,
@@ -39,31 +40,43 @@ export function simpleRnnStep(
   H: number,
   activation: Activation,
 ): Float64Array {
-  const z = gemm(hPrev, u, undefined, { M: B, N: H, K: H }, g);
-  return z.map((v) => activate(activation, v));
+  return simpleRnnPreActivation(g, hPrev, u, B, H).map((v) => activate(activation, v));
 }
 
-/** The layer forward; the kept state sequence is all the backward needs. x: [B, T, D]. */
+/** z [B, H] = g + hPrev·u: a step's pre-activation. */
+function simpleRnnPreActivation(g: ArrayLike<number>, hPrev: ArrayLike<number>, u: ArrayLike<number>, B: number, H: number): Float64Array {
+  return gemm(hPrev, u, undefined, { M: B, N: H, K: H }, g);
+}
+
+/**
+ * The layer forward; the kept state sequence is all the backward needs, and for gelu and swish
+ * (gradientNeedsInput) the pre-activations `pre` [T, B, H] too. x: [B, T, D].
+ */
 export function simpleRnnForwardTrain(
   x: ArrayLike<number>,
   dims: RecurrentDims,
   weights: SimpleRnnWeights,
   options: { activation: Activation; initialState?: ArrayLike<number>; mask?: ArrayLike<number>; recurrentMask?: ArrayLike<number> },
-): { hseq: Float64Array } {
+): { hseq: Float64Array; pre?: Float64Array } {
   const { B, T, D, H } = dims;
   const g = gemm(x, weights.kernel, weights.bias, { M: T * B, N: H, K: D, aRowsBatchMajor: { steps: T, batch: B } });
   // [T+1, B, H], slot 0 = h0
   const hseq = new Float64Array((T + 1) * B * H);
+  const pre = gradientNeedsInput(options.activation) ? new Float64Array(T * B * H) : undefined;
   if (options.initialState) hseq.set(Array.from(options.initialState));
   for (let t = 0; t < T; t++) {
     // recurrentDropout: the recurrent matmul takes h[t-1]⊙m.
     const prev = hseq.subarray(t * B * H, (t + 1) * B * H);
     const hPrev = options.recurrentMask ? maskStates(prev, options.recurrentMask) : prev;
-    const h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), hPrev, weights.recurrentKernel, B, H, options.activation);
-    hseq.set(h, (t + 1) * B * H);
+    const z = simpleRnnPreActivation(g.subarray(t * B * H, (t + 1) * B * H), hPrev, weights.recurrentKernel, B, H);
+    if (pre) pre.set(z, t * B * H);
+    hseq.set(
+      z.map((v) => activate(options.activation, v)),
+      (t + 1) * B * H,
+    );
     carryMaskedStep(hseq, options.mask, t, B, T, H);
   }
-  return { hseq };
+  return pre ? { hseq, pre } : { hseq };
 }
 
 export interface SimpleRnnGradients {
@@ -88,7 +101,7 @@ export function simpleRnnBackward(
   dims: RecurrentDims,
   weights: SimpleRnnWeights,
   options: { activation: Activation },
-  cache: { hseq: Float64Array },
+  cache: { hseq: Float64Array; pre?: Float64Array },
   dY: RecurrentOutputGrad,
   finalStateGrads: { dhT?: ArrayLike<number> } = {},
   mask?: ArrayLike<number>,
@@ -103,8 +116,8 @@ export function simpleRnnBackward(
     finalStateGrads.dhT,
     mask,
     (t, b, j, dh) => {
-      const h = cache.hseq[((t + 1) * B + b) * H + j];
-      dG[(t * B + b) * H + j] = dh * activationGradFromOutput(options.activation, h);
+      const e = (t * B + b) * H + j;
+      dG[e] = dh * (cache.pre ? activationGrad(options.activation, cache.pre[e]) : activationGradFromOutput(options.activation, cache.hseq[e + B * H]));
       return 0;
     },
     (t, carried) => recurrentStateGrad(dG.subarray(t * B * H, (t + 1) * B * H), weights.recurrentKernel, H, B, H, recurrentMask, carried),
@@ -115,19 +128,26 @@ export function simpleRnnBackward(
 }
 
 /** What ReferenceSimpleRnn.backward needs from its forwardTrain. */
-export type SimpleRnnSaved = ReferenceRecurrentSaved<{ hseq: Float64Array }>;
+export type SimpleRnnSaved = ReferenceRecurrentSaved<{ hseq: Float64Array; pre?: Float64Array }>;
 
 /** The SimpleRNN layer on the CPU, with the configuration and weights of the GPU layer. */
-export class ReferenceSimpleRnn extends ReferenceRecurrent<ResolvedSimpleRnnConfig, { hseq: Float64Array }> {
+export class ReferenceSimpleRnn extends ReferenceRecurrent<ResolvedSimpleRnnConfig, { hseq: Float64Array; pre?: Float64Array }> {
   constructor(config: SimpleRnnConfig) {
     super(resolveSimpleRnnConfig(config), { gates: 1, withCell: false, weightShapes: simpleRnnWeightShapes });
   }
 
-  protected forwardSequence({ x, dims, weights, mask, recurrentMask }: RecurrentRun, start: HiddenState | undefined): { hseq: Float64Array } {
+  protected forwardSequence(
+    { x, dims, weights, mask, recurrentMask }: RecurrentRun,
+    start: HiddenState | undefined,
+  ): { hseq: Float64Array; pre?: Float64Array } {
     return simpleRnnForwardTrain(x, dims, weights, { activation: this.config.activation, initialState: start?.h, mask, recurrentMask });
   }
 
-  protected backwardSequence({ x, dims, weights, mask, recurrentMask }: RecurrentRun, cache: { hseq: Float64Array }, dY: RecurrentOutputGrad) {
+  protected backwardSequence(
+    { x, dims, weights, mask, recurrentMask }: RecurrentRun,
+    cache: { hseq: Float64Array; pre?: Float64Array },
+    dY: RecurrentOutputGrad,
+  ) {
     return simpleRnnBackward(x, dims, weights, this.config, cache, dY, {}, mask, recurrentMask);
   }
 }

@@ -1,16 +1,6 @@
 // Layer configurations and their Keras defaults. Plain data, no GPU: the CPU reference
 // resolves its configurations here too, so that both sides agree on every default.
-import {
-  ACTIVATION_ALIASES,
-  ACTIVATIONS,
-  ACTIVATIONS_AND_SOFTMAX,
-  type Activation,
-  checkInitializer,
-  fromKerasName,
-  gradientNeedsInput,
-  type InitializerName,
-  OUTPUT_GRADIENT_ACTIVATIONS,
-} from './names.js';
+import { ACTIVATION_ALIASES, ACTIVATIONS, ACTIVATIONS_AND_SOFTMAX, type Activation, checkInitializer, fromKerasName, type InitializerName } from './names.js';
 import { ShapeError } from './errors.js';
 import { checkOptions, nested, type OptionSchema } from './options.js';
 
@@ -118,7 +108,7 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
   if (config.inputShape && (config.inputShape.length !== 2 || !Number.isInteger(config.inputShape[1]))) {
     throw new ShapeError(`${kind}: inputShape is [steps, features] (steps may be null), got [${config.inputShape.join(', ')}].`);
   }
-  const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`, kind);
+  const activation = checkActivation(config.activation ?? 'tanh', `${kind}: activation`);
   return {
     units: config.units,
     inputShape: config.inputShape,
@@ -142,16 +132,12 @@ export function resolveRecurrentBase(config: RecurrentConfigBase, kind: string) 
 
 /**
  * A recurrent cell's activation option in either spelling ('hard_sigmoid' or 'hardSigmoid'),
- * checked. LSTM and GRU take every activation (they keep a gelu or swish gate's
- * pre-activation); SimpleRNN one whose derivative is a function of its output (it keeps only h).
+ * checked. Every cell takes every activation: for gelu and swish, whose derivative needs the
+ * pre-activation, the cell keeps that instead of (LSTM, GRU gates) or beside (SimpleRNN) the output.
  */
-export function checkActivation(name: Activation, option: string, kind = 'lstm'): Activation {
+export function checkActivation(name: Activation, option: string): Activation {
   const ours = fromKerasName(name, ACTIVATION_ALIASES) as Activation;
-  const allowed: readonly string[] = kind === 'simpleRNN' ? OUTPUT_GRADIENT_ACTIVATIONS : ACTIVATIONS;
-  if (!allowed.includes(ours)) {
-    const why = gradientNeedsInput(ours) ? ` in a ${kind} cell (its derivative needs the pre-activation, which the cell does not keep; LSTM and GRU do)` : '';
-    throw new ShapeError(`${option} '${name}' is not supported${why}: use one of ${allowed.join(', ')}.`);
-  }
+  if (!(ACTIVATIONS as readonly string[]).includes(ours)) throw new ShapeError(`${option} '${name}' is not supported: use one of ${ACTIVATIONS.join(', ')}.`);
   return ours;
 }
 

@@ -11,12 +11,9 @@ import { ShapeError } from './errors.js';
 export const ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'gelu', 'swish'] as const;
 
 /**
- * The activations whose derivative is a function of their output: a backward needs only the
- * output (the recurrent cells keep only activated gates, so their activations are these).
+ * Whether the backward of activation `name` needs its input (gelu, swish): the derivatives of the
+ * others are functions of their output, which is all their backward keeps.
  */
-export const OUTPUT_GRADIENT_ACTIVATIONS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'elu', 'selu', 'softplus', 'softsign'] as const;
-
-/** Whether the backward of activation `name` needs its input (gelu, swish), not only its output. */
 export function gradientNeedsInput(name: string): boolean {
   return name === 'gelu' || name === 'swish';
 }

@@ -33,7 +33,7 @@ export function resolveGruConfig(config: GruConfig): ResolvedGruConfig {
   checkOptions('gru', config, GRU_OPTIONS);
   return {
     ...resolveRecurrentBase(config, 'gru'),
-    recurrentActivation: checkActivation(config.recurrentActivation ?? 'sigmoid', 'gru: recurrentActivation', 'gru'),
+    recurrentActivation: checkActivation(config.recurrentActivation ?? 'sigmoid', 'gru: recurrentActivation'),
     resetAfter: config.resetAfter ?? true,
     name: config.name ?? `gru_${++gruCounter}`,
   };

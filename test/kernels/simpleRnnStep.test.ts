@@ -36,10 +36,12 @@ describe('SimpleRNN forward step kernel vs reference', () => {
       { name: 'sigmoid', B: 2, T: 3, H: 20, activation: 'sigmoid' },
       { name: 'linear', B: 2, T: 2, H: 9, activation: 'linear' },
       { name: 'hardSigmoid', B: 2, T: 2, H: 9, activation: 'hardSigmoid' },
+      { name: 'gelu, pre-activations kept', B: 5, T: 3, H: 70, activation: 'gelu', keepPre: true },
+      { name: 'swish, pre-activations kept', B: 2, T: 3, H: 20, activation: 'swish', keepPre: true },
     ]
       .flatMap((c) => (['main', 'persistent'] as const).filter((form) => form === 'main' || runsPersistent(c.B, c.H)).map((form) => ({ ...c, form })))
-      .map((c) => c as { name: string; B: number; T: number; H: number; activation: Activation; form: 'main' | 'persistent' }),
-  )('$name (B=$B, T=$T, H=$H, $form)', async ({ B, T, H, activation, form }) => {
+      .map((c) => c as { name: string; B: number; T: number; H: number; activation: Activation; keepPre?: boolean; form: 'main' | 'persistent' }),
+  )('$name (B=$B, T=$T, H=$H, $form)', async ({ B, T, H, activation, keepPre, form }) => {
     const { gpu } = env;
     const random = new Random(B * 7919 + T * 31 + H);
     const g = random.uniformArray(T * B * H, -2, 2);
@@ -49,12 +51,17 @@ describe('SimpleRNN forward step kernel vs reference', () => {
     hseqInit.set(h0);
     const [tg, tu, thseq] = [tensor(gpu, g, [g.length]), tensor(gpu, u, [u.length]), tensor(gpu, hseqInit, [hseqInit.length])];
     await runPass(gpu, (pass, run) =>
-      encodeSimpleRnnStepsForward(gpu, pass, run, { activation, g: tg.buffer, u: tu.buffer, hseq: thseq.buffer, T, B, H, form }),
+      encodeSimpleRnnStepsForward(gpu, pass, run, { activation, g: tg.buffer, u: tu.buffer, hseq: thseq.buffer, T, B, H, keepPre, form }),
     );
     const hseq = await readBuffer(gpu, thseq.buffer, (T + 1) * B * H);
+    const kept = await readBuffer(gpu, tg.buffer, T * B * H);
     let h: ArrayLike<number> = h0;
     for (let t = 0; t < T; t++) {
-      h = simpleRnnStep(g.subarray(t * B * H, (t + 1) * B * H), h, u, B, H, activation);
+      const gt = g.subarray(t * B * H, (t + 1) * B * H);
+      // keepPre: G[t] holds z[t] = G[t] + h[t-1]·U afterwards (the same H-term sum as h's).
+      const z = gemm(h, u, undefined, { M: B, N: H, K: H }, gt);
+      expectClose(kept.subarray(t * B * H, (t + 1) * B * H), keepPre ? z : gt, ATOL, RTOL, `G[${t}]`);
+      h = simpleRnnStep(gt, h, u, B, H, activation);
       expectClose(hseq.subarray((t + 1) * B * H, (t + 2) * B * H), h, ATOL, RTOL, `h[${t}]`);
     }
     expect(Array.from(hseq.subarray(0, B * H))).toEqual(Array.from(h0));
@@ -111,7 +118,12 @@ const BACK_ATOL = 1e-5;
 const BACK_RTOL = 1e-4;
 
 describe('SimpleRNN backward step kernel vs reference', () => {
-  test.each(withBackwardForms(BACKWARD_STEP_CASES))('B=$B T=$T H=$H, gradient of the $sequence sequence, $form', async ({ B, T, D, H, sequence, form }) => {
+  // tanh on every case; gelu (act' from the kept pre-activations, bound `pre`) on the first two.
+  const cases = withBackwardForms(BACKWARD_STEP_CASES).flatMap((c, i) => [
+    { ...c, activation: 'tanh' as Activation },
+    ...(i < 4 ? [{ ...c, activation: 'gelu' as Activation }] : []),
+  ]);
+  test.each(cases)('B=$B T=$T H=$H, gradient of the $sequence sequence, $activation, $form', async ({ B, T, D, H, sequence, form, activation }) => {
     const { gpu } = env;
     const random = new Random(B * 31 + T * 7 + H);
     const f32 = (n: number, scale: number) => Float64Array.from(random.uniformArray(n, -scale, scale));
@@ -119,21 +131,22 @@ describe('SimpleRNN backward step kernel vs reference', () => {
     const weights = { kernel: f32(D * H, 0.5), recurrentKernel: f32(H * H, 1 / Math.sqrt(H)), bias: f32(H, 0.2) };
     const h0 = f32(B * H, 1);
     const dims = { B, T, D, H };
-    const cache = simpleRnnForwardTrain(x, dims, weights, { activation: 'tanh', initialState: h0 });
+    const cache = simpleRnnForwardTrain(x, dims, weights, { activation, initialState: h0 });
     const dYBatchMajor = f32(sequence ? B * T * H : B * H, 1);
-    const expected = simpleRnnBackward(x, dims, weights, { activation: 'tanh' }, cache, sequence ? { sequence: dYBatchMajor } : { last: dYBatchMajor });
+    const expected = simpleRnnBackward(x, dims, weights, { activation }, cache, sequence ? { sequence: dYBatchMajor } : { last: dYBatchMajor });
     const dY = new Float32Array(dYBatchMajor.length);
     if (sequence)
       for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) dY[(t * B + b) * H + j] = dYBatchMajor[(b * T + t) * H + j];
     else dY.set(dYBatchMajor);
     const toGpu = (v: ArrayLike<number>) => tensor(gpu, Float32Array.from(v), [v.length]);
-    const [u, dy, hseq] = [toGpu(weights.recurrentKernel), toGpu(dY), toGpu(cache.hseq)];
+    const [u, dy, hseq, pre] = [toGpu(weights.recurrentKernel), toGpu(dY), toGpu(cache.hseq), cache.pre && toGpu(cache.pre)];
     const uT = toGpu(new Float32Array(H * H));
     const dG = toGpu(new Float32Array(T * B * H));
     await runPass(gpu, (pass, run) => {
       encodeTranspose(gpu, pass, run, { x: u.buffer, y: uT.buffer, R: H, C: H });
       encodeSimpleRnnStepsBackward(gpu, pass, run, {
-        activation: 'tanh',
+        activation,
+        pre: pre?.buffer,
         dG: dG.buffer,
         uT: uT.buffer,
         dY: dy.buffer,
@@ -150,6 +163,6 @@ describe('SimpleRNN backward step kernel vs reference', () => {
     // dh0 = dG[0]·Uᵀ (the layer's GEMM after the loop), from the GPU's dG[0].
     const dh0 = gemm(got.subarray(0, B * H), weights.recurrentKernel, undefined, { M: B, N: H, K: H, transB: true });
     expectClose(dh0, expected.dh0, BACK_ATOL, BACK_RTOL, 'dh0 from dG[0]');
-    for (const t of [u, dy, hseq, uT, dG]) t.dispose();
+    for (const t of [u, dy, hseq, uT, dG, pre]) t?.dispose();
   });
 });

@@ -1,6 +1,6 @@
 // The activations added to Keras's set (elu, selu, softplus, softsign) in every recurrent cell,
 // as `activation` and `recurrentActivation`, and in Dense and Conv1D (with gelu and swish, whose
-// derivative needs the pre-activation, which LSTM and GRU keep and SimpleRNN refuses): loss and gradients of a
+// derivative needs the pre-activation, which every cell keeps for them): loss and gradients of a
 // GPU model against the reference model, through the forward and backward step kernels.
 import { describe, expect, test } from 'vitest';
 import { layers, reference, ShapeError } from '../../src/index.js';
@@ -73,7 +73,7 @@ describe('Conv1D and the Activation layer with the added activations', () => {
   });
 });
 
-describe('gelu and swish: Dense heads, LSTM and GRU gates; refused by SimpleRNN', () => {
+describe('gelu and swish: Dense heads and every cell', () => {
   test.each(['gelu', 'swish'] as const)('Dense %s after an LSTM: gradients vs the reference', async (activation) => {
     const { gpu } = env;
     const build = <L>(f: Factories) =>
@@ -89,18 +89,26 @@ describe('gelu and swish: Dense heads, LSTM and GRU gates; refused by SimpleRNN'
   });
 
   // LSTM and GRU keep a gelu or swish gate's pre-activation in place of its output
-  // (kept_activation): the bound of the cases above (gelu and swish are ≤ 1.13-Lipschitz).
+  // (kept_activation), SimpleRNN its pre-activations over the projection (KEEP_PRE): the bound
+  // of the cases above (gelu and swish are ≤ 1.13-Lipschitz).
   test.each([
     { cell: 'LSTM', activation: 'gelu', recurrentActivation: 'sigmoid', B: 1, T: 1, D: 1, H: 1 },
     { cell: 'LSTM', activation: 'swish', recurrentActivation: 'gelu', B: 3, T: 4, D: 5, H: 37 },
     { cell: 'LSTM', activation: 'tanh', recurrentActivation: 'swish', B: 2, T: 3, D: 2, H: 9 },
     { cell: 'GRU', activation: 'gelu', recurrentActivation: 'swish', B: 2, T: 3, D: 2, H: 9 },
     { cell: 'GRU resetAfter=false', activation: 'swish', recurrentActivation: 'gelu', B: 3, T: 4, D: 5, H: 37 },
+    { cell: 'SimpleRNN', activation: 'gelu', recurrentActivation: 'sigmoid', B: 1, T: 1, D: 1, H: 1 },
+    { cell: 'SimpleRNN', activation: 'swish', recurrentActivation: 'sigmoid', B: 3, T: 4, D: 5, H: 37 },
   ] as const)('$cell activation $activation, recurrentActivation $recurrentActivation (B=$B T=$T D=$D H=$H): gradients vs the reference', async (c) => {
     const { gpu } = env;
     const options = { units: c.H, inputShape: [c.T, c.D], activation: c.activation, recurrentActivation: c.recurrentActivation, seed: 1 } as const;
-    const build = <L>(f: Factories) =>
-      [c.cell === 'LSTM' ? f.lstm(options) : f.gru({ ...options, resetAfter: c.cell === 'GRU' }), f.dense({ units: 2, seed: 2 })] as L[];
+    const cellOf = (f: Factories) =>
+      c.cell === 'LSTM'
+        ? f.lstm(options)
+        : c.cell === 'SimpleRNN'
+          ? f.simpleRNN({ units: c.H, inputShape: [c.T, c.D], activation: c.activation, seed: 1 })
+          : f.gru({ ...options, resetAfter: c.cell === 'GRU' });
+    const build = <L>(f: Factories) => [cellOf(f), f.dense({ units: 2, seed: 2 })] as L[];
     const { model, twin } = await modelAndTwin(gpu, build);
     const random = new reference.Random(c.B * 10 + c.H);
     const x = random.uniformArray(c.B * c.T * c.D, -2, 2);
@@ -111,10 +119,8 @@ describe('gelu and swish: Dense heads, LSTM and GRU gates; refused by SimpleRNN'
     model.dispose();
   });
 
-  test.each(['gelu', 'swish', 'silu'])('%s in a SimpleRNN is a ShapeError that says why', (activation) => {
-    expect(() => layers.simpleRNN({ units: 2, activation: activation as never })).toThrow(ShapeError);
-    expect(() => layers.simpleRNN({ units: 2, activation: activation as never })).toThrow(
-      /derivative needs the pre-activation.*LSTM and GRU do\): use one of tanh, sigmoid/,
-    );
+  test('silu is swish in every cell; an activation no kernel has is refused', () => {
+    for (const make of [layers.lstm, layers.gru, layers.simpleRNN]) expect(make({ units: 2, activation: 'silu' as never }).config.activation).toBe('swish');
+    expect(() => layers.simpleRNN({ units: 2, activation: 'mish' as never })).toThrow(ShapeError);
   });
 });

@@ -122,13 +122,12 @@ describe('layers and state', () => {
   });
   test('bad layer options', () => {
     expect(() => layers.lstm({ units: 0 })).toThrowError(/units must be a positive whole number/);
-    // An activation no kernel has, or one a cell cannot take (its derivative needs the input),
-    // is refused when the layer is made, before any GPU work.
+    // An activation no kernel has is refused when the layer is made, before any GPU work.
     expect(() => layers.lstm({ units: 2, inputShape: [2, 2], activation: 'mish' as never })).toThrowError(/activation 'mish' is not supported: use one of/);
-    expect(() => layers.simpleRNN({ units: 2, inputShape: [2, 2], activation: 'gelu' as never })).toThrowError(RnnError);
+    expect(() => layers.simpleRNN({ units: 2, inputShape: [2, 2], activation: 'mish' as never })).toThrowError(RnnError);
     expect(() => layers.gru({ units: 2, recurrentActivation: 'mish' as never })).toThrowError(/gru: recurrentActivation 'mish' is not supported/);
-    expect(() => layers.simpleRNN({ units: 2, activation: 'swish' as never })).toThrowError(
-      /simpleRNN: activation 'swish' is not supported in a simpleRNN cell \(its derivative needs the pre-activation.*\): use one of tanh, .*softsign/,
+    expect(() => layers.simpleRNN({ units: 2, activation: 'hard_swish' as never })).toThrowError(
+      /simpleRNN: activation 'hard_swish' is not supported: use one of tanh, .*swish/,
     );
   });
 });
