@@ -1,9 +1,11 @@
 // examples/keras/: each model the LSTM material builds, translated line by line. Each has the
 // parameters and per-layer output shapes Keras 3.15.1 gives the same Keras code (model.summary(),
 // computed with scripts' Keras venv: the numbers below), and trains on small synthetic data of
-// its shapes: the loss is finite and falls.
-import { describe, expect, test } from 'vitest';
-import { reference, type Sequential, tensor, toCategorical } from '../../src/index.js';
+// its shapes: the loss is finite and falls. The examples' layers are unseeded, as the Keras
+// code they translate: each test sets the global seed first, so that it starts from the same
+// weights however the file is run (whole, or one test of it).
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
+import { reference, type Sequential, setSeed, tensor, toCategorical } from '../../src/index.js';
 import { stackedBidirectional } from '../../examples/keras/bidirectional.js';
 import { imdbModel, MAX_REVIEW_LENGTH, TOP_WORDS } from '../../examples/keras/imdb.js';
 import { mnistRowsModel } from '../../examples/keras/mnistRows.js';
@@ -52,7 +54,12 @@ async function trains(model: Sequential, x: Float32Array, xShape: number[], y: F
 }
 
 describe('examples/keras: the material, translated', () => {
-  const random = new reference.Random(7);
+  let random = new reference.Random(7);
+  beforeEach(() => {
+    setSeed(2026);
+    random = new reference.Random(7);
+  });
+  afterAll(() => setSeed(undefined));
 
   test('IMDB: Embedding → Conv1D → MaxPooling1D → LSTM → sigmoid', async () => {
     const model = imdbModel(env.gpu);
