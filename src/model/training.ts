@@ -6,7 +6,7 @@
 // encoding: trainingStep.ts; sample and class weights: sampleWeights.ts.
 import type { LossName, MetricName } from '../kernels/loss.js';
 import { RnnError } from '../spec/errors.js';
-import { checkOptions } from '../spec/options.js';
+import { checkOptions, OptionError } from '../spec/options.js';
 import { BufferUsage, TENSOR_USAGE } from '../runtime/gpuConstants.js';
 import { emptyTensor, Tensor, type TensorData } from '../runtime/tensor.js';
 import { Random } from '../init/random.js';
@@ -176,6 +176,7 @@ export class Trainer {
   async evaluate(x: Tensor | TensorData, y: Tensor | TensorData, args: EvaluateArgs = {}, xShape?: readonly number[]): Promise<Logs> {
     checkOptions('evaluate', args, EVALUATE_OPTIONS);
     const batchSize = args.batchSize ?? 32;
+    if (!(batchSize >= 1)) throw new OptionError(`evaluate: batchSize is the number of samples a batch, a whole number ≥ 1; got ${batchSize}.`);
     const onHost = !(x instanceof Tensor || y instanceof Tensor || args.sampleWeight instanceof Tensor);
     const chunks = onHost
       ? hostChunks(x as TensorData, y as TensorData, args.sampleWeight as TensorData | undefined, xShape, this.model.layers[0], batchSize)

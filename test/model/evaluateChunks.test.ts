@@ -2,7 +2,7 @@
 // time (evaluateChunking.bytes of x at most), so no GPU buffer holds the whole input; the logs
 // equal those of one run over all samples (the same batches, their means combined in Float64).
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { layers, reference, sequential, ShapeError, tensor } from '../../src/index.js';
+import { layers, OptionError, reference, sequential, ShapeError, tensor } from '../../src/index.js';
 import { evaluateChunking } from '../../src/model/evaluateChunks.js';
 import { useGpu } from '../helpers/gpu.js';
 
@@ -42,7 +42,8 @@ describe('evaluate streams data given on the CPU', () => {
       batchSize,
       sampleWeight: tensor(env.gpu, sampleWeight, [N]),
     });
-    evaluateChunking.bytes = 2 * batchSize * T * D * 4;
+    // Two batches' x, y and weights (T·D + 2 + 1 floats a sample) a chunk.
+    evaluateChunking.bytes = 2 * batchSize * (T * D + 3) * 4;
     const { largest, result } = await largestBuffer(() => model.evaluate(x, y, { batchSize, sampleWeight }));
     expectSameLogs(result, whole);
     expect(largest).toBeLessThan(N * T * D * 4);
@@ -66,7 +67,7 @@ describe('evaluate streams data given on the CPU', () => {
     model.dispose();
   });
 
-  test('bad data is refused as it is without chunks: too few targets, a label out of range in a later chunk', async () => {
+  test('bad data is refused as it is without chunks: too few targets, a label out of range in a later chunk, a null weight, batchSize < 1', async () => {
     const [N, T, D] = [20, 3, 2];
     const x = new Float32Array(N * T * D);
     const model = sequential(env.gpu, [
@@ -78,6 +79,9 @@ describe('evaluate streams data given on the CPU', () => {
     await expect(model.evaluate(x, new Float32Array(N - 1), { batchSize: 4 })).rejects.toThrow(ShapeError);
     const labels = Float32Array.from({ length: N }, (_, i) => (i === N - 2 ? 3 : i % 3));
     await expect(model.evaluate(x, labels, { batchSize: 4 })).rejects.toThrow(/label 3 .* not a class index/);
+    const weights = Array.from({ length: N }, (_, i) => (i === N - 1 ? null : 1)) as number[];
+    await expect(model.evaluate(x, new Float32Array(N), { batchSize: 4, sampleWeight: weights })).rejects.toThrow(/sampleWeight/);
+    for (const batchSize of [0, -4]) await expect(model.evaluate(x, new Float32Array(N), { batchSize })).rejects.toThrow(OptionError);
     model.dispose();
   });
 });
