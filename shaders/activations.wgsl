@@ -3,8 +3,8 @@
 //   0 tanh, 1 sigmoid, 2 hardSigmoid (clamp(0.2·x + 0.5, 0, 1), Keras 2), 3 relu, 4 linear,
 //   5 elu (α = 1), 6 selu (Keras's α and scale), 7 softplus, 8 softsign, 9 gelu (exact:
 //   x·Φ(x), Φ the normal CDF), 10 swish (x·σ(x)).
-// Φ comes from erfc by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7), on |x| so that
-// Φ of a negative x has no cancellation.
+// Φ comes from erfc by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7; its relative error
+// grows in the far tail), on |x| so that Φ of a negative x is not 1 minus a number near 1.
 // tanh and sigmoid are written with exp so that they saturate to ±1 / 0..1 for any |x|
 // (no inf/inf NaN); absolute error ≤ 1e-7 near 0.
 

@@ -48,6 +48,11 @@ export async function profileCases(gpu: Gpu, cases: readonly CaseSpec[], log: (l
     const runner = await oursSystem(gpu).prepare(problem);
     try {
       await runner.run();
+      // With --tune: the trials the first run queued, then once more so that the chosen forms are compiled.
+      if (gpu.tuner.mode !== 'off') {
+        await gpu.tuner.settled();
+        await runner.run();
+      }
       const records = new DispatchLog();
       await gpu.recordDispatches(records, () => runner.run());
       const passes = await timePasses(gpu, () => runner.run());

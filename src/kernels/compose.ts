@@ -12,7 +12,7 @@ export function composeShader(...parts: string[]): string {
   return parts.join('\n');
 }
 
-/** `body` after activations.wgsl (activate, activate_grad_from_output). */
+/** `body` after activations.wgsl (activate, activate_grad_from_output / _from_input, kept_activation, from_kept). */
 export function withActivations(body: string): string {
   return composeShader(activations, body);
 }

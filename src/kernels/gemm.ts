@@ -29,16 +29,18 @@ export interface GemmOptions {
   /**
    * 'tiled' (`main`): tiles of A and B staged in workgroup memory; 'registers'
    * (`main_registers`): read from storage, no workgroup memory; 'rows' (`main_rows`): one
-   * column of 4 rows an invocation, for M ≤ ROWS_MAX_M. The same summation order: equal to the
-   * bit. Default: gemmVariant (or the tuner's choice).
+   * column of ROWS_TM rows an invocation, for a few rows (the cost model's choice at M ≤
+   * ROWS_MAX_M, a tuner candidate to M ≤ 16). The same summation order: equal to the bit.
+   * Default: gemmVariant (or the tuner's choice).
    */
   variant?: GemmVariant;
 }
 
 export type GemmVariant = 'tiled' | 'registers' | 'rows';
 
-/** main_rows: invocations a workgroup (one column each). */
+/** main_rows: invocations a workgroup (one column each), and rows an invocation (the shader's TM). */
 const ROWS_WG = 64;
+const ROWS_TM = 4;
 /** The most rows for which the rows variant is the cost model's choice: a tiled workgroup would leave most of its 64 rows empty. */
 export const ROWS_MAX_M = 4;
 
@@ -157,7 +159,7 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
     pass,
     gemmKernel({ ...args, variant, hasBias: !!args.bias }),
     [args.a, args.b, bias, y, params],
-    variant === 'rows' ? [ceilDiv(args.N, ROWS_WG), ceilDiv(args.M, 4), slices] : [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
+    variant === 'rows' ? [ceilDiv(args.N, ROWS_WG), ceilDiv(args.M, ROWS_TM), slices] : [ceilDiv(args.N, 4 * WG), ceilDiv(args.M, 4 * WG), slices],
     `GEMM ${shape}${split ? ` in ${slices} K slices` : ''}`,
     { workgroupSize: variant === 'rows' ? ROWS_WG : WG * WG, work: () => (split ? gemmSplitWork({ ...args, slices }) : gemmWork(args)) },
   );
@@ -169,7 +171,7 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
  * the candidates on this adapter at M, N, K rounded up to powers of two, with these transposes and slices.
  */
 function tunedGemmVariant(gpu: Gpu, args: GemmArgs): GemmVariant {
-  const flags = `${args.transA ? 'ᵀ' : ''}·${args.transB ? 'ᵀ' : ''}${args.aRowsBatchMajor ? ' bm' : ''}`;
+  const flags = `${args.transA ? 'ᵀ' : ''}·${args.transB ? 'ᵀ' : ''}${args.aRowsBatchMajor ? ' bm' : ''}${args.aRowsReversed ? ' rev' : ''}${args.bias ? ' +b' : ''}`;
   const shape = `M${shapeBucket(args.M)} N${shapeBucket(args.N)} K${shapeBucket(args.K)} ${flags} S${args.splitK}`;
   return tunedVariant(gpu, 'gemm', shape, args, gemmVariants(args.M), gemmVariant(args.M), (pass, run, variant, trial) =>
     encodeGemm(gpu, pass, run, { ...trial, variant }),

@@ -103,11 +103,8 @@ export function encodeSimpleRnnStepsForward(
   run: RunScope,
   args: SimpleRnnStepArgs & { form?: SimpleRnnForwardForm },
 ): void {
-  const form =
-    args.form ??
-    tunedForm(gpu, 'simple_rnn_step_forward', args, persistentOrMain(args.B, args.H), persistentOrMain(args.B, args.H)[0], (p, r, trial) =>
-      encodeSimpleRnnStepsForward(gpu, p, r, trial),
-    );
+  const forms = persistentOrMain(args.B, args.H);
+  const form = args.form ?? tunedForm(gpu, 'simple_rnn_step_forward', args, forms, forms[0], (p, r, t) => encodeSimpleRnnStepsForward(gpu, p, r, t));
   const flags = { ...args, rows: rowsPerInvocation(args.B), masked: !!args.mask, recurrentDropout: !!args.recurrentMask };
   const kernel = simpleRnnStepForwardKernel({ ...flags, form });
   const bindings = (step: GPUBufferBinding) => [

@@ -9,7 +9,10 @@ import { encodeSoftmax } from '../kernels/softmax.js';
 import type { Gpu, RunScope } from '../runtime/device.js';
 import { type ActivationOrSoftmax, gradientNeedsInput } from '../spec/names.js';
 
-/** y [M, N] = act(op(A)·op(B) + bias) into `args.y`; returns the pre-activation z where the backward needs it. */
+/**
+ * y [M, N] = act(op(A)·op(B) + bias) into `args.y`; with `train`, returns the pre-activation z
+ * where the backward needs it (inference fuses every elementwise activation into the epilogue).
+ */
 export function encodeActivatedGemm(
   gpu: Gpu,
   pass: GPUComputePassEncoder,
@@ -17,9 +20,10 @@ export function encodeActivatedGemm(
   args: Omit<GemmArgs, 'activation'>,
   activation: ActivationOrSoftmax,
   label: string,
+  train: boolean,
 ): GPUBuffer | undefined {
   const n = args.M * args.N;
-  if (activation === 'softmax' || gradientNeedsInput(activation)) {
+  if (activation === 'softmax' || (train && gradientNeedsInput(activation))) {
     const z = activation === 'softmax' ? args.y : run.scratch(n * 4, `${label}/z`);
     encodeGemm(gpu, pass, run, { ...args, y: z });
     if (activation === 'softmax') encodeSoftmax(gpu, pass, run, { x: args.y, rows: args.M, cols: args.N });

@@ -34,7 +34,16 @@ export class Activation extends WeightlessLayer {
 
   protected checkRank(): void {}
 
+  /** Inference: keeps nothing for a backward (gelu's and swish's input is not copied). */
+  override encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
+    return this.encodeForward(encoder, run, input, false).output;
+  }
+
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: ActivationSaved } {
+    return this.encodeForward(encoder, run, input, true);
+  }
+
+  private encodeForward(encoder: GPUCommandEncoder, run: RunScope, input: Flow, train: boolean): { output: Flow; saved: ActivationSaved } {
     const gpu = this.requireBuilt();
     const n = shapeSize(input.shape);
     const { activation } = this.config;
@@ -49,7 +58,7 @@ export class Activation extends WeightlessLayer {
     }
     pass.end();
     const output: Flow = { buffer: y, offset: 0, shape: [...input.shape], timeMajor: input.timeMajor, mask: input.mask };
-    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? atOffsetZero(encoder, run, input, n) : undefined;
+    const z = train && gradientNeedsInput(activation) ? atOffsetZero(encoder, run, input, n) : undefined;
     return { output, saved: { y, z, shape: [...input.shape] } };
   }
 

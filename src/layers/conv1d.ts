@@ -64,11 +64,16 @@ export class Conv1d extends Layer {
     return [this.config.kernelRegularizer, ...(this.config.useBias ? [this.config.biasRegularizer] : [])];
   }
 
+  /** Inference: the activation fused into the GEMM's epilogue (gelu and swish too: no backward follows). */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
-    return this.encodeTrain(encoder, run, input).output;
+    return this.encodeForward(encoder, run, input, false).output;
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: Conv1dSaved } {
+    return this.encodeForward(encoder, run, input, true);
+  }
+
+  private encodeForward(encoder: GPUCommandEncoder, run: RunScope, input: Flow, train: boolean): { output: Flow; saved: Conv1dSaved } {
     const gpu = this.requireBuilt();
     const [B, T, C] = this.checkFlow(input);
     const { kernelSize: K, strides: S, padding, filters: F, dilationRate: D } = this.config;
@@ -83,7 +88,7 @@ export class Conv1d extends Layer {
     const pass = encoder.beginComputePass({ label: this.name });
     encodeIm2col(gpu, pass, run, { ...geometry, x: input.buffer, xOffset: input.offset, timeMajor: input.timeMajor, cols });
     const gemm = { a: cols, b: kernel.buffer, bias: bias?.buffer, y, M: rows, N: F, K: K * C };
-    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name);
+    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name, train);
     pass.end();
     return { output: { buffer: y, offset: 0, shape: [B, To, F], timeMajor: false }, saved: { input, geometry, cols, y, z } };
   }

@@ -54,11 +54,16 @@ export class Dense extends Layer {
     return [this.config.kernelRegularizer, ...(this.config.useBias ? [this.config.biasRegularizer] : [])];
   }
 
+  /** Inference: the activation fused into the GEMM's epilogue (gelu and swish too: no backward follows). */
   encode(encoder: GPUCommandEncoder, run: RunScope, input: Flow): Flow {
-    return this.encodeTrain(encoder, run, input).output;
+    return this.encodeForward(encoder, run, input, false).output;
   }
 
   encodeTrain(encoder: GPUCommandEncoder, run: RunScope, input: Flow): { output: Flow; saved: DenseSaved } {
+    return this.encodeForward(encoder, run, input, true);
+  }
+
+  private encodeForward(encoder: GPUCommandEncoder, run: RunScope, input: Flow, train: boolean): { output: Flow; saved: DenseSaved } {
     const gpu = this.requireBuilt();
     this.checkFlow(input);
     const F = input.shape[input.shape.length - 1];
@@ -68,7 +73,7 @@ export class Dense extends Layer {
     const [kernel, bias] = this.weights;
     const pass = encoder.beginComputePass({ label: this.name });
     const gemm = { a: input.buffer, aOffset: input.offset, b: kernel.buffer, bias: bias?.buffer, y, M: rows, N: this.units, K: F };
-    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name);
+    const z = encodeActivatedGemm(gpu, pass, run, gemm, this.config.activation, this.name, train);
     pass.end();
     // On a sequence the mask passes on (to the next layer, or to the loss, which skips masked steps).
     const output: Flow = { buffer: y, offset: 0, shape: this.computeOutputShape(input.shape), timeMajor: input.timeMajor, mask: input.mask };

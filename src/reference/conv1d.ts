@@ -204,7 +204,7 @@ export class ReferenceConv1d {
     this.build(d.C);
     const [kernel, bias] = this.weights!;
     const { activation } = this.config;
-    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? conv1dForward(x.data, kernel, bias, d, 'linear') : undefined;
+    const z = gradientNeedsInput(activation) ? conv1dForward(x.data, kernel, bias, d, 'linear') : undefined;
     const y = z && activation !== 'softmax' ? z.map((v) => activate(activation, v)) : conv1dForward(x.data, kernel, bias, d, activation);
     return { y: cpuTensor(y, [d.B, y.length / (d.B * d.F), d.F]), saved: { x, y, z } };
   }

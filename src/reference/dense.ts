@@ -58,7 +58,7 @@ export class ReferenceDense {
     const rows = x.data.length / F;
     const [kernel, bias] = this.weights!;
     const { activation } = this.config;
-    const z = activation !== 'softmax' && gradientNeedsInput(activation) ? denseForward(x.data, kernel, bias, rows, F, this.units, 'linear') : undefined;
+    const z = gradientNeedsInput(activation) ? denseForward(x.data, kernel, bias, rows, F, this.units, 'linear') : undefined;
     const y = z && activation !== 'softmax' ? z.map((v) => activate(activation, v)) : denseForward(x.data, kernel, bias, rows, F, this.units, activation);
     return { y: cpuTensor(y, [...x.shape.slice(0, -1), this.units]), saved: { x, y, z } };
   }

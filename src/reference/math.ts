@@ -39,12 +39,13 @@ export function normalCdf(x: number): number {
 }
 
 /**
- * erfc(z) for z ≥ 0 in Float64: 1 − the Maclaurin series of erf below 2.5 (its terms peak
- * near 10², so ~1e-15 absolute), above it the continued fraction
- * erfc(z) = e^−z²/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …)))), evaluated from 80 terms down.
+ * erfc(z) for z ≥ 0 in Float64: 1 − the Maclaurin series of erf below 2 (≤ 1.1e-15 absolute
+ * against Python's math.erfc on a 0.01 grid), above it the continued fraction
+ * erfc(z) = e^−z²/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …)))) from 80 terms down (≤ 3.3e-13
+ * relative, 2 ≤ z ≤ 27).
  */
 export function erfc(z: number): number {
-  if (z < 2.5) {
+  if (z < 2) {
     let term = z;
     let sum = z;
     for (let n = 1; n < 60; n++) {

@@ -70,10 +70,16 @@ const USED_FEATURES = ['shader-f16', 'timestamp-query'] as const;
  */
 export async function createDevice(options: CreateDeviceOptions = {}): Promise<Gpu> {
   const tune = checkTuneOptions(options);
+  // The store opens before the device: an unreadable tuneCache leaves nothing to release.
+  const opened =
+    options.tuneCache === undefined
+      ? undefined
+      : await openTuneStore(options.tuneCache).catch((error: unknown) => {
+          const why = error instanceof Error ? error.message : String(error);
+          throw new DeviceError(`createDevice: tuneCache '${options.tuneCache}' cannot be read (${why}): give a file path this process may read and write.`);
+        });
   const gpu = await createUntunedDevice(options);
-  if (tune === 'off') return gpu;
-  const { store, stored } = options.tuneCache === undefined ? { store: undefined, stored: {} } : await openTuneStore(options.tuneCache);
-  gpu.tuner = new Tuner(gpu, tune, store, stored);
+  if (tune !== 'off') gpu.tuner = new Tuner(gpu, tune, opened?.store, opened?.stored);
   return gpu;
 }
 
@@ -83,6 +89,11 @@ function checkTuneOptions(options: CreateDeviceOptions): TuneMode {
     throw new DeviceError(`createDevice: tune must be one of ${TUNE_MODES.map((m) => `'${m}'`).join(', ')}, got ${String(tune)}.`);
   if (options.tuneCache !== undefined && (typeof options.tuneCache !== 'string' || options.tuneCache === '')) {
     throw new DeviceError(`createDevice: tuneCache is a file path (Node) or a name (browser), got ${String(options.tuneCache)}.`);
+  }
+  if (options.tuneCache !== undefined && tune === 'off') {
+    throw new DeviceError(
+      "createDevice: tuneCache keeps the choices of tune 'fast' or 'full'; with tune 'off' (the default) nothing is tuned: add tune, or leave tuneCache out.",
+    );
   }
   return tune;
 }

@@ -153,6 +153,22 @@ export class Gpu {
     }
   }
 
+  /** `encode` with no dispatch recorded, also while recordDispatches runs (the tuner's trials). */
+  unrecorded(encode: () => void): void {
+    const log = this.dispatchLog;
+    this.dispatchLog = undefined;
+    try {
+      encode();
+    } finally {
+      this.dispatchLog = log;
+    }
+  }
+
+  /** Lost or destroyed: nothing can run on this device any more. */
+  get isGone(): boolean {
+    return this.destroyed || this.isLost;
+  }
+
   /** Called by kernels/dispatch.ts for every dispatch; a no-op unless a log is attached. */
   noteDispatch(record: () => DispatchRecord): void {
     this.dispatchLog?.add(record());

@@ -1,5 +1,6 @@
 // The browser build's stand-in for tuneStore.node.ts (same exports, checked by the types): the
 // tuner's choices in IndexedDB, database 'webgpu-rnn-tuning', one record per tuneCache name.
+// Each operation opens the database, waits for its transaction to complete, and closes it.
 import type * as Node from './tuneStore.node.js';
 import type { TuneStore } from './tuner.js';
 
@@ -13,27 +14,35 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
-async function database(): Promise<IDBDatabase | undefined> {
+/** `use` on the store in one transaction of `mode`, resolved once the transaction completes; undefined without IndexedDB. */
+async function inStore<T>(mode: IDBTransactionMode, use: (store: IDBObjectStore) => IDBRequest<T>): Promise<T | undefined> {
   const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (!idb) return undefined;
   const open = idb.open(DATABASE, 1);
   open.onupgradeneeded = () => open.result.createObjectStore(STORE);
-  return request(open);
+  const db = await request(open);
+  try {
+    const tx = db.transaction(STORE, mode);
+    const done = new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+    const result = await request(use(tx.objectStore(STORE)));
+    await done;
+    return result;
+  } finally {
+    db.close();
+  }
 }
 
 export const openTuneStore: typeof Node.openTuneStore = async (name) => {
-  const db = await database();
-  const stored = ((db && (await request(db.transaction(STORE).objectStore(STORE).get(name)))) ?? {}) as Record<string, string>;
+  const read = async () => ((await inStore('readonly', (s) => s.get(name))) ?? {}) as Record<string, string>;
+  const stored = await read();
   const store: TuneStore = {
-    load: async () => stored,
     async save(entries) {
-      if (db)
-        await request(
-          db
-            .transaction(STORE, 'readwrite')
-            .objectStore(STORE)
-            .put({ ...entries }, name),
-        );
+      const choices = { ...(await read()), ...entries };
+      await inStore('readwrite', (s) => s.put(choices, name));
     },
   };
   return { store, stored };

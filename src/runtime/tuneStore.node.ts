@@ -4,23 +4,39 @@ import * as fs from 'node:fs/promises';
 import type { TuneStore } from './tuner.js';
 
 const FORMAT = 'webgpu-rnn-tuning';
+const VERSION = 1;
+let saves = 0;
 
-/** The store at `name` (a file path) and the choices it holds (none if the file does not exist yet). */
-export async function openTuneStore(name: string): Promise<{ store: TuneStore; stored: Record<string, string> }> {
-  let stored: Record<string, string> = {};
+/** The choices in the file at `path`: none if it does not exist yet, or is not a tuning file of this version. */
+async function readChoices(path: string): Promise<Record<string, string>> {
+  let text: string;
   try {
-    const json = JSON.parse(await fs.readFile(name, 'utf8')) as { format?: string; choices?: Record<string, string> };
-    if (json.format === FORMAT && json.choices && typeof json.choices === 'object') stored = json.choices;
+    text = await fs.readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
   }
+  try {
+    const json = JSON.parse(text) as { format?: string; version?: number; choices?: Record<string, string> };
+    return json.format === FORMAT && json.version === VERSION && json.choices && typeof json.choices === 'object' ? json.choices : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The store at `path` and the choices it holds. A save merges this device's choices into what
+ * the file holds then (another process may have added some), written beside and renamed over,
+ * so a reader never sees half a file.
+ */
+export async function openTuneStore(path: string): Promise<{ store: TuneStore; stored: Record<string, string> }> {
+  const stored = await readChoices(path);
   const store: TuneStore = {
-    load: async () => stored,
     async save(entries) {
-      // Written beside and renamed over: a reader never sees half a file.
-      const partial = `${name}.${process.pid}.partial`;
-      await fs.writeFile(partial, `${JSON.stringify({ format: FORMAT, version: 1, choices: entries }, null, 1)}\n`);
-      await fs.rename(partial, name);
+      const choices = { ...(await readChoices(path)), ...entries };
+      const partial = `${path}.${process.pid}.${++saves}.partial`;
+      await fs.writeFile(partial, `${JSON.stringify({ format: FORMAT, version: VERSION, choices }, null, 1)}\n`);
+      await fs.rename(partial, path);
     },
   };
   return { store, stored };

@@ -1,9 +1,11 @@
 // The autotuner: which variant of a kernel runs is timed on this adapter instead of guessed.
 // On first use of a (kernel family, rounded shape) the encoder gets the cost-model choice at
-// once and a trial is queued: after the current work, every candidate runs on zeroed buffers
-// of that shape, a warm-up then `reps` timed submits (GPU timestamps where the device has
-// 'timestamp-query', else the wall time to onSubmittedWorkDone), and the lowest median wins
-// from then on. Choices are keyed by adapter, kept in memory and, with a TuneStore, persisted.
+// once and a trial is queued: once the device's queue is idle, every candidate runs on zeroed
+// buffers of that shape, a warm-up then `reps` timed submits, all on one clock (GPU timestamps
+// where the device has 'timestamp-query' and they resolve every run, else the wall time to
+// onSubmittedWorkDone), and the lowest median wins from then on (a tie keeps the cost model's
+// choice). Trials record no dispatches. Choices are keyed by adapter, kept in memory and, with
+// a TuneStore, persisted; what fails (a candidate, a save) is kept in `failures`.
 import { BufferUsage, MapMode, READBACK_USAGE } from './gpuConstants.js';
 
 /** 'off': always the cost-model choice (deterministic); 'fast': 3 timed runs a candidate; 'full': 10, on longer trials. */
@@ -11,9 +13,9 @@ export type TuneMode = 'off' | 'fast' | 'full';
 
 export const TUNE_MODES: readonly TuneMode[] = ['off', 'fast', 'full'];
 
-/** Where tuned choices persist between sessions: a file in Node, IndexedDB in a browser. */
+/** Where tuned choices persist between sessions: a file in Node, IndexedDB in a browser (tuneStore.*.ts). */
 export interface TuneStore {
-  load(): Promise<Record<string, string>>;
+  /** Adds `entries` to what the store holds (merged with choices others saved meanwhile). */
   save(entries: Readonly<Record<string, string>>): Promise<void>;
 }
 
@@ -21,8 +23,11 @@ export interface TuneStore {
 export interface TunerHost<Run> {
   readonly device: GPUDevice;
   readonly info: { vendor: string; architecture: string; description: string; runtime: string; features: readonly string[] };
-  readonly isLost: boolean;
+  /** Lost or destroyed: nothing runs on it any more. */
+  readonly isGone: boolean;
   submit(what: string, encode: (encoder: GPUCommandEncoder, run: Run) => void): Promise<void>;
+  /** `encode` with no dispatch recorded (a trial is not the caller's work). */
+  unrecorded(encode: () => void): void;
 }
 
 /** One trial: buffers made for it, and the encoding of one candidate into a pass. */
@@ -52,6 +57,8 @@ export class Tuner<Run> {
   private queue: Promise<void> = Promise.resolve();
   /** The trials run so far, in order (what `--profile` and tests read). */
   readonly records: TuneRecord[] = [];
+  /** What failed: a candidate that threw (left out of its trial), a trial's buffers, a save. */
+  readonly failures: { key: string; error: string }[] = [];
 
   constructor(
     private readonly gpu: TunerHost<Run>,
@@ -78,7 +85,7 @@ export class Tuner<Run> {
     if (known !== undefined && candidates.includes(known)) return known;
     if (this.mode === 'off' || candidates.length < 2 || this.queued.has(key)) return fallback;
     this.queued.add(key);
-    this.queue = this.queue.then(() => this.runTrial(key, candidates, trial)).catch(() => {});
+    this.queue = this.queue.then(() => this.runTrial(key, candidates, fallback, trial)).catch((e: unknown) => void this.fail(key, e));
     return fallback;
   }
 
@@ -97,32 +104,67 @@ export class Tuner<Run> {
     return [vendor, architecture, description, runtime].join('/');
   }
 
-  private async runTrial<V extends string>(key: string, candidates: readonly V[], makeTrial: () => Trial<V, Run>): Promise<void> {
-    if (this.gpu.isLost) return;
+  private fail(key: string, error: unknown): void {
+    this.failures.push({ key, error: error instanceof Error ? error.message : String(error) });
+  }
+
+  private async runTrial<V extends string>(key: string, candidates: readonly V[], fallback: V, makeTrial: () => Trial<V, Run>): Promise<void> {
+    if (this.gpu.isGone) return;
+    const { device } = this.gpu;
+    device.pushErrorScope('out-of-memory');
     const trial = makeTrial();
-    const reps = REPS[this.mode as Exclude<TuneMode, 'off'>];
-    const timestamps = this.gpu.info.features.includes('timestamp-query');
-    const medians: Record<string, number> = {};
+    const oom = await device.popErrorScope();
     try {
-      for (const variant of candidates) {
-        await this.time(trial, variant, timestamps); // warm-up: the pipeline's compilation
-        const times: number[] = [];
-        for (let r = 0; r < reps; r++) times.push(await this.time(trial, variant, timestamps));
-        times.sort((a, b) => a - b);
-        medians[variant] = times[Math.floor(times.length / 2)];
+      if (oom) throw new Error(`no memory for the trial's buffers: ${oom.message}`);
+      await device.queue.onSubmittedWorkDone(); // the caller's work is not timed with the trial's
+      const reps = REPS[this.mode as Exclude<TuneMode, 'off'>];
+      let clock: TuneRecord['clock'] = this.gpu.info.features.includes('timestamp-query') ? 'timestamp' : 'wall';
+      let medians = await this.timeCandidates(key, trial, candidates, reps, clock);
+      // A run whose timestamps did not resolve (0, or quantized to one tick): the whole trial on the wall clock.
+      if (medians === undefined) {
+        clock = 'wall';
+        medians = (await this.timeCandidates(key, trial, candidates, reps, clock))!;
       }
+      const timed = candidates.filter((v) => medians[v] !== undefined);
+      if (timed.length === 0) return;
+      const winner = timed.reduce((best, v) => (medians[v] < medians[best] ? v : best), timed.includes(fallback) ? fallback : timed[0]);
+      this.chosen.set(key, winner);
+      this.records.push({ key, winner, medians, clock });
+      await this.store?.save(this.entries()).catch((e: unknown) => this.fail(key, e));
     } finally {
       for (const b of trial.buffers) b.destroy();
     }
-    const winner = candidates.reduce((best, v) => (medians[v] < medians[best] ? v : best));
-    this.chosen.set(key, winner);
-    this.records.push({ key, winner, medians, clock: timestamps ? 'timestamp' : 'wall' });
-    await this.store?.save(this.entries());
   }
 
-  /** One run of `variant` in ms: between the pass's GPU timestamps, or submit to done. */
-  private async time<V extends string>(trial: Trial<V, Run>, variant: V, timestamps: boolean): Promise<number> {
+  /** Each candidate's median ms on `clock` (a candidate that throws is left out); undefined where a timestamp did not resolve. */
+  private async timeCandidates<V extends string>(
+    key: string,
+    trial: Trial<V, Run>,
+    candidates: readonly V[],
+    reps: number,
+    clock: TuneRecord['clock'],
+  ): Promise<Record<string, number> | undefined> {
+    const medians: Record<string, number> = {};
+    for (const variant of candidates) {
+      if (this.gpu.isGone) return medians;
+      try {
+        await this.time(trial, variant, clock); // warm-up: the pipeline's compilation
+        const times: number[] = [];
+        for (let r = 0; r < reps; r++) times.push(await this.time(trial, variant, clock));
+        if (times.some((t) => !(t > 0))) return undefined;
+        times.sort((a, b) => a - b);
+        medians[variant] = times[Math.floor(times.length / 2)];
+      } catch (error) {
+        this.fail(`${key} ${variant}`, error);
+      }
+    }
+    return medians;
+  }
+
+  /** One run of `variant` in ms: between the pass's GPU timestamps (0 where they did not resolve), or submit to done. */
+  private async time<V extends string>(trial: Trial<V, Run>, variant: V, clock: TuneRecord['clock']): Promise<number> {
     const { device } = this.gpu;
+    const timestamps = clock === 'timestamp';
     const querySet = timestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = querySet && device.createBuffer({ size: 16, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
     const readback = querySet && device.createBuffer({ size: 16, usage: READBACK_USAGE });
@@ -134,7 +176,7 @@ export class Tuner<Run> {
           label: `tune ${variant}`,
           timestampWrites: querySet && { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
         });
-        trial.encode(pass, run, variant);
+        this.gpu.unrecorded(() => trial.encode(pass, run, variant));
         pass.end();
         if (querySet && resolved && readback) {
           encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
@@ -147,8 +189,8 @@ export class Tuner<Run> {
       await readback.mapAsync(MapMode.READ);
       const [begin, end] = new BigUint64Array(readback.getMappedRange());
       readback.unmap();
-      // A device may report 0 for both (timestamps quantized or disabled): the wall time then.
-      return end > begin ? Number(end - begin) / 1e6 : wall;
+      // A device may report equal stamps (quantized, e.g. to 100 µs in a browser, or disabled): 0, and the trial goes to the wall clock.
+      return end > begin ? Number(end - begin) / 1e6 : 0;
     } finally {
       querySet?.destroy();
       resolved?.destroy();

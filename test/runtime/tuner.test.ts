@@ -1,11 +1,11 @@
 // The autotuner (createDevice({ tune, tuneCache })): off by default (the cost model's choice,
 // deterministic); with 'fast' the first use of a shape queues a timed trial of every candidate
 // form (step kernels) or variant (GEMM), whose winner later runs; choices persist in a file and are read back by a new device.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createDevice, DeviceError, layers, reference, sequential } from '../../src/index.js';
+import { createDevice, DeviceError, DispatchLog, layers, reference, sequential } from '../../src/index.js';
 import { expectClose } from '../helpers/gpu.js';
 
 const [T, D, H] = [6, 3, 16];
@@ -26,6 +26,34 @@ describe('createDevice({ tune })', () => {
     await expect(createDevice({ quiet: true, tune: 'fastest' as never })).rejects.toThrow(DeviceError);
     await expect(createDevice({ quiet: true, tune: 'fastest' as never })).rejects.toThrow(/tune must be one of 'off', 'fast', 'full'/);
     await expect(createDevice({ quiet: true, tune: 'fast', tuneCache: '' })).rejects.toThrow(/tuneCache/);
+    await expect(createDevice({ quiet: true, tuneCache: join(tmpdir(), 'x.json') })).rejects.toThrow(/with tune 'off' \(the default\) nothing is tuned/);
+    // A directory is no file: a DeviceError naming it, before a device is opened.
+    await expect(createDevice({ quiet: true, tune: 'fast', tuneCache: tmpdir() })).rejects.toThrow(DeviceError);
+  });
+
+  test("trials record no dispatches of the caller's; a save merges with the file's choices", async () => {
+    const cache = join(mkdtempSync(join(tmpdir(), 'tune-')), 'tuning.json');
+    const other = { 'another/adapter|gemm|M1 N1 K1 ·': 'rows' };
+    writeFileSync(cache, JSON.stringify({ format: 'webgpu-rnn-tuning', version: 1, choices: other }));
+    const x = new reference.Random(3).uniformArray(2 * T * D);
+    const count = async (gpu: Awaited<ReturnType<typeof createDevice>>) => {
+      const log = new DispatchLog();
+      await gpu.recordDispatches(log, async () => {
+        await lstmOutput(gpu, 2, x);
+        await gpu.tuner.settled();
+      });
+      return log.records.length;
+    };
+    const off = await createDevice({ quiet: true });
+    const untuned = await count(off);
+    off.destroy();
+    const gpu = await createDevice({ quiet: true, tune: 'fast', tuneCache: cache });
+    expect(await count(gpu)).toBe(untuned);
+    expect(gpu.tuner.records.length).toBeGreaterThan(0);
+    expect(gpu.tuner.failures).toEqual([]);
+    const saved = JSON.parse(readFileSync(cache, 'utf8')) as { choices: Record<string, string> };
+    expect(saved.choices).toEqual({ ...other, ...gpu.tuner.entries() });
+    gpu.destroy();
   });
 
   test("'off' (the default) runs the cost model's choice and times nothing", async () => {
