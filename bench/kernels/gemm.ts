@@ -1,5 +1,6 @@
-// gemm: Y = A·B + bias, one dispatch, in both variants (workgroup-memory tiles, registers only):
-// which is faster depends on the adapter (SwiftShader pays for workgroup memory, GPUs gain).
+// gemm: Y = A·B + bias, one dispatch, in every variant (workgroup-memory tiles, registers only,
+// and for a few rows a column of 4 rows an invocation): which is faster depends on the adapter
+// (SwiftShader pays for workgroup memory, GPUs gain) and on M.
 import { encodeGemm, type GemmVariant } from '../../src/kernels/gemm.js';
 import { gemm } from '../../src/reference/math.js';
 import { defineBench, upload } from './harness.js';
@@ -16,9 +17,11 @@ interface GemmShape {
 export const gemmBench = defineBench<GemmShape>({
   name: 'gemm',
   what: 'encodeGemm (Y = A·B + bias) vs reference gemm',
-  // The layers' input projection X·W + b is [T·B, D]·[D, 4H]; the square sizes are the limits probe's.
-  cases: (quick) =>
-    (quick
+  // The layers' input projection X·W + b is [T·B, D]·[D, 4H]; the square sizes are the limits
+  // probe's; M = 1 and 4 are a generated token's head [B, H]·[H, V] and projection (main_rows).
+  cases: (quick) => {
+    const few = (quick ? [1, 4] : [1, 2, 4]).map((M) => ({ M, N: quick ? 512 : 10_000, K: 128, bias: true }));
+    const many = quick
       ? [
           { M: 64, N: 256, K: 64, bias: true },
           { M: 128, N: 128, K: 128, bias: false },
@@ -27,8 +30,12 @@ export const gemmBench = defineBench<GemmShape>({
           { M: 3200, N: 1024, K: 128, bias: true },
           { M: 512, N: 512, K: 512, bias: false },
           { M: 1024, N: 1024, K: 1024, bias: false },
-        ]
-    ).flatMap((shape) => (['tiled', 'registers'] as const).map((variant) => ({ ...shape, variant }))),
+        ];
+    return [
+      ...few.flatMap((shape) => (['tiled', 'registers', 'rows'] as const).map((variant) => ({ ...shape, variant }))),
+      ...many.flatMap((shape) => (['tiled', 'registers'] as const).map((variant) => ({ ...shape, variant }))),
+    ];
+  },
   label: ({ M, N, K, bias, variant }) => `M=${M} N=${N} K=${K}${bias ? ' +bias' : ''} ${variant}`,
   prepare(gpu, { M, N, K, bias, variant }, random) {
     // A, B, bias in ±1.
