@@ -37,12 +37,15 @@ export async function timePasses(gpu: Gpu, run: () => Promise<unknown>): Promise
   if (!gpu.info.features.includes('timestamp-query')) return undefined;
   const device = gpu.device;
   const log = new DispatchLog();
+  /** The encoders that finished (their passes resolved), and every one created. */
   const encoders: TimedEncoder[] = [];
+  const created: TimedEncoder[] = [];
   const createEncoder = device.createCommandEncoder;
   device.createCommandEncoder = function (this: GPUDevice, descriptor?: GPUCommandEncoderDescriptor) {
     const encoder = createEncoder.call(this, descriptor);
     const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PASSES });
     const timed: TimedEncoder = { querySet, readback: device.createBuffer({ size: 16 * MAX_PASSES, usage: MAP_READ | COPY_DST }), passes: [] };
+    created.push(timed);
     const beginPass = encoder.beginComputePass;
     encoder.beginComputePass = function (this: GPUCommandEncoder, pass?: GPUComputePassDescriptor) {
       const index = timed.passes.length;
@@ -74,33 +77,33 @@ export async function timePasses(gpu: Gpu, run: () => Promise<unknown>): Promise
     };
     return encoder;
   } as typeof device.createCommandEncoder;
+  const times: PassTime[] = [];
   try {
     await gpu.recordDispatches(log, run);
     await device.queue.onSubmittedWorkDone();
+    for (const { readback, passes } of encoders) {
+      if (passes.length === 0) continue;
+      await readback.mapAsync(MAP_READ);
+      const stamps = new BigUint64Array(readback.getMappedRange(), 0, 2 * passes.length);
+      passes.forEach((p, i) => {
+        times.push({
+          label: p.label,
+          kernels: [...new Set(p.records.map((r) => r.kernel))],
+          dispatches: p.records.length,
+          measuredMs: stamps[2 * i + 1] > stamps[2 * i] ? Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 : 0,
+          modeledMs: Object.fromEntries(PROFILE_LIST.map((profile) => [profile.name, 1e3 * modelRecords(p.records, profile).seconds])),
+        });
+      });
+      readback.unmap();
+    }
   } finally {
     device.createCommandEncoder = createEncoder;
-  }
-  const times: PassTime[] = [];
-  for (const { querySet, resolved, readback, passes } of encoders) {
-    querySet.destroy();
-    resolved?.destroy();
-    if (passes.length === 0) {
+    // Every encoder's query set and buffers, finished or not, and whether or not `run` threw.
+    for (const { querySet, resolved, readback } of created) {
+      querySet.destroy();
+      resolved?.destroy();
       readback.destroy();
-      continue;
     }
-    await readback.mapAsync(MAP_READ);
-    const stamps = new BigUint64Array(readback.getMappedRange(), 0, 2 * passes.length);
-    passes.forEach((p, i) => {
-      times.push({
-        label: p.label,
-        kernels: [...new Set(p.records.map((r) => r.kernel))],
-        dispatches: p.records.length,
-        measuredMs: stamps[2 * i + 1] > stamps[2 * i] ? Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 : 0,
-        modeledMs: Object.fromEntries(PROFILE_LIST.map((profile) => [profile.name, 1e3 * modelRecords(p.records, profile).seconds])),
-      });
-    });
-    readback.unmap();
-    readback.destroy();
   }
   return times;
 }
