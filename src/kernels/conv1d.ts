@@ -5,23 +5,11 @@ import im2colSource from '../../shaders/im2col.wgsl?raw';
 import type { Gpu, KernelSource, RunScope } from '../runtime/device.js';
 import { f32Work, type Work } from '../runtime/dispatchRecord.js';
 import { ceilDiv, encodeKernel } from './dispatch.js';
+import type { Conv1dGeometry } from '../spec/convConfig.js';
+
+export type { Conv1dGeometry };
 
 const WG = 64;
-
-/** Geometry of a 1-D window: B sequences of T steps and C channels, To windows of K taps. */
-export interface Conv1dGeometry {
-  B: number;
-  T: number;
-  C: number;
-  To: number;
-  K: number;
-  /** stride */
-  S: number;
-  /** steps of zero padding before step 0 */
-  pad: number;
-  /** steps between taps (dilation rate; default 1) */
-  D?: number;
-}
 
 /** Workgroups for `n` invocations of WG, folded into y where x would pass the limit. */
 export function flatWorkgroups(gpu: Gpu, n: number): [number, number] {

@@ -2,7 +2,7 @@
 // spec), no im2col.
 //   z[b, o, f] = bias[f] + Σ_k Σ_c x[b, o·s − pad + k·dilation, c] · W[k, c, f]   (out-of-range x = 0)
 //   y = act(z)
-import { resolveConv1dConfig, window1d, type Conv1dConfig, type ResolvedConv1dConfig } from '../spec/convConfig.js';
+import { resolveConv1dConfig, window1d, type Conv1dConfig, type Conv1dGeometry, type ResolvedConv1dConfig } from '../spec/convConfig.js';
 import { gradientNeedsInput } from '../spec/names.js';
 import { ShapeError } from '../spec/errors.js';
 import { preActivationGrad } from './backward.js';
@@ -97,20 +97,8 @@ export function conv1dBackward(
   return { dKernel, dBias, dX };
 }
 
-/** The taps of a 1-D convolution: x [B, T, C], To output steps, K taps D apart, stride S, `pad` zero steps before step 0. */
-export interface ConvTaps {
-  B: number;
-  T: number;
-  C: number;
-  To: number;
-  K: number;
-  S: number;
-  pad: number;
-  D?: number;
-}
-
 /** visit(e, i) for every tap inside [0, T): e the cols element [B·To, K·C], i the x element (batch- or time-major). */
-function forEachTap(g: ConvTaps, timeMajor: boolean, visit: (e: number, i: number) => void): void {
+function forEachTap(g: Conv1dGeometry, timeMajor: boolean, visit: (e: number, i: number) => void): void {
   const width = g.K * g.C;
   for (let b = 0; b < g.B; b++)
     for (let o = 0; o < g.To; o++)
@@ -122,14 +110,14 @@ function forEachTap(g: ConvTaps, timeMajor: boolean, visit: (e: number, i: numbe
 }
 
 /** The twin of kernels/conv1d's im2col: cols [B·To, K·C] from x (from element `offset`), zeros outside [0, T). */
-export function im2col(x: ArrayLike<number>, g: ConvTaps, timeMajor = false, offset = 0): Float64Array {
+export function im2col(x: ArrayLike<number>, g: Conv1dGeometry, timeMajor = false, offset = 0): Float64Array {
   const cols = new Float64Array(g.B * g.To * g.K * g.C);
   forEachTap(g, timeMajor, (e, i) => (cols[e] = x[offset + i]));
   return cols;
 }
 
 /** The twin of kernels/conv1d's col2im: dx [B, T, C] (batch- or time-major) = Σ of the dcols [B·To, K·C] taps on each element. */
-export function col2im(dcols: ArrayLike<number>, g: ConvTaps, timeMajor = false): Float64Array {
+export function col2im(dcols: ArrayLike<number>, g: Conv1dGeometry, timeMajor = false): Float64Array {
   const dx = new Float64Array(g.B * g.T * g.C);
   forEachTap(g, timeMajor, (e, i) => (dx[i] += dcols[e]));
   return dx;

@@ -16,7 +16,7 @@ export { initialize, orthogonal, type InitializerName } from '../init/initialize
 export { ReferenceGru, gruForwardTrain, gruBackward, gruStep, type GruWeights, type GruCache } from './gru.js';
 export { ReferenceBidirectional, type ReferenceMergeMode } from './bidirectional.js';
 export { ReferenceSimpleRnn, simpleRnnForwardTrain, simpleRnnBackward, simpleRnnStep, type SimpleRnnWeights } from './simpleRnn.js';
-export { ReferenceConv1d, conv1dForward, conv1dBackward, im2col, col2im, type ConvTaps } from './conv1d.js';
+export { ReferenceConv1d, conv1dForward, conv1dBackward, im2col, col2im } from './conv1d.js';
 export { ReferenceMaxPooling1d, maxPool1dForward, maxPool1dBackward } from './maxPooling1d.js';
 export {
   ReferenceActivation,

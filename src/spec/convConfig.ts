@@ -172,3 +172,21 @@ export function window1d(steps: number, taps: number, stride: number, padding: C
     throw new ShapeError(`${owner}: ${steps} input steps are fewer than the window of ${size} with padding 'valid': use padding 'same' or longer sequences.`);
   return { outSteps: Math.floor((steps - size) / stride) + 1, padBefore: 0 };
 }
+
+/**
+ * Geometry of a 1-D window, as the im2col / col2im kernels and their CPU twins take it: B
+ * sequences of T steps and C channels, To windows of K taps.
+ */
+export interface Conv1dGeometry {
+  B: number;
+  T: number;
+  C: number;
+  To: number;
+  K: number;
+  /** stride */
+  S: number;
+  /** steps of zero padding before step 0 */
+  pad: number;
+  /** steps between taps (dilation rate; default 1) */
+  D?: number;
+}
