@@ -4,6 +4,7 @@
 import { encodeGatherRows } from '../../src/kernels/gatherRows.js';
 import { encodeBatchToTimeMajor, encodeTimeToBatchMajor } from '../../src/kernels/sequenceLayout.js';
 import { toBatchMajor } from '../../src/reference/math.js';
+import { gatherRows as gatherRowsTwin } from '../../src/reference/layout.js';
 import { defineBench, unwritten, upload } from './harness.js';
 
 interface LayoutCase {
@@ -58,7 +59,7 @@ interface GatherCase {
 
 export const gatherRows = defineBench<GatherCase>({
   name: 'gather_rows',
-  what: "encodeGatherRows vs a plain loop, the kernel test's (the reference's fit slices its batches inline: no twin to call)",
+  what: 'encodeGatherRows vs reference gatherRows',
   // A truncated-BPTT window of a time series' inputs (batch-major, as the first layer reads
   // them) and its per-step targets (F = 1, time-major as the recurrent output's loss rows).
   cases: (quick) =>
@@ -82,12 +83,7 @@ export const gatherRows = defineBench<GatherCase>({
       flops: 0,
       bytes: 4 * (B + 2 * n),
       expected() {
-        const out = new Float32Array(n);
-        for (let b = 0; b < B; b++)
-          for (let t = 0; t < T; t++) {
-            const from = (order[start + b] * srcT + t0 + t) * F;
-            out.set(src.subarray(from, from + F), (timeMajor ? t * B + b : b * T + t) * F);
-          }
+        const out = gatherRowsTwin(src, order, { start, B, T, F, srcT, t0, timeMajor });
         // A copy: exact.
         return [{ name: 'out', buffer: buffers.out, expected: out, atol: 0, rtol: 0 }];
       },

@@ -8,6 +8,7 @@ import type { Random } from '../../src/init/random.js';
 import { mergeBackward, mergeOutputs } from '../../src/reference/bidirectional.js';
 import { reverseSteps } from '../../src/reference/sequenceOptions.js';
 import { ReferenceRepeatVector } from '../../src/reference/shapeLayers.js';
+import { stepMask } from '../../src/reference/layout.js';
 import { cpuTensor } from '../../src/reference/tensor.js';
 import { bothDirections, type Direction, defineBench, unwritten, upload } from './harness.js';
 import { f64, postPaddedMask } from './layout.js';
@@ -23,7 +24,7 @@ const MASK_VALUE = 0;
 
 export const masking = defineBench<MaskingCase>({
   name: 'masking',
-  what: "encodeMasking (maskValue 0) vs Keras's definition, any x[b, t, :] ≠ maskValue (src/reference takes masks as inputs: no twin)",
+  what: 'encodeMasking (maskValue 0) vs reference stepMask',
   // Padded feature sequences (Masking) and padded ids (Embedding maskZero: F = 1).
   cases: (quick) =>
     quick
@@ -55,7 +56,7 @@ export const masking = defineBench<MaskingCase>({
       flops: B * T * F,
       bytes: 4 * (B * T * F + B * T),
       expected() {
-        const mask = Float32Array.from({ length: B * T }, (_, s) => (x.subarray(s * F, (s + 1) * F).some((v) => v !== MASK_VALUE) ? 1 : 0));
+        const mask = stepMask(x, B, T, F, MASK_VALUE);
         // 1 / 0 from exact comparisons: exact.
         return [{ name: 'mask', buffer: buffers.mask, expected: mask, atol: 0, rtol: 0 }];
       },

@@ -1,11 +1,10 @@
 // Host-side inputs the kernels need (layout changes, step masks), so that a bench times its kernel alone.
 import type { Random } from '../../src/init/random.js';
+import { transpose } from '../../src/reference/layout.js';
 
-/** y [C, R] = xᵀ for x [R, C]. */
+/** y [C, R] = xᵀ for x [R, C], as f32 (reference transpose). */
 export function transposed(x: ArrayLike<number>, R: number, C: number): Float32Array {
-  const y = new Float32Array(R * C);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) y[c * R + r] = x[r * C + c];
-  return y;
+  return Float32Array.from(transpose(x, R, C));
 }
 
 /** A batch-major [B, T, F] array as time-major [T, B, F]. */

@@ -52,7 +52,7 @@ export const reduceRows = defineBench<Matrix>({
 
 export const transpose = defineBench<Matrix>({
   name: 'transpose',
-  what: 'encodeTranspose vs a plain loop (no twin in src/reference: a copy)',
+  what: 'encodeTranspose vs reference transpose',
   cases,
   label,
   prepare(gpu, { R, C }, random) {

@@ -25,3 +25,4 @@ export {
   ReferenceGlobalAveragePooling1d,
   ReferenceGlobalMaxPooling1d,
 } from './shapeLayers.js';
+export { transpose, gatherRows, stepMask } from './layout.js';

@@ -1,13 +1,15 @@
-// The small kernels of training against plain loops: transpose, column sums, activation
-// gradients, batch gathering. All are exact copies or short f32 sums.
+// The small kernels of training against their CPU twins: transpose, column sums, activation
+// gradients, batch gathering, the step mask. All are exact copies or short f32 sums.
 import { ACTIVATIONS_AND_SOFTMAX, gradientNeedsInput } from '../../src/spec/names.js';
 import { describe, expect, test } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { encodeActivationBackward, type HeadActivationName } from '../../src/kernels/activationBackward.js';
 import { encodeGatherRows } from '../../src/kernels/gatherRows.js';
+import { encodeMasking } from '../../src/kernels/masking.js';
 import { encodeReduceRows } from '../../src/kernels/reduceRows.js';
 import { encodeTranspose } from '../../src/kernels/transpose.js';
 import { denseBackward, denseForward } from '../../src/reference/backward.js';
+import { gatherRows, stepMask, transpose } from '../../src/reference/layout.js';
 import { Random } from '../../src/init/random.js';
 import { expectClose, readBuffer, runPass, useGpu } from '../helpers/gpu.js';
 
@@ -26,8 +28,7 @@ describe('transpose', () => {
     const ty = tensor(gpu, new Float32Array(R * C), [C, R]);
     await runPass(gpu, (pass, run) => encodeTranspose(gpu, pass, run, { x: tx.buffer, y: ty.buffer, R, C }));
     const y = await ty.data();
-    const expected = new Float32Array(R * C);
-    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expected[c * R + r] = x[r * C + c];
+    const expected = Float32Array.from(transpose(x, R, C));
     expect(y).toEqual(expected); // a copy: exact
   });
 });
@@ -108,13 +109,30 @@ describe('gather rows', () => {
     await runPass(gpu, (pass, run) =>
       encodeGatherRows(gpu, pass, run, { src: tsrc.buffer, idx: tidx.buffer, out: tout.buffer, start, B, T, F, timeMajor, srcT, t0 }),
     );
-    const expected = new Float32Array(B * T * F);
-    for (let b = 0; b < B; b++)
-      for (let t = 0; t < T; t++) {
-        const row = timeMajor ? t * B + b : b * T + t;
-        const from = (order[start + b] * srcT + t0 + t) * F;
-        expected.set(src.subarray(from, from + F), row * F);
-      }
-    expect(await readBuffer(gpu, tout.buffer, B * T * F)).toEqual(expected);
+    const expected = Float32Array.from(gatherRows(src, order, { start, B, T, F, srcT, t0, timeMajor }));
+    expect(await readBuffer(gpu, tout.buffer, B * T * F)).toEqual(expected); // a copy: exact
+  });
+});
+
+describe('masking (the step mask)', () => {
+  test.each([
+    { B: 1, T: 1, F: 1, timeMajor: false, offset: 0 },
+    { B: 3, T: 70, F: 1, timeMajor: true, offset: 0 },
+    { B: 5, T: 9, F: 67, timeMajor: false, offset: 3 },
+    { B: 2, T: 33, F: 4, timeMajor: true, offset: 5 },
+  ])('B=$B T=$T F=$F time-major=$timeMajor offset=$offset', async ({ B, T, F, timeMajor, offset }) => {
+    const { gpu } = env;
+    const random = new Random(B * 100 + T + F);
+    // Steps of all maskValue (2), steps with a leading maskValue, others in ±1.
+    const x = new Float32Array(offset + B * T * F);
+    for (let s = 0; s < B * T; s++) {
+      const kind = random.int(3);
+      for (let f = 0; f < F; f++) x[offset + s * F + f] = kind === 0 || (kind === 1 && f === 0) ? 2 : random.uniform(-1, 1);
+    }
+    const [tx, tmask] = [tensor(gpu, x, [x.length]), tensor(gpu, new Float32Array(B * T).fill(7), [B * T])];
+    await runPass(gpu, (pass, run) => encodeMasking(gpu, pass, run, { x: tx.buffer, xOffset: offset, mask: tmask.buffer, B, T, F, timeMajor, maskValue: 2 }));
+    // Exact comparisons, 1 / 0: exact.
+    expect(await readBuffer(gpu, tmask.buffer, B * T)).toEqual(Float32Array.from(stepMask(x, B, T, F, 2, timeMajor, offset)));
+    for (const t of [tx, tmask]) t.dispose();
   });
 });
