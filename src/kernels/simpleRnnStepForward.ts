@@ -54,20 +54,23 @@ export function simpleRnnStepForwardKernel(options: {
   );
 }
 
-/**
- * Work of one step dispatch, per (b, j) of [B, H]: h[t] = act(G[t] + (h[t-1]⊙m)·U): 2H + 1
- * + act (+ 1 for ⊙m). flops = 2·B·H² + B·H·(1 + act (+ 1)).
- * Reads U [H, H], G[t], h[t-1] [B, H] (+ mask column [B], + m [B, H]); writes h[t] [B, H]
- * (+ keepPre: z[t] [B, H]).
- */
-export function simpleRnnStepForwardWork(a: {
+/** What the work formulas read of a step sequence. */
+interface StepShape {
   activation: Activation;
   B: number;
   H: number;
   masked?: boolean;
   recurrentDropout?: boolean;
   keepPre?: boolean;
-}): Work {
+}
+
+/**
+ * Work of one step dispatch, per (b, j) of [B, H]: h[t] = act(G[t] + (h[t-1]⊙m)·U): 2H + 1
+ * + act (+ 1 for ⊙m). flops = 2·B·H² + B·H·(1 + act (+ 1)).
+ * Reads U [H, H], G[t], h[t-1] [B, H] (+ mask column [B], + m [B, H]); writes h[t] [B, H]
+ * (+ keepPre: z[t] [B, H]).
+ */
+export function simpleRnnStepForwardWork(a: StepShape): Work {
   const { B, H } = a;
   const BH = B * H;
   const m = a.recurrentDropout ? 1 : 0;
@@ -78,15 +81,7 @@ export function simpleRnnStepForwardWork(a: {
  * Work of main_persistent over T steps: T steps' FLOPs; reads U once, G [T, B, H], h0, the mask
  * [B, T], m, and each h[t] again to stage it (T·B·H); writes h[1…T].
  */
-export function simpleRnnPersistentWork(a: {
-  activation: Activation;
-  T: number;
-  B: number;
-  H: number;
-  masked?: boolean;
-  recurrentDropout?: boolean;
-  keepPre?: boolean;
-}): Work {
+export function simpleRnnPersistentWork(a: StepShape & { T: number }): Work {
   const { T, B, H } = a;
   const BH = B * H;
   const read = H * H + T * BH + BH + T * BH + (a.masked ? B * T : 0) + (a.recurrentDropout ? BH : 0);
