@@ -128,15 +128,16 @@ fn finish_cell(t: u32, tIn: u32, b: u32, j: u32, acc: vec4f) {
     if (HAS_BIAS) {
       m += vec3f(bias[H3 + j], bias[H3 + H + j], bias[H3 + 2u * H + j]);
     }
-    let pre = vec3f(G[g] + m.x, G[g + H] + m.y, 0.0);
-    let z = activate(RECURRENT_ACTIVATION, pre.x);
-    let rg = activate(RECURRENT_ACTIVATION, pre.y);
+    let zPre = G[g] + m.x;
+    let rPre = G[g + H] + m.y;
+    let z = activate(RECURRENT_ACTIVATION, zPre);
+    let rg = activate(RECURRENT_ACTIVATION, rPre);
     let nPre = G[g + 2u * H] + rg * m.z;
     let n = activate(ACTIVATION, nPre);
     if (KEEP) {
       // As the backward takes them: activated, or (gelu, swish) their pre-activations.
-      acts[a] = kept_activation(RECURRENT_ACTIVATION, pre.x, z);
-      acts[a + H] = kept_activation(RECURRENT_ACTIVATION, pre.y, rg);
+      acts[a] = kept_activation(RECURRENT_ACTIVATION, zPre, z);
+      acts[a + H] = kept_activation(RECURRENT_ACTIVATION, rPre, rg);
       acts[a + 2u * H] = kept_activation(ACTIVATION, nPre, n);
       aux[x] = m.z;
     }

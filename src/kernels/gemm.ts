@@ -153,7 +153,7 @@ export function encodeGemm(gpu: Gpu, pass: GPUComputePassEncoder, run: RunScope,
   const bias = args.bias ?? run.scratch(16, 'no bias');
   const y = split ? run.scratch(4 * slices * args.M * args.N, 'gemm split-K partials') : args.y;
   const shape = `[${args.M}×${args.K}]·[${args.K}×${args.N}]`;
-  const variant = args.variant ?? tunedGemmVariant(gpu, { ...args, splitK: slices });
+  const variant = args.variant ?? (gpu.tuner.active ? tunedGemmVariant(gpu, { ...args, splitK: slices }) : gemmVariant(args.M));
   encodeKernel(
     gpu,
     pass,

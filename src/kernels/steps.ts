@@ -336,6 +336,7 @@ export function tunedForm<A extends { T: number; B: number; H: number }, F exten
   fallback: F,
   encode: (pass: GPUComputePassEncoder, run: RunScope, args: A & { form: F }) => void,
 ): F {
+  if (!gpu.tuner.active) return fallback;
   const trialArgs = { ...args, T: Math.min(args.T, gpu.tuner.trialSteps), mask: undefined, recurrentMask: undefined, masked: false, recurrentDropout: false };
   return tunedVariant(gpu, family, `B${shapeBucket(args.B)} H${shapeBucket(args.H)}`, trialArgs, candidates, fallback, (pass, run, form, trial) =>
     encode(pass, run, { ...trial, form }),

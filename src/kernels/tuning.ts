@@ -18,6 +18,7 @@ export function tunedVariant<A extends object, V extends string>(
   fallback: V,
   encode: (pass: GPUComputePassEncoder, run: RunScope, variant: V, trialArgs: A) => void,
 ): V {
+  if (!gpu.tuner.active) return fallback;
   return gpu.tuner.choose(family, shape, candidates, fallback, () => {
     const trial = { ...args } as Record<string, unknown>;
     const buffers: GPUBuffer[] = [];

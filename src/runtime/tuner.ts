@@ -69,6 +69,11 @@ export class Tuner<Run> {
     for (const [key, variant] of Object.entries(stored)) this.chosen.set(key, variant);
   }
 
+  /** Whether choose() can return anything but the cost model's choice (callers skip building a trial's key and arguments otherwise). */
+  get active(): boolean {
+    return this.mode !== 'off';
+  }
+
   /** Steps a trial of a sequence kernel runs (of the sequence's T). */
   get trialSteps(): number {
     return this.mode === 'full' ? 64 : 16;
@@ -80,10 +85,11 @@ export class Tuner<Run> {
    * `trial()` (made when it runs, its buffers destroyed after).
    */
   choose<V extends string>(family: string, shape: string, candidates: readonly V[], fallback: V, trial: () => Trial<V, Run>): V {
+    if (this.mode === 'off') return fallback;
     const key = `${this.adapterKey}|${family}|${shape}`;
     const known = this.chosen.get(key) as V | undefined;
     if (known !== undefined && candidates.includes(known)) return known;
-    if (this.mode === 'off' || candidates.length < 2 || this.queued.has(key)) return fallback;
+    if (candidates.length < 2 || this.queued.has(key)) return fallback;
     this.queued.add(key);
     this.queue = this.queue.then(() => this.runTrial(key, candidates, fallback, trial)).catch((e: unknown) => void this.fail(key, e));
     return fallback;

@@ -14,6 +14,7 @@ import { Random } from '../../src/init/random.js';
 import { ReferenceSimpleRnn, simpleRnnBackward, simpleRnnForwardTrain } from '../../src/reference/simpleRnn.js';
 import { cpuTensor, type CpuTensor } from '../../src/reference/tensor.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
+import { type Case, expectSteadyTrainingStep, makeData } from '../helpers/trainingCases.js';
 
 const env = useGpu();
 
@@ -30,19 +31,6 @@ const families: Family[] = [
   { name: 'GRU resetAfter=false', gpu: (c) => new Gru({ ...c, resetAfter: false }), ref: (c) => new ReferenceGru({ ...c, resetAfter: false }) },
   { name: 'SimpleRNN', gpu: (c) => new SimpleRnn(c), ref: (c) => new ReferenceSimpleRnn(c) },
 ];
-
-type Head = { units: number; activation: 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' };
-interface Case {
-  name: string;
-  B: number;
-  T: number;
-  D: number;
-  H: number;
-  returnSequences: boolean;
-  stack?: boolean;
-  head: Head;
-  loss: LossName;
-}
 
 const cases: Case[] = [
   { name: 'one of everything', B: 1, T: 1, D: 1, H: 1, returnSequences: false, head: { units: 1, activation: 'linear' }, loss: 'meanSquaredError' },
@@ -78,20 +66,6 @@ const cases: Case[] = [
     loss: 'meanAbsoluteError',
   },
 ];
-
-function makeData(c: Case, seed: number) {
-  const random = new Random(seed);
-  const x = random.uniformArray(c.B * c.T * c.D);
-  const rows = c.returnSequences ? c.B * c.T : c.B;
-  const K = c.head.units;
-  let y: Float32Array;
-  if (c.loss === 'categoricalCrossentropy') {
-    y = new Float32Array(rows * K);
-    for (let r = 0; r < rows; r++) y[r * K + random.int(K)] = 1;
-  } else if (c.loss === 'binaryCrossentropy') y = Float32Array.from({ length: rows * K }, () => random.int(2));
-  else y = random.uniformArray(rows * K, -0.8, 0.8);
-  return { x, y };
-}
 
 /** A reference layer's forward, and the backward of that forward. */
 function forward(layer: RefRecurrent, x: CpuTensor, state?: { h: Float64Array }) {
@@ -261,16 +235,6 @@ describe.each(families)('$name gradients: GPU vs reference', (family) => {
       loss: 'binaryCrossentropy',
     };
     const { model } = buildBoth(family, c);
-    model.compile({ optimizer: 'adam', loss: c.loss, metrics: ['accuracy'] });
-    const { x, y } = makeData(c, 1);
-    const xt = tensor(env.gpu, x, [c.B, c.T, c.D]);
-    await model.trainOnBatch(xt, y);
-    await model.trainOnBatch(xt, y);
-    const buffers = env.gpu.pool.created;
-    const pipelines = env.gpu.pipelineCount;
-    for (let i = 0; i < 3; i++) await model.trainOnBatch(xt, y);
-    expect(env.gpu.pool.created - buffers).toBe(0);
-    expect(env.gpu.pipelineCount - pipelines).toBe(0);
-    model.dispose();
+    await expectSteadyTrainingStep(env.gpu, model, c);
   });
 });

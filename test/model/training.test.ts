@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { layers, reference, sequential, tensor } from '../../src/index.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
-import { buildBothOn, type Case, makeData } from './trainingFixtures.js';
+import { buildBothOn, type Case, makeData } from '../helpers/trainingCases.js';
 
 const env = useGpu();
 const buildBoth = (c: Case) => buildBothOn(env.gpu, c);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { ShapeError, tensor, TrainingError } from '../../src/index.js';
 import { useGpu } from '../helpers/gpu.js';
-import { buildBothOn, type Case, makeData } from './trainingFixtures.js';
+import { buildBothOn, type Case, makeData } from '../helpers/trainingCases.js';
 
 const env = useGpu();
 const buildBoth = (c: Case) => buildBothOn(env.gpu, c);

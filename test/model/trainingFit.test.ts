@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { layers, reference, sequential, tensor } from '../../src/index.js';
 import { expectClose, useGpu } from '../helpers/gpu.js';
-import { buildBothOn, type Case, makeData } from './trainingFixtures.js';
+import { buildBothOn, type Case, expectSteadyTrainingStep, makeData } from '../helpers/trainingCases.js';
 
 const env = useGpu();
 const buildBoth = (c: Case) => buildBothOn(env.gpu, c);
@@ -96,17 +96,7 @@ describe('training', () => {
   test('a steady-state training step creates no GPU buffers and compiles nothing', async () => {
     const c: Case = { name: 'steady', B: 8, T: 6, D: 3, H: 10, returnSequences: true, head: { units: 2, activation: 'sigmoid' }, loss: 'binaryCrossentropy' };
     const { model } = buildBoth(c);
-    model.compile({ optimizer: 'adam', loss: c.loss, metrics: ['accuracy'] });
-    const { x, y } = makeData(c, 1);
-    const xt = tensor(env.gpu, x, [c.B, c.T, c.D]);
-    await model.trainOnBatch(xt, y);
-    await model.trainOnBatch(xt, y);
-    const buffers = env.gpu.pool.created;
-    const pipelines = env.gpu.pipelineCount;
-    for (let i = 0; i < 3; i++) await model.trainOnBatch(xt, y);
-    expect(env.gpu.pool.created - buffers).toBe(0);
-    expect(env.gpu.pipelineCount - pipelines).toBe(0);
-    model.dispose();
+    await expectSteadyTrainingStep(env.gpu, model, c);
   });
 
   test('callbacks and validation data: logs per batch and epoch, val_ metrics', async () => {

@@ -1,6 +1,8 @@
-// The LSTM models of the training tests (training*.test.ts): a case's sizes, head and loss, its
-// data, and the same model on the GPU and in the CPU reference.
-import { layers, reference, sequential, type Gpu, type LossName } from '../../src/index.js';
+// The training tests' cases (test/model/training*.test.ts, test/lstm/recurrentTraining.test.ts):
+// a case's sizes, head and loss, its data, the LSTM model on the GPU and in the CPU reference,
+// and the check that a steady-state training step allocates and compiles nothing.
+import { expect } from 'vitest';
+import { layers, reference, type Sequential, sequential, tensor, type Gpu, type LossName } from '../../src/index.js';
 
 export type Head = { units: number; activation: 'linear' | 'sigmoid' | 'softmax' | 'tanh' | 'relu' };
 export interface Case {
@@ -43,4 +45,20 @@ export function buildBothOn(gpu: Gpu, c: Case) {
   const model = sequential(gpu, [...configs.map((cfg) => layers.lstm(cfg)), layers.dense({ ...c.head, seed: 9 })]);
   const ref = reference.sequential([...configs.map((cfg) => reference.layers.lstm(cfg)), reference.layers.dense({ ...c.head })]);
   return { model, ref };
+}
+
+/** Two warm-up steps of `model` (compiled with c's loss) on c's data, then three that create no GPU buffer and compile no pipeline. */
+export async function expectSteadyTrainingStep(gpu: Gpu, model: Sequential, c: Case): Promise<void> {
+  model.compile({ optimizer: 'adam', loss: c.loss, metrics: ['accuracy'] });
+  const { x, y } = makeData(c, 1);
+  const xt = tensor(gpu, x, [c.B, c.T, c.D]);
+  await model.trainOnBatch(xt, y);
+  await model.trainOnBatch(xt, y);
+  const buffers = gpu.pool.created;
+  const pipelines = gpu.pipelineCount;
+  for (let i = 0; i < 3; i++) await model.trainOnBatch(xt, y);
+  expect(gpu.pool.created - buffers).toBe(0);
+  expect(gpu.pipelineCount - pipelines).toBe(0);
+  xt.dispose();
+  model.dispose();
 }
